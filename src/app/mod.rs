@@ -1,0 +1,14 @@
+//! Application core: state, the `Action`/`Msg` vocabulary and the pure `update`.
+//! Nothing here touches the terminal, the network or the clock.
+
+pub mod action;
+pub mod dispatch;
+pub mod filter;
+pub mod history;
+pub mod keymap;
+pub mod state;
+pub mod update;
+
+pub use action::{Action, PaneId};
+pub use state::AppState;
+pub use update::{Effect, Msg, update};

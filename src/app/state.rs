@@ -1,0 +1,237 @@
+//! The one owner of the dashboard's state. Only `update` changes it; `draw` reads it.
+
+use super::action::PaneId;
+use super::filter::{Filter, Filterable};
+use super::history::Series;
+use super::keymap::KeyMap;
+use crate::collect::model::{HostInfo, ProcessRow, ResourceSample};
+use crate::config::Config;
+use crate::ui::theme::Styles;
+use chrono::{DateTime, FixedOffset, Utc};
+use std::collections::VecDeque;
+use std::time::Duration;
+use tui_logger::{LevelFilter, TuiWidgetState};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Mode {
+    /// No write action is dispatched.
+    pub read_only: bool,
+    /// Wall display: read-only, no dialogs, large header.
+    pub wall: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Overlay {
+    Help,
+    /// Details of the selected row of the focused pane.
+    Details,
+    /// The `/` prompt, with the text typed so far.
+    FilterInput(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusKind {
+    Info,
+    Warning,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Status {
+    pub text: String,
+    pub kind: StatusKind,
+    pub at: DateTime<Utc>,
+}
+
+/// Selection and filter of one pane's list.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListView {
+    pub selected: usize,
+    pub filter: Option<Filter>,
+}
+
+/// The local host: latest sample plus bounded history for the charts.
+#[derive(Debug, Clone)]
+pub struct Resources {
+    pub latest: Option<ResourceSample>,
+    pub received_at: Option<DateTime<Utc>>,
+    /// Samples received so far; aligns chart buckets so they do not shift every sample.
+    pub samples_seen: u64,
+    pub cpu: Series,
+    pub cores: Vec<Series>,
+    pub memory: Series,
+    pub swap: Series,
+    pub net_rx: Series,
+    pub net_tx: Series,
+    pub error: Option<(String, DateTime<Utc>)>,
+}
+
+impl Resources {
+    pub fn new(history_len: usize) -> Self {
+        Self {
+            latest: None,
+            received_at: None,
+            samples_seen: 0,
+            cpu: Series::new(history_len),
+            cores: Vec::new(),
+            memory: Series::new(history_len),
+            swap: Series::new(history_len),
+            net_rx: Series::new(history_len),
+            net_tx: Series::new(history_len),
+            error: None,
+        }
+    }
+
+    pub fn apply(&mut self, sample: ResourceSample) {
+        let len = self.cpu.capacity();
+        self.cpu.push(f64::from(sample.cpu_total));
+        if self.cores.len() != sample.cpu_per_core.len() {
+            self.cores = vec![Series::new(len); sample.cpu_per_core.len()];
+        }
+        for (series, v) in self.cores.iter_mut().zip(&sample.cpu_per_core) {
+            series.push(f64::from(*v));
+        }
+        self.memory.push(sample.memory.percent());
+        self.swap.push(sample.swap.percent());
+        self.net_rx
+            .push(sample.networks.iter().map(|n| n.rx_bytes_per_sec).sum());
+        self.net_tx
+            .push(sample.networks.iter().map(|n| n.tx_bytes_per_sec).sum());
+        self.samples_seen += 1;
+        self.received_at = Some(sample.taken_at);
+        self.latest = Some(sample);
+        self.error = None;
+    }
+}
+
+pub struct AppState {
+    pub config: Config,
+    pub keymap: KeyMap,
+    pub styles: Styles,
+    pub mode: Mode,
+    pub host: HostInfo,
+    /// Wall-clock time of the last tick; the only clock `draw` sees.
+    pub now: DateTime<Utc>,
+    /// The operator's time zone offset, fixed at start, for displayed times.
+    pub local_offset: FixedOffset,
+    pub focus: PaneId,
+    pub zoom: Option<PaneId>,
+    pub overlay: Option<Overlay>,
+    pub lists: [ListView; 5],
+    pub resources: Resources,
+    pub paused: bool,
+    /// Samples that arrived while paused, applied on resume (bounded by history).
+    pub queued: VecDeque<ResourceSample>,
+    pub status: Option<Status>,
+    pub log_level: LevelFilter,
+    /// tui-logger's scroll position; a handle, changed only by `update`.
+    pub log_view: TuiWidgetState,
+}
+
+impl AppState {
+    pub fn new(
+        config: Config,
+        keymap: KeyMap,
+        styles: Styles,
+        mode: Mode,
+        host: HostInfo,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let history_len = history_len(config.general.history, config.general.refresh);
+        let log_level = LevelFilter::Info;
+        Self {
+            config,
+            keymap,
+            styles,
+            mode,
+            host,
+            now,
+            local_offset: FixedOffset::east_opt(0).expect("zero offset is valid"),
+            focus: PaneId::Resources,
+            zoom: None,
+            overlay: None,
+            lists: Default::default(),
+            resources: Resources::new(history_len),
+            paused: false,
+            queued: VecDeque::new(),
+            status: None,
+            log_level,
+            log_view: TuiWidgetState::new().set_default_display_level(log_level),
+        }
+    }
+
+    pub fn list(&self, pane: PaneId) -> &ListView {
+        &self.lists[pane as usize]
+    }
+
+    pub fn list_mut(&mut self, pane: PaneId) -> &mut ListView {
+        &mut self.lists[pane as usize]
+    }
+
+    /// Processes shown in the Resources pane, after its filter.
+    pub fn visible_processes(&self) -> Vec<&ProcessRow> {
+        let filter = self.list(PaneId::Resources).filter.as_ref();
+        self.resources
+            .latest
+            .as_ref()
+            .map(|s| {
+                s.top_processes
+                    .iter()
+                    .filter(|p| filter.is_none_or(|f| f.matches(*p)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn row_count(&self, pane: PaneId) -> usize {
+        match pane {
+            PaneId::Resources => self.visible_processes().len(),
+            // Tasks, alerts and scaling arrive with their engines.
+            _ => 0,
+        }
+    }
+
+    /// Age of the newest sample when it is older than three refresh periods.
+    pub fn resources_stale_for(&self) -> Option<Duration> {
+        let at = self.resources.received_at?;
+        let age = (self.now - at).to_std().ok()?;
+        let limit = (self.config.general.refresh * 3).max(Duration::from_secs(3));
+        (age > limit).then_some(age)
+    }
+
+    pub fn visible_status(&self) -> Option<&Status> {
+        self.status
+            .as_ref()
+            .filter(|s| (self.now - s.at).num_seconds() < STATUS_SECONDS)
+    }
+
+    pub fn set_status(&mut self, kind: StatusKind, text: impl Into<String>) {
+        self.status = Some(Status {
+            text: text.into(),
+            kind,
+            at: self.now,
+        });
+    }
+}
+
+/// How long a status-line message stays.
+pub const STATUS_SECONDS: i64 = 6;
+
+pub fn history_len(history: Duration, refresh: Duration) -> usize {
+    (history.as_millis() / refresh.as_millis().max(1)).clamp(2, 100_000) as usize
+}
+
+impl Filterable for ProcessRow {
+    fn text(&self) -> String {
+        format!("{} {} {}", self.pid, self.user, self.command)
+    }
+
+    fn field(&self, name: &str) -> Option<String> {
+        Some(match name {
+            "pid" => self.pid.to_string(),
+            "user" => self.user.clone(),
+            "command" | "cmd" => self.command.clone(),
+            _ => return None,
+        })
+    }
+}

@@ -1,0 +1,261 @@
+//! `update(state, msg) -> effects`: the only code that changes `AppState`.
+//! Pure: time arrives in messages, and I/O is returned as `Effect`s for the runtime.
+
+use super::action::{Action, PaneId};
+use super::dispatch;
+use super::filter::Filter;
+use super::state::{AppState, Overlay, StatusKind};
+use crate::collect::model::ResourceSample;
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use tui_logger::{LevelFilter, TuiWidgetEvent, TuiWidgetState};
+
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    Action(Action),
+    Resources(Box<ResourceSample>),
+    CollectorFailed {
+        source: &'static str,
+        error: String,
+    },
+    Tick(DateTime<Utc>),
+    /// SIGTERM, SIGHUP or SIGINT: leave cleanly with this exit code.
+    Terminate(i32),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Restore the terminal and exit with this code.
+    Quit(i32),
+    /// Restore the terminal, stop (SIGTSTP), and take it back on `fg`.
+    Suspend,
+}
+
+/// Rows a page key moves.
+const PAGE: usize = 10;
+
+pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(key) => on_key(state, key),
+        Msg::Action(action) => on_action(state, action),
+        Msg::Resources(sample) => {
+            if state.paused {
+                if state.queued.len() == state.resources.cpu.capacity() {
+                    state.queued.pop_front();
+                }
+                state.queued.push_back(*sample);
+            } else {
+                state.resources.apply(*sample);
+                clamp_selection(state, PaneId::Resources);
+            }
+            Vec::new()
+        }
+        Msg::CollectorFailed { source, error } => {
+            tracing::warn!("collector {source} failed: {error}");
+            if source == "local" {
+                state.resources.error = Some((error, state.now));
+            }
+            Vec::new()
+        }
+        Msg::Tick(now) => {
+            state.now = now;
+            Vec::new()
+        }
+        Msg::Terminate(code) => vec![Effect::Quit(code)],
+    }
+}
+
+fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    if key.kind == KeyEventKind::Release {
+        return Vec::new();
+    }
+    if let Some(Overlay::FilterInput(text)) = &mut state.overlay {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Esc => state.overlay = None,
+            KeyCode::Enter => {
+                let text = text.clone();
+                state.overlay = None;
+                apply_filter(state, &text);
+            }
+            KeyCode::Backspace => {
+                text.pop();
+            }
+            KeyCode::Char('u') if ctrl => text.clear(),
+            KeyCode::Char('c') if ctrl => state.overlay = None,
+            KeyCode::Char(c) if !ctrl => text.push(c),
+            _ => {}
+        }
+        return Vec::new();
+    }
+    match state.keymap.action_for(&key) {
+        Some(action) => on_action(state, action),
+        None => Vec::new(),
+    }
+}
+
+fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
+    // While help or details are open, any bound key other than quit closes them first.
+    if matches!(state.overlay, Some(Overlay::Help | Overlay::Details))
+        && !matches!(action, Action::Quit | Action::Suspend | Action::Pause)
+    {
+        let toggled_same = matches!(
+            (&state.overlay, action),
+            (Some(Overlay::Help), Action::Help) | (Some(Overlay::Details), Action::Details)
+        );
+        state.overlay = None;
+        if toggled_same || matches!(action, Action::Overview) {
+            return Vec::new();
+        }
+    }
+    if action.is_write() {
+        return dispatch::write_action(state, action);
+    }
+    let focus = state.focus;
+    match action {
+        Action::Quit => return vec![Effect::Quit(0)],
+        Action::Suspend => return vec![Effect::Suspend],
+        Action::Help => state.overlay = Some(Overlay::Help),
+        Action::Zoom(pane) => {
+            state.zoom = Some(pane);
+            state.focus = pane;
+        }
+        Action::Overview => {
+            if state.zoom.is_none() && state.list(focus).filter.is_some() {
+                // Esc in the overview clears the focused filter before anything else.
+                state.list_mut(focus).filter = None;
+                state.set_status(
+                    StatusKind::Info,
+                    format!("{}: filter cleared", focus.title()),
+                );
+            }
+            state.zoom = None;
+        }
+        Action::FocusNext | Action::FocusPrev => {
+            let order = PaneId::ALL;
+            let i = order.iter().position(|p| *p == focus).unwrap_or(0);
+            let n = order.len();
+            let next = if action == Action::FocusNext {
+                (i + 1) % n
+            } else {
+                (i + n - 1) % n
+            };
+            state.focus = order[next];
+            if state.zoom.is_some() {
+                state.zoom = Some(state.focus);
+            }
+        }
+        Action::Up
+        | Action::Down
+        | Action::Top
+        | Action::Bottom
+        | Action::PageUp
+        | Action::PageDown => {
+            move_selection(state, action);
+        }
+        Action::Filter => {
+            if focus == PaneId::Log {
+                state.set_status(StatusKind::Info, "Log: use + / - to choose levels");
+            } else {
+                let current = state
+                    .list(focus)
+                    .filter
+                    .as_ref()
+                    .map(Filter::source)
+                    .unwrap_or_default();
+                state.overlay = Some(Overlay::FilterInput(current));
+            }
+        }
+        Action::Details => {
+            if state.mode.wall {
+                return Vec::new();
+            }
+            if state.row_count(focus) > 0 {
+                state.overlay = Some(Overlay::Details);
+            }
+        }
+        Action::Pause => {
+            state.paused = !state.paused;
+            if !state.paused {
+                while let Some(sample) = state.queued.pop_front() {
+                    state.resources.apply(sample);
+                }
+                clamp_selection(state, PaneId::Resources);
+            }
+        }
+        Action::LogMore | Action::LogLess => {
+            let levels = [
+                LevelFilter::Error,
+                LevelFilter::Warn,
+                LevelFilter::Info,
+                LevelFilter::Debug,
+                LevelFilter::Trace,
+            ];
+            let i = levels
+                .iter()
+                .position(|l| *l == state.log_level)
+                .unwrap_or(2);
+            let j = if action == Action::LogMore {
+                (i + 1).min(levels.len() - 1)
+            } else {
+                i.saturating_sub(1)
+            };
+            state.log_level = levels[j];
+            state.log_view = TuiWidgetState::new().set_default_display_level(state.log_level);
+            state.set_status(
+                StatusKind::Info,
+                format!("Log: showing {} and above", state.log_level),
+            );
+        }
+        Action::Acknowledge
+        | Action::Unacknowledge
+        | Action::TriggerTask
+        | Action::CancelTask
+        | Action::RunRecovery
+        | Action::Scale => unreachable!("write actions are dispatched above"),
+    }
+    Vec::new()
+}
+
+fn apply_filter(state: &mut AppState, text: &str) {
+    let focus = state.focus;
+    match Filter::parse(text) {
+        Ok(filter) => {
+            let view = state.list_mut(focus);
+            view.filter = filter;
+            view.selected = 0;
+        }
+        Err(e) => state.set_status(StatusKind::Error, format!("filter: {e}")),
+    }
+}
+
+fn move_selection(state: &mut AppState, action: Action) {
+    let focus = state.focus;
+    if focus == PaneId::Log {
+        let event = match action {
+            Action::Up | Action::PageUp => TuiWidgetEvent::PrevPageKey,
+            Action::Down | Action::PageDown => TuiWidgetEvent::NextPageKey,
+            _ => TuiWidgetEvent::EscapeKey,
+        };
+        state.log_view.transition(event);
+        return;
+    }
+    let count = state.row_count(focus);
+    let view = state.list_mut(focus);
+    let last = count.saturating_sub(1);
+    view.selected = match action {
+        Action::Up => view.selected.saturating_sub(1),
+        Action::Down => (view.selected + 1).min(last),
+        Action::Top => 0,
+        Action::Bottom => last,
+        Action::PageUp => view.selected.saturating_sub(PAGE),
+        _ => (view.selected + PAGE).min(last),
+    };
+}
+
+fn clamp_selection(state: &mut AppState, pane: PaneId) {
+    let last = state.row_count(pane).saturating_sub(1);
+    let view = state.list_mut(pane);
+    view.selected = view.selected.min(last);
+}

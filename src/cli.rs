@@ -1,0 +1,69 @@
+//! Command-line interface (clap). Options valid for the dashboard and every command.
+
+use crate::config::ColorChoice;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "opsdeck",
+    version,
+    about = "A live terminal dashboard for the engineer on call"
+)]
+#[command(
+    after_help = "Keys in the dashboard: ? help · q quit · 1-5 zoom · Tab focus · / filter · p pause"
+)]
+pub struct Cli {
+    /// Config file [default: $XDG_CONFIG_HOME/opsdeck/config.toml, else the embedded default]
+    #[arg(short = 'c', long = "config", global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Disable every action that changes something (acknowledge, trigger, scale, ...)
+    #[arg(long, global = true)]
+    pub read_only: bool,
+
+    /// Wall display: read-only, no dialogs, a large header with host and time
+    #[arg(long, global = true)]
+    pub wall: bool,
+
+    /// Colour depth [default: ui.color from config, auto-detected]
+    #[arg(long, value_enum, global = true, value_name = "DEPTH")]
+    pub color: Option<ColorChoice>,
+
+    /// Theme name: dark, light, high-contrast, or a file in the themes dir [default: ui.theme]
+    #[arg(long, global = true, value_name = "NAME")]
+    pub theme: Option<String>,
+
+    /// How often the local host is sampled, e.g. 500ms, 2s [default: general.refresh]
+    #[arg(long, global = true, value_name = "DUR", value_parser = parse_duration)]
+    pub refresh: Option<std::time::Duration>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate a config file; errors name file, line, column and key (exit 1 on error)
+    CheckConfig {
+        /// The file to check [default: the config opsdeck would use]
+        file: Option<PathBuf>,
+    },
+    /// Print the resolved paths (config, themes, state database, log) and where each came from
+    Info,
+    /// Run one collection pass and print it
+    Snapshot {
+        #[arg(long, value_enum, default_value_t = SnapshotFormat::Text)]
+        format: SnapshotFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SnapshotFormat {
+    Text,
+    Json,
+}
+
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    crate::config::duration::parse(text)
+}

@@ -1,0 +1,5 @@
+//! Collectors: each samples one source and sends owned snapshots to the event loop.
+//! They hold no UI state; the loop decides what to show.
+
+pub mod local;
+pub mod model;

@@ -1,0 +1,94 @@
+//! Entry points for each command line: the dashboard and the one-shot commands.
+
+mod check_config;
+mod dashboard;
+mod info;
+mod snapshot;
+
+use crate::cli::{Cli, Command};
+use crate::config::paths::Paths;
+use crate::config::{self, Loaded};
+use crate::ui::color::ColorDepth;
+use crate::ui::theme::{self, Styles};
+use anyhow::Context;
+use std::path::PathBuf;
+
+pub fn run(cli: Cli) -> anyhow::Result<i32> {
+    let env_config = std::env::var_os("OPSDECK_CONFIG").map(PathBuf::from);
+    let paths = Paths::resolve(cli.config.as_deref(), env_config.as_deref())?;
+    match &cli.command {
+        Some(Command::CheckConfig { file }) => Ok(check_config::run(file.as_deref(), &paths)),
+        Some(Command::Info) => info::run(&paths),
+        Some(Command::Snapshot { format }) => snapshot::run(&cli, &paths, *format),
+        None => dashboard::run(&cli, &paths),
+    }
+}
+
+/// The config text and the name errors use for it.
+pub struct Source {
+    pub text: String,
+    pub name: String,
+}
+
+pub fn read_source(paths: &Paths) -> anyhow::Result<Source> {
+    match &paths.config {
+        Some(resolved) => {
+            let text = std::fs::read_to_string(&resolved.path).with_context(|| {
+                format!(
+                    "cannot read config {} (from {})",
+                    resolved.path.display(),
+                    resolved.origin
+                )
+            })?;
+            Ok(Source {
+                text,
+                name: resolved.path.display().to_string(),
+            })
+        }
+        None => Ok(Source {
+            text: config::DEFAULT_CONFIG.to_string(),
+            name: config::EMBEDDED_NAME.to_string(),
+        }),
+    }
+}
+
+/// Loads and validates the config, with command-line overrides applied.
+pub fn load(cli: &Cli, paths: &Paths) -> anyhow::Result<Loaded> {
+    let source = read_source(paths)?;
+    let mut loaded = config::parse(&source.text, &source.name)
+        .map_err(|e| anyhow::anyhow!("invalid config:\n{e}"))?;
+    if let Some(refresh) = cli.refresh {
+        anyhow::ensure!(
+            refresh >= std::time::Duration::from_millis(100),
+            "--refresh must be at least 100ms"
+        );
+        loaded.config.general.refresh = refresh;
+        loaded.config.general.history = loaded.config.general.history.max(refresh);
+    }
+    if let Some(theme) = &cli.theme {
+        loaded.config.ui.theme = theme.clone();
+    }
+    if let Some(color) = cli.color {
+        loaded.config.ui.color = color;
+    }
+    Ok(loaded)
+}
+
+/// Resolves the configured theme at the terminal's colour depth.
+pub fn styles(
+    loaded: &Loaded,
+    paths: &Paths,
+    config_name: &str,
+    config_text: &str,
+) -> anyhow::Result<Styles> {
+    let depth = ColorDepth::resolve(loaded.config.ui.color);
+    let theme = theme::load(&loaded.config.ui.theme, &paths.themes_dir.path).map_err(|mut e| {
+        if e.file.is_empty() {
+            // An unknown theme is the config's (or --theme's) error: point there.
+            e.file = config_name.to_string();
+            (e.line, e.column) = config::error::locate(config_text, "ui", "theme");
+        }
+        anyhow::anyhow!("{e}")
+    })?;
+    Ok(Styles::resolve(&theme, depth))
+}

@@ -1,0 +1,98 @@
+//! `opsdeck snapshot`: one collection pass through the same collectors as the
+//! dashboard, printed as text or JSON.
+
+use crate::cli::{Cli, SnapshotFormat};
+use crate::collect::local::{self, LocalCollector};
+use crate::collect::model::{HostInfo, ResourceSample};
+use crate::config::paths::Paths;
+use crate::ui::widgets::format::{bytes, rate};
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct Snapshot {
+    host: HostInfo,
+    resources: ResourceSample,
+    // Empty until their engines land; never invented.
+    tasks: Vec<serde_json::Value>,
+    alerts: Vec<serde_json::Value>,
+    scaling: Vec<serde_json::Value>,
+}
+
+pub fn run(cli: &Cli, paths: &Paths, format: SnapshotFormat) -> anyhow::Result<i32> {
+    let loaded = super::load(cli, paths)?;
+    let mut collector = LocalCollector::new(loaded.config.ui.processes)?;
+    let snapshot = Snapshot {
+        host: local::host_info(),
+        resources: local::first_sample(&mut collector),
+        tasks: Vec::new(),
+        alerts: Vec::new(),
+        scaling: Vec::new(),
+    };
+    match format {
+        SnapshotFormat::Json => println!("{}", serde_json::to_string_pretty(&snapshot)?),
+        SnapshotFormat::Text => print_text(&snapshot),
+    }
+    Ok(0)
+}
+
+fn print_text(s: &Snapshot) {
+    let r = &s.resources;
+    println!(
+        "host       {} ({}, kernel {}, {} cores)",
+        s.host.hostname, s.host.os, s.host.kernel, s.host.cores
+    );
+    println!("taken at   {}", r.taken_at.to_rfc3339());
+    let cores: Vec<String> = r.cpu_per_core.iter().map(|c| format!("{c:.0}%")).collect();
+    println!(
+        "cpu        {:.1}%  per core: {}",
+        r.cpu_total,
+        cores.join(" ")
+    );
+    println!(
+        "load       {:.2} {:.2} {:.2}",
+        r.load.one, r.load.five, r.load.fifteen
+    );
+    println!(
+        "memory     {} of {} ({:.1}%)",
+        bytes(r.memory.used_bytes),
+        bytes(r.memory.total_bytes),
+        r.memory.percent()
+    );
+    println!(
+        "swap       {} of {}",
+        bytes(r.swap.used_bytes),
+        bytes(r.swap.total_bytes)
+    );
+    for f in &r.filesystems {
+        println!(
+            "fs         {:<24} {:<8} {:>6} of {:>6} ({:.1}%)",
+            f.mount_point,
+            f.fs_type,
+            bytes(f.used_bytes()),
+            bytes(f.total_bytes),
+            f.used_percent()
+        );
+    }
+    for n in &r.networks {
+        println!(
+            "net        {:<12} rx {:>9} tx {:>9}",
+            n.interface,
+            rate(n.rx_bytes_per_sec),
+            rate(n.tx_bytes_per_sec)
+        );
+    }
+    println!("processes  {} running; busiest:", r.process_count);
+    for p in r.top_processes.iter().take(5) {
+        println!(
+            "  {:>7} {:<10} {:>5.1}% {:>6}  {}",
+            p.pid,
+            p.user,
+            p.cpu_percent,
+            bytes(p.memory_bytes),
+            p.command
+        );
+    }
+    println!("tasks      none configured");
+    println!("alerts     no sources configured");
+    println!("scaling    no targets configured");
+}

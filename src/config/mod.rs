@@ -1,0 +1,326 @@
+//! The TOML configuration: its shape, loading, and validation.
+//!
+//! Unknown keys are errors (`deny_unknown_fields`) and every error names file, line,
+//! column and key. Sections that later engines need are added with those engines.
+
+pub mod duration;
+pub mod error;
+pub mod paths;
+
+use crate::app::keymap::KeyMap;
+use error::{ConfigError, ConfigErrors, line_col, locate};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// The default config, embedded so `opsdeck` runs with no file at all.
+pub const DEFAULT_CONFIG: &str = include_str!("../../assets/default.toml");
+pub const EMBEDDED_NAME: &str = "<embedded assets/default.toml>";
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub general: General,
+    pub ui: Ui,
+    /// Action name → one key or a list of keys, replacing that action's defaults.
+    pub keys: BTreeMap<String, KeyList>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct General {
+    /// How often local collectors sample the host.
+    #[serde(with = "duration")]
+    pub refresh: Duration,
+    /// How much history charts keep in memory.
+    #[serde(with = "duration")]
+    pub history: Duration,
+}
+
+impl Default for General {
+    fn default() -> Self {
+        Self {
+            refresh: Duration::from_secs(1),
+            history: Duration::from_secs(600),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Ui {
+    pub theme: String,
+    pub color: ColorChoice,
+    /// Symbols for history graphs; fall back from braille when the font lacks it.
+    pub graph: GraphSymbols,
+    /// How many processes the Resources pane lists at most.
+    pub processes: usize,
+    pub thresholds: Thresholds,
+}
+
+impl Default for Ui {
+    fn default() -> Self {
+        Self {
+            theme: "dark".into(),
+            color: ColorChoice::Auto,
+            graph: GraphSymbols::Braille,
+            processes: 50,
+            thresholds: Thresholds::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum ColorChoice {
+    Auto,
+    Truecolor,
+    #[serde(rename = "256")]
+    #[value(name = "256")]
+    C256,
+    #[serde(rename = "16")]
+    #[value(name = "16")]
+    C16,
+    Mono,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum GraphSymbols {
+    Braille,
+    Block,
+    Ascii,
+}
+
+/// Percent levels at which a value turns warning / critical.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Threshold {
+    pub warning: f64,
+    pub critical: f64,
+}
+
+impl Threshold {
+    pub const fn new(warning: f64, critical: f64) -> Self {
+        Self { warning, critical }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Thresholds {
+    pub cpu: Threshold,
+    pub memory: Threshold,
+    pub swap: Threshold,
+    pub disk: Threshold,
+    /// Load average per core, in percent (100 = one runnable task per core).
+    pub load: Threshold,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        // Handbook values: CPU 80/95, memory 80/90 (health), disk 80/90.
+        Self {
+            cpu: Threshold::new(80.0, 95.0),
+            memory: Threshold::new(80.0, 90.0),
+            swap: Threshold::new(50.0, 80.0),
+            disk: Threshold::new(80.0, 90.0),
+            load: Threshold::new(100.0, 200.0),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum KeyList {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl KeyList {
+    pub fn keys(&self) -> Vec<&str> {
+        match self {
+            KeyList::One(k) => vec![k.as_str()],
+            KeyList::Many(v) => v.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+/// A parsed and validated config, with the keymap already built from it.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub config: Config,
+    pub keymap: KeyMap,
+}
+
+/// Parses and validates config text. `file` names the source in every error.
+pub fn parse(text: &str, file: &str) -> Result<Loaded, ConfigErrors> {
+    let config: Config =
+        toml::from_str(text).map_err(|e| ConfigErrors(vec![from_toml(&e, text, file)]))?;
+    let mut errors = Vec::new();
+    let mut err = |table: &str, key: &str, message: String| {
+        let (line, column) = locate(text, table, key);
+        let full = if table.is_empty() {
+            key.to_string()
+        } else {
+            format!("{table}.{key}")
+        };
+        errors.push(ConfigError {
+            file: file.to_string(),
+            line,
+            column,
+            key: full,
+            message,
+        });
+    };
+
+    let g = &config.general;
+    if g.refresh < Duration::from_millis(100) {
+        err("general", "refresh", "must be at least 100ms".into());
+    }
+    if g.history < g.refresh {
+        err(
+            "general",
+            "history",
+            "must be at least as long as general.refresh".into(),
+        );
+    }
+    if g.history > Duration::from_secs(24 * 3600) {
+        err(
+            "general",
+            "history",
+            "must be at most 24h (it is kept in memory)".into(),
+        );
+    }
+    if config.ui.theme.trim().is_empty() {
+        err("ui", "theme", "must name a theme, e.g. \"dark\"".into());
+    }
+    if !(1..=1000).contains(&config.ui.processes) {
+        err("ui", "processes", "must be between 1 and 1000".into());
+    }
+    let t = &config.ui.thresholds;
+    for (name, th) in [
+        ("cpu", t.cpu),
+        ("memory", t.memory),
+        ("swap", t.swap),
+        ("disk", t.disk),
+        ("load", t.load),
+    ] {
+        let max = if name == "load" { 10_000.0 } else { 100.0 };
+        if !(0.0..=max).contains(&th.warning) || !(0.0..=max).contains(&th.critical) {
+            err(
+                "ui.thresholds",
+                name,
+                format!("warning and critical must be between 0 and {max}"),
+            );
+        } else if th.warning > th.critical {
+            err(
+                "ui.thresholds",
+                name,
+                format!(
+                    "warning ({}) must not be above critical ({})",
+                    th.warning, th.critical
+                ),
+            );
+        }
+    }
+
+    let keymap = match KeyMap::from_config(&config.keys) {
+        Ok(k) => Some(k),
+        Err(problems) => {
+            for p in problems {
+                err("keys", &p.action, p.message);
+            }
+            None
+        }
+    };
+
+    match keymap {
+        Some(keymap) if errors.is_empty() => Ok(Loaded { config, keymap }),
+        _ => Err(ConfigErrors(errors)),
+    }
+}
+
+fn from_toml(e: &toml::de::Error, text: &str, file: &str) -> ConfigError {
+    let (line, column) = e.span().map_or((1, 1), |s| line_col(text, s.start));
+    // toml only prints the key path when it has no input to quote; ask it that way.
+    let mut bare = e.clone();
+    bare.set_input(None);
+    let rendered = bare.to_string();
+    let mut key = rendered
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("in `").and_then(|k| k.strip_suffix('`')))
+        .unwrap_or_default()
+        .to_string();
+    let message = e.message().trim().to_string();
+    // For an unknown field toml reports the enclosing table; add the offending name.
+    if let Some(field) = message
+        .strip_prefix("unknown field `")
+        .and_then(|rest| rest.split('`').next())
+    {
+        key = if key.is_empty() {
+            field.to_string()
+        } else {
+            format!("{key}.{field}")
+        };
+    }
+    ConfigError {
+        file: file.to_string(),
+        line,
+        column,
+        key,
+        message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn first_error(text: &str) -> ConfigError {
+        parse(text, "test.toml").unwrap_err().0.remove(0)
+    }
+
+    #[test]
+    fn embedded_default_is_valid_and_matches_builtin_defaults() {
+        let loaded = parse(DEFAULT_CONFIG, EMBEDDED_NAME).expect("embedded default parses");
+        assert_eq!(loaded.config.general, General::default());
+        assert_eq!(loaded.config.ui.thresholds, Thresholds::default());
+    }
+
+    #[test]
+    fn empty_file_gives_defaults() {
+        assert_eq!(parse("", "x").unwrap().config, Config::default());
+    }
+
+    #[test]
+    fn unknown_key_names_table_and_field() {
+        let e = first_error("[general]\nrefresh = \"1s\"\nrefrsh = \"2s\"\n");
+        assert_eq!((e.line, e.column), (3, 1));
+        assert_eq!(e.key, "general.refrsh");
+        assert!(e.message.contains("unknown field"), "{e}");
+    }
+
+    #[test]
+    fn bad_duration_names_key_and_position() {
+        let e = first_error("[general]\nrefresh = \"often\"\n");
+        assert_eq!(e.key, "general.refresh");
+        assert_eq!(e.line, 2);
+        assert!(e.message.contains("invalid duration"), "{e}");
+    }
+
+    #[test]
+    fn threshold_order_is_checked() {
+        let e = first_error("[ui.thresholds]\ncpu = { warning = 95, critical = 80 }\n");
+        assert_eq!(e.key, "ui.thresholds.cpu");
+        assert_eq!(e.line, 2);
+    }
+
+    #[test]
+    fn syntax_error_has_position() {
+        let e = first_error("[general\nrefresh = 1\n");
+        assert_eq!(e.line, 1);
+        assert!(e.to_string().starts_with("test.toml:1:"), "{e}");
+    }
+}

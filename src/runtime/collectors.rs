@@ -1,0 +1,50 @@
+//! Starts the collectors and turns what they produce into messages for the loop.
+
+use crate::app::Msg;
+use crate::collect::local::LocalCollector;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc::Sender;
+
+/// The local host collector on its own thread (sysinfo reads /proc synchronously).
+/// It builds its collector there too, so the first frame does not wait for it.
+pub fn spawn_local(top_n: usize, refresh: Duration, tx: Sender<Msg>) {
+    let started = std::thread::Builder::new()
+        .name("collect-local".into())
+        .spawn({
+            let tx = tx.clone();
+            move || {
+                let mut collector = match LocalCollector::new(top_n) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        let _ = tx.blocking_send(Msg::CollectorFailed {
+                            source: "local",
+                            error: format!("{e:#}"),
+                        });
+                        return;
+                    }
+                };
+                // CPU usage needs two readings at least this far apart.
+                let mut next = Instant::now() + sysinfo::MINIMUM_CPU_UPDATE_INTERVAL;
+                loop {
+                    if let Some(wait) = next.checked_duration_since(Instant::now()) {
+                        std::thread::sleep(wait);
+                    }
+                    next += refresh;
+                    let sample = collector.sample();
+                    if tx.blocking_send(Msg::Resources(Box::new(sample))).is_err() {
+                        return;
+                    }
+                    // After a suspend or a stall, keep the cadence instead of bursting.
+                    if next < Instant::now() {
+                        next = Instant::now() + refresh;
+                    }
+                }
+            }
+        });
+    if let Err(e) = started {
+        let _ = tx.try_send(Msg::CollectorFailed {
+            source: "local",
+            error: format!("cannot start thread: {e}"),
+        });
+    }
+}

@@ -1,0 +1,105 @@
+//! The runtime: owns the terminal and the state, feeds messages to `update`, runs
+//! the effects it returns, and draws when something changed (coalesced, at most
+//! 10 frames per second, with synchronized output).
+
+pub mod backend;
+mod collectors;
+pub mod logging;
+pub mod terminal;
+
+use crate::app::{AppState, Effect, Msg, update};
+use crate::clock::Clock;
+use crossterm::event::{Event, EventStream};
+use futures_util::StreamExt;
+use std::time::Duration;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
+use tokio::time::{Instant, MissedTickBehavior, interval, sleep_until};
+
+/// Minimum time between two frames (10 frames per second at most).
+const FRAME_INTERVAL: Duration = Duration::from_millis(100);
+
+/// Runs the dashboard until quit; returns the process exit code.
+pub fn run(mut state: AppState, clock: &dyn Clock) -> anyhow::Result<i32> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        terminal::install_panic_hook();
+        let mut term = terminal::enter()?;
+        let result = event_loop(&mut term, &mut state, clock).await;
+        terminal::restore();
+        result
+    })
+}
+
+async fn event_loop(
+    term: &mut terminal::Tui,
+    state: &mut AppState,
+    clock: &dyn Clock,
+) -> anyhow::Result<i32> {
+    let (tx, mut rx) = mpsc::channel::<Msg>(64);
+    let refresh = state.config.general.refresh;
+    collectors::spawn_local(state.config.ui.processes, refresh, tx.clone());
+    let mut events = EventStream::new();
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+    // The clock and staleness marks need a tick even when no data arrives.
+    let mut tick = interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+
+    draw(term, state)?;
+    let mut last_draw = Instant::now();
+    let mut dirty = false;
+    loop {
+        let next_frame = last_draw + FRAME_INTERVAL;
+        let msg = tokio::select! {
+            _ = sleep_until(next_frame), if dirty => {
+                draw(term, state)?;
+                last_draw = Instant::now();
+                dirty = false;
+                continue;
+            }
+            event = events.next() => match event {
+                Some(Ok(Event::Key(key))) => Msg::Key(key),
+                Some(Ok(Event::Resize(..))) => {
+                    // Redraw at once on resize, not at the next frame slot.
+                    term.autoresize()?;
+                    draw(term, state)?;
+                    last_draw = Instant::now();
+                    dirty = false;
+                    continue;
+                }
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => {
+                    tracing::error!("terminal input failed: {e}");
+                    Msg::Terminate(1)
+                }
+                // stdin closed: nobody is there to see the dashboard.
+                None => Msg::Terminate(0),
+            },
+            Some(msg) = rx.recv() => msg,
+            _ = tick.tick() => Msg::Tick(clock.now()),
+            _ = sigterm.recv() => Msg::Terminate(128 + 15),
+            _ = sighup.recv() => Msg::Terminate(128 + 1),
+            _ = sigint.recv() => Msg::Terminate(128 + 2),
+        };
+        for effect in update(state, msg) {
+            match effect {
+                Effect::Quit(code) => return Ok(code),
+                Effect::Suspend => {
+                    terminal::suspend(term)?;
+                    draw(term, state)?;
+                    last_draw = Instant::now();
+                }
+            }
+        }
+        dirty = true;
+    }
+}
+
+/// Draws a frame; the backend writes only what changed, as one synchronized update.
+fn draw(term: &mut terminal::Tui, state: &AppState) -> std::io::Result<()> {
+    term.draw(|frame| crate::ui::draw(frame, state)).map(drop)
+}

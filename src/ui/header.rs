@@ -1,0 +1,80 @@
+//! The top bar: host, uptime, clock and mode flags. Wall mode gets a taller header
+//! with a big clock; it shows minutes only, so it changes once a minute.
+
+use super::widgets::{bigtext, format};
+use crate::app::AppState;
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+pub fn height(state: &AppState) -> u16 {
+    if state.mode.wall { 3 } else { 1 }
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
+    let s = &state.styles;
+    let local = state.now.with_timezone(&state.local_offset);
+    let mut flags: Vec<Span> = Vec::new();
+    if state.paused {
+        flags.push(Span::styled(" ⏸ PAUSED ", s.warning.patch(s.header)));
+    }
+    if state.mode.read_only {
+        flags.push(Span::styled(" READ-ONLY ", s.header));
+    }
+    let uptime = state
+        .resources
+        .latest
+        .as_ref()
+        .map(|r| format!("up {}", format::age(r.uptime_secs)))
+        .unwrap_or_default();
+    if state.mode.wall {
+        let [left, right] =
+            Layout::horizontal([Constraint::Min(10), Constraint::Length(22)]).areas(area);
+        let mut lines = vec![
+            Line::from(Span::styled(
+                format!(" {}", state.host.hostname),
+                s.header.add_modifier(ratatui::style::Modifier::BOLD),
+            )),
+            Line::from(Span::styled(
+                format!(" {}  {}  {} cores", state.host.os, uptime, state.host.cores),
+                s.header,
+            )),
+        ];
+        lines.push(Line::from(flags));
+        frame.render_widget(Paragraph::new(lines).style(s.header), left);
+        let big = bigtext::render(&local.format("%H:%M").to_string());
+        let clock: Vec<Line> = big
+            .into_iter()
+            .map(|row| Line::from(format!("{row} ")))
+            .collect();
+        frame.render_widget(
+            Paragraph::new(clock)
+                .style(s.header)
+                .alignment(Alignment::Right),
+            right,
+        );
+        return;
+    }
+    let mut spans = vec![
+        Span::styled(
+            " opsdeck ",
+            s.header.add_modifier(ratatui::style::Modifier::BOLD),
+        ),
+        Span::styled(format!("│ {} ", state.host.hostname), s.header),
+        Span::styled(format!("│ {} cores ", state.host.cores), s.header),
+    ];
+    if !uptime.is_empty() {
+        spans.push(Span::styled(format!("│ {uptime} "), s.header));
+    }
+    spans.extend(flags);
+    let [left, right] =
+        Layout::horizontal([Constraint::Min(10), Constraint::Length(10)]).areas(area);
+    frame.render_widget(Paragraph::new(Line::from(spans)).style(s.header), left);
+    frame.render_widget(
+        Paragraph::new(local.format("%H:%M:%S ").to_string())
+            .style(s.header)
+            .alignment(Alignment::Right),
+        right,
+    );
+}

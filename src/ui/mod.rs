@@ -1,0 +1,74 @@
+//! Drawing: `draw(frame, &state)` reads state and holds no business logic.
+
+pub mod color;
+mod header;
+mod layout;
+mod overlay;
+mod panes;
+mod status;
+pub mod theme;
+pub mod widgets;
+
+use crate::app::{AppState, PaneId};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Block;
+
+pub fn draw(frame: &mut Frame, state: &AppState) {
+    let area = frame.area();
+    frame.render_widget(Block::new().style(state.styles.text), area);
+    let header_height = header::height(state);
+    let [top, body, bottom] = Layout::vertical([
+        Constraint::Length(header_height),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    header::draw(frame, top, state);
+    match state.zoom {
+        Some(pane) => panes::draw(frame, body, state, pane),
+        None => {
+            for (pane, rect) in layout::overview(body) {
+                panes::draw(frame, rect, state, pane);
+            }
+        }
+    }
+    status::draw(frame, bottom, state);
+    overlay::draw(frame, area, state);
+}
+
+/// A pane's frame: number and title, focus highlight, and right-aligned notes
+/// (filter, staleness).
+pub(crate) fn pane_block<'a>(state: &AppState, pane: PaneId, notes: Vec<Span<'a>>) -> Block<'a> {
+    let s = &state.styles;
+    let focused = state.focus == pane;
+    let (border, title) = if focused {
+        (s.border_focus, s.title_focus)
+    } else {
+        (s.border, s.title)
+    };
+    let mut block = Block::bordered()
+        .border_style(border)
+        .title(Line::from(vec![
+            Span::styled(format!(" {} ", pane.number()), s.dim),
+            Span::styled(format!("{} ", pane.title()), title),
+        ]));
+    let mut right = notes;
+    if let Some(filter) = &state.list(pane).filter {
+        right.push(Span::styled(format!(" /{} ", filter.source()), s.accent));
+    }
+    if !right.is_empty() {
+        block = block.title(Line::from(right).right_aligned());
+    }
+    block
+}
+
+/// A one-line explanation inside a pane (no data yet, nothing configured).
+pub(crate) fn note(frame: &mut Frame, area: Rect, text: &str, style: Style) {
+    let paragraph = ratatui::widgets::Paragraph::new(text.to_string())
+        .style(style)
+        .wrap(ratatui::widgets::Wrap { trim: true });
+    frame.render_widget(paragraph, area);
+}

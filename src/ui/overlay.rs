@@ -1,0 +1,120 @@
+//! Overlays drawn over the panes: help (the live keymap) and row details.
+
+use crate::app::state::Overlay;
+use crate::app::{Action, AppState, PaneId};
+use crate::ui::widgets::format;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
+    match &state.overlay {
+        Some(Overlay::Help) => help(frame, area, state),
+        Some(Overlay::Details) => details(frame, area, state),
+        _ => {}
+    }
+}
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+fn help(frame: &mut Frame, area: Rect, state: &AppState) {
+    let s = &state.styles;
+    let labels: Vec<String> = Action::BINDABLE
+        .iter()
+        .map(|(action, _, _)| {
+            let keys = state.keymap.label_for(*action);
+            if keys.is_empty() {
+                "(unbound)".to_string()
+            } else {
+                keys
+            }
+        })
+        .collect();
+    let key_width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(8);
+    let entries: Vec<Line> = Action::BINDABLE
+        .iter()
+        .zip(&labels)
+        .map(|((action, _, what), keys)| {
+            let note = if action.is_write() && state.mode.read_only {
+                " (read-only)"
+            } else {
+                ""
+            };
+            Line::from(vec![
+                Span::styled(format!(" {keys:>key_width$} "), s.key),
+                Span::styled(format!("{what}{note}"), s.text),
+            ])
+        })
+        .collect();
+    // Two columns when the terminal is too short for one.
+    let columns = if usize::from(area.height.saturating_sub(2)) < entries.len() {
+        2
+    } else {
+        1
+    };
+    let per_column = entries.len().div_ceil(columns);
+    let width = if columns == 2 { 78 } else { 50 };
+    let rect = centered(area, width, per_column as u16 + 2);
+    frame.render_widget(Clear, rect);
+    let block = Block::bordered()
+        .border_style(s.border_focus)
+        .title(Span::styled(
+            " Help · keys (remap in [keys]) ",
+            s.title_focus,
+        ))
+        .title_bottom(Line::from(Span::styled(" Esc or ? closes ", s.dim)).right_aligned())
+        .style(s.text);
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let cols = Layout::horizontal(vec![Constraint::Ratio(1, columns as u32); columns]).split(inner);
+    for (i, chunk) in entries.chunks(per_column).enumerate() {
+        frame.render_widget(Paragraph::new(chunk.to_vec()), cols[i]);
+    }
+}
+
+fn details(frame: &mut Frame, area: Rect, state: &AppState) {
+    let s = &state.styles;
+    if state.focus != PaneId::Resources {
+        return;
+    }
+    let procs = state.visible_processes();
+    let Some(p) = procs.get(state.list(PaneId::Resources).selected) else {
+        return;
+    };
+    let field = |name: &str, value: String| {
+        Line::from(vec![
+            Span::styled(format!("{name:>8}  "), s.dim),
+            Span::styled(value, s.text),
+        ])
+    };
+    let lines = vec![
+        field("pid", p.pid.to_string()),
+        field("user", p.user.clone()),
+        field("cpu", format!("{:.1}% of one core", p.cpu_percent)),
+        field("memory", format::bytes(p.memory_bytes)),
+        field("command", p.command.clone()),
+    ];
+    let rect = centered(area, 72, 11);
+    frame.render_widget(Clear, rect);
+    let block = Block::bordered()
+        .border_style(s.border_focus)
+        .title(Span::styled(format!(" Process {} ", p.pid), s.title_focus))
+        .title_bottom(Line::from(Span::styled(" Esc closes ", s.dim)).right_aligned())
+        .style(s.text);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block),
+        rect,
+    );
+}

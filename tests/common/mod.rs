@@ -1,0 +1,146 @@
+//! Fixed data and a fixed clock for rendering tests, so snapshots are stable.
+#![allow(dead_code)]
+
+use chrono::{DateTime, TimeZone, Utc};
+use opsdeck::app::keymap::KeyMap;
+use opsdeck::app::state::Mode;
+use opsdeck::app::{AppState, Msg, update};
+use opsdeck::collect::model::{
+    Filesystem, HostInfo, LoadAverage, MemoryUsage, NetworkRate, ProcessRow, ResourceSample,
+};
+use opsdeck::config::Config;
+use opsdeck::ui::color::ColorDepth;
+use opsdeck::ui::theme::Styles;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+pub fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 12, 34, 56).unwrap()
+}
+
+const GIB: u64 = 1024 * 1024 * 1024;
+
+/// A busy 4-core host: one core critical, memory in warning, one disk critical.
+pub fn sample(seconds_after_t0: i64, cpu: f32) -> ResourceSample {
+    ResourceSample {
+        taken_at: t0() + chrono::Duration::seconds(seconds_after_t0),
+        uptime_secs: 3 * 86400 + 4 * 3600,
+        cpu_total: cpu,
+        cpu_per_core: vec![cpu, 12.0, 85.5, 97.0],
+        load: LoadAverage {
+            one: 2.5,
+            five: 1.75,
+            fifteen: 1.0,
+        },
+        memory: MemoryUsage {
+            total_bytes: 16 * GIB,
+            used_bytes: 13 * GIB,
+        },
+        swap: MemoryUsage {
+            total_bytes: 2 * GIB,
+            used_bytes: GIB / 4,
+        },
+        filesystems: vec![
+            Filesystem {
+                mount_point: "/".into(),
+                device: "/dev/vda1".into(),
+                fs_type: "ext4".into(),
+                total_bytes: 100 * GIB,
+                available_bytes: 40 * GIB,
+            },
+            Filesystem {
+                mount_point: "/var/lib/postgresql".into(),
+                device: "/dev/vdb1".into(),
+                fs_type: "xfs".into(),
+                total_bytes: 500 * GIB,
+                available_bytes: 20 * GIB,
+            },
+        ],
+        networks: vec![NetworkRate {
+            interface: "eth0".into(),
+            rx_bytes_per_sec: 1_250_000.0,
+            tx_bytes_per_sec: 64_000.0,
+            rx_total_bytes: 42 * GIB,
+            tx_total_bytes: 3 * GIB,
+        }],
+        process_count: 212,
+        top_processes: vec![
+            proc(4242, "postgres", 97.5, GIB, "postgres: checkpointer"),
+            proc(
+                1337,
+                "www-data",
+                45.0,
+                512 * 1024 * 1024,
+                "nginx: worker process",
+            ),
+            proc(1, "root", 0.5, 12 * 1024 * 1024, "/sbin/init"),
+            proc(777, "root", 0.0, 8 * 1024 * 1024, "/usr/sbin/sshd -D"),
+        ],
+    }
+}
+
+fn proc(pid: u32, user: &str, cpu: f32, mem: u64, cmd: &str) -> ProcessRow {
+    ProcessRow {
+        pid,
+        user: user.into(),
+        cpu_percent: cpu,
+        memory_bytes: mem,
+        command: cmd.into(),
+    }
+}
+
+pub fn host() -> HostInfo {
+    HostInfo {
+        hostname: "db-1".into(),
+        os: "Debian GNU/Linux 12".into(),
+        kernel: "6.1.0".into(),
+        cores: 4,
+    }
+}
+
+pub fn state_with(depth: ColorDepth, mode: Mode) -> AppState {
+    let mut state = AppState::new(
+        Config::default(),
+        KeyMap::default(),
+        Styles::builtin("dark", depth),
+        mode,
+        host(),
+        t0(),
+    );
+    // Some history for the graphs: a ramp, then the current sample.
+    for i in 0..120 {
+        update(
+            &mut state,
+            Msg::Resources(Box::new(sample(i - 120, (i % 50) as f32 * 2.0))),
+        );
+    }
+    update(&mut state, Msg::Resources(Box::new(sample(0, 62.5))));
+    update(&mut state, Msg::Tick(t0()));
+    state
+}
+
+pub fn state() -> AppState {
+    state_with(ColorDepth::TrueColor, Mode::default())
+}
+
+pub fn render(state: &AppState, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| opsdeck::ui::draw(f, state)).unwrap();
+    terminal
+}
+
+/// The screen as text, one line per row.
+pub fn screen(state: &AppState, width: u16, height: u16) -> String {
+    let terminal = render(state, width, height);
+    let buffer = terminal.backend().buffer();
+    (0..height)
+        .map(|y| {
+            let mut line = String::new();
+            for x in 0..width {
+                line.push_str(buffer[(x, y)].symbol());
+            }
+            line.trim_end().to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -1,0 +1,81 @@
+//! Every pane rendered with fixed data and a fixed clock, at 80x24 and 160x48, and
+//! in 16 colours and mono (with styles), compared with reviewed snapshots.
+
+mod common;
+
+use opsdeck::app::state::Mode;
+use opsdeck::app::{Action, Msg, PaneId, update};
+use opsdeck::ui::color::ColorDepth;
+
+fn zoomed(pane: Option<PaneId>, depth: ColorDepth) -> opsdeck::app::AppState {
+    let mut state = common::state_with(depth, Mode::default());
+    if let Some(pane) = pane {
+        update(&mut state, Msg::Action(Action::Zoom(pane)));
+    }
+    state
+}
+
+const VIEWS: [(&str, Option<PaneId>); 6] = [
+    ("overview", None),
+    ("resources", Some(PaneId::Resources)),
+    ("tasks", Some(PaneId::Tasks)),
+    ("alerts", Some(PaneId::Alerts)),
+    ("scaling", Some(PaneId::Scaling)),
+    ("log", Some(PaneId::Log)),
+];
+
+#[test]
+fn panes_as_text_at_80x24_and_160x48() {
+    for (name, pane) in VIEWS {
+        let state = zoomed(pane, ColorDepth::TrueColor);
+        for (w, h) in [(80, 24), (160, 48)] {
+            insta::assert_snapshot!(format!("{name}_{w}x{h}"), common::screen(&state, w, h));
+        }
+    }
+}
+
+#[test]
+fn panes_with_styles_in_16_colours_and_mono() {
+    for (name, pane) in VIEWS {
+        for (depth, tag) in [(ColorDepth::C16, "16"), (ColorDepth::Mono, "mono")] {
+            let state = zoomed(pane, depth);
+            let terminal = common::render(&state, 80, 24);
+            insta::assert_debug_snapshot!(
+                format!("{name}_80x24_{tag}"),
+                terminal.backend().buffer()
+            );
+        }
+    }
+}
+
+#[test]
+fn wall_mode_has_big_header_and_says_read_only() {
+    let state = common::state_with(
+        ColorDepth::TrueColor,
+        Mode {
+            read_only: true,
+            wall: true,
+        },
+    );
+    let screen = common::screen(&state, 120, 36);
+    insta::assert_snapshot!("wall_120x36", screen);
+    assert!(screen.contains("READ-ONLY"));
+}
+
+#[test]
+fn help_lists_the_live_keymap_at_80x24() {
+    let mut o = std::collections::BTreeMap::new();
+    o.insert(
+        "quit".to_string(),
+        opsdeck::config::KeyList::One("Q".into()),
+    );
+    let mut state = common::state();
+    state.keymap = opsdeck::app::keymap::KeyMap::from_config(&o).unwrap();
+    update(&mut state, Msg::Action(Action::Help));
+    let screen = common::screen(&state, 80, 24);
+    insta::assert_snapshot!("help_80x24", screen);
+    assert!(
+        screen.contains("Q quit"),
+        "remapped key shown in help:\n{screen}"
+    );
+}
