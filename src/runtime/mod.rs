@@ -50,6 +50,11 @@ async fn event_loop(
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
 
     draw(term, state)?;
+    // Lets the end-to-end tests check that a panic gives the terminal back.
+    #[cfg(debug_assertions)]
+    if std::env::var_os("OPSDECK_TEST_PANIC").is_some() {
+        panic!("deliberate panic requested by OPSDECK_TEST_PANIC");
+    }
     let mut last_draw = Instant::now();
     let mut dirty = false;
     loop {

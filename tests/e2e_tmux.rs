@@ -1,0 +1,262 @@
+//! The real binary in a real terminal: tmux on its own socket, with its own XDG
+//! directories. Checks what a user sees and that the terminal is given back.
+
+use opsdeck::ui::widgets::format::bytes;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_opsdeck");
+
+struct Tmux {
+    dir: PathBuf,
+    socket: PathBuf,
+}
+
+impl Tmux {
+    /// Starts `opsdeck ARGS` in a WxH pane, wrapped so the pane shows its exit code and
+    /// whether the terminal is back in cooked mode afterwards.
+    fn start(name: &str, args: &[&str], width: u16, height: u16, env: &[(&str, &str)]) -> Tmux {
+        let tmux = Tmux::new(name);
+        let mut script = String::from("#!/bin/sh\nexport RUST_BACKTRACE=0\n");
+        for (k, v) in env {
+            script.push_str(&format!("export {k}='{v}'\n"));
+        }
+        script.push_str(&format!(
+            "'{BIN}' {}\necho \"EXIT=$?\"\nstty -a | tr ' ;' '\\n\\n' | grep -x -- '-\\{{0,1\\}}icanon' | sed 's/^/MODE=/'\nsleep 600\n",
+            args.iter().map(|a| format!("'{a}'")).collect::<Vec<_>>().join(" ")
+        ));
+        let wrapper = tmux.dir.join("run.sh");
+        std::fs::write(&wrapper, script).unwrap();
+        tmux.new_session(width, height, &["sh", wrapper.to_str().unwrap()]);
+        tmux
+    }
+
+    fn new(name: &str) -> Tmux {
+        let dir = std::env::temp_dir().join(format!("opsdeck-e2e-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("config")).unwrap();
+        std::fs::create_dir_all(dir.join("state")).unwrap();
+        Tmux { socket: dir.join("tmux.sock"), dir }
+    }
+
+    fn new_session(&self, width: u16, height: u16, command: &[&str]) {
+        let (w, h) = (width.to_string(), height.to_string());
+        let mut args = vec!["new-session", "-d", "-s", "t", "-x", &w, "-y", &h];
+        args.extend_from_slice(command);
+        let out = self.tmux(&args);
+        assert!(out.status.success(), "tmux new-session failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    fn tmux(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .arg("-f")
+            .arg("/dev/null")
+            .args(args)
+            .env("XDG_CONFIG_HOME", self.dir.join("config"))
+            .env("XDG_STATE_HOME", self.dir.join("state"))
+            .env_remove("OPSDECK_CONFIG")
+            .env_remove("TMUX")
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run tmux ({e}); install it with `apt-get install tmux` (scripts/test does)"))
+    }
+
+    fn capture(&self) -> String {
+        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
+    }
+
+    fn send(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "t"];
+        args.extend_from_slice(keys);
+        self.tmux(&args);
+    }
+
+    fn wait_for(&self, what: &str, timeout: Duration, pred: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.capture();
+            if pred(&screen) {
+                return screen;
+            }
+            assert!(start.elapsed() < timeout, "timed out waiting for {what}; screen:\n{screen}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn wait_text(&self, text: &str, timeout: Duration) -> String {
+        self.wait_for(&format!("{text:?}"), timeout, |s| s.contains(text))
+    }
+
+    /// The opsdeck process: the child of the pane's shell.
+    fn opsdeck_pid(&self) -> i32 {
+        let out = self.tmux(&["display-message", "-p", "-t", "t", "#{pane_pid}"]);
+        let shell = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let start = Instant::now();
+        loop {
+            let out = Command::new("pgrep").args(["-P", &shell, "-x", "opsdeck"]).output().expect("pgrep (procps)");
+            if let Some(pid) = String::from_utf8_lossy(&out.stdout).lines().next() {
+                return pid.trim().parse().unwrap();
+            }
+            assert!(start.elapsed() < Duration::from_secs(5), "no opsdeck child of pane shell {shell}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn state_dir(&self) -> PathBuf {
+        self.dir.join("state/opsdeck")
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.tmux(&["kill-server"]);
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+const STARTUP: Duration = Duration::from_secs(10);
+
+fn mem_total_bytes() -> u64 {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap();
+    let line = meminfo.lines().find(|l| l.starts_with("MemTotal:")).unwrap();
+    let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    kib * 1024
+}
+
+fn cpu_count() -> usize {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap();
+    stat.lines().filter(|l| l.starts_with("cpu") && l.as_bytes().get(3).is_some_and(u8::is_ascii_digit)).count()
+}
+
+fn is_gone(pid: i32) -> bool {
+    // A zombie counts as gone: it has exited and only waits for the shell to reap it.
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')),
+    }
+}
+
+fn assert_cooked(screen: &str) {
+    assert!(screen.contains("MODE=icanon"), "terminal not back in cooked mode:\n{screen}");
+    assert!(!screen.contains("1 Resources"), "alternate screen not left:\n{screen}");
+}
+
+#[test]
+fn overview_shows_this_machine_help_zoom_and_quit() {
+    let t = Tmux::start("overview", &[], 120, 40, &[]);
+    let memory = format!("/{}", bytes(mem_total_bytes()));
+    let screen = t.wait_for("CPU and memory figures", STARTUP, |s| s.contains("CPU ") && s.contains(&memory));
+    assert!(screen.contains(&format!("{} cores", cpu_count())), "core count of this machine:\n{screen}");
+    let cpu_line = screen.lines().find(|l| l.contains("CPU ")).unwrap();
+    assert!(cpu_line.contains('%'), "CPU percentage shown: {cpu_line}");
+    for pane in ["1 Resources", "2 Tasks", "3 Alerts", "4 Scaling", "5 Log"] {
+        assert!(screen.contains(pane), "pane {pane} in overview:\n{screen}");
+    }
+    assert!(screen.contains("no tasks configured — see [[task]] in config"));
+
+    t.send(&["?"]);
+    t.wait_text("Help · keys", Duration::from_secs(2));
+    t.send(&["Escape"]);
+    t.wait_for("help closed", Duration::from_secs(2), |s| !s.contains("Help · keys"));
+
+    t.send(&["3"]);
+    let zoomed = t.wait_text("zoom: Alerts", Duration::from_secs(2));
+    assert!(zoomed.contains("3 Alerts") && !zoomed.contains("1 Resources"), "Alerts zoomed:\n{zoomed}");
+
+    t.send(&["q"]);
+    let after = t.wait_text("MODE=", Duration::from_secs(2));
+    assert!(after.contains("EXIT=0"), "{after}");
+    assert_cooked(&after);
+
+    let log = std::fs::read_to_string(t.state_dir().join("opsdeck.log")).expect("log file written");
+    assert!(log.contains("started") && log.contains("stopped"), "log file:\n{log}");
+}
+
+#[test]
+fn small_terminal_collapses_and_resize_redraws() {
+    let t = Tmux::start("resize", &[], 80, 24, &[]);
+    let screen = t.wait_text("CPU ", STARTUP);
+    for pane in ["1 Resources", "2 Tasks", "3 Alerts", "4 Scaling"] {
+        assert!(screen.contains(pane), "{pane} at 80x24:\n{screen}");
+    }
+    t.tmux(&["resize-window", "-t", "t", "-x", "160", "-y", "48"]);
+    t.wait_text("5 Log", Duration::from_secs(2));
+    t.send(&["q"]);
+    t.wait_text("EXIT=0", Duration::from_secs(2));
+}
+
+fn signal_ends_cleanly(signal: &str, code: i32) {
+    let t = Tmux::start(&format!("sig{signal}"), &[], 100, 30, &[]);
+    t.wait_text("CPU ", STARTUP);
+    let pid = t.opsdeck_pid();
+    let sent = Instant::now();
+    let status = Command::new("kill").args([&format!("-{signal}"), &pid.to_string()]).status().unwrap();
+    assert!(status.success());
+    while !is_gone(pid) {
+        assert!(sent.elapsed() < Duration::from_secs(1), "opsdeck still running 1s after SIG{signal}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let after = t.wait_text("MODE=", Duration::from_secs(2));
+    assert!(after.contains(&format!("EXIT={code}")), "exit code after SIG{signal}:\n{after}");
+    assert_cooked(&after);
+}
+
+#[test]
+fn sigterm_ends_cleanly_within_a_second() {
+    signal_ends_cleanly("TERM", 143);
+}
+
+#[test]
+fn sighup_ends_cleanly_within_a_second() {
+    signal_ends_cleanly("HUP", 129);
+}
+
+#[test]
+fn panic_restores_the_terminal_then_prints_the_message() {
+    let t = Tmux::start("panic", &[], 100, 30, &[("OPSDECK_TEST_PANIC", "1"), ("RUST_BACKTRACE", "0")]);
+    let after = t.wait_text("MODE=", STARTUP);
+    assert!(after.contains("EXIT=101"), "{after}");
+    assert!(after.contains("OPSDECK_TEST_PANIC"), "panic message visible after restore:\n{after}");
+    assert_cooked(&after);
+}
+
+#[test]
+fn ctrl_z_suspends_and_fg_resumes() {
+    let t = Tmux::new("suspend");
+    let state = t.dir.join("state");
+    let config = t.dir.join("config");
+    t.new_session(100, 30, &["bash", "--norc", "--noprofile", "-i"]);
+    t.send(&["-l", &format!("export PS1='$ ' XDG_STATE_HOME={} XDG_CONFIG_HOME={}", state.display(), config.display())]);
+    t.send(&["Enter"]);
+    t.send(&["-l", &format!("'{BIN}'")]);
+    t.send(&["Enter"]);
+    t.wait_text("1 Resources", STARTUP);
+    t.send(&["C-z"]);
+    let stopped = t.wait_text("Stopped", Duration::from_secs(3));
+    assert!(!stopped.contains("1 Resources"), "screen given back on suspend:\n{stopped}");
+    t.send(&["-l", "stty -a | tr ' ;' '\\n\\n' | grep -x -- '-\\{0,1\\}icanon' | sed 's/^/MODE=/'"]);
+    t.send(&["Enter"]);
+    t.wait_text("MODE=icanon", Duration::from_secs(2));
+    t.send(&["-l", "fg"]);
+    t.send(&["Enter"]);
+    t.wait_text("1 Resources", Duration::from_secs(3));
+    // Keys work again after resuming.
+    t.send(&["3"]);
+    t.wait_text("zoom: Alerts", Duration::from_secs(2));
+    t.send(&["q"]);
+    t.wait_for("shell prompt after quit", Duration::from_secs(3), |s| !s.contains("3 Alerts"));
+}
+
+#[test]
+fn broken_config_never_starts_the_tui() {
+    let t = Tmux::new("badconfig");
+    let file = t.dir.join("bad.toml");
+    std::fs::write(&file, "[general]\nrefresh = \"often\"\n").unwrap();
+    let out = Command::new(BIN).arg("-c").arg(&file).env("XDG_STATE_HOME", Path::new("/nonexistent")).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(":2:11: key `general.refresh`"), "{err}");
+    assert!(out.stdout.is_empty(), "nothing drawn: {:?}", String::from_utf8_lossy(&out.stdout));
+}

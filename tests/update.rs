@@ -1,0 +1,224 @@
+//! `update` driven by key events as the terminal delivers them: key → action → state.
+
+mod common;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use opsdeck::app::state::{Mode, Overlay, StatusKind};
+use opsdeck::app::{Effect, Msg, PaneId, update};
+use opsdeck::ui::color::ColorDepth;
+use tui_logger::LevelFilter;
+
+fn key(state: &mut opsdeck::app::AppState, code: KeyCode) -> Vec<Effect> {
+    let mods = match code {
+        KeyCode::Char(c) if c.is_ascii_uppercase() => KeyModifiers::SHIFT,
+        KeyCode::BackTab => KeyModifiers::SHIFT,
+        _ => KeyModifiers::NONE,
+    };
+    update(state, Msg::Key(KeyEvent::new(code, mods)))
+}
+
+fn ctrl(state: &mut opsdeck::app::AppState, c: char) -> Vec<Effect> {
+    update(state, Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)))
+}
+
+fn typed(state: &mut opsdeck::app::AppState, text: &str) {
+    for c in text.chars() {
+        key(state, KeyCode::Char(c));
+    }
+}
+
+#[test]
+fn q_and_ctrl_c_quit_with_zero_and_signals_keep_their_code() {
+    let mut s = common::state();
+    assert_eq!(key(&mut s, KeyCode::Char('q')), vec![Effect::Quit(0)]);
+    assert_eq!(ctrl(&mut s, 'c'), vec![Effect::Quit(0)]);
+    assert_eq!(update(&mut s, Msg::Terminate(143)), vec![Effect::Quit(143)]);
+    assert_eq!(ctrl(&mut s, 'z'), vec![Effect::Suspend]);
+}
+
+#[test]
+fn number_keys_zoom_and_zero_or_esc_return_to_overview() {
+    let mut s = common::state();
+    key(&mut s, KeyCode::Char('3'));
+    assert_eq!((s.zoom, s.focus), (Some(PaneId::Alerts), PaneId::Alerts));
+    key(&mut s, KeyCode::Char('0'));
+    assert_eq!(s.zoom, None);
+    key(&mut s, KeyCode::Char('5'));
+    key(&mut s, KeyCode::Esc);
+    assert_eq!((s.zoom, s.focus), (None, PaneId::Log));
+}
+
+#[test]
+fn tab_cycles_focus_through_all_panes_and_shift_tab_goes_back() {
+    let mut s = common::state();
+    let mut seen = vec![s.focus];
+    for _ in 0..5 {
+        key(&mut s, KeyCode::Tab);
+        seen.push(s.focus);
+    }
+    assert_eq!(
+        seen,
+        [PaneId::Resources, PaneId::Tasks, PaneId::Alerts, PaneId::Scaling, PaneId::Log, PaneId::Resources]
+    );
+    key(&mut s, KeyCode::BackTab);
+    assert_eq!(s.focus, PaneId::Log);
+}
+
+#[test]
+fn help_opens_and_any_close_key_closes_it_without_side_effects() {
+    let mut s = common::state();
+    key(&mut s, KeyCode::Char('?'));
+    assert_eq!(s.overlay, Some(Overlay::Help));
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(s.overlay, None);
+    key(&mut s, KeyCode::Char('?'));
+    key(&mut s, KeyCode::Char('?'));
+    assert_eq!(s.overlay, None);
+}
+
+#[test]
+fn movement_stays_within_the_process_list() {
+    let mut s = common::state();
+    let rows = s.visible_processes().len();
+    key(&mut s, KeyCode::Char('j'));
+    key(&mut s, KeyCode::Down);
+    assert_eq!(s.list(PaneId::Resources).selected, 2);
+    key(&mut s, KeyCode::Char('G'));
+    assert_eq!(s.list(PaneId::Resources).selected, rows - 1);
+    key(&mut s, KeyCode::Char('j'));
+    assert_eq!(s.list(PaneId::Resources).selected, rows - 1);
+    key(&mut s, KeyCode::Char('g'));
+    assert_eq!(s.list(PaneId::Resources).selected, 0);
+    key(&mut s, KeyCode::Char('k'));
+    assert_eq!(s.list(PaneId::Resources).selected, 0);
+    key(&mut s, KeyCode::PageDown);
+    assert_eq!(s.list(PaneId::Resources).selected, rows - 1);
+}
+
+#[test]
+fn slash_filters_the_focused_list_by_text_or_matchers() {
+    let mut s = common::state();
+    key(&mut s, KeyCode::Char('/'));
+    typed(&mut s, "NGINX");
+    assert!(matches!(s.overlay, Some(Overlay::FilterInput(ref t)) if t == "NGINX"));
+    key(&mut s, KeyCode::Enter);
+    let pids: Vec<u32> = s.visible_processes().iter().map(|p| p.pid).collect();
+    assert_eq!(pids, vec![1337]);
+
+    key(&mut s, KeyCode::Char('/'));
+    ctrl(&mut s, 'u');
+    typed(&mut s, r#"user="root", command=~"/usr/.*""#);
+    key(&mut s, KeyCode::Enter);
+    let pids: Vec<u32> = s.visible_processes().iter().map(|p| p.pid).collect();
+    assert_eq!(pids, vec![777]);
+
+    // Esc in the overview clears the filter.
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(s.visible_processes().len(), 4);
+}
+
+#[test]
+fn a_malformed_filter_is_an_error_and_keeps_the_old_filter() {
+    let mut s = common::state();
+    key(&mut s, KeyCode::Char('/'));
+    typed(&mut s, "postgres");
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Char('/'));
+    ctrl(&mut s, 'u');
+    typed(&mut s, "user=root");
+    key(&mut s, KeyCode::Enter);
+    let status = s.visible_status().expect("status shown");
+    assert_eq!(status.kind, StatusKind::Error);
+    assert!(status.text.contains("double quotes"), "{}", status.text);
+    assert_eq!(s.visible_processes().len(), 1);
+}
+
+#[test]
+fn typing_in_the_filter_prompt_does_not_trigger_actions() {
+    let mut s = common::state();
+    key(&mut s, KeyCode::Char('/'));
+    assert_eq!(key(&mut s, KeyCode::Char('q')), vec![]);
+    key(&mut s, KeyCode::Char('3'));
+    assert_eq!(s.zoom, None);
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(s.overlay, None);
+    assert!(s.list(PaneId::Resources).filter.is_none(), "Esc cancels without applying");
+}
+
+#[test]
+fn pause_freezes_the_display_and_resume_catches_up() {
+    let mut s = common::state();
+    key(&mut s, KeyCode::Char('p'));
+    assert!(s.paused);
+    update(&mut s, Msg::Resources(Box::new(common::sample(1, 11.0))));
+    update(&mut s, Msg::Resources(Box::new(common::sample(2, 22.0))));
+    assert_eq!(s.resources.latest.as_ref().unwrap().cpu_total, 62.5);
+    key(&mut s, KeyCode::Char('p'));
+    assert!(!s.paused);
+    assert_eq!(s.resources.latest.as_ref().unwrap().cpu_total, 22.0);
+    assert_eq!(s.resources.cpu.iter().rev().take(2).collect::<Vec<_>>(), vec![22.0, 11.0]);
+}
+
+#[test]
+fn write_actions_are_refused_in_read_only_mode() {
+    let mut s = common::state_with(ColorDepth::TrueColor, Mode { read_only: true, wall: false });
+    for c in ['a', 'u', 't', 'x', 'r', 's'] {
+        assert_eq!(key(&mut s, KeyCode::Char(c)), vec![]);
+        let status = s.visible_status().unwrap();
+        assert_eq!(status.kind, StatusKind::Warning);
+        assert!(status.text.starts_with("read-only (--read-only)"), "{}", status.text);
+    }
+    let mut wall = common::state_with(ColorDepth::TrueColor, Mode { read_only: true, wall: true });
+    key(&mut wall, KeyCode::Char('a'));
+    assert!(wall.visible_status().unwrap().text.contains("--wall"));
+}
+
+#[test]
+fn write_actions_without_a_source_say_what_is_missing() {
+    let mut s = common::state();
+    key(&mut s, KeyCode::Char('t'));
+    let status = s.visible_status().unwrap();
+    assert_eq!(status.kind, StatusKind::Info);
+    assert!(status.text.contains("no tasks are configured"), "{}", status.text);
+}
+
+#[test]
+fn status_messages_expire() {
+    let mut s = common::state();
+    key(&mut s, KeyCode::Char('t'));
+    assert!(s.visible_status().is_some());
+    update(&mut s, Msg::Tick(common::t0() + chrono::Duration::seconds(10)));
+    assert!(s.visible_status().is_none());
+}
+
+#[test]
+fn log_level_keys_change_what_the_log_pane_shows() {
+    let mut s = common::state();
+    assert_eq!(s.log_level, LevelFilter::Info);
+    key(&mut s, KeyCode::Char('+'));
+    assert_eq!(s.log_level, LevelFilter::Debug);
+    for _ in 0..5 {
+        key(&mut s, KeyCode::Char('-'));
+    }
+    assert_eq!(s.log_level, LevelFilter::Error);
+}
+
+#[test]
+fn resources_go_stale_when_samples_stop_and_recover_when_they_return() {
+    let mut s = common::state();
+    assert!(s.resources_stale_for().is_none());
+    update(&mut s, Msg::Tick(common::t0() + chrono::Duration::seconds(30)));
+    assert_eq!(s.resources_stale_for().map(|d| d.as_secs()), Some(30));
+    update(&mut s, Msg::Resources(Box::new(common::sample(30, 5.0))));
+    assert!(s.resources_stale_for().is_none());
+}
+
+#[test]
+fn history_is_bounded_by_the_configured_window() {
+    let mut s = common::state();
+    // 10m at 1s: 600 samples at most, however many arrive.
+    for i in 0..1000 {
+        update(&mut s, Msg::Resources(Box::new(common::sample(i, 1.0))));
+    }
+    assert_eq!(s.resources.cpu.len(), 600);
+}
