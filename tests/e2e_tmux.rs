@@ -37,7 +37,10 @@ impl Tmux {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("config")).unwrap();
         std::fs::create_dir_all(dir.join("state")).unwrap();
-        Tmux { socket: dir.join("tmux.sock"), dir }
+        Tmux {
+            socket: dir.join("tmux.sock"),
+            dir,
+        }
     }
 
     fn new_session(&self, width: u16, height: u16, command: &[&str]) {
@@ -45,7 +48,11 @@ impl Tmux {
         let mut args = vec!["new-session", "-d", "-s", "t", "-x", &w, "-y", &h];
         args.extend_from_slice(command);
         let out = self.tmux(&args);
-        assert!(out.status.success(), "tmux new-session failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "tmux new-session failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     fn tmux(&self, args: &[&str]) -> Output {
@@ -80,7 +87,10 @@ impl Tmux {
             if pred(&screen) {
                 return screen;
             }
-            assert!(start.elapsed() < timeout, "timed out waiting for {what}; screen:\n{screen}");
+            assert!(
+                start.elapsed() < timeout,
+                "timed out waiting for {what}; screen:\n{screen}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -95,11 +105,17 @@ impl Tmux {
         let shell = String::from_utf8_lossy(&out.stdout).trim().to_string();
         let start = Instant::now();
         loop {
-            let out = Command::new("pgrep").args(["-P", &shell, "-x", "opsdeck"]).output().expect("pgrep (procps)");
+            let out = Command::new("pgrep")
+                .args(["-P", &shell, "-x", "opsdeck"])
+                .output()
+                .expect("pgrep (procps)");
             if let Some(pid) = String::from_utf8_lossy(&out.stdout).lines().next() {
                 return pid.trim().parse().unwrap();
             }
-            assert!(start.elapsed() < Duration::from_secs(5), "no opsdeck child of pane shell {shell}");
+            assert!(
+                start.elapsed() < Duration::from_secs(5),
+                "no opsdeck child of pane shell {shell}"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -120,35 +136,54 @@ const STARTUP: Duration = Duration::from_secs(10);
 
 fn mem_total_bytes() -> u64 {
     let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap();
-    let line = meminfo.lines().find(|l| l.starts_with("MemTotal:")).unwrap();
+    let line = meminfo
+        .lines()
+        .find(|l| l.starts_with("MemTotal:"))
+        .unwrap();
     let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
     kib * 1024
 }
 
 fn cpu_count() -> usize {
     let stat = std::fs::read_to_string("/proc/stat").unwrap();
-    stat.lines().filter(|l| l.starts_with("cpu") && l.as_bytes().get(3).is_some_and(u8::is_ascii_digit)).count()
+    stat.lines()
+        .filter(|l| l.starts_with("cpu") && l.as_bytes().get(3).is_some_and(u8::is_ascii_digit))
+        .count()
 }
 
 fn is_gone(pid: i32) -> bool {
     // A zombie counts as gone: it has exited and only waits for the shell to reap it.
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         Err(_) => true,
-        Ok(stat) => stat.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')),
+        Ok(stat) => stat
+            .rsplit(')')
+            .next()
+            .is_some_and(|rest| rest.trim_start().starts_with('Z')),
     }
 }
 
 fn assert_cooked(screen: &str) {
-    assert!(screen.contains("MODE=icanon"), "terminal not back in cooked mode:\n{screen}");
-    assert!(!screen.contains("1 Resources"), "alternate screen not left:\n{screen}");
+    assert!(
+        screen.contains("MODE=icanon"),
+        "terminal not back in cooked mode:\n{screen}"
+    );
+    assert!(
+        !screen.contains("1 Resources"),
+        "alternate screen not left:\n{screen}"
+    );
 }
 
 #[test]
 fn overview_shows_this_machine_help_zoom_and_quit() {
     let t = Tmux::start("overview", &[], 120, 40, &[]);
     let memory = format!("/{}", bytes(mem_total_bytes()));
-    let screen = t.wait_for("CPU and memory figures", STARTUP, |s| s.contains("CPU ") && s.contains(&memory));
-    assert!(screen.contains(&format!("{} cores", cpu_count())), "core count of this machine:\n{screen}");
+    let screen = t.wait_for("CPU and memory figures", STARTUP, |s| {
+        s.contains("CPU ") && s.contains(&memory)
+    });
+    assert!(
+        screen.contains(&format!("{} cores", cpu_count())),
+        "core count of this machine:\n{screen}"
+    );
     let cpu_line = screen.lines().find(|l| l.contains("CPU ")).unwrap();
     assert!(cpu_line.contains('%'), "CPU percentage shown: {cpu_line}");
     for pane in ["1 Resources", "2 Tasks", "3 Alerts", "4 Scaling", "5 Log"] {
@@ -159,11 +194,16 @@ fn overview_shows_this_machine_help_zoom_and_quit() {
     t.send(&["?"]);
     t.wait_text("Help · keys", Duration::from_secs(2));
     t.send(&["Escape"]);
-    t.wait_for("help closed", Duration::from_secs(2), |s| !s.contains("Help · keys"));
+    t.wait_for("help closed", Duration::from_secs(2), |s| {
+        !s.contains("Help · keys")
+    });
 
     t.send(&["3"]);
     let zoomed = t.wait_text("zoom: Alerts", Duration::from_secs(2));
-    assert!(zoomed.contains("3 Alerts") && !zoomed.contains("1 Resources"), "Alerts zoomed:\n{zoomed}");
+    assert!(
+        zoomed.contains("3 Alerts") && !zoomed.contains("1 Resources"),
+        "Alerts zoomed:\n{zoomed}"
+    );
 
     t.send(&["q"]);
     let after = t.wait_text("MODE=", Duration::from_secs(2));
@@ -171,7 +211,10 @@ fn overview_shows_this_machine_help_zoom_and_quit() {
     assert_cooked(&after);
 
     let log = std::fs::read_to_string(t.state_dir().join("opsdeck.log")).expect("log file written");
-    assert!(log.contains("started") && log.contains("stopped"), "log file:\n{log}");
+    assert!(
+        log.contains("started") && log.contains("stopped"),
+        "log file:\n{log}"
+    );
 }
 
 #[test]
@@ -192,14 +235,23 @@ fn signal_ends_cleanly(signal: &str, code: i32) {
     t.wait_text("CPU ", STARTUP);
     let pid = t.opsdeck_pid();
     let sent = Instant::now();
-    let status = Command::new("kill").args([&format!("-{signal}"), &pid.to_string()]).status().unwrap();
+    let status = Command::new("kill")
+        .args([&format!("-{signal}"), &pid.to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     while !is_gone(pid) {
-        assert!(sent.elapsed() < Duration::from_secs(1), "opsdeck still running 1s after SIG{signal}");
+        assert!(
+            sent.elapsed() < Duration::from_secs(1),
+            "opsdeck still running 1s after SIG{signal}"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
     let after = t.wait_text("MODE=", Duration::from_secs(2));
-    assert!(after.contains(&format!("EXIT={code}")), "exit code after SIG{signal}:\n{after}");
+    assert!(
+        after.contains(&format!("EXIT={code}")),
+        "exit code after SIG{signal}:\n{after}"
+    );
     assert_cooked(&after);
 }
 
@@ -215,10 +267,19 @@ fn sighup_ends_cleanly_within_a_second() {
 
 #[test]
 fn panic_restores_the_terminal_then_prints_the_message() {
-    let t = Tmux::start("panic", &[], 100, 30, &[("OPSDECK_TEST_PANIC", "1"), ("RUST_BACKTRACE", "0")]);
+    let t = Tmux::start(
+        "panic",
+        &[],
+        100,
+        30,
+        &[("OPSDECK_TEST_PANIC", "1"), ("RUST_BACKTRACE", "0")],
+    );
     let after = t.wait_text("MODE=", STARTUP);
     assert!(after.contains("EXIT=101"), "{after}");
-    assert!(after.contains("OPSDECK_TEST_PANIC"), "panic message visible after restore:\n{after}");
+    assert!(
+        after.contains("OPSDECK_TEST_PANIC"),
+        "panic message visible after restore:\n{after}"
+    );
     assert_cooked(&after);
 }
 
@@ -228,15 +289,28 @@ fn ctrl_z_suspends_and_fg_resumes() {
     let state = t.dir.join("state");
     let config = t.dir.join("config");
     t.new_session(100, 30, &["bash", "--norc", "--noprofile", "-i"]);
-    t.send(&["-l", &format!("export PS1='$ ' XDG_STATE_HOME={} XDG_CONFIG_HOME={}", state.display(), config.display())]);
+    t.send(&[
+        "-l",
+        &format!(
+            "export PS1='$ ' XDG_STATE_HOME={} XDG_CONFIG_HOME={}",
+            state.display(),
+            config.display()
+        ),
+    ]);
     t.send(&["Enter"]);
     t.send(&["-l", &format!("'{BIN}'")]);
     t.send(&["Enter"]);
     t.wait_text("1 Resources", STARTUP);
     t.send(&["C-z"]);
     let stopped = t.wait_text("Stopped", Duration::from_secs(3));
-    assert!(!stopped.contains("1 Resources"), "screen given back on suspend:\n{stopped}");
-    t.send(&["-l", "stty -a | tr ' ;' '\\n\\n' | grep -x -- '-\\{0,1\\}icanon' | sed 's/^/MODE=/'"]);
+    assert!(
+        !stopped.contains("1 Resources"),
+        "screen given back on suspend:\n{stopped}"
+    );
+    t.send(&[
+        "-l",
+        "stty -a | tr ' ;' '\\n\\n' | grep -x -- '-\\{0,1\\}icanon' | sed 's/^/MODE=/'",
+    ]);
     t.send(&["Enter"]);
     t.wait_text("MODE=icanon", Duration::from_secs(2));
     t.send(&["-l", "fg"]);
@@ -246,7 +320,9 @@ fn ctrl_z_suspends_and_fg_resumes() {
     t.send(&["3"]);
     t.wait_text("zoom: Alerts", Duration::from_secs(2));
     t.send(&["q"]);
-    t.wait_for("shell prompt after quit", Duration::from_secs(3), |s| !s.contains("3 Alerts"));
+    t.wait_for("shell prompt after quit", Duration::from_secs(3), |s| {
+        !s.contains("3 Alerts")
+    });
 }
 
 #[test]
@@ -254,9 +330,18 @@ fn broken_config_never_starts_the_tui() {
     let t = Tmux::new("badconfig");
     let file = t.dir.join("bad.toml");
     std::fs::write(&file, "[general]\nrefresh = \"often\"\n").unwrap();
-    let out = Command::new(BIN).arg("-c").arg(&file).env("XDG_STATE_HOME", Path::new("/nonexistent")).output().unwrap();
+    let out = Command::new(BIN)
+        .arg("-c")
+        .arg(&file)
+        .env("XDG_STATE_HOME", Path::new("/nonexistent"))
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains(":2:11: key `general.refresh`"), "{err}");
-    assert!(out.stdout.is_empty(), "nothing drawn: {:?}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.stdout.is_empty(),
+        "nothing drawn: {:?}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }

@@ -18,7 +18,10 @@ fn key(state: &mut opsdeck::app::AppState, code: KeyCode) -> Vec<Effect> {
 }
 
 fn ctrl(state: &mut opsdeck::app::AppState, c: char) -> Vec<Effect> {
-    update(state, Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)))
+    update(
+        state,
+        Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)),
+    )
 }
 
 fn typed(state: &mut opsdeck::app::AppState, text: &str) {
@@ -58,7 +61,14 @@ fn tab_cycles_focus_through_all_panes_and_shift_tab_goes_back() {
     }
     assert_eq!(
         seen,
-        [PaneId::Resources, PaneId::Tasks, PaneId::Alerts, PaneId::Scaling, PaneId::Log, PaneId::Resources]
+        [
+            PaneId::Resources,
+            PaneId::Tasks,
+            PaneId::Alerts,
+            PaneId::Scaling,
+            PaneId::Log,
+            PaneId::Resources
+        ]
     );
     key(&mut s, KeyCode::BackTab);
     assert_eq!(s.focus, PaneId::Log);
@@ -142,7 +152,10 @@ fn typing_in_the_filter_prompt_does_not_trigger_actions() {
     assert_eq!(s.zoom, None);
     key(&mut s, KeyCode::Esc);
     assert_eq!(s.overlay, None);
-    assert!(s.list(PaneId::Resources).filter.is_none(), "Esc cancels without applying");
+    assert!(
+        s.list(PaneId::Resources).filter.is_none(),
+        "Esc cancels without applying"
+    );
 }
 
 #[test]
@@ -156,19 +169,38 @@ fn pause_freezes_the_display_and_resume_catches_up() {
     key(&mut s, KeyCode::Char('p'));
     assert!(!s.paused);
     assert_eq!(s.resources.latest.as_ref().unwrap().cpu_total, 22.0);
-    assert_eq!(s.resources.cpu.iter().rev().take(2).collect::<Vec<_>>(), vec![22.0, 11.0]);
+    assert_eq!(
+        s.resources.cpu.iter().rev().take(2).collect::<Vec<_>>(),
+        vec![22.0, 11.0]
+    );
 }
 
 #[test]
 fn write_actions_are_refused_in_read_only_mode() {
-    let mut s = common::state_with(ColorDepth::TrueColor, Mode { read_only: true, wall: false });
+    let mut s = common::state_with(
+        ColorDepth::TrueColor,
+        Mode {
+            read_only: true,
+            wall: false,
+        },
+    );
     for c in ['a', 'u', 't', 'x', 'r', 's'] {
         assert_eq!(key(&mut s, KeyCode::Char(c)), vec![]);
         let status = s.visible_status().unwrap();
         assert_eq!(status.kind, StatusKind::Warning);
-        assert!(status.text.starts_with("read-only (--read-only)"), "{}", status.text);
+        assert!(
+            status.text.starts_with("read-only (--read-only)"),
+            "{}",
+            status.text
+        );
     }
-    let mut wall = common::state_with(ColorDepth::TrueColor, Mode { read_only: true, wall: true });
+    let mut wall = common::state_with(
+        ColorDepth::TrueColor,
+        Mode {
+            read_only: true,
+            wall: true,
+        },
+    );
     key(&mut wall, KeyCode::Char('a'));
     assert!(wall.visible_status().unwrap().text.contains("--wall"));
 }
@@ -179,7 +211,11 @@ fn write_actions_without_a_source_say_what_is_missing() {
     key(&mut s, KeyCode::Char('t'));
     let status = s.visible_status().unwrap();
     assert_eq!(status.kind, StatusKind::Info);
-    assert!(status.text.contains("no tasks are configured"), "{}", status.text);
+    assert!(
+        status.text.contains("no tasks are configured"),
+        "{}",
+        status.text
+    );
 }
 
 #[test]
@@ -187,7 +223,10 @@ fn status_messages_expire() {
     let mut s = common::state();
     key(&mut s, KeyCode::Char('t'));
     assert!(s.visible_status().is_some());
-    update(&mut s, Msg::Tick(common::t0() + chrono::Duration::seconds(10)));
+    update(
+        &mut s,
+        Msg::Tick(common::t0() + chrono::Duration::seconds(10)),
+    );
     assert!(s.visible_status().is_none());
 }
 
@@ -207,7 +246,10 @@ fn log_level_keys_change_what_the_log_pane_shows() {
 fn resources_go_stale_when_samples_stop_and_recover_when_they_return() {
     let mut s = common::state();
     assert!(s.resources_stale_for().is_none());
-    update(&mut s, Msg::Tick(common::t0() + chrono::Duration::seconds(30)));
+    update(
+        &mut s,
+        Msg::Tick(common::t0() + chrono::Duration::seconds(30)),
+    );
     assert_eq!(s.resources_stale_for().map(|d| d.as_secs()), Some(30));
     update(&mut s, Msg::Resources(Box::new(common::sample(30, 5.0))));
     assert!(s.resources_stale_for().is_none());

@@ -1,43 +1,40 @@
 //! `opsdeck check-config [FILE]`: validate, print every error, exit 1 on error.
 
+use super::Source;
 use crate::config::paths::Paths;
 use crate::config::{self, EMBEDDED_NAME};
-use crate::ui::theme;
 use std::path::Path;
 
 pub fn run(file: Option<&Path>, paths: &Paths) -> i32 {
-    let (text, name) = match file.or(paths.config.as_ref().map(|r| r.path.as_path())) {
+    let source = match file.or(paths.config.as_ref().map(|r| r.path.as_path())) {
         Some(path) => match std::fs::read_to_string(path) {
-            Ok(text) => (text, path.display().to_string()),
+            Ok(text) => Source {
+                text,
+                name: path.display().to_string(),
+            },
             Err(e) => {
                 eprintln!("{}: cannot read: {e}", path.display());
                 return 1;
             }
         },
-        None => (
-            config::DEFAULT_CONFIG.to_string(),
-            EMBEDDED_NAME.to_string(),
-        ),
+        None => Source {
+            text: config::DEFAULT_CONFIG.to_string(),
+            name: EMBEDDED_NAME.to_string(),
+        },
     };
-    match config::parse(&text, &name) {
-        Err(errors) => {
-            eprintln!("{errors}");
-            eprintln!("{name}: {} error(s)", errors.0.len());
-            1
-        }
-        Ok(loaded) => match theme::load(&loaded.config.ui.theme, &paths.themes_dir.path) {
-            Err(mut e) => {
-                if e.file.is_empty() {
-                    e.file = name.clone();
-                    (e.line, e.column) = config::error::locate(&text, "ui", "theme");
-                }
-                eprintln!("{e}");
-                1
-            }
+    let errors = match config::parse(&source.text, &source.name) {
+        Err(errors) => errors.0,
+        Ok(loaded) => match super::theme_file(&loaded, paths, &source, false) {
+            Err(e) => vec![e],
             Ok(_) => {
-                println!("{name}: ok");
-                0
+                println!("{}: ok", source.name);
+                return 0;
             }
         },
+    };
+    for e in &errors {
+        eprintln!("{e}");
     }
+    eprintln!("{}: {} error(s)", source.name, errors.len());
+    1
 }

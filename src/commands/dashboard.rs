@@ -13,7 +13,7 @@ pub fn run(cli: &Cli, paths: &Paths) -> anyhow::Result<i32> {
     // The TUI never starts on a broken config: load everything first.
     let source = super::read_source(paths)?;
     let loaded = super::load(cli, paths)?;
-    let styles = super::styles(&loaded, paths, &source.name, &source.text)?;
+    let styles = super::styles(cli, &loaded, paths, &source)?;
     anyhow::ensure!(
         std::io::stdin().is_terminal() && std::io::stdout().is_terminal(),
         "the dashboard needs a terminal; for a one-shot report use `opsdeck snapshot`"

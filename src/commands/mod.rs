@@ -6,10 +6,11 @@ mod info;
 mod snapshot;
 
 use crate::cli::{Cli, Command};
+use crate::config::error::ConfigError;
 use crate::config::paths::Paths;
 use crate::config::{self, Loaded};
 use crate::ui::color::ColorDepth;
-use crate::ui::theme::{self, Styles};
+use crate::ui::theme::{self, Styles, ThemeError, ThemeFile};
 use anyhow::Context;
 use std::path::PathBuf;
 
@@ -74,21 +75,51 @@ pub fn load(cli: &Cli, paths: &Paths) -> anyhow::Result<Loaded> {
     Ok(loaded)
 }
 
-/// Resolves the configured theme at the terminal's colour depth.
-pub fn styles(
+/// Loads the configured theme; an unknown name is reported where it was given:
+/// `--theme`, or `ui.theme` in the config file.
+pub fn theme_file(
     loaded: &Loaded,
     paths: &Paths,
-    config_name: &str,
-    config_text: &str,
-) -> anyhow::Result<Styles> {
-    let depth = ColorDepth::resolve(loaded.config.ui.color);
-    let theme = theme::load(&loaded.config.ui.theme, &paths.themes_dir.path).map_err(|mut e| {
-        if e.file.is_empty() {
-            // An unknown theme is the config's (or --theme's) error: point there.
-            e.file = config_name.to_string();
-            (e.line, e.column) = config::error::locate(config_text, "ui", "theme");
+    source: &Source,
+    from_flag: bool,
+) -> Result<ThemeFile, ConfigError> {
+    theme::load(&loaded.config.ui.theme, &paths.themes_dir.path).map_err(|e| match e {
+        ThemeError::File(e) => e,
+        ThemeError::Unknown { name, available } => {
+            let message = ThemeError::unknown_message(&name, &available);
+            if from_flag {
+                ConfigError {
+                    file: "--theme".into(),
+                    line: 0,
+                    column: 0,
+                    key: String::new(),
+                    message,
+                }
+            } else {
+                let (line, column) = config::locate::position(&source.text, "ui", "theme");
+                ConfigError {
+                    file: source.name.clone(),
+                    line,
+                    column,
+                    key: "ui.theme".into(),
+                    message,
+                }
+            }
         }
-        anyhow::anyhow!("{e}")
-    })?;
-    Ok(Styles::resolve(&theme, depth))
+    })
+}
+
+/// The configured theme resolved at the terminal's colour depth.
+pub fn styles(
+    cli: &Cli,
+    loaded: &Loaded,
+    paths: &Paths,
+    source: &Source,
+) -> anyhow::Result<Styles> {
+    let theme = theme_file(loaded, paths, source, cli.theme.is_some())
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(Styles::resolve(
+        &theme,
+        ColorDepth::resolve(loaded.config.ui.color),
+    ))
 }

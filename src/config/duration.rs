@@ -1,11 +1,28 @@
 //! Durations in config are human strings ("1s", "5m", "30d"), parsed by humantime.
 
-use serde::{Deserialize, Deserializer, Serializer};
+use serde::{Deserializer, Serializer};
 use std::time::Duration;
 
 pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-    let text = String::deserialize(d)?;
-    parse(&text).map_err(serde::de::Error::custom)
+    struct Visitor;
+    impl serde::de::Visitor<'_> for Visitor {
+        type Value = Duration;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a duration string such as \"500ms\", \"5s\" or \"10m\"")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Duration, E> {
+            parse(v).map_err(E::custom)
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Duration, E> {
+            Err(E::custom(format!(
+                "a duration needs a unit and quotes: write \"{v}s\" (or ms, m, h, d)"
+            )))
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Duration, E> {
+            self.visit_i64(v as i64)
+        }
+    }
+    d.deserialize_any(Visitor)
 }
 
 #[allow(dead_code)] // used by serde when a config is re-serialised (snapshot, info)

@@ -16,7 +16,12 @@ pub struct ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: ", self.file, self.line, self.column)?;
+        if self.line == 0 {
+            // Not from a file (a command-line option): no position to give.
+            write!(f, "{}: ", self.file)?;
+        } else {
+            write!(f, "{}:{}:{}: ", self.file, self.line, self.column)?;
+        }
         if !self.key.is_empty() {
             write!(f, "key `{}`: ", self.key)?;
         }
@@ -26,8 +31,9 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-/// Several errors found in one pass; a config is checked as a whole so the operator
-/// sees everything wrong at once.
+/// Several errors found in one pass: all syntax errors, or all semantic errors, so
+/// the operator sees as much as possible at once. (serde stops at the first error of
+/// shape, such as an unknown key, so those come one at a time.)
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigErrors(pub Vec<ConfigError>);
 
@@ -62,47 +68,67 @@ fn floor_char_boundary(text: &str, mut i: usize) -> usize {
     i
 }
 
-/// Finds where `key` is written inside table `table` (dotted, e.g. "ui.thresholds"),
-/// returning 1-based (line, column). Falls back to the table header, then to 1:1.
-/// Used for errors found after parsing (semantic checks), where serde has no span.
-pub fn locate(text: &str, table: &str, key: &str) -> (usize, usize) {
-    let mut current = String::new();
-    let mut header_pos = None;
-    for (idx, raw) in text.lines().enumerate() {
-        let line = raw.trim_start();
-        let indent = raw.len() - line.len();
-        if let Some(name) = table_header(line) {
-            current = name;
-            if current == table && header_pos.is_none() {
-                header_pos = Some((idx + 1, indent + 1));
-            }
-            if !key.is_empty() && current == format!("{table}.{key}") {
-                return (idx + 1, indent + 1);
-            }
-            continue;
-        }
-        if current == table
-            && !key.is_empty()
-            && let Some(rest) = line.strip_prefix(key)
-            && matches!(rest.trim_start().chars().next(), Some('=' | '.'))
-        {
-            return (idx + 1, indent + 1);
-        }
+/// Converts a toml error (syntax or shape) into a `ConfigError` with the key it is
+/// about and wording for an operator rather than for a Rust programmer.
+pub fn from_toml(e: &toml::de::Error, text: &str, file: &str) -> ConfigError {
+    let offset = e.span().map_or(0, |s| s.start);
+    let (line, column) = line_col(text, offset);
+    // toml only prints the key path when it has no input to quote; ask it that way.
+    let mut bare = e.clone();
+    bare.set_input(None);
+    let rendered = bare.to_string();
+    let mut key = rendered
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("in `").and_then(|k| k.strip_suffix('`')))
+        .unwrap_or_default()
+        .to_string();
+    let message = plain_message(e.message().trim());
+    if let Some(field) = message
+        .strip_prefix("unknown field `")
+        .and_then(|rest| rest.split('`').next())
+    {
+        // toml names the enclosing table; add the offending field.
+        key = if key.is_empty() {
+            field.to_string()
+        } else {
+            format!("{key}.{field}")
+        };
     }
-    header_pos.unwrap_or((1, 1))
+    if key.is_empty() {
+        key = super::locate::key_at(text, offset);
+    }
+    let line_text = text.lines().nth(line - 1).unwrap_or("").trim_start();
+    let message = if let Some(name) = line_text
+        .strip_prefix("[[")
+        .and_then(|r| r.split(']').next())
+    {
+        // No section of this config is a list of tables (yet).
+        format!("`[[{name}]]` makes a list of tables; use `[{name}]`")
+    } else if message == "duplicate key" {
+        format!("`{key}` is already defined above; define each key and table once")
+    } else {
+        message
+    };
+    ConfigError {
+        file: file.to_string(),
+        line,
+        column,
+        key,
+        message,
+    }
 }
 
-fn table_header(line: &str) -> Option<String> {
-    let inner = line.strip_prefix('[')?;
-    let inner = inner.strip_prefix('[').unwrap_or(inner);
-    let end = inner.find(']')?;
-    Some(
-        inner[..end]
-            .split('.')
-            .map(str::trim)
-            .collect::<Vec<_>>()
-            .join("."),
-    )
+/// Replaces Rust type names in serde messages with what the operator should write.
+fn plain_message(message: &str) -> String {
+    message
+        .replace("expected usize", "expected a whole number (0 or more)")
+        .replace("expected u64", "expected a whole number (0 or more)")
+        .replace("expected f64", "expected a number")
+        .replace(
+            "invalid type: sequence, expected struct",
+            "expected a single [table], not [[table]], for struct",
+        )
 }
 
 #[cfg(test)]
@@ -115,20 +141,5 @@ mod tests {
         assert_eq!(line_col(text, 0), (1, 1));
         assert_eq!(line_col(text, 6), (2, 1));
         assert_eq!(line_col(text, 11), (2, 6));
-    }
-
-    #[test]
-    fn locate_finds_key_in_its_table() {
-        let text = "[general]\nrefresh = \"1s\"\n\n[ui]\n  theme = \"x\"\n";
-        assert_eq!(locate(text, "ui", "theme"), (5, 3));
-        assert_eq!(locate(text, "general", "refresh"), (2, 1));
-        assert_eq!(locate(text, "general", "missing"), (1, 1));
-        assert_eq!(locate(text, "nowhere", "x"), (1, 1));
-    }
-
-    #[test]
-    fn locate_finds_subtable_header() {
-        let text = "[ui.thresholds.cpu]\nwarning = 1\n";
-        assert_eq!(locate(text, "ui.thresholds", "cpu"), (1, 1));
     }
 }

@@ -5,10 +5,11 @@
 
 pub mod duration;
 pub mod error;
+pub mod locate;
 pub mod paths;
 
 use crate::app::keymap::KeyMap;
-use error::{ConfigError, ConfigErrors, line_col, locate};
+use error::{ConfigError, ConfigErrors, from_toml};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -130,11 +131,37 @@ impl Default for Thresholds {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(untagged)]
 pub enum KeyList {
     One(String),
     Many(Vec<String>),
+}
+
+impl<'de> Deserialize<'de> for KeyList {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = KeyList;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a key such as \"q\" or a list of keys such as [\"q\", \"ctrl-c\"]")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<KeyList, E> {
+                Ok(KeyList::One(v.to_string()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<KeyList, A::Error> {
+                let mut keys = Vec::new();
+                while let Some(k) = seq.next_element::<String>()? {
+                    keys.push(k);
+                }
+                Ok(KeyList::Many(keys))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 impl KeyList {
@@ -159,7 +186,7 @@ pub fn parse(text: &str, file: &str) -> Result<Loaded, ConfigErrors> {
         toml::from_str(text).map_err(|e| ConfigErrors(vec![from_toml(&e, text, file)]))?;
     let mut errors = Vec::new();
     let mut err = |table: &str, key: &str, message: String| {
-        let (line, column) = locate(text, table, key);
+        let (line, column) = locate::position(text, table, key);
         let full = if table.is_empty() {
             key.to_string()
         } else {
@@ -182,7 +209,11 @@ pub fn parse(text: &str, file: &str) -> Result<Loaded, ConfigErrors> {
         err(
             "general",
             "history",
-            "must be at least as long as general.refresh".into(),
+            format!(
+                "must be at least as long as general.refresh (history is {}, refresh {})",
+                duration::short(g.history),
+                duration::short(g.refresh)
+            ),
         );
     }
     if g.history > Duration::from_secs(24 * 3600) {
@@ -238,39 +269,6 @@ pub fn parse(text: &str, file: &str) -> Result<Loaded, ConfigErrors> {
     match keymap {
         Some(keymap) if errors.is_empty() => Ok(Loaded { config, keymap }),
         _ => Err(ConfigErrors(errors)),
-    }
-}
-
-fn from_toml(e: &toml::de::Error, text: &str, file: &str) -> ConfigError {
-    let (line, column) = e.span().map_or((1, 1), |s| line_col(text, s.start));
-    // toml only prints the key path when it has no input to quote; ask it that way.
-    let mut bare = e.clone();
-    bare.set_input(None);
-    let rendered = bare.to_string();
-    let mut key = rendered
-        .lines()
-        .rev()
-        .find_map(|l| l.strip_prefix("in `").and_then(|k| k.strip_suffix('`')))
-        .unwrap_or_default()
-        .to_string();
-    let message = e.message().trim().to_string();
-    // For an unknown field toml reports the enclosing table; add the offending name.
-    if let Some(field) = message
-        .strip_prefix("unknown field `")
-        .and_then(|rest| rest.split('`').next())
-    {
-        key = if key.is_empty() {
-            field.to_string()
-        } else {
-            format!("{key}.{field}")
-        };
-    }
-    ConfigError {
-        file: file.to_string(),
-        line,
-        column,
-        key,
-        message,
     }
 }
 

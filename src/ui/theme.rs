@@ -3,7 +3,7 @@
 //! terminal's colour depth.
 
 use super::color::ColorDepth;
-use crate::config::error::{ConfigError, line_col};
+use crate::config::error::{ConfigError, from_toml};
 use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 use std::path::Path;
@@ -55,18 +55,27 @@ pub struct ThemeColor(pub Color);
 
 impl<'de> Deserialize<'de> for ThemeColor {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Index(u8),
-            Text(String),
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = ThemeColor;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(
+                    "a colour: \"#rrggbb\", a name such as \"bright-red\", or an index 0-255",
+                )
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<ThemeColor, E> {
+                parse_color(v).map(ThemeColor).map_err(E::custom)
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<ThemeColor, E> {
+                u8::try_from(v)
+                    .map(|i| ThemeColor(Color::Indexed(i)))
+                    .map_err(|_| E::custom(format!("colour index {v} is out of range 0-255")))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<ThemeColor, E> {
+                self.visit_i64(i64::try_from(v).unwrap_or(i64::MAX))
+            }
         }
-        match Raw::deserialize(d)? {
-            Raw::Index(i) => Ok(ThemeColor(Color::Indexed(i))),
-            Raw::Text(t) => parse_color(&t)
-                .map(ThemeColor)
-                .map_err(serde::de::Error::custom),
-        }
+        d.deserialize_any(Visitor)
     }
 }
 
@@ -180,42 +189,50 @@ impl Styles {
     }
 }
 
+#[derive(Debug, Clone, PartialEq)]
+pub enum ThemeError {
+    /// No built-in or user theme has this name.
+    Unknown {
+        name: String,
+        available: Vec<String>,
+    },
+    /// The theme file exists but is wrong; the error names the file.
+    File(ConfigError),
+}
+
+impl ThemeError {
+    pub fn unknown_message(name: &str, available: &[String]) -> String {
+        format!(
+            "unknown theme {name:?}; available: {}",
+            available.join(", ")
+        )
+    }
+}
+
 /// Loads theme `name`: a user theme in `themes_dir` wins over a built-in one.
-pub fn load(name: &str, themes_dir: &Path) -> Result<ThemeFile, ConfigError> {
+pub fn load(name: &str, themes_dir: &Path) -> Result<ThemeFile, ThemeError> {
     let user_file = themes_dir.join(format!("{name}.toml"));
     let (text, file) = if user_file.is_file() {
-        let text = std::fs::read_to_string(&user_file).map_err(|e| ConfigError {
-            file: user_file.display().to_string(),
-            line: 1,
-            column: 1,
-            key: String::new(),
-            message: format!("cannot read theme: {e}"),
+        let file = user_file.display().to_string();
+        let text = std::fs::read_to_string(&user_file).map_err(|e| {
+            ThemeError::File(ConfigError {
+                file: file.clone(),
+                line: 1,
+                column: 1,
+                key: String::new(),
+                message: format!("cannot read theme: {e}"),
+            })
         })?;
-        (text, user_file.display().to_string())
+        (text, file)
     } else if let Some((_, text)) = BUILTIN.iter().find(|(n, _)| *n == name) {
         (text.to_string(), format!("<built-in theme {name}>"))
     } else {
-        return Err(ConfigError {
-            file: String::new(),
-            line: 0,
-            column: 0,
-            key: "ui.theme".into(),
-            message: format!(
-                "unknown theme {name:?}; available: {}",
-                available(themes_dir).join(", ")
-            ),
+        return Err(ThemeError::Unknown {
+            name: name.to_string(),
+            available: available(themes_dir),
         });
     };
-    toml::from_str(&text).map_err(|e| {
-        let (line, column) = e.span().map_or((1, 1), |s| line_col(&text, s.start));
-        ConfigError {
-            file,
-            line,
-            column,
-            key: String::new(),
-            message: e.message().trim().to_string(),
-        }
-    })
+    toml::from_str(&text).map_err(|e| ThemeError::File(from_toml(&e, &text, &file)))
 }
 
 /// Names of all themes: built-in and user.
