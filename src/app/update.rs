@@ -40,6 +40,9 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         Msg::Key(key) => on_key(state, key),
         Msg::Action(action) => on_action(state, action),
         Msg::Resources(sample) => {
+            // A sample carries the time it was taken: the clock moves with it, so a
+            // data frame also updates the clock and no extra frame is needed.
+            state.now = state.now.max(sample.taken_at);
             if state.paused {
                 if state.queued.len() == state.resources.cpu.capacity() {
                     state.queued.pop_front();

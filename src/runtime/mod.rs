@@ -85,7 +85,13 @@ async fn event_loop(
                 None => Msg::Terminate(0),
             },
             Some(msg) = rx.recv() => msg,
-            _ = tick.tick() => Msg::Tick(clock.now()),
+            _ = tick.tick() => {
+                update(state, Msg::Tick(clock.now()));
+                // Samples already redraw (and move the clock) every refresh; a tick
+                // only draws when nothing else did, e.g. to age a stale source.
+                dirty |= last_draw.elapsed() >= Duration::from_millis(900);
+                continue;
+            }
             _ = sigterm.recv() => Msg::Terminate(128 + 15),
             _ = sighup.recv() => Msg::Terminate(128 + 1),
             _ = sigint.recv() => Msg::Terminate(128 + 2),
