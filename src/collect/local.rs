@@ -1,16 +1,13 @@
-//! The local host collector (sysinfo). It runs on its own thread because sysinfo
-//! reads /proc synchronously, and sends one `ResourceSample` per refresh.
+//! The local host collector: CPU, memory, swap, load and filesystems through
+//! sysinfo, processes and network rates through procfs (see `procs`). It runs on
+//! its own thread because both read /proc synchronously.
 
-use super::model::{
-    Filesystem, HostInfo, LoadAverage, MemoryUsage, NetworkRate, ProcessRow, ResourceSample,
-};
+use super::model::{Filesystem, HostInfo, LoadAverage, MemoryUsage, NetworkRate, ResourceSample};
+use super::procs::{NetworkCounters, ProcessPass, ProcessTable};
 use chrono::Utc;
 use std::collections::{HashMap, HashSet};
-use std::time::{Duration, Instant};
-use sysinfo::{
-    CpuRefreshKind, DiskRefreshKind, Disks, MemoryRefreshKind, Networks, Pid, ProcessRefreshKind,
-    ProcessesToUpdate, System, UpdateKind, Users,
-};
+use std::time::Duration;
+use sysinfo::{CpuRefreshKind, DiskRefreshKind, Disks, MemoryRefreshKind, System, Users};
 
 /// Filesystems that are not storage an operator can run out of.
 const PSEUDO_FS: &[&str] = &[
@@ -51,11 +48,11 @@ const PSEUDO_FS: &[&str] = &[
 pub struct LocalCollector {
     system: System,
     disks: Disks,
-    networks: Networks,
     users: Users,
     /// uid → name, so a user lookup is not repeated every sample.
     user_names: HashMap<u32, String>,
-    last_network_refresh: Instant,
+    processes: ProcessTable,
+    networks: NetworkCounters,
     top_n: usize,
 }
 
@@ -70,46 +67,46 @@ impl LocalCollector {
         let disks =
             Disks::new_with_refreshed_list_specifics(DiskRefreshKind::nothing().with_storage())
                 .map_err(|e| anyhow::anyhow!("cannot list filesystems: {e}"))?;
-        let networks = Networks::new_with_refreshed_list()
-            .map_err(|e| anyhow::anyhow!("cannot list network interfaces: {e}"))?;
         let users = Users::new_with_refreshed_list()
             .map_err(|e| anyhow::anyhow!("cannot list users: {e}"))?;
         let mut collector = Self {
             system,
             disks,
-            networks,
             users,
             user_names: HashMap::new(),
-            last_network_refresh: Instant::now(),
+            processes: ProcessTable::new(),
+            networks: NetworkCounters::default(),
             top_n,
         };
-        collector.refresh_processes();
+        collector.processes_and_networks();
         Ok(collector)
     }
 
-    fn refresh_processes(&mut self) {
-        self.system.refresh_processes_specifics(
-            ProcessesToUpdate::All,
-            true,
-            ProcessRefreshKind::nothing()
-                .with_cpu()
-                .with_memory()
-                .with_user(UpdateKind::OnlyIfNotSet)
-                .with_cmd(UpdateKind::OnlyIfNotSet),
-        );
+    fn processes_and_networks(&mut self) -> (ProcessPass, Vec<NetworkRate>) {
+        let (users, names) = (&self.users, &mut self.user_names);
+        let mut user_name = |uid: u32| {
+            names
+                .entry(uid)
+                .or_insert_with(|| {
+                    users
+                        .iter()
+                        .find(|u| **u.id() == uid)
+                        .map_or_else(|| uid.to_string(), |u| u.name().to_string())
+                })
+                .clone()
+        };
+        let pass = self.processes.pass(self.top_n, &mut user_name);
+        (pass, self.networks.pass())
     }
 
     pub fn sample(&mut self) -> ResourceSample {
         self.system.refresh_cpu_usage();
         self.system
             .refresh_memory_specifics(MemoryRefreshKind::nothing().with_ram().with_swap());
-        self.refresh_processes();
         // Mounts come and go (USB, NFS): refresh the list, not only the figures.
         self.disks
             .refresh_specifics(true, DiskRefreshKind::nothing().with_storage());
-        self.networks.refresh(true);
-        let elapsed = self.last_network_refresh.elapsed().as_secs_f64().max(0.001);
-        self.last_network_refresh = Instant::now();
+        let (processes, networks) = self.processes_and_networks();
 
         let load = System::load_average().unwrap_or(sysinfo::LoadAvg {
             one: 0.0,
@@ -139,14 +136,9 @@ impl LocalCollector {
                 used_bytes: self.system.used_swap(),
             },
             filesystems: self.filesystems(),
-            networks: self.network_rates(elapsed),
-            process_count: self
-                .system
-                .processes()
-                .values()
-                .filter(|p| p.thread_kind().is_none())
-                .count(),
-            top_processes: self.top_processes(),
+            networks,
+            process_count: processes.count,
+            top_processes: processes.top,
         }
     }
 
@@ -178,80 +170,6 @@ impl LocalCollector {
         out.retain(|f| seen.insert((f.device.clone(), f.total_bytes)));
         out.sort_by(|a, b| a.mount_point.cmp(&b.mount_point));
         out
-    }
-
-    fn network_rates(&self, elapsed: f64) -> Vec<NetworkRate> {
-        let mut out: Vec<NetworkRate> = self
-            .networks
-            .iter()
-            .filter(|(name, _)| name.as_os_str() != "lo")
-            .map(|(name, data)| NetworkRate {
-                interface: name.to_string_lossy().into_owned(),
-                rx_bytes_per_sec: data.received() as f64 / elapsed,
-                tx_bytes_per_sec: data.transmitted() as f64 / elapsed,
-                rx_total_bytes: data.total_received(),
-                tx_total_bytes: data.total_transmitted(),
-            })
-            .collect();
-        out.sort_by(|a, b| a.interface.cmp(&b.interface));
-        out
-    }
-
-    fn top_processes(&mut self) -> Vec<ProcessRow> {
-        let mut procs: Vec<_> = self
-            .system
-            .processes()
-            .values()
-            // Threads and kernel threads are not what an operator means by a process
-            // (htop hides them too).
-            .filter(|p| p.thread_kind().is_none())
-            .collect();
-        procs.sort_by(|a, b| {
-            b.cpu_usage()
-                .total_cmp(&a.cpu_usage())
-                .then(b.memory().cmp(&a.memory()))
-                .then(a.pid().cmp(&b.pid()))
-        });
-        let chosen: Vec<(Pid, Option<u32>, f32, u64, String)> = procs
-            .into_iter()
-            .take(self.top_n)
-            .map(|p| {
-                let cmd = if p.cmd().is_empty() {
-                    format!("[{}]", p.name().to_string_lossy())
-                } else {
-                    p.cmd()
-                        .iter()
-                        .map(|s| s.to_string_lossy())
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                };
-                let uid = p.user_id().map(|u| **u);
-                (p.pid(), uid, p.cpu_usage(), p.memory(), cmd)
-            })
-            .collect();
-        chosen
-            .into_iter()
-            .map(|(pid, uid, cpu, mem, command)| ProcessRow {
-                pid: pid.as_u32(),
-                user: uid.map_or_else(|| "?".into(), |u| self.user_name(u)),
-                cpu_percent: cpu,
-                memory_bytes: mem,
-                command,
-            })
-            .collect()
-    }
-
-    fn user_name(&mut self, uid: u32) -> String {
-        if let Some(name) = self.user_names.get(&uid) {
-            return name.clone();
-        }
-        let name = self
-            .users
-            .iter()
-            .find(|u| **u.id() == uid)
-            .map_or_else(|| uid.to_string(), |u| u.name().to_string());
-        self.user_names.insert(uid, name.clone());
-        name
     }
 }
 

@@ -3,3 +3,4 @@
 
 pub mod local;
 pub mod model;
+pub mod procs;

@@ -47,7 +47,7 @@ pub fn run(cli: &Cli, paths: &Paths) -> anyhow::Result<i32> {
     }
     let code = runtime::run(state, &clock)?;
     tracing::info!("opsdeck stopped (exit code {code})");
-    // tui-logger writes its file as events move out of the hot buffer; flush them.
-    tui_logger::move_events();
+    // The log file is written as events move out of the hot buffer; flush them.
+    runtime::logging::move_events();
     Ok(code)
 }

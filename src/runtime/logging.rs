@@ -5,15 +5,21 @@ use std::path::Path;
 use tracing_subscriber::layer::SubscriberExt;
 use tui_logger::{LevelFilter, TuiLoggerFile, TuiLoggerLevelOutput};
 
+/// Moves captured events to the Log pane's buffer and the log file; called before
+/// each frame and at exit.
+pub fn move_events() {
+    tui_logger::move_events();
+}
+
 /// Starts logging. The file is optional: if it cannot be opened the Log pane still
 /// works, and the returned warning says why.
 pub fn init(log_file: &Path) -> Option<String> {
     // Bounded buffers: a wall display runs for weeks.
     tui_logger::set_buffer_depth(2000);
     tui_logger::set_hot_buffer_depth(500);
-    if let Err(e) = tui_logger::init_logger(LevelFilter::Debug) {
-        return Some(format!("log pane unavailable: {e}"));
-    }
+    // Not `tui_logger::init_logger`: it starts a thread that wakes every 10 ms to move
+    // events, which alone costs as much CPU as htop. The event loop moves them
+    // before each frame instead (`move_events`).
     tui_logger::set_default_level(LevelFilter::Debug);
     tui_logger::set_env_filter_from_env(Some("OPSDECK_LOG"));
     let subscriber = tracing_subscriber::registry().with(tui_logger::TuiTracingSubscriberLayer);

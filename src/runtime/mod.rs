@@ -112,5 +112,6 @@ async fn event_loop(
 
 /// Draws a frame; the backend writes only what changed, as one synchronized update.
 fn draw(term: &mut terminal::Tui, state: &AppState) -> std::io::Result<()> {
+    logging::move_events();
     term.draw(|frame| crate::ui::draw(frame, state)).map(drop)
 }

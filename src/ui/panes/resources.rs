@@ -401,16 +401,7 @@ fn filesystems_table(frame: &mut Frame, area: Rect, state: &AppState, filesystem
     .header(Row::new(["Mount", "Type", "Size", "Used", "", "Use%"]).style(s.title));
     frame.render_widget(table, area);
     if empty {
-        note(
-            frame,
-            Rect {
-                y: area.y + 1,
-                height: area.height.saturating_sub(1),
-                ..area
-            },
-            "no disk filesystems mounted",
-            s.dim,
-        );
+        note_below_header(frame, area, "no disk filesystems mounted", s.dim);
     }
 }
 
@@ -443,16 +434,7 @@ fn network_table(frame: &mut Frame, area: Rect, state: &AppState, sample: &Resou
     .header(Row::new(["Interface", "↓ rx", "↑ tx", "rx total", "tx total"]).style(s.title));
     frame.render_widget(table, area);
     if empty {
-        note(
-            frame,
-            Rect {
-                y: area.y + 1,
-                height: area.height.saturating_sub(1),
-                ..area
-            },
-            "no interfaces besides lo",
-            s.dim,
-        );
+        note_below_header(frame, area, "no interfaces besides lo", s.dim);
     }
 }
 
@@ -509,16 +491,7 @@ fn processes(frame: &mut Frame, area: Rect, state: &AppState, sample: &ResourceS
         } else {
             "no processes"
         };
-        note(
-            frame,
-            Rect {
-                y: area.y + 1,
-                height: area.height.saturating_sub(1),
-                ..area
-            },
-            text,
-            s.dim,
-        );
+        note_below_header(frame, area, text, s.dim);
     }
 }
 
@@ -541,4 +514,14 @@ fn truncate_left(text: &str, width: usize) -> String {
         let tail: String = text.chars().skip(count - width + 1).collect();
         format!("…{tail}")
     }
+}
+
+/// A one-line note under a table's header row, for a table with no rows.
+fn note_below_header(frame: &mut Frame, area: Rect, text: &str, style: Style) {
+    let below = Rect {
+        y: area.y + 1,
+        height: area.height.saturating_sub(1),
+        ..area
+    };
+    note(frame, below, text, style);
 }
