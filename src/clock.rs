@@ -1,5 +1,5 @@
-//! An injectable clock: engines and the event loop ask it for the time, tests give
-//! them a fixed one.
+//! An injectable clock: the event loop and the engines ask it for the time, so
+//! tests can give them another one.
 
 use chrono::{DateTime, Utc};
 
@@ -12,14 +12,5 @@ pub struct SystemClock;
 impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
         Utc::now()
-    }
-}
-
-/// A clock that stands still, for tests and snapshots.
-pub struct FixedClock(pub DateTime<Utc>);
-
-impl Clock for FixedClock {
-    fn now(&self) -> DateTime<Utc> {
-        self.0
     }
 }

@@ -74,6 +74,12 @@ impl Tmux {
         String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
     }
 
+    /// The screen with its SGR sequences, as tmux stores what the program sent.
+    fn capture_with_escapes(&self) -> String {
+        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-e", "-t", "t"]).stdout)
+            .into_owned()
+    }
+
     fn send(&self, keys: &[&str]) {
         let mut args = vec!["send-keys", "-t", "t"];
         args.extend_from_slice(keys);
@@ -344,4 +350,71 @@ fn broken_config_never_starts_the_tui() {
         "nothing drawn: {:?}",
         String::from_utf8_lossy(&out.stdout)
     );
+}
+
+/// The parameters of every SGR sequence (`ESC [ ... m`) in `screen`.
+fn sgr_params(screen: &str) -> Vec<Vec<u32>> {
+    screen
+        .split("\x1b[")
+        .skip(1)
+        .filter_map(|seq| {
+            let end = seq.find(|c: char| c.is_ascii_alphabetic())?;
+            (seq.as_bytes()[end] == b'm').then(|| {
+                seq[..end]
+                    .split(';')
+                    .filter_map(|p| p.parse().ok())
+                    .collect()
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn no_color_means_no_colour_at_all() {
+    let t = Tmux::start(
+        "nocolor",
+        &[],
+        120,
+        40,
+        &[("NO_COLOR", "1"), ("COLORTERM", "truecolor")],
+    );
+    t.wait_text("CPU ", STARTUP);
+    let screen = t.capture_with_escapes();
+    for params in sgr_params(&screen) {
+        let colour = params
+            .iter()
+            .any(|p| matches!(p, 30..=38 | 40..=48 | 90..=97 | 100..=107));
+        assert!(!colour, "colour sent with NO_COLOR: {params:?}");
+    }
+    t.send(&["q"]);
+    t.wait_text("EXIT=0", Duration::from_secs(2));
+}
+
+#[test]
+fn a_16_colour_terminal_gets_only_the_16_ansi_colours() {
+    let t = Tmux::start(
+        "c16",
+        &[],
+        120,
+        40,
+        &[("TERM", "screen"), ("COLORTERM", "")],
+    );
+    t.wait_text("CPU ", STARTUP);
+    let screen = t.capture_with_escapes();
+    let params = sgr_params(&screen);
+    assert!(
+        params
+            .iter()
+            .flatten()
+            .any(|p| matches!(p, 30..=37 | 90..=97)),
+        "some colour is used"
+    );
+    for p in &params {
+        assert!(
+            !p.contains(&38) && !p.contains(&48),
+            "256/24-bit colour on a 16-colour terminal: {p:?}"
+        );
+    }
+    t.send(&["q"]);
+    t.wait_text("EXIT=0", Duration::from_secs(2));
 }

@@ -40,10 +40,6 @@ impl Series {
         self.values.iter().copied()
     }
 
-    pub fn max(&self) -> f64 {
-        self.values.iter().copied().fold(0.0, f64::max)
-    }
-
     /// The window squeezed into `buckets` columns, newest last. A column holds a fixed
     /// span of samples (aligned to the total count) and shows their maximum, so
     /// a chart's columns only move when a whole bucket fills: spikes stay visible and

@@ -1,0 +1,84 @@
+//! `opsdeck snapshot`: one real collection pass of this machine, printed.
+
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_opsdeck");
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let dir = std::env::temp_dir().join(format!(
+        "opsdeck-snapshot-{}-{}",
+        std::process::id(),
+        args.join("-")
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = Command::new(BIN)
+        .args(args)
+        .env("XDG_CONFIG_HOME", dir.join("config"))
+        .env("XDG_STATE_HOME", dir.join("state"))
+        .env_remove("OPSDECK_CONFIG")
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn json_snapshot_has_every_section_and_this_machines_figures() {
+    let (code, stdout, stderr) = run(&["snapshot", "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let doc: serde_json::Value = serde_json::from_str(&stdout).expect("valid JSON");
+    for key in ["host", "resources", "tasks", "alerts", "scaling"] {
+        assert!(doc.get(key).is_some(), "top-level key {key}: {stdout}");
+    }
+    // Nothing is configured, so nothing is invented.
+    for key in ["tasks", "alerts", "scaling"] {
+        assert_eq!(doc[key], serde_json::json!([]), "{key}");
+    }
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap();
+    let total_kib: u64 = meminfo
+        .lines()
+        .find(|l| l.starts_with("MemTotal:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let r = &doc["resources"];
+    assert_eq!(r["memory"]["total_bytes"].as_u64(), Some(total_kib * 1024));
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    assert!(r["cpu_per_core"].as_array().unwrap().len() >= cores);
+    assert!(r["process_count"].as_u64().unwrap() >= 1);
+    let pids: Vec<u64> = r["top_processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["pid"].as_u64())
+        .collect();
+    assert!(!pids.is_empty());
+    assert!(
+        r["filesystems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["fs_type"] != "proc" && f["fs_type"] != "tmpfs"),
+        "no pseudo filesystems: {}",
+        r["filesystems"]
+    );
+}
+
+#[test]
+fn text_snapshot_is_readable() {
+    let (code, stdout, stderr) = run(&["snapshot"]);
+    assert_eq!(code, 0, "{stderr}");
+    for label in ["host ", "cpu ", "memory ", "processes "] {
+        assert!(
+            stdout.lines().any(|l| l.starts_with(label)),
+            "line {label:?} in:\n{stdout}"
+        );
+    }
+}
