@@ -486,6 +486,14 @@ fn info_shows_the_user_config_from_xdg_config_home() {
     assert!(!config.contains("does not exist"), "{config}");
 }
 
+/// Asserts that `opsdeck info` names `file` as the config, found through `origin`.
+fn assert_config_line(out: &Output, file: &Path, origin: &str) {
+    let info = stdout(out);
+    let config = info_line(&info, "config file");
+    assert!(config.contains(&file.display().to_string()), "{config}");
+    assert!(config.contains(&format!("[{origin}]")), "{config}");
+}
+
 #[test]
 fn info_config_line_says_where_the_file_came_from() {
     let sandbox = Sandbox::new();
@@ -493,23 +501,14 @@ fn info_config_line_says_where_the_file_came_from() {
     let env_file = configs_dir().join("valid/full.toml");
 
     let out = sandbox.opsdeck([Path::new("-c"), &flag_file, Path::new("info")]);
-    let info = stdout(&out);
-    let config = info_line(&info, "config file");
-    assert!(
-        config.contains(&flag_file.display().to_string()),
-        "{config}"
-    );
-    assert!(config.contains("[--config]"), "{config}");
+    assert_config_line(&out, &flag_file, "--config");
 
     let out = sandbox
         .command(["info"])
         .env("OPSDECK_CONFIG", &env_file)
         .output()
         .unwrap();
-    let info = stdout(&out);
-    let config = info_line(&info, "config file");
-    assert!(config.contains(&env_file.display().to_string()), "{config}");
-    assert!(config.contains("[OPSDECK_CONFIG]"), "{config}");
+    assert_config_line(&out, &env_file, "OPSDECK_CONFIG");
 
     // The flag wins over the environment.
     let out = sandbox
@@ -517,13 +516,7 @@ fn info_config_line_says_where_the_file_came_from() {
         .env("OPSDECK_CONFIG", &env_file)
         .output()
         .unwrap();
-    let info = stdout(&out);
-    let config = info_line(&info, "config file");
-    assert!(
-        config.contains(&flag_file.display().to_string()),
-        "{config}"
-    );
-    assert!(config.contains("[--config]"), "{config}");
+    assert_config_line(&out, &flag_file, "--config");
 }
 
 /// `--theme NAME` with an unknown NAME: the error must point at the flag, not at a

@@ -369,39 +369,29 @@ fn sgr_params(screen: &str) -> Vec<Vec<u32>> {
         .collect()
 }
 
+/// Runs the dashboard with `env`, and returns the SGR parameters on its screen.
+fn colours_on_screen(name: &str, env: &[(&str, &str)]) -> Vec<Vec<u32>> {
+    let t = Tmux::start(name, &[], 120, 40, env);
+    t.wait_text("CPU ", STARTUP);
+    let params = sgr_params(&t.capture_with_escapes());
+    t.send(&["q"]);
+    t.wait_text("EXIT=0", Duration::from_secs(2));
+    params
+}
+
 #[test]
 fn no_color_means_no_colour_at_all() {
-    let t = Tmux::start(
-        "nocolor",
-        &[],
-        120,
-        40,
-        &[("NO_COLOR", "1"), ("COLORTERM", "truecolor")],
-    );
-    t.wait_text("CPU ", STARTUP);
-    let screen = t.capture_with_escapes();
-    for params in sgr_params(&screen) {
+    for params in colours_on_screen("nocolor", &[("NO_COLOR", "1"), ("COLORTERM", "truecolor")]) {
         let colour = params
             .iter()
             .any(|p| matches!(p, 30..=38 | 40..=48 | 90..=97 | 100..=107));
         assert!(!colour, "colour sent with NO_COLOR: {params:?}");
     }
-    t.send(&["q"]);
-    t.wait_text("EXIT=0", Duration::from_secs(2));
 }
 
 #[test]
 fn a_16_colour_terminal_gets_only_the_16_ansi_colours() {
-    let t = Tmux::start(
-        "c16",
-        &[],
-        120,
-        40,
-        &[("TERM", "screen"), ("COLORTERM", "")],
-    );
-    t.wait_text("CPU ", STARTUP);
-    let screen = t.capture_with_escapes();
-    let params = sgr_params(&screen);
+    let params = colours_on_screen("c16", &[("TERM", "screen"), ("COLORTERM", "")]);
     assert!(
         params
             .iter()
@@ -415,6 +405,4 @@ fn a_16_colour_terminal_gets_only_the_16_ansi_colours() {
             "256/24-bit colour on a 16-colour terminal: {p:?}"
         );
     }
-    t.send(&["q"]);
-    t.wait_text("EXIT=0", Duration::from_secs(2));
 }
