@@ -11,7 +11,6 @@ use crate::config::paths::Paths;
 use crate::config::{self, Loaded};
 use crate::ui::color::ColorDepth;
 use crate::ui::theme::{self, Styles, ThemeError, ThemeFile};
-use anyhow::Context;
 use std::path::PathBuf;
 
 pub fn run(cli: Cli) -> anyhow::Result<i32> {
@@ -34,13 +33,8 @@ pub struct Source {
 pub fn read_source(paths: &Paths) -> anyhow::Result<Source> {
     match &paths.config {
         Some(resolved) => {
-            let text = std::fs::read_to_string(&resolved.path).with_context(|| {
-                format!(
-                    "cannot read config {} (from {})",
-                    resolved.path.display(),
-                    resolved.origin
-                )
-            })?;
+            let text = config::read_file(&resolved.path)
+                .map_err(|e| anyhow::anyhow!("{e} (config from {})", resolved.origin))?;
             Ok(Source {
                 text,
                 name: resolved.path.display().to_string(),

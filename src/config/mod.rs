@@ -180,6 +180,30 @@ pub struct Loaded {
     pub keymap: KeyMap,
 }
 
+/// Reads a config or theme file. A file that is not UTF-8 is reported at its first
+/// bad byte, with the key being written there.
+pub fn read_file(path: &std::path::Path) -> Result<String, ConfigError> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| ConfigError {
+        file: file.clone(),
+        line: 0,
+        column: 0,
+        key: String::new(),
+        message: format!("cannot read: {e}"),
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = String::from_utf8_lossy(&e.as_bytes()[..e.utf8_error().valid_up_to()]).into_owned();
+        let (line, column) = error::line_col(&valid, valid.len());
+        ConfigError {
+            file,
+            line,
+            column,
+            key: locate::key_at(&valid, valid.len()),
+            message: "not UTF-8 text (TOML files must be UTF-8)".into(),
+        }
+    })
+}
+
 /// Parses and validates config text. `file` names the source in every error.
 pub fn parse(text: &str, file: &str) -> Result<Loaded, ConfigErrors> {
     let config: Config =

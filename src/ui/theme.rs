@@ -214,15 +214,7 @@ pub fn load(name: &str, themes_dir: &Path) -> Result<ThemeFile, ThemeError> {
     let user_file = themes_dir.join(format!("{name}.toml"));
     let (text, file) = if user_file.is_file() {
         let file = user_file.display().to_string();
-        let text = std::fs::read_to_string(&user_file).map_err(|e| {
-            ThemeError::File(ConfigError {
-                file: file.clone(),
-                line: 1,
-                column: 1,
-                key: String::new(),
-                message: format!("cannot read theme: {e}"),
-            })
-        })?;
+        let text = crate::config::read_file(&user_file).map_err(ThemeError::File)?;
         (text, file)
     } else if let Some((_, text)) = BUILTIN.iter().find(|(n, _)| *n == name) {
         (text.to_string(), format!("<built-in theme {name}>"))
