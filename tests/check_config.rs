@@ -401,11 +401,21 @@ fn nonexistent_file_is_an_error_naming_the_path() {
 fn a_file_that_is_not_utf8_is_reported_at_the_bad_byte() {
     let sandbox = Sandbox::new();
     let path = sandbox.root.join("latin1.toml");
-    std::fs::write(&path, b"[general]\nrefresh = \"1s\"\n\n[ui]\ntheme = \"caf\xe9\"\n").unwrap();
+    std::fs::write(
+        &path,
+        b"[general]\nrefresh = \"1s\"\n\n[ui]\ntheme = \"caf\xe9\"\n",
+    )
+    .unwrap();
     let out = sandbox.opsdeck([Path::new("check-config"), &path]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains(&format!("{}:5:13: key `ui.theme`: not UTF-8", path.display())), "{err}");
+    assert!(
+        err.contains(&format!(
+            "{}:5:13: key `ui.theme`: not UTF-8",
+            path.display()
+        )),
+        "{err}"
+    );
 }
 
 #[test]

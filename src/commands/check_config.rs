@@ -8,7 +8,10 @@ use std::path::Path;
 pub fn run(file: Option<&Path>, paths: &Paths) -> i32 {
     let source = match file.or(paths.config.as_ref().map(|r| r.path.as_path())) {
         Some(path) => match config::read_file(path) {
-            Ok(text) => Source { text, name: path.display().to_string() },
+            Ok(text) => Source {
+                text,
+                name: path.display().to_string(),
+            },
             Err(e) => {
                 eprintln!("{e}");
                 return 1;

@@ -192,7 +192,8 @@ pub fn read_file(path: &std::path::Path) -> Result<String, ConfigError> {
         message: format!("cannot read: {e}"),
     })?;
     String::from_utf8(bytes).map_err(|e| {
-        let valid = String::from_utf8_lossy(&e.as_bytes()[..e.utf8_error().valid_up_to()]).into_owned();
+        let valid =
+            String::from_utf8_lossy(&e.as_bytes()[..e.utf8_error().valid_up_to()]).into_owned();
         let (line, column) = error::line_col(&valid, valid.len());
         ConfigError {
             file,
