@@ -406,3 +406,23 @@ fn a_16_colour_terminal_gets_only_the_16_ansi_colours() {
         );
     }
 }
+
+#[test]
+fn wall_mode_is_read_only_with_a_big_clock() {
+    let t = Tmux::start("wall", &["--wall"], 120, 40, &[]);
+    let screen = t.wait_text("CPU ", STARTUP);
+    assert!(screen.contains("READ-ONLY"), "{screen}");
+    // The big clock is drawn with block glyphs in the top rows.
+    let top: String = screen.lines().take(3).collect();
+    assert!(
+        top.contains('█') || top.contains('▀'),
+        "big clock in the header:\n{screen}"
+    );
+    t.send(&["a"]);
+    t.wait_text(
+        "read-only (--wall): acknowledge is disabled",
+        Duration::from_secs(2),
+    );
+    t.send(&["q"]);
+    t.wait_text("EXIT=0", Duration::from_secs(2));
+}
