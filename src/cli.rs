@@ -26,6 +26,10 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub wall: bool,
 
+    /// Run without the state database: nothing is persisted or audited, no leadership
+    #[arg(long, global = true)]
+    pub no_store: bool,
+
     /// Colour depth [default: ui.color from config, auto-detected]
     #[arg(long, value_enum, global = true, value_name = "DEPTH")]
     pub color: Option<ColorChoice>,
@@ -56,6 +60,21 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = SnapshotFormat::Text)]
         format: SnapshotFormat,
     },
+    /// Print the audit log: sessions and every action, with actor and outcome
+    Audit {
+        /// Only records newer than this, e.g. 1h, 7d [default: all]
+        #[arg(long, value_name = "DUR", value_parser = parse_duration)]
+        since: Option<std::time::Duration>,
+        /// text, or json (one object per line)
+        #[arg(long, value_enum, default_value_t = AuditFormat::Text)]
+        format: AuditFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

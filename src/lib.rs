@@ -13,4 +13,5 @@ pub mod commands;
 pub mod config;
 pub mod engine;
 pub mod runtime;
+pub mod store;
 pub mod ui;

@@ -426,3 +426,158 @@ fn wall_mode_is_read_only_with_a_big_clock() {
     t.send(&["q"]);
     t.wait_text("EXIT=0", Duration::from_secs(2));
 }
+
+/// `opsdeck audit --format json` with the given state home, parsed.
+fn audit_records(state_home: &Path) -> Vec<serde_json::Value> {
+    let out = Command::new(BIN)
+        .args(["audit", "--format", "json"])
+        .env("XDG_STATE_HOME", state_home)
+        .env("XDG_CONFIG_HOME", state_home.join("no-config"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect()
+}
+
+fn status_line(screen: &str) -> &str {
+    screen
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+}
+
+#[test]
+fn a_session_start_and_end_are_in_the_audit_log() {
+    let t = Tmux::start("audit", &[], 100, 30, &[]);
+    t.wait_text("CPU ", STARTUP);
+    t.send(&["q"]);
+    t.wait_text("EXIT=0", Duration::from_secs(2));
+    let actor = opsdeck::store::audit::os_actor();
+    let records = audit_records(&t.dir.join("state"));
+    let start = records
+        .iter()
+        .find(|r| r["action"] == "session.start")
+        .expect("session.start");
+    let end = records
+        .iter()
+        .find(|r| r["action"] == "session.end")
+        .expect("session.end");
+    assert_eq!(start["actor"], actor.as_str());
+    assert_eq!(end["actor"], actor.as_str());
+    assert_eq!(end["outcome"], "exit code 0");
+    assert_eq!(start["pid"], end["pid"]);
+}
+
+#[test]
+fn two_dashboards_share_the_store_and_hand_over_leadership_on_kill_9() {
+    let shared = Tmux::new("shared");
+    let state = shared.dir.join("state");
+    let env = [("XDG_STATE_HOME", state.to_str().unwrap())];
+    let first = Tmux::start("leader1", &["--read-only"], 100, 30, &env);
+    first.wait_for("leader", STARTUP, |s| status_line(s).contains("· leader"));
+    let second = Tmux::start("leader2", &["--read-only"], 100, 30, &env);
+    second.wait_for("follower", STARTUP, |s| {
+        status_line(s).contains("· follower")
+    });
+
+    // Both write at once: every refused action is audited by each process.
+    let keys = vec!["a"; 100];
+    first.send(&keys);
+    second.send(&keys);
+
+    let pid = first.opsdeck_pid();
+    // Once the first process has committed all its writes, kill it without warning.
+    let committed = Instant::now();
+    while audit_records(&state)
+        .iter()
+        .filter(|r| r["action"] == "acknowledge" && r["pid"] == pid)
+        .count()
+        < 100
+    {
+        assert!(
+            committed.elapsed() < Duration::from_secs(10),
+            "first process did not record its 100 actions"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .unwrap();
+    second.wait_for("takeover", Duration::from_secs(5), |s| {
+        status_line(s).contains("· leader")
+    });
+    second.send(&["q"]);
+    second.wait_text("EXIT=0", Duration::from_secs(3));
+
+    let records = audit_records(&state);
+    let refused: Vec<_> = records
+        .iter()
+        .filter(|r| r["action"] == "acknowledge")
+        .collect();
+    assert_eq!(
+        refused.len(),
+        200,
+        "every refused action of both processes is stored"
+    );
+    assert!(
+        refused
+            .iter()
+            .all(|r| r["outcome"] == "refused: read-only (--read-only)")
+    );
+    assert_eq!(
+        records
+            .iter()
+            .filter(|r| r["action"] == "session.start")
+            .count(),
+        2
+    );
+    // The killed process never wrote its end; the one that quit did.
+    assert_eq!(
+        records
+            .iter()
+            .filter(|r| r["action"] == "session.end")
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn no_store_runs_without_a_database() {
+    let t = Tmux::start("nostore", &["--no-store"], 100, 30, &[]);
+    let screen = t.wait_text("CPU ", STARTUP);
+    assert!(status_line(&screen).contains("· no store"), "{screen}");
+    t.send(&["q"]);
+    t.wait_text("EXIT=0", Duration::from_secs(2));
+    assert!(!t.state_dir().join("opsdeck.db").exists());
+}
+
+#[test]
+fn an_unwritable_state_directory_is_a_clear_error() {
+    let t = Tmux::start(
+        "unwritable",
+        &[],
+        100,
+        30,
+        &[("XDG_STATE_HOME", "/proc/opsdeck-cannot-exist")],
+    );
+    let screen = t.wait_text("EXIT=", STARTUP);
+    assert!(screen.contains("EXIT=1"), "{screen}");
+    let text = screen.replace('\n', "");
+    assert!(
+        text.contains("/proc/opsdeck-cannot-exist/opsdeck"),
+        "names the directory:\n{screen}"
+    );
+    assert!(
+        text.contains("--no-store"),
+        "says how to get in anyway:\n{screen}"
+    );
+}

@@ -184,8 +184,24 @@ fn write_actions_are_refused_in_read_only_mode() {
             wall: false,
         },
     );
-    for c in ['a', 'u', 't', 'x', 'r', 's'] {
-        assert_eq!(key(&mut s, KeyCode::Char(c)), vec![]);
+    let names = [
+        "acknowledge",
+        "unacknowledge",
+        "trigger",
+        "cancel",
+        "recover",
+        "scale",
+    ];
+    for (c, name) in ['a', 'u', 't', 'x', 'r', 's'].into_iter().zip(names) {
+        // The refusal is audited, with who tried what.
+        match key(&mut s, KeyCode::Char(c)).as_slice() {
+            [Effect::Audit(record)] => {
+                assert_eq!(record.action, name);
+                assert_eq!(record.actor, "ann@db-1");
+                assert_eq!(record.outcome, "refused: read-only (--read-only)");
+            }
+            other => panic!("expected one audit record for {c}, got {other:?}"),
+        }
         let status = s.visible_status().unwrap();
         assert_eq!(status.kind, StatusKind::Warning);
         assert!(

@@ -4,6 +4,7 @@
 use super::action::Action;
 use super::state::{AppState, StatusKind};
 use super::update::Effect;
+use crate::store::NewAudit;
 
 pub fn write_action(state: &mut AppState, action: Action) -> Vec<Effect> {
     debug_assert!(action.is_write());
@@ -19,7 +20,13 @@ pub fn write_action(state: &mut AppState, action: Action) -> Vec<Effect> {
             format!("read-only ({why}): {verb} is disabled"),
         );
         tracing::info!("{verb} refused: read-only mode");
-        return Vec::new();
+        let record = NewAudit::event(
+            state.now,
+            &state.actor,
+            action.config_name(),
+            &format!("refused: read-only ({why})"),
+        );
+        return vec![Effect::Audit(record)];
     }
     // The engines that carry these out (alerts, tasks, runbooks, scaling) are not
     // configured yet, so there is nothing the action could apply to.

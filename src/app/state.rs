@@ -20,6 +20,17 @@ pub struct Mode {
     pub wall: bool,
 }
 
+/// This process's part in the shared state database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreRole {
+    /// `--no-store`: nothing is persisted.
+    Off,
+    /// Another opsdeck on this host leads.
+    Follower,
+    /// This one runs the work that must not run twice.
+    Leader,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Overlay {
     Help,
@@ -126,6 +137,9 @@ pub struct AppState {
     pub log_level: LevelFilter,
     /// tui-logger's scroll position; a handle, changed only by `update`.
     pub log_view: TuiWidgetState,
+    pub store: StoreRole,
+    /// Who this operator is in the audit log (`general.user` or user@host).
+    pub actor: String,
 }
 
 impl AppState {
@@ -157,6 +171,8 @@ impl AppState {
             status: None,
             log_level,
             log_view: TuiWidgetState::new().set_default_display_level(log_level),
+            store: StoreRole::Off,
+            actor: String::new(),
         }
     }
 

@@ -4,8 +4,9 @@
 use super::action::{Action, PaneId};
 use super::dispatch;
 use super::filter::Filter;
-use super::state::{AppState, Overlay, StatusKind};
+use super::state::{AppState, Overlay, StatusKind, StoreRole};
 use crate::collect::model::ResourceSample;
+use crate::store::NewAudit;
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use tui_logger::{LevelFilter, TuiWidgetEvent, TuiWidgetState};
@@ -20,16 +21,20 @@ pub enum Msg {
         error: String,
     },
     Tick(DateTime<Utc>),
+    /// This process became (true) or stopped being (false) the leader.
+    Leadership(bool),
     /// SIGTERM, SIGHUP or SIGINT: leave cleanly with this exit code.
     Terminate(i32),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// Restore the terminal and exit with this code.
     Quit(i32),
     /// Restore the terminal, stop (SIGTSTP), and take it back on `fg`.
     Suspend,
+    /// Append to the audit log (through the store thread; dropped with --no-store).
+    Audit(NewAudit),
 }
 
 /// Rows a page key moves.
@@ -63,6 +68,22 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         }
         Msg::Tick(now) => {
             state.now = now;
+            Vec::new()
+        }
+        Msg::Leadership(leads) => {
+            if state.store != StoreRole::Off {
+                state.store = if leads {
+                    StoreRole::Leader
+                } else {
+                    StoreRole::Follower
+                };
+                if leads {
+                    state.set_status(
+                        StatusKind::Info,
+                        "this opsdeck now leads: it runs the work that must not run twice",
+                    );
+                }
+            }
             Vec::new()
         }
         Msg::Terminate(code) => vec![Effect::Quit(code)],

@@ -1,12 +1,16 @@
 //! `opsdeck` with no command: the live dashboard.
 
 use crate::app::AppState;
-use crate::app::state::{Mode, StatusKind};
+use crate::app::state::{Mode, StatusKind, StoreRole};
 use crate::cli::Cli;
 use crate::clock::{Clock, SystemClock};
 use crate::collect::local;
+use crate::config::General;
 use crate::config::paths::Paths;
 use crate::runtime;
+use crate::store::leader::Leadership;
+use crate::store::writer::StoreHandle;
+use crate::store::{NewAudit, Store, audit};
 use std::io::IsTerminal;
 
 pub fn run(cli: &Cli, paths: &Paths) -> anyhow::Result<i32> {
@@ -18,8 +22,26 @@ pub fn run(cli: &Cli, paths: &Paths) -> anyhow::Result<i32> {
         std::io::stdin().is_terminal() && std::io::stdout().is_terminal(),
         "the dashboard needs a terminal; for a one-shot report use `opsdeck snapshot`"
     );
-    let log_warning = runtime::logging::init(&paths.log_file());
     let clock = SystemClock;
+    let actor = loaded
+        .config
+        .general
+        .user
+        .clone()
+        .unwrap_or_else(audit::os_actor);
+    // Opened before the terminal is taken, so a store problem is a plain error.
+    let mut persistence = if cli.no_store {
+        None
+    } else {
+        Some(open_store(
+            paths,
+            &loaded.config.general,
+            &actor,
+            cli,
+            &clock,
+        )?)
+    };
+    let log_warning = runtime::logging::init(&paths.log_file());
     let mode = Mode {
         read_only: cli.read_only || cli.wall,
         wall: cli.wall,
@@ -33,6 +55,14 @@ pub fn run(cli: &Cli, paths: &Paths) -> anyhow::Result<i32> {
         clock.now(),
     );
     state.local_offset = *chrono::Local::now().offset();
+    state.actor = actor.clone();
+    if let Some(p) = &persistence {
+        state.store = if p.leadership.is_leader() {
+            StoreRole::Leader
+        } else {
+            StoreRole::Follower
+        };
+    }
     tracing::info!(
         "opsdeck {} started: config {}, theme {}, {} colours{}",
         env!("CARGO_PKG_VERSION"),
@@ -45,9 +75,55 @@ pub fn run(cli: &Cli, paths: &Paths) -> anyhow::Result<i32> {
         tracing::warn!("{warning}");
         state.set_status(StatusKind::Warning, warning);
     }
-    let code = runtime::run(state, &clock)?;
-    tracing::info!("opsdeck stopped (exit code {code})");
+    let result = runtime::run(state, &clock, persistence.as_mut());
+    let outcome = match &result {
+        Ok(code) => format!("exit code {code}"),
+        Err(e) => format!("error: {e:#}"),
+    };
+    tracing::info!("opsdeck stopped ({outcome})");
+    if let Some(p) = persistence {
+        // Committed before the process exits: the end of a session is never lost.
+        let end = NewAudit::event(clock.now(), &actor, "session.end", &outcome);
+        if let Ok(Err(e)) | Err(e) = p
+            .store
+            .audit(end)
+            .blocking_recv()
+            .map_err(|e| e.to_string())
+        {
+            tracing::error!("cannot record session.end: {e}");
+        }
+    }
     // The log file is written as events move out of the hot buffer; flush them.
     runtime::logging::move_events();
-    Ok(code)
+    result
+}
+
+/// Opens the state database, records the session start, and starts the store
+/// thread and the leadership lock beside the database.
+fn open_store(
+    paths: &Paths,
+    general: &General,
+    actor: &str,
+    cli: &Cli,
+    clock: &dyn Clock,
+) -> anyhow::Result<runtime::Persistence> {
+    let db = paths.database();
+    let store = Store::open(&db)?;
+    let mut leadership = Leadership::new(&db.with_extension("lock"));
+    let leads = leadership
+        .poll()
+        .map_err(|e| anyhow::anyhow!("cannot use the lock file beside {}: {e}", db.display()))?;
+    let start =
+        NewAudit::event(clock.now(), actor, "session.start", "ok").with_params(serde_json::json!({
+            "version": env!("CARGO_PKG_VERSION"),
+            "read_only": cli.read_only || cli.wall,
+            "wall": cli.wall,
+            "leader": leads,
+        }));
+    store.append_audit(&start)?;
+    Ok(runtime::Persistence {
+        store: StoreHandle::spawn(store)?,
+        leadership,
+        retention: general.retention,
+    })
 }

@@ -1,5 +1,6 @@
 //! Entry points for each command line: the dashboard and the one-shot commands.
 
+mod audit;
 mod check_config;
 mod dashboard;
 mod info;
@@ -20,6 +21,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::CheckConfig { file }) => Ok(check_config::run(file.as_deref(), &paths)),
         Some(Command::Info) => info::run(&paths),
         Some(Command::Snapshot { format }) => snapshot::run(&cli, &paths, *format),
+        Some(Command::Audit { since, format }) => audit::run(&paths, *since, *format),
         None => dashboard::run(&cli, &paths),
     }
 }

@@ -36,6 +36,13 @@ pub struct General {
     /// How much history charts keep in memory.
     #[serde(with = "duration")]
     pub history: Duration,
+    /// How long the state database keeps history (audit log, runs, events).
+    #[serde(with = "duration")]
+    pub retention: Duration,
+    /// The actor in the audit log and on acknowledgements; default `user@host`
+    /// from the OS.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
 }
 
 impl Default for General {
@@ -43,6 +50,8 @@ impl Default for General {
         Self {
             refresh: Duration::from_secs(1),
             history: Duration::from_secs(600),
+            retention: Duration::from_secs(30 * 86400),
+            user: None,
         }
     }
 }
@@ -246,6 +255,16 @@ pub fn parse(text: &str, file: &str) -> Result<Loaded, ConfigErrors> {
             "general",
             "history",
             "must be at most 24h (it is kept in memory)".into(),
+        );
+    }
+    if g.retention < Duration::from_secs(3600) {
+        err("general", "retention", "must be at least 1h".into());
+    }
+    if g.user.as_deref().is_some_and(|u| u.trim().is_empty()) {
+        err(
+            "general",
+            "user",
+            "must not be empty; leave it out to use user@host".into(),
         );
     }
     if config.ui.theme.trim().is_empty() {

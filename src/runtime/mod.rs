@@ -9,6 +9,8 @@ pub mod terminal;
 
 use crate::app::{AppState, Effect, Msg, update};
 use crate::clock::Clock;
+use crate::store::leader::Leadership;
+use crate::store::writer::StoreHandle;
 use crossterm::event::{Event, EventStream};
 use futures_util::StreamExt;
 use std::time::Duration;
@@ -19,15 +21,29 @@ use tokio::time::{Instant, MissedTickBehavior, interval, sleep_until};
 /// Minimum time between two frames (10 frames per second at most).
 const FRAME_INTERVAL: Duration = Duration::from_millis(100);
 
+/// The state database as the running dashboard uses it.
+pub struct Persistence {
+    pub store: StoreHandle,
+    pub leadership: Leadership,
+    pub retention: Duration,
+}
+
+/// How often the leader prunes history older than `general.retention`.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
 /// Runs the dashboard until quit; returns the process exit code.
-pub fn run(mut state: AppState, clock: &dyn Clock) -> anyhow::Result<i32> {
+pub fn run(
+    mut state: AppState,
+    clock: &dyn Clock,
+    persistence: Option<&mut Persistence>,
+) -> anyhow::Result<i32> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     rt.block_on(async {
         terminal::install_panic_hook();
         let mut term = terminal::enter()?;
-        let result = event_loop(&mut term, &mut state, clock).await;
+        let result = event_loop(&mut term, &mut state, clock, persistence).await;
         terminal::restore();
         result
     })
@@ -37,7 +53,9 @@ async fn event_loop(
     term: &mut terminal::Tui,
     state: &mut AppState,
     clock: &dyn Clock,
+    mut persistence: Option<&mut Persistence>,
 ) -> anyhow::Result<i32> {
+    let mut last_prune: Option<Instant> = None;
     let (tx, mut rx) = mpsc::channel::<Msg>(64);
     let refresh = state.config.general.refresh;
     collectors::spawn_local(state.config.ui.processes, refresh, tx.clone());
@@ -87,6 +105,9 @@ async fn event_loop(
             Some(msg) = rx.recv() => msg,
             _ = tick.tick() => {
                 update(state, Msg::Tick(clock.now()));
+                if let Some(p) = persistence.as_deref_mut() {
+                    dirty |= keep_leadership(state, p, &mut last_prune, clock);
+                }
                 // Samples already redraw (and move the clock) every refresh; a tick
                 // only draws when nothing else did, e.g. to age a stale source.
                 dirty |= last_draw.elapsed() >= Duration::from_millis(900);
@@ -104,10 +125,55 @@ async fn event_loop(
                     draw(term, state)?;
                     last_draw = Instant::now();
                 }
+                Effect::Audit(record) => {
+                    if let Some(p) = persistence.as_deref() {
+                        p.store.audit_later(record);
+                    }
+                }
             }
         }
         dirty = true;
     }
+}
+
+/// Polls the leadership lock (a follower takes over when the leader is gone) and,
+/// while leading, prunes old history once an hour. Returns whether state changed.
+fn keep_leadership(
+    state: &mut AppState,
+    p: &mut Persistence,
+    last_prune: &mut Option<Instant>,
+    clock: &dyn Clock,
+) -> bool {
+    let was = p.leadership.is_leader();
+    let leads = match p.leadership.poll() {
+        Ok(leads) => leads,
+        Err(e) => {
+            tracing::warn!("cannot check leadership: {e}");
+            false
+        }
+    };
+    if leads && last_prune.is_none_or(|t| t.elapsed() >= PRUNE_EVERY) {
+        *last_prune = Some(Instant::now());
+        let before =
+            clock.now() - chrono::Duration::from_std(p.retention).unwrap_or(chrono::Duration::MAX);
+        let reply = p.store.prune(before.timestamp_millis());
+        tokio::spawn(async move {
+            if let Ok(Ok(removed)) = reply.await
+                && removed > 0
+            {
+                tracing::info!("retention: removed {removed} old records");
+            }
+        });
+    }
+    if leads != was {
+        tracing::info!(
+            "leadership: this opsdeck {}",
+            if leads { "now leads" } else { "follows" }
+        );
+        update(state, Msg::Leadership(leads));
+        return true;
+    }
+    false
 }
 
 /// Draws a frame; the backend writes only what changed, as one synchronized update.

@@ -1,6 +1,6 @@
 //! The bottom line: the filter prompt, the latest status message, or key hints.
 
-use crate::app::state::{Overlay, StatusKind};
+use crate::app::state::{Overlay, StatusKind, StoreRole};
 use crate::app::{Action, AppState};
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
@@ -9,8 +9,19 @@ use ratatui::widgets::Paragraph;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
     let s = &state.styles;
+    let mut right_text = state.focus.title().to_string();
+    if state.zoom.is_some() {
+        right_text = format!("zoom: {right_text}");
+    }
+    let role = match state.store {
+        StoreRole::Off => "no store",
+        StoreRole::Follower => "follower",
+        StoreRole::Leader => "leader",
+    };
+    let right_text = format!("{right_text} · {role} ");
+    let right_width = right_text.chars().count() as u16;
     let [left, right] =
-        Layout::horizontal([Constraint::Min(10), Constraint::Length(22)]).areas(area);
+        Layout::horizontal([Constraint::Min(10), Constraint::Length(right_width)]).areas(area);
     let line = if let Some(Overlay::FilterInput(text)) = &state.overlay {
         Line::from(vec![
             Span::styled(format!(" filter {}: ", state.focus.title()), s.accent),
@@ -51,10 +62,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
         Line::from(spans)
     };
     frame.render_widget(Paragraph::new(line), left);
-    let mut right_text = format!("{} ", state.focus.title());
-    if state.zoom.is_some() {
-        right_text = format!("zoom: {right_text}");
-    }
+
     frame.render_widget(
         Paragraph::new(right_text)
             .style(s.dim)

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use opsdeck::app::keymap::KeyMap;
-use opsdeck::app::state::Mode;
+use opsdeck::app::state::{Mode, StoreRole};
 use opsdeck::app::{AppState, Msg, update};
 use opsdeck::collect::model::{
     Filesystem, HostInfo, LoadAverage, MemoryUsage, NetworkRate, ProcessRow, ResourceSample,
@@ -107,6 +107,8 @@ pub fn state_with(depth: ColorDepth, mode: Mode) -> AppState {
         host(),
         t0(),
     );
+    state.store = StoreRole::Leader;
+    state.actor = "ann@db-1".into();
     // Some history for the graphs: a ramp, then the current sample.
     for i in 0..120 {
         update(

@@ -1,0 +1,55 @@
+//! `opsdeck audit [--since DUR] [--format text|json]`: the audit log, oldest first.
+
+use crate::cli::AuditFormat;
+use crate::config::paths::Paths;
+use crate::store::{AuditRecord, Store};
+use chrono::{DateTime, Utc};
+use std::time::Duration;
+
+pub fn run(paths: &Paths, since: Option<Duration>, format: AuditFormat) -> anyhow::Result<i32> {
+    let db = paths.database();
+    if !db.exists() {
+        eprintln!(
+            "no audit log yet: {} does not exist (opsdeck creates it on first start)",
+            db.display()
+        );
+        return Ok(0);
+    }
+    let store = Store::open_read_only(&db)?;
+    let from = match since {
+        Some(d) => Utc::now() - chrono::Duration::from_std(d)?,
+        None => DateTime::<Utc>::MIN_UTC,
+    };
+    let records = store.audit_since(from)?;
+    for record in &records {
+        match format {
+            AuditFormat::Json => println!("{}", serde_json::to_string(record)?),
+            AuditFormat::Text => println!("{}", text_line(record)),
+        }
+    }
+    Ok(0)
+}
+
+fn text_line(r: &AuditRecord) -> String {
+    let mut line = format!(
+        "{}  {:<20} {:<16} {:<7}",
+        r.at.format("%Y-%m-%dT%H:%M:%S%.3fZ"),
+        r.actor,
+        r.action,
+        format!("{:?}", r.phase).to_lowercase()
+    );
+    if !r.target.is_empty() {
+        line.push_str(&format!(" target={}", r.target));
+    }
+    if !r.outcome.is_empty() {
+        line.push_str(&format!(" outcome={:?}", r.outcome));
+    }
+    if r.params.as_object().is_some_and(|o| !o.is_empty()) {
+        line.push_str(&format!(" params={}", r.params));
+    }
+    if let Some(intent) = r.intent_id {
+        line.push_str(&format!(" intent=#{intent}"));
+    }
+    line.push_str(&format!(" pid={}", r.pid));
+    line
+}

@@ -1,0 +1,304 @@
+//! Durable state: one SQLite database per user and host, shared by every opsdeck
+//! process there (WAL mode, busy timeout), versioned and migrated forward at start.
+//!
+//! The UI never touches it directly: writes go through the store thread (`writer`),
+//! which replies once a write is committed.
+
+pub mod audit;
+pub mod leader;
+mod schema;
+pub mod writer;
+
+use rusqlite::{Connection, OpenFlags};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use audit::{AuditRecord, NewAudit, Phase};
+
+/// How long a writer waits for another process's transaction before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    // The cause is part of the message, not a `source`, so it is printed once.
+    #[error(
+        "cannot create the state directory {dir}: {cause}\n  fix: make it writable, set XDG_STATE_HOME to a writable directory, or run with --no-store"
+    )]
+    StateDir { dir: PathBuf, cause: std::io::Error },
+    #[error(
+        "{path} was written by a newer opsdeck (schema version {found}, this one knows {supported}); it was not modified\n  fix: run the newer opsdeck, or run this one with --no-store"
+    )]
+    NewerSchema {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+    #[error(
+        "cannot use the state database {path}: {cause}\n  fix: move the file aside (opsdeck creates a new one), or run with --no-store"
+    )]
+    Database {
+        path: PathBuf,
+        cause: rusqlite::Error,
+    },
+}
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and migrates it forward.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|cause| StoreError::StateDir {
+                dir: dir.to_path_buf(),
+                cause,
+            })?;
+        }
+        let db = |cause| StoreError::Database {
+            path: path.to_path_buf(),
+            cause,
+        };
+        let conn = Connection::open(path).map_err(db)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(db)?;
+        // Read the version before anything that writes, so a newer file is left as it is.
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(db)?;
+        if version > schema::CURRENT {
+            return Err(StoreError::NewerSchema {
+                path: path.to_path_buf(),
+                found: version,
+                supported: schema::CURRENT,
+            });
+        }
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(db)?;
+        // NORMAL is durable in WAL mode against process crashes (kill -9); only an
+        // OS crash or power loss can lose the last transactions.
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(db)?;
+        conn.pragma_update(None, "foreign_keys", true).map_err(db)?;
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Opens an existing database without changing it (for `opsdeck audit`).
+    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        let db = |cause| StoreError::Database {
+            path: path.to_path_buf(),
+            cause,
+        };
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(db)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(db)?;
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(db)?;
+        if version > schema::CURRENT {
+            return Err(StoreError::NewerSchema {
+                path: path.to_path_buf(),
+                found: version,
+                supported: schema::CURRENT,
+            });
+        }
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        self.conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| self.error(e))
+    }
+
+    fn error(&self, cause: rusqlite::Error) -> StoreError {
+        StoreError::Database {
+            path: self.path.clone(),
+            cause,
+        }
+    }
+
+    /// Applies the migrations this file has not seen, each in its own transaction.
+    /// BEGIN IMMEDIATE makes concurrent starts take turns; each re-reads the version.
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        loop {
+            let tx = self
+                .conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(|e| StoreError::Database {
+                    path: self.path.clone(),
+                    cause: e,
+                })?;
+            let version: i64 = tx
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .map_err(|e| StoreError::Database {
+                    path: self.path.clone(),
+                    cause: e,
+                })?;
+            if version > schema::CURRENT {
+                return Err(StoreError::NewerSchema {
+                    path: self.path.clone(),
+                    found: version,
+                    supported: schema::CURRENT,
+                });
+            }
+            if version == schema::CURRENT {
+                return Ok(());
+            }
+            let step = schema::MIGRATIONS[version as usize];
+            tx.execute_batch(step)
+                .and_then(|()| tx.pragma_update(None, "user_version", version + 1))
+                .and_then(|()| tx.commit())
+                .map_err(|e| StoreError::Database {
+                    path: self.path.clone(),
+                    cause: e,
+                })?;
+            tracing::info!(
+                "state database {} migrated to schema version {}",
+                self.path.display(),
+                version + 1
+            );
+        }
+    }
+
+    /// Deletes history older than `before_ms` (Unix ms) from every pruned table.
+    pub fn prune(&mut self, before_ms: i64) -> Result<usize, StoreError> {
+        let tx = self.conn.transaction().map_err(|e| StoreError::Database {
+            path: self.path.clone(),
+            cause: e,
+        })?;
+        let mut removed = 0;
+        for (table, column) in schema::PRUNED {
+            removed += tx
+                .execute(
+                    &format!("DELETE FROM {table} WHERE {column} < ?1"),
+                    [before_ms],
+                )
+                .map_err(|e| StoreError::Database {
+                    path: self.path.clone(),
+                    cause: e,
+                })?;
+        }
+        tx.commit().map_err(|e| StoreError::Database {
+            path: self.path.clone(),
+            cause: e,
+        })?;
+        Ok(removed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_db(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("opsdeck-store-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir.join("opsdeck.db")
+    }
+
+    #[test]
+    fn a_new_file_is_created_in_wal_mode_at_the_current_version() {
+        let path = temp_db("new");
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), schema::CURRENT);
+        let mode: String = store
+            .conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        let fk: i64 = store
+            .conn
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(fk, 1);
+        drop(store);
+        // Opening again is a no-op migration.
+        assert_eq!(
+            Store::open(&path).unwrap().schema_version().unwrap(),
+            schema::CURRENT
+        );
+    }
+
+    #[test]
+    fn an_empty_existing_file_is_migrated() {
+        let path = temp_db("empty");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, b"").unwrap();
+        assert_eq!(
+            Store::open(&path).unwrap().schema_version().unwrap(),
+            schema::CURRENT
+        );
+    }
+
+    #[test]
+    fn every_earlier_version_migrates_to_the_current_one() {
+        for start in 0..schema::CURRENT {
+            let path = temp_db(&format!("v{start}"));
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            {
+                let conn = Connection::open(&path).unwrap();
+                for step in &schema::MIGRATIONS[..start as usize] {
+                    conn.execute_batch(step).unwrap();
+                }
+                conn.pragma_update(None, "user_version", start).unwrap();
+            }
+            assert_eq!(
+                Store::open(&path).unwrap().schema_version().unwrap(),
+                schema::CURRENT,
+                "from v{start}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_newer_database_is_refused_and_left_untouched() {
+        let path = temp_db("newer");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch("CREATE TABLE future (x); PRAGMA user_version = 99;")
+                .unwrap();
+        }
+        let before = std::fs::read(&path).unwrap();
+        let err = Store::open(&path).err().expect("refused");
+        assert!(err.to_string().contains("schema version 99"), "{err}");
+        assert!(
+            err.to_string().contains(&path.display().to_string()),
+            "{err}"
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), before, "file unchanged");
+        assert!(!path.with_extension("db-wal").exists());
+    }
+
+    #[test]
+    fn a_corrupt_file_is_a_clear_error_naming_it() {
+        let path = temp_db("corrupt");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(
+            &path,
+            b"this is not a database, it is a text file that someone put here",
+        )
+        .unwrap();
+        let err = Store::open(&path).err().expect("refused").to_string();
+        assert!(
+            err.contains(&path.display().to_string()) && err.contains("--no-store"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,110 @@
+//! The database schema, versioned with `PRAGMA user_version`. Each entry of
+//! `MIGRATIONS` takes the schema from version i to i+1; they only ever go forward.
+
+/// Version N is reached by applying `MIGRATIONS[..N]`.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: the audit log and the tables the engines write.
+    r#"
+    CREATE TABLE audit_log (
+        id        INTEGER PRIMARY KEY,
+        at_ms     INTEGER NOT NULL,               -- Unix time, milliseconds, UTC
+        actor     TEXT    NOT NULL,               -- user@host
+        action    TEXT    NOT NULL,               -- session.start, acknowledge, ...
+        phase     TEXT    NOT NULL CHECK (phase IN ('event', 'intent', 'outcome')),
+        target    TEXT    NOT NULL DEFAULT '',
+        params    TEXT    NOT NULL DEFAULT '{}',  -- JSON object, never secrets
+        outcome   TEXT    NOT NULL DEFAULT '',
+        intent_id INTEGER REFERENCES audit_log(id) ON DELETE SET NULL,
+        pid       INTEGER NOT NULL
+    );
+    CREATE INDEX audit_log_at ON audit_log(at_ms);
+
+    CREATE TABLE acknowledgements (
+        id          INTEGER PRIMARY KEY,
+        alert_key   TEXT    NOT NULL,
+        source      TEXT    NOT NULL,
+        silence_id  TEXT,
+        author      TEXT    NOT NULL,
+        comment     TEXT    NOT NULL DEFAULT '',
+        created_ms  INTEGER NOT NULL,
+        expires_ms  INTEGER NOT NULL,
+        removed_ms  INTEGER
+    );
+    CREATE INDEX acknowledgements_alert ON acknowledgements(alert_key);
+
+    CREATE TABLE alert_events (
+        id        INTEGER PRIMARY KEY,
+        alert_key TEXT    NOT NULL,
+        source    TEXT    NOT NULL,
+        kind      TEXT    NOT NULL CHECK (kind IN ('fired', 'resolved', 'acked', 'unacked')),
+        at_ms     INTEGER NOT NULL,
+        labels    TEXT    NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX alert_events_at ON alert_events(at_ms);
+
+    CREATE TABLE task_runs (
+        id          INTEGER PRIMARY KEY,
+        task_id     TEXT    NOT NULL,
+        trigger     TEXT    NOT NULL,               -- schedule, manual, dependency
+        state       TEXT    NOT NULL,
+        attempt     INTEGER NOT NULL DEFAULT 1,
+        started_ms  INTEGER NOT NULL,
+        finished_ms INTEGER,
+        exit_code   INTEGER,
+        output_tail TEXT    NOT NULL DEFAULT '',
+        actor       TEXT    NOT NULL
+    );
+    CREATE INDEX task_runs_started ON task_runs(started_ms);
+
+    CREATE TABLE recovery_runs (
+        id          INTEGER PRIMARY KEY,
+        runbook     TEXT    NOT NULL,
+        alert_key   TEXT,
+        state       TEXT    NOT NULL,
+        dry_run     INTEGER NOT NULL,
+        started_ms  INTEGER NOT NULL,
+        finished_ms INTEGER,
+        actor       TEXT    NOT NULL
+    );
+    CREATE INDEX recovery_runs_started ON recovery_runs(started_ms);
+
+    CREATE TABLE recovery_steps (
+        id          INTEGER PRIMARY KEY,
+        run_id      INTEGER NOT NULL REFERENCES recovery_runs(id) ON DELETE CASCADE,
+        position    INTEGER NOT NULL,
+        name        TEXT    NOT NULL,
+        state       TEXT    NOT NULL,
+        started_ms  INTEGER,
+        finished_ms INTEGER,
+        exit_code   INTEGER,
+        output_tail TEXT    NOT NULL DEFAULT ''
+    );
+
+    CREATE TABLE scaling_decisions (
+        id       INTEGER PRIMARY KEY,
+        target   TEXT    NOT NULL,
+        at_ms    INTEGER NOT NULL,
+        current  INTEGER NOT NULL,
+        desired  INTEGER NOT NULL,
+        reason   TEXT    NOT NULL,
+        executed INTEGER NOT NULL,
+        dry_run  INTEGER NOT NULL,
+        outcome  TEXT    NOT NULL DEFAULT '',
+        actor    TEXT    NOT NULL
+    );
+    CREATE INDEX scaling_decisions_at ON scaling_decisions(at_ms);
+    "#,
+];
+
+/// The schema version this build writes.
+pub const CURRENT: i64 = MIGRATIONS.len() as i64;
+
+/// Tables pruned by retention, each with its time column.
+pub const PRUNED: &[(&str, &str)] = &[
+    ("audit_log", "at_ms"),
+    ("alert_events", "at_ms"),
+    ("task_runs", "started_ms"),
+    ("recovery_runs", "started_ms"),
+    ("scaling_decisions", "at_ms"),
+    ("acknowledgements", "expires_ms"),
+];

@@ -1,0 +1,81 @@
+//! The store thread: every write goes through it, so SQLite's blocking calls never
+//! stall the event loop. Each request can carry a reply that is sent only after
+//! the write is committed, so the UI reports success only for what is durable.
+
+use super::{NewAudit, Store, StoreError};
+use std::sync::mpsc;
+use tokio::sync::oneshot;
+
+type Reply<T> = Option<oneshot::Sender<Result<T, String>>>;
+
+enum Request {
+    Audit(NewAudit, Reply<i64>),
+    Prune { before_ms: i64, reply: Reply<usize> },
+}
+
+/// A cheap handle to the store thread; clone it freely.
+#[derive(Clone)]
+pub struct StoreHandle {
+    tx: mpsc::Sender<Request>,
+}
+
+impl StoreHandle {
+    /// Starts the store thread, which owns `store` until every handle is dropped.
+    pub fn spawn(store: Store) -> std::io::Result<StoreHandle> {
+        let (tx, rx) = mpsc::channel::<Request>();
+        std::thread::Builder::new()
+            .name("store".into())
+            .spawn(move || {
+                let mut store = store;
+                for request in rx {
+                    match request {
+                        Request::Audit(record, reply) => {
+                            answer(reply, store.append_audit(&record), "audit")
+                        }
+                        Request::Prune { before_ms, reply } => {
+                            answer(reply, store.prune(before_ms), "prune")
+                        }
+                    }
+                }
+            })?;
+        Ok(StoreHandle { tx })
+    }
+
+    /// Appends an audit record; the receiver gets its id once committed.
+    pub fn audit(&self, record: NewAudit) -> oneshot::Receiver<Result<i64, String>> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Request::Audit(record, Some(reply)));
+        rx
+    }
+
+    /// Appends an audit record without waiting; a failure is logged.
+    pub fn audit_later(&self, record: NewAudit) {
+        self.send(Request::Audit(record, None));
+    }
+
+    /// Removes history older than `before_ms`; the receiver gets the number of rows.
+    pub fn prune(&self, before_ms: i64) -> oneshot::Receiver<Result<usize, String>> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Request::Prune {
+            before_ms,
+            reply: Some(reply),
+        });
+        rx
+    }
+
+    fn send(&self, request: Request) {
+        if self.tx.send(request).is_err() {
+            tracing::error!("store thread is gone; a write was lost");
+        }
+    }
+}
+
+fn answer<T>(reply: Reply<T>, result: Result<T, StoreError>, what: &str) {
+    let result = result.map_err(|e| e.to_string());
+    if let Err(e) = &result {
+        tracing::error!("store {what} failed: {e}");
+    }
+    if let Some(reply) = reply {
+        let _ = reply.send(result);
+    }
+}
