@@ -581,3 +581,21 @@ fn an_unwritable_state_directory_is_a_clear_error() {
         "says how to get in anyway:\n{screen}"
     );
 }
+
+#[test]
+fn general_user_overrides_the_actor() {
+    let t = Tmux::new("actor");
+    let config = t.dir.join("config.toml");
+    std::fs::write(&config, "[general]\nuser = \"alice@ops-1\"\n").unwrap();
+    let t = Tmux::start("actor2", &["-c", config.to_str().unwrap()], 100, 30, &[]);
+    t.wait_text("CPU ", STARTUP);
+    t.send(&["q"]);
+    t.wait_text("EXIT=0", Duration::from_secs(2));
+    let records = audit_records(&t.dir.join("state"));
+    assert!(
+        records
+            .iter()
+            .any(|r| r["action"] == "session.start" && r["actor"] == "alice@ops-1"),
+        "{records:?}"
+    );
+}

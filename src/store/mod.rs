@@ -301,4 +301,25 @@ mod tests {
             "{err}"
         );
     }
+
+    #[test]
+    fn prune_removes_only_history_older_than_the_cutoff() {
+        let mut store = Store::open(&temp_db("prune")).unwrap();
+        let now = chrono::Utc::now();
+        for days in [40, 31, 29, 1] {
+            let at = now - chrono::Duration::days(days);
+            store
+                .append_audit(&NewAudit::event(at, "a@b", &format!("old.{days}"), "ok"))
+                .unwrap();
+        }
+        let cutoff = now - chrono::Duration::days(30);
+        assert_eq!(store.prune(cutoff.timestamp_millis()).unwrap(), 2);
+        let left: Vec<String> = store
+            .audit_since(chrono::DateTime::<chrono::Utc>::MIN_UTC)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.action)
+            .collect();
+        assert_eq!(left, vec!["old.29", "old.1"]);
+    }
 }
