@@ -236,16 +236,17 @@ fn small_terminal_collapses_and_resize_redraws() {
     t.wait_text("EXIT=0", Duration::from_secs(2));
 }
 
+fn send_signal(pid: i32, name: &str) {
+    let signal: nix::sys::signal::Signal = format!("SIG{name}").parse().expect("signal name");
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), signal).expect("send signal");
+}
+
 fn signal_ends_cleanly(signal: &str, code: i32) {
     let t = Tmux::start(&format!("sig{signal}"), &[], 100, 30, &[]);
     t.wait_text("CPU ", STARTUP);
     let pid = t.opsdeck_pid();
     let sent = Instant::now();
-    let status = Command::new("kill")
-        .args([&format!("-{signal}"), &pid.to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    send_signal(pid, signal);
     while !is_gone(pid) {
         assert!(
             sent.elapsed() < Duration::from_secs(1),
@@ -508,10 +509,7 @@ fn two_dashboards_share_the_store_and_hand_over_leadership_on_kill_9() {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-    Command::new("kill")
-        .args(["-9", &pid.to_string()])
-        .status()
-        .unwrap();
+    send_signal(pid, "KILL");
     second.wait_for("takeover", Duration::from_secs(5), |s| {
         status_line(s).contains("· leader")
     });
