@@ -140,6 +140,8 @@ pub struct AppState {
     pub store: StoreRole,
     /// Who this operator is in the audit log (`general.user` or user@host).
     pub actor: String,
+    /// The newest audit record of other processes seen so far.
+    pub activity_after: i64,
 }
 
 impl AppState {
@@ -173,6 +175,7 @@ impl AppState {
             log_view: TuiWidgetState::new().set_default_display_level(log_level),
             store: StoreRole::Off,
             actor: String::new(),
+            activity_after: 0,
         }
     }
 

@@ -6,7 +6,7 @@ use super::dispatch;
 use super::filter::Filter;
 use super::state::{AppState, Overlay, StatusKind, StoreRole};
 use crate::collect::model::ResourceSample;
-use crate::store::NewAudit;
+use crate::store::{AuditRecord, NewAudit};
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use tui_logger::{LevelFilter, TuiWidgetEvent, TuiWidgetState};
@@ -23,6 +23,8 @@ pub enum Msg {
     Tick(DateTime<Utc>),
     /// This process became (true) or stopped being (false) the leader.
     Leadership(bool),
+    /// What other opsdeck processes on this host recorded since the last look.
+    Activity(Vec<AuditRecord>),
     /// SIGTERM, SIGHUP or SIGINT: leave cleanly with this exit code.
     Terminate(i32),
 }
@@ -68,6 +70,27 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         }
         Msg::Tick(now) => {
             state.now = now;
+            Vec::new()
+        }
+        Msg::Activity(records) => {
+            for r in &records {
+                state.activity_after = state.activity_after.max(r.id);
+                let target = if r.target.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {}", r.target)
+                };
+                let line = format!(
+                    "{} (pid {}): {}{target}: {}",
+                    r.actor, r.pid, r.action, r.outcome
+                );
+                tracing::info!(target: "activity", "{line}");
+                // Sessions come and go quietly; what people do to alerts, tasks and
+                // scaling is shown to everyone at once.
+                if !r.action.starts_with("session.") {
+                    state.set_status(StatusKind::Info, line);
+                }
+            }
             Vec::new()
         }
         Msg::Leadership(leads) => {

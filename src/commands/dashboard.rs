@@ -57,6 +57,8 @@ pub fn run(cli: &Cli, paths: &Paths) -> anyhow::Result<i32> {
     state.local_offset = *chrono::Local::now().offset();
     state.actor = actor.clone();
     if let Some(p) = &persistence {
+        // Others' activity is shown from this session's start on, not replayed.
+        state.activity_after = p.started_at_id;
         state.store = if p.leadership.is_leader() {
             StoreRole::Leader
         } else {
@@ -120,8 +122,9 @@ fn open_store(
             "wall": cli.wall,
             "leader": leads,
         }));
-    store.append_audit(&start)?;
+    let start_id = store.append_audit(&start)?;
     Ok(runtime::Persistence {
+        started_at_id: start_id,
         store: StoreHandle::spawn(store)?,
         leadership,
         retention: general.retention,

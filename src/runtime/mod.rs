@@ -23,6 +23,8 @@ const FRAME_INTERVAL: Duration = Duration::from_millis(100);
 
 /// The state database as the running dashboard uses it.
 pub struct Persistence {
+    /// The id of this session's `session.start` record.
+    pub started_at_id: i64,
     pub store: StoreHandle,
     pub leadership: Leadership,
     pub retention: Duration,
@@ -56,6 +58,8 @@ async fn event_loop(
     mut persistence: Option<&mut Persistence>,
 ) -> anyhow::Result<i32> {
     let mut last_prune: Option<Instant> = None;
+    // At most one read of the others' activity at a time.
+    let feed_busy = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let (tx, mut rx) = mpsc::channel::<Msg>(64);
     let refresh = state.config.general.refresh;
     collectors::spawn_local(state.config.ui.processes, refresh, tx.clone());
@@ -107,6 +111,7 @@ async fn event_loop(
                 update(state, Msg::Tick(clock.now()));
                 if let Some(p) = persistence.as_deref_mut() {
                     dirty |= keep_leadership(state, p, &mut last_prune, clock);
+                    poll_activity(&p.store, state.activity_after, &feed_busy, &tx);
                 }
                 // Samples already redraw (and move the clock) every refresh; a tick
                 // only draws when nothing else did, e.g. to age a stale source.
@@ -174,6 +179,29 @@ fn keep_leadership(
         return true;
     }
     false
+}
+
+/// Asks the store what other processes recorded; the answer arrives as a message.
+fn poll_activity(
+    store: &StoreHandle,
+    after: i64,
+    busy: &std::sync::Arc<std::sync::atomic::AtomicBool>,
+    tx: &mpsc::Sender<Msg>,
+) {
+    use std::sync::atomic::Ordering;
+    if busy.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    let reply = store.from_others(after);
+    let (busy, tx) = (busy.clone(), tx.clone());
+    tokio::spawn(async move {
+        if let Ok(Ok(records)) = reply.await
+            && !records.is_empty()
+        {
+            let _ = tx.send(Msg::Activity(records)).await;
+        }
+        busy.store(false, Ordering::Release);
+    });
 }
 
 /// Draws a frame; the backend writes only what changed, as one synchronized update.

@@ -112,17 +112,38 @@ impl Store {
         Ok(self.conn.last_insert_rowid())
     }
 
+    /// Records of other processes newer than `after_id`, oldest first, at most
+    /// `limit`: how one opsdeck sees what the others on the host do.
+    pub fn audit_from_others(
+        &self,
+        after_id: i64,
+        limit: usize,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        self.query_audit(
+            "WHERE id > ?1 AND pid != ?2 ORDER BY id LIMIT ?3",
+            rusqlite::params![after_id, std::process::id(), limit as i64],
+        )
+    }
+
     /// Records at or after `since`, oldest first.
     pub fn audit_since(&self, since: DateTime<Utc>) -> Result<Vec<AuditRecord>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT id, at_ms, actor, action, phase, target, params, outcome, intent_id, pid
-                 FROM audit_log WHERE at_ms >= ?1 ORDER BY at_ms, id",
-            )
-            .map_err(|e| self.error(e))?;
+        self.query_audit(
+            "WHERE at_ms >= ?1 ORDER BY at_ms, id",
+            rusqlite::params![since.timestamp_millis()],
+        )
+    }
+
+    fn query_audit(
+        &self,
+        clause: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        let sql = format!(
+            "SELECT id, at_ms, actor, action, phase, target, params, outcome, intent_id, pid FROM audit_log {clause}"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
         let rows = stmt
-            .query_map([since.timestamp_millis()], |r| {
+            .query_map(params, |r| {
                 let params: String = r.get(6)?;
                 Ok(AuditRecord {
                     id: r.get(0)?,

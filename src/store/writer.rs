@@ -1,16 +1,27 @@
-//! The store thread: every write goes through it, so SQLite's blocking calls never
-//! stall the event loop. Each request can carry a reply that is sent only after
-//! the write is committed, so the UI reports success only for what is durable.
+//! The store thread: every read and write goes through it, so SQLite's blocking
+//! calls never stall the event loop. Each request can carry a reply that is sent
+//! only after the write is committed, so the UI reports success only for what is
+//! durable.
 
-use super::{NewAudit, Store, StoreError};
+use super::{AuditRecord, NewAudit, Store, StoreError};
 use std::sync::mpsc;
 use tokio::sync::oneshot;
 
 type Reply<T> = Option<oneshot::Sender<Result<T, String>>>;
 
+/// Records of other processes read per request, at most.
+const FEED_BATCH: usize = 100;
+
 enum Request {
     Audit(NewAudit, Reply<i64>),
-    Prune { before_ms: i64, reply: Reply<usize> },
+    Prune {
+        before_ms: i64,
+        reply: Reply<usize>,
+    },
+    FromOthers {
+        after_id: i64,
+        reply: Reply<Vec<AuditRecord>>,
+    },
 }
 
 /// A cheap handle to the store thread; clone it freely.
@@ -34,6 +45,9 @@ impl StoreHandle {
                         }
                         Request::Prune { before_ms, reply } => {
                             answer(reply, store.prune(before_ms), "prune")
+                        }
+                        Request::FromOthers { after_id, reply } => {
+                            answer(reply, store.audit_from_others(after_id, FEED_BATCH), "read")
                         }
                     }
                 }
@@ -63,9 +77,22 @@ impl StoreHandle {
         rx
     }
 
+    /// What other opsdeck processes recorded after `after_id`.
+    pub fn from_others(
+        &self,
+        after_id: i64,
+    ) -> oneshot::Receiver<Result<Vec<AuditRecord>, String>> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Request::FromOthers {
+            after_id,
+            reply: Some(reply),
+        });
+        rx
+    }
+
     fn send(&self, request: Request) {
         if self.tx.send(request).is_err() {
-            tracing::error!("store thread is gone; a write was lost");
+            tracing::error!("store thread is gone; a request was lost");
         }
     }
 }
