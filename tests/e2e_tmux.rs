@@ -511,7 +511,10 @@ fn two_dashboards_share_the_store_and_hand_over_leadership_on_kill_9() {
     }
     // The second sees what the first did, in its Log pane, within a refresh or two.
     second.send(&["5"]);
-    second.wait_text(&format!("(pid {pid}): acknowledge: refused"), Duration::from_secs(5));
+    second.wait_text(
+        &format!("(pid {pid}): acknowledge: refused"),
+        Duration::from_secs(5),
+    );
     send_signal(pid, "KILL");
     second.wait_for("takeover", Duration::from_secs(5), |s| {
         status_line(s).contains("· leader")

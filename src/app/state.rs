@@ -4,11 +4,12 @@ use super::action::PaneId;
 use super::filter::{Filter, Filterable};
 use super::history::Series;
 use super::keymap::KeyMap;
-use crate::collect::model::{HostInfo, ProcessRow, ResourceSample};
+use crate::collect::model::{Filesystem, HostInfo, ProcessRow, ResourceSample};
 use crate::config::Config;
+use crate::engine::forecast;
 use crate::ui::theme::Styles;
 use chrono::{DateTime, FixedOffset, Utc};
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 use tui_logger::{LevelFilter, TuiWidgetState};
 
@@ -74,6 +75,8 @@ pub struct Resources {
     pub swap: Series,
     pub net_rx: Series,
     pub net_tx: Series,
+    /// Used bytes of each filesystem by mount point, for the days-until-full trend.
+    pub fs_used: BTreeMap<String, Series>,
     pub error: Option<(String, DateTime<Utc>)>,
 }
 
@@ -89,6 +92,7 @@ impl Resources {
             swap: Series::new(history_len),
             net_rx: Series::new(history_len),
             net_tx: Series::new(history_len),
+            fs_used: BTreeMap::new(),
             error: None,
         }
     }
@@ -108,6 +112,14 @@ impl Resources {
             .push(sample.networks.iter().map(|n| n.rx_bytes_per_sec).sum());
         self.net_tx
             .push(sample.networks.iter().map(|n| n.tx_bytes_per_sec).sum());
+        self.fs_used
+            .retain(|mount, _| sample.filesystems.iter().any(|f| &f.mount_point == mount));
+        for f in &sample.filesystems {
+            self.fs_used
+                .entry(f.mount_point.clone())
+                .or_insert_with(|| Series::new(len))
+                .push(f.used_bytes() as f64);
+        }
         self.samples_seen += 1;
         self.received_at = Some(sample.taken_at);
         self.latest = Some(sample);
@@ -211,6 +223,17 @@ impl AppState {
     }
 
     /// Age of the newest sample when it is older than three refresh periods.
+    /// When the filesystem at `mount` fills up at its current trend, if it does.
+    pub fn time_until_full(&self, fs: &Filesystem) -> Option<Duration> {
+        let used: Vec<f64> = self
+            .resources
+            .fs_used
+            .get(&fs.mount_point)?
+            .iter()
+            .collect();
+        forecast::time_until_full(&used, self.config.general.refresh, fs.available_bytes)
+    }
+
     pub fn resources_stale_for(&self) -> Option<Duration> {
         let at = self.resources.received_at?;
         let age = (self.now - at).to_std().ok()?;

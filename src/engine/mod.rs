@@ -1,4 +1,6 @@
-//! Engines: rules, task scheduler, runbook runner, autoscaler. Plain Rust with no
-//! terminal code and an injectable clock (`crate::clock::Clock`), testable without
-//! a TTY. They arrive with their issues; the dashboard's Tasks, Alerts and Scaling
-//! panes say "not configured" until then.
+//! Engines: plain Rust with no terminal code, driven by the state owner and tested
+//! without a TTY; the ones that act on a schedule take an injectable clock
+//! (`crate::clock::Clock`). Rules, the task scheduler, the runbook runner and the
+//! autoscaler arrive with their issues.
+
+pub mod forecast;

@@ -20,7 +20,8 @@ pub fn t0() -> DateTime<Utc> {
 
 const GIB: u64 = 1024 * 1024 * 1024;
 
-/// A busy 4-core host: one core critical, memory in warning, one disk critical.
+/// A busy 4-core host: one core critical, memory in warning, one disk critical and
+/// filling.
 pub fn sample(seconds_after_t0: i64, cpu: f32) -> ResourceSample {
     ResourceSample {
         taken_at: t0() + chrono::Duration::seconds(seconds_after_t0),
@@ -53,7 +54,8 @@ pub fn sample(seconds_after_t0: i64, cpu: f32) -> ResourceSample {
                 device: "/dev/vdb1".into(),
                 fs_type: "xfs".into(),
                 total_bytes: 500 * GIB,
-                available_bytes: 20 * GIB,
+                // Filling at 1 MiB/s: the days-until-full forecast has a trend to show.
+                available_bytes: 20 * GIB - (seconds_after_t0 + 120) as u64 * 1024 * 1024,
             },
         ],
         networks: vec![NetworkRate {

@@ -135,7 +135,10 @@ fn narrow(frame: &mut Frame, area: Rect, state: &AppState, sample: &ResourceSamp
         .take(usize::from(fs_count))
         .map(|f| {
             let label = truncate_left(&f.mount_point, 5);
-            let used = format!("{}/{}", bytes(f.used_bytes()), bytes(f.total_bytes));
+            let mut used = format!("{}/{}", bytes(f.used_bytes()), bytes(f.total_bytes));
+            if let Some(t) = state.time_until_full(f) {
+                used.push_str(&format!(" full in {}", format::age(t.as_secs())));
+            }
             meter_line(state, &label, f.used_percent(), &used, t, fs.width)
         })
         .collect();
@@ -383,6 +386,7 @@ fn filesystems_table(frame: &mut Frame, area: Rect, state: &AppState, filesystem
                     format!("{pct:5.1}%{}", meter::marker(level, symbols)),
                     level_style(s, level),
                 )),
+                full_in(state, f),
             ])
         })
         .collect();
@@ -396,12 +400,29 @@ fn filesystems_table(frame: &mut Frame, area: Rect, state: &AppState, filesystem
             Constraint::Length(5),
             Constraint::Length(8),
             Constraint::Length(7),
+            Constraint::Length(7),
         ],
     )
-    .header(Row::new(["Mount", "Type", "Size", "Used", "", "Use%"]).style(s.title));
+    .header(Row::new(["Mount", "Type", "Size", "Used", "", "Use%", "Full in"]).style(s.title));
     frame.render_widget(table, area);
     if empty {
         note_below_header(frame, area, "no disk filesystems mounted", s.dim);
+    }
+}
+
+/// The days-until-full forecast: critical within an hour, warning within a day.
+fn full_in(state: &AppState, fs: &Filesystem) -> Line<'static> {
+    let s = &state.styles;
+    match state.time_until_full(fs) {
+        None => Line::from(Span::styled("–", s.dim)),
+        Some(t) => {
+            let style = match t.as_secs() {
+                0..3600 => s.critical,
+                3600..86400 => s.warning,
+                _ => s.text,
+            };
+            Line::from(Span::styled(format::age(t.as_secs()), style))
+        }
     }
 }
 
