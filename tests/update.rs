@@ -37,6 +37,7 @@ fn q_and_ctrl_c_quit_with_zero_and_signals_keep_their_code() {
     assert_eq!(ctrl(&mut s, 'c'), vec![Effect::Quit(0)]);
     assert_eq!(update(&mut s, Msg::Terminate(143)), vec![Effect::Quit(143)]);
     assert_eq!(ctrl(&mut s, 'z'), vec![Effect::Suspend]);
+    assert_eq!(ctrl(&mut s, 'l'), vec![Effect::Redraw]);
 }
 
 #[test]

@@ -39,6 +39,8 @@ impl PaneId {
 pub enum Action {
     Quit,
     Suspend,
+    /// Repaint the whole screen (after line noise over SSH, or another program wrote over it).
+    Redraw,
     Help,
     Zoom(PaneId),
     Overview,
@@ -99,6 +101,7 @@ impl Action {
         (Action::LogMore, "log_more", "Log: show more levels"),
         (Action::LogLess, "log_less", "Log: show fewer levels"),
         (Action::Suspend, "suspend", "suspend (fg resumes)"),
+        (Action::Redraw, "redraw", "repaint the screen"),
         (Action::Acknowledge, "acknowledge", "acknowledge alert"),
         (
             Action::Unacknowledge,

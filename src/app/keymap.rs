@@ -133,6 +133,7 @@ const DEFAULTS: &[(Action, &[&str])] = &[
     (Action::LogMore, &["+"]),
     (Action::LogLess, &["-"]),
     (Action::Suspend, &["ctrl-z"]),
+    (Action::Redraw, &["ctrl-l"]),
     (Action::Acknowledge, &["a"]),
     (Action::Unacknowledge, &["u"]),
     (Action::TriggerTask, &["t"]),

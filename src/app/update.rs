@@ -35,6 +35,8 @@ pub enum Effect {
     Quit(i32),
     /// Restore the terminal, stop (SIGTSTP), and take it back on `fg`.
     Suspend,
+    /// Clear the terminal and draw every cell again.
+    Redraw,
     /// Append to the audit log (through the store thread; dropped with --no-store).
     Audit(NewAudit),
 }
@@ -145,7 +147,10 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
 fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
     // While help or details are open, any bound key other than quit closes them first.
     if matches!(state.overlay, Some(Overlay::Help | Overlay::Details))
-        && !matches!(action, Action::Quit | Action::Suspend | Action::Pause)
+        && !matches!(
+            action,
+            Action::Quit | Action::Suspend | Action::Pause | Action::Redraw
+        )
     {
         let toggled_same = matches!(
             (&state.overlay, action),
@@ -163,6 +168,7 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
     match action {
         Action::Quit => return vec![Effect::Quit(0)],
         Action::Suspend => return vec![Effect::Suspend],
+        Action::Redraw => return vec![Effect::Redraw],
         Action::Help => state.overlay = Some(Overlay::Help),
         Action::Zoom(pane) => {
             state.zoom = Some(pane);

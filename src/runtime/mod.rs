@@ -130,6 +130,12 @@ async fn event_loop(
                     draw(term, state)?;
                     last_draw = Instant::now();
                 }
+                Effect::Redraw => {
+                    term.backend_mut().invalidate();
+                    term.clear()?;
+                    draw(term, state)?;
+                    last_draw = Instant::now();
+                }
                 Effect::Audit(record) => {
                     if let Some(p) = persistence.as_deref() {
                         p.store.audit_later(record);
