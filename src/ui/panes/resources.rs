@@ -64,6 +64,8 @@ fn wide(frame: &mut Frame, area: Rect, state: &AppState, sample: &ResourceSample
         mem_line,
         swap_line,
         mem_graph,
+        rx_graph,
+        tx_graph,
     ] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
@@ -71,6 +73,8 @@ fn wide(frame: &mut Frame, area: Rect, state: &AppState, sample: &ResourceSample
         Constraint::Fill(2),
         Constraint::Length(1),
         Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Fill(1),
         Constraint::Fill(1),
     ])
     .areas(left);
@@ -80,6 +84,8 @@ fn wide(frame: &mut Frame, area: Rect, state: &AppState, sample: &ResourceSample
     per_core(frame, cores, state, sample, 24);
     memory_meters(frame, mem_line, swap_line, state, sample);
     graph(frame, mem_graph, state, GraphKind::Memory);
+    graph(frame, rx_graph, state, GraphKind::NetRx);
+    graph(frame, tx_graph, state, GraphKind::NetTx);
 
     let fs_rows = (sample.filesystems.len() as u16 + 1)
         .min(right.height / 3)
@@ -322,6 +328,8 @@ fn memory_meters(
 enum GraphKind {
     Cpu,
     Memory,
+    NetRx,
+    NetTx,
 }
 
 fn graph(frame: &mut Frame, area: Rect, state: &AppState, kind: GraphKind) {
@@ -333,21 +341,33 @@ fn graph(frame: &mut Frame, area: Rect, state: &AppState, kind: GraphKind) {
     let (series, style, label) = match kind {
         GraphKind::Cpu => (&r.cpu, s.graph_cpu, "cpu"),
         GraphKind::Memory => (&r.memory, s.graph_memory, "mem"),
+        GraphKind::NetRx => (&r.net_rx, s.graph_rx, "↓rx"),
+        GraphKind::NetTx => (&r.net_tx, s.graph_tx, "↑tx"),
     };
     let [axis, plot] = Layout::horizontal([Constraint::Length(5), Constraint::Fill(1)]).areas(area);
     let samples = HistoryGraph::samples_for_width(state.config.ui.graph, plot.width);
     let values = series.buckets(samples, r.samples_seen);
+    let (max, top) = match kind {
+        GraphKind::Cpu | GraphKind::Memory => (100.0, "100%".to_string()),
+        GraphKind::NetRx | GraphKind::NetTx => {
+            // A power of two above the peak: the scale moves rarely, so the graph is
+            // not repainted for every small change of the peak.
+            let peak = values.iter().flatten().fold(0.0_f64, |a, b| a.max(*b));
+            let max = (peak.max(1024.0)).log2().ceil().exp2();
+            (max, format::bytes(max as u64))
+        }
+    };
     frame.render_widget(
         HistoryGraph {
             values: &values,
-            max: 100.0,
+            max,
             style,
             symbols: state.config.ui.graph,
         },
         plot,
     );
     let window = crate::config::duration::short(state.config.general.history);
-    let mut axis_lines = vec![Line::from(Span::styled("100%", s.dim))];
+    let mut axis_lines = vec![Line::from(Span::styled(top, s.dim))];
     for _ in 2..area.height {
         axis_lines.push(Line::default());
     }
