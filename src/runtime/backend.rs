@@ -45,10 +45,6 @@ impl<W: Write> AnsiBackend<W> {
         }
     }
 
-    pub fn writer(&self) -> &W {
-        &self.out
-    }
-
     /// Forget what the terminal is assumed to show (after suspend or an external clear).
     pub fn invalidate(&mut self) {
         self.fg = Color::Reset;

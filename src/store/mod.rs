@@ -47,6 +47,24 @@ pub struct Store {
     path: PathBuf,
 }
 
+/// Refuses a database written by a newer opsdeck, before anything writes to it.
+fn refuse_newer(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|cause| StoreError::Database {
+            path: path.to_path_buf(),
+            cause,
+        })?;
+    if version > schema::CURRENT {
+        return Err(StoreError::NewerSchema {
+            path: path.to_path_buf(),
+            found: version,
+            supported: schema::CURRENT,
+        });
+    }
+    Ok(())
+}
+
 impl Store {
     /// Opens (creating if needed) the database at `path` and migrates it forward.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
@@ -63,16 +81,7 @@ impl Store {
         let conn = Connection::open(path).map_err(db)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(db)?;
         // Read the version before anything that writes, so a newer file is left as it is.
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(db)?;
-        if version > schema::CURRENT {
-            return Err(StoreError::NewerSchema {
-                path: path.to_path_buf(),
-                found: version,
-                supported: schema::CURRENT,
-            });
-        }
+        refuse_newer(&conn, path)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(db)?;
         // NORMAL is durable in WAL mode against process crashes (kill -9); only an
@@ -100,24 +109,11 @@ impl Store {
         )
         .map_err(db)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(db)?;
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(db)?;
-        if version > schema::CURRENT {
-            return Err(StoreError::NewerSchema {
-                path: path.to_path_buf(),
-                found: version,
-                supported: schema::CURRENT,
-            });
-        }
+        refuse_newer(&conn, path)?;
         Ok(Store {
             conn,
             path: path.to_path_buf(),
         })
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     pub fn schema_version(&self) -> Result<i64, StoreError> {
