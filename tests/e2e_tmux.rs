@@ -603,3 +603,31 @@ fn general_user_overrides_the_actor() {
         "{records:?}"
     );
 }
+
+#[test]
+fn a_corrupt_database_names_its_path_and_no_store_still_runs() {
+    let t = Tmux::new("corrupt");
+    let db = t.state_dir().join("opsdeck.db");
+    std::fs::create_dir_all(t.state_dir()).unwrap();
+    std::fs::write(
+        &db,
+        "not a database, but text long enough to fill a header page...",
+    )
+    .unwrap();
+    let env = [("XDG_STATE_HOME", t.dir.join("state"))];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.to_str().unwrap())).collect();
+
+    let refused = Tmux::start("corrupt1", &[], 100, 30, &env);
+    let screen = refused.wait_text("EXIT=", STARTUP).replace('\n', "");
+    assert!(screen.contains("EXIT=1"), "{screen}");
+    assert!(
+        screen.contains(&db.display().to_string()),
+        "names the database:\n{screen}"
+    );
+    assert!(screen.contains("--no-store"), "{screen}");
+
+    let rescued = Tmux::start("corrupt2", &["--no-store"], 100, 30, &env);
+    rescued.wait_text("CPU ", STARTUP);
+    rescued.send(&["q"]);
+    rescued.wait_text("EXIT=0", Duration::from_secs(2));
+}
