@@ -91,7 +91,7 @@ fn stored_ids(db: &Path, tag: &str) -> HashSet<i64> {
         .audit_since(chrono::DateTime::<chrono::Utc>::MIN_UTC)
         .unwrap()
         .into_iter()
-        .filter(|r| r.target == tag)
+        .filter(|r| r.entry.target == tag)
         .map(|r| r.id)
         .collect()
 }

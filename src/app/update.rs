@@ -75,8 +75,9 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Activity(records) => {
-            for r in &records {
-                state.activity_after = state.activity_after.max(r.id);
+            for record in &records {
+                state.activity_after = state.activity_after.max(record.id);
+                let (r, pid) = (&record.entry, record.pid);
                 let target = if r.target.is_empty() {
                     String::new()
                 } else {
@@ -84,7 +85,7 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
                 };
                 let line = format!(
                     "{} (pid {}): {}{target}: {}",
-                    r.actor, r.pid, r.action, r.outcome
+                    r.actor, pid, r.action, r.outcome
                 );
                 tracing::info!(target: "activity", "{line}");
                 // Sessions come and go quietly; what people do to alerts, tasks and

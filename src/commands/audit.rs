@@ -30,7 +30,8 @@ pub fn run(paths: &Paths, since: Option<Duration>, format: AuditFormat) -> anyho
     Ok(0)
 }
 
-fn text_line(r: &AuditRecord) -> String {
+fn text_line(record: &AuditRecord) -> String {
+    let r = &record.entry;
     let mut line = format!(
         "{}  {:<20} {:<16} {:<7}",
         r.at.format("%Y-%m-%dT%H:%M:%S%.3fZ"),
@@ -50,6 +51,6 @@ fn text_line(r: &AuditRecord) -> String {
     if let Some(intent) = r.intent_id {
         line.push_str(&format!(" intent=#{intent}"));
     }
-    line.push_str(&format!(" pid={}", r.pid));
+    line.push_str(&format!(" pid={}", record.pid));
     line
 }

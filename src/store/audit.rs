@@ -37,7 +37,7 @@ impl Phase {
 }
 
 /// A record to append. `params` is a JSON object; secrets never go in it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NewAudit {
     pub at: DateTime<Utc>,
     pub actor: String,
@@ -78,14 +78,9 @@ impl NewAudit {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AuditRecord {
     pub id: i64,
-    pub at: DateTime<Utc>,
-    pub actor: String,
-    pub action: String,
-    pub phase: Phase,
-    pub target: String,
-    pub params: serde_json::Value,
-    pub outcome: String,
-    pub intent_id: Option<i64>,
+    #[serde(flatten)]
+    pub entry: NewAudit,
+    /// The process that wrote it.
     pub pid: u32,
 }
 
@@ -147,18 +142,20 @@ impl Store {
                 let params: String = r.get(6)?;
                 Ok(AuditRecord {
                     id: r.get(0)?,
-                    at: Utc
-                        .timestamp_millis_opt(r.get(1)?)
-                        .single()
-                        .unwrap_or_default(),
-                    actor: r.get(2)?,
-                    action: r.get(3)?,
-                    phase: Phase::parse(&r.get::<_, String>(4)?),
-                    target: r.get(5)?,
-                    params: serde_json::from_str(&params)
-                        .unwrap_or(serde_json::Value::String(params)),
-                    outcome: r.get(7)?,
-                    intent_id: r.get(8)?,
+                    entry: NewAudit {
+                        at: Utc
+                            .timestamp_millis_opt(r.get(1)?)
+                            .single()
+                            .unwrap_or_default(),
+                        actor: r.get(2)?,
+                        action: r.get(3)?,
+                        phase: Phase::parse(&r.get::<_, String>(4)?),
+                        target: r.get(5)?,
+                        params: serde_json::from_str(&params)
+                            .unwrap_or(serde_json::Value::String(params)),
+                        outcome: r.get(7)?,
+                        intent_id: r.get(8)?,
+                    },
                     pid: r.get(9)?,
                 })
             })
@@ -216,9 +213,9 @@ mod tests {
 
         let records = store.audit_since(t - chrono::Duration::hours(1)).unwrap();
         assert_eq!(records.len(), 2);
-        assert_eq!(records[0].phase, Phase::Intent);
-        assert_eq!(records[0].params["duration"], "1h");
-        assert_eq!(records[1].intent_id, Some(intent_id));
+        assert_eq!(records[0].entry.phase, Phase::Intent);
+        assert_eq!(records[0].entry.params["duration"], "1h");
+        assert_eq!(records[1].entry.intent_id, Some(intent_id));
         assert_eq!(records[1].pid, std::process::id());
         assert_eq!(
             store

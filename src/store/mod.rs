@@ -314,7 +314,7 @@ mod tests {
             .audit_since(chrono::DateTime::<chrono::Utc>::MIN_UTC)
             .unwrap()
             .into_iter()
-            .map(|r| r.action)
+            .map(|r| r.entry.action)
             .collect();
         assert_eq!(left, vec!["old.29", "old.1"]);
     }
