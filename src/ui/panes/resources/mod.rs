@@ -2,18 +2,22 @@
 //! rates and top processes, with history graphs. Two layouts: wide (two columns)
 //! and narrow (one column, for 80x24).
 
+mod graphs;
+mod tables;
+
 use crate::app::{AppState, PaneId};
-use crate::collect::model::{Filesystem, ResourceSample};
+use crate::collect::model::ResourceSample;
 use crate::config::Threshold;
 use crate::ui::widgets::format::{self, bytes, rate};
-use crate::ui::widgets::graph::HistoryGraph;
-use crate::ui::widgets::meter::{self, Level, grade, level_style};
+use crate::ui::widgets::meter::{self, grade, level_style};
 use crate::ui::{note, pane_block};
+use graphs::{GraphKind, graph};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Row, Table, TableState};
+use ratatui::widgets::Paragraph;
+use tables::{filesystems_table, network_table, processes};
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
     let s = &state.styles;
@@ -322,218 +326,6 @@ fn memory_meters(
         meter_line(state, "Swap", sw.percent(), &detail, t.swap, swap.width)
     };
     frame.render_widget(Paragraph::new(line), swap);
-}
-
-#[derive(Clone, Copy)]
-enum GraphKind {
-    Cpu,
-    Memory,
-    NetRx,
-    NetTx,
-}
-
-fn graph(frame: &mut Frame, area: Rect, state: &AppState, kind: GraphKind) {
-    if area.height < 2 || area.width < 12 {
-        return;
-    }
-    let s = &state.styles;
-    let r = &state.resources;
-    let (series, style, label) = match kind {
-        GraphKind::Cpu => (&r.cpu, s.graph_cpu, "cpu"),
-        GraphKind::Memory => (&r.memory, s.graph_memory, "mem"),
-        GraphKind::NetRx => (&r.net_rx, s.graph_rx, "↓rx"),
-        GraphKind::NetTx => (&r.net_tx, s.graph_tx, "↑tx"),
-    };
-    let [axis, plot] = Layout::horizontal([Constraint::Length(5), Constraint::Fill(1)]).areas(area);
-    let samples = HistoryGraph::samples_for_width(state.config.ui.graph, plot.width);
-    let values = series.buckets(samples, r.samples_seen);
-    let (max, top) = match kind {
-        GraphKind::Cpu | GraphKind::Memory => (100.0, "100%".to_string()),
-        GraphKind::NetRx | GraphKind::NetTx => {
-            // A power of two above the peak: the scale moves rarely, so the graph is
-            // not repainted for every small change of the peak.
-            let peak = values.iter().flatten().fold(0.0_f64, |a, b| a.max(*b));
-            let max = (peak.max(1024.0)).log2().ceil().exp2();
-            (max, format::bytes(max as u64))
-        }
-    };
-    frame.render_widget(
-        HistoryGraph {
-            values: &values,
-            max,
-            style,
-            symbols: state.config.ui.graph,
-        },
-        plot,
-    );
-    let window = crate::config::duration::short(state.config.general.history);
-    let mut axis_lines = vec![Line::from(Span::styled(top, s.dim))];
-    for _ in 2..area.height {
-        axis_lines.push(Line::default());
-    }
-    axis_lines.push(Line::from(Span::styled(label, s.dim)));
-    frame.render_widget(Paragraph::new(axis_lines), axis);
-    let tag = format!(" {window} ");
-    let tag_area = Rect::new(
-        plot.right().saturating_sub(tag.len() as u16),
-        plot.y,
-        tag.len() as u16,
-        1,
-    );
-    frame.render_widget(
-        Paragraph::new(Span::styled(tag, s.dim)),
-        tag_area.intersection(plot),
-    );
-}
-
-fn filesystems_table(frame: &mut Frame, area: Rect, state: &AppState, filesystems: &[Filesystem]) {
-    let s = &state.styles;
-    let t = state.config.ui.thresholds.disk;
-    let symbols = state.config.ui.graph;
-    let rows: Vec<Row> = filesystems
-        .iter()
-        .map(|f| {
-            let pct = f.used_percent();
-            let level = grade(pct, t);
-            let [on, off] = meter::bar(pct, 8, level_style(s, level), s.dim, symbols);
-            Row::new(vec![
-                Line::from(f.mount_point.clone()),
-                Line::from(Span::styled(f.fs_type.clone(), s.dim)),
-                Line::from(bytes(f.total_bytes)),
-                Line::from(bytes(f.used_bytes())),
-                Line::from(vec![on, off]),
-                Line::from(Span::styled(
-                    format!("{pct:5.1}%{}", meter::marker(level, symbols)),
-                    level_style(s, level),
-                )),
-                full_in(state, f),
-            ])
-        })
-        .collect();
-    let empty = rows.is_empty();
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Min(10),
-            Constraint::Length(6),
-            Constraint::Length(5),
-            Constraint::Length(5),
-            Constraint::Length(8),
-            Constraint::Length(7),
-            Constraint::Length(7),
-        ],
-    )
-    .header(Row::new(["Mount", "Type", "Size", "Used", "", "Use%", "Full in"]).style(s.title));
-    frame.render_widget(table, area);
-    if empty {
-        note_below_header(frame, area, "no disk filesystems mounted", s.dim);
-    }
-}
-
-/// The days-until-full forecast: critical within an hour, warning within a day.
-fn full_in(state: &AppState, fs: &Filesystem) -> Line<'static> {
-    let s = &state.styles;
-    match state.time_until_full(fs) {
-        None => Line::from(Span::styled("–", s.dim)),
-        Some(t) => {
-            let style = match t.as_secs() {
-                0..3600 => s.critical,
-                3600..86400 => s.warning,
-                _ => s.text,
-            };
-            Line::from(Span::styled(format::age(t.as_secs()), style))
-        }
-    }
-}
-
-fn network_table(frame: &mut Frame, area: Rect, state: &AppState, sample: &ResourceSample) {
-    let s = &state.styles;
-    let rows: Vec<Row> = sample
-        .networks
-        .iter()
-        .map(|n| {
-            Row::new(vec![
-                Line::from(n.interface.clone()),
-                Line::from(Span::styled(rate(n.rx_bytes_per_sec), s.graph_rx)),
-                Line::from(Span::styled(rate(n.tx_bytes_per_sec), s.graph_tx)),
-                Line::from(Span::styled(bytes(n.rx_total_bytes), s.dim)),
-                Line::from(Span::styled(bytes(n.tx_total_bytes), s.dim)),
-            ])
-        })
-        .collect();
-    let empty = rows.is_empty();
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Fill(1),
-            Constraint::Length(9),
-            Constraint::Length(9),
-            Constraint::Length(8),
-            Constraint::Length(8),
-        ],
-    )
-    .header(Row::new(["Interface", "↓ rx", "↑ tx", "rx total", "tx total"]).style(s.title));
-    frame.render_widget(table, area);
-    if empty {
-        note_below_header(frame, area, "no interfaces besides lo", s.dim);
-    }
-}
-
-fn processes(frame: &mut Frame, area: Rect, state: &AppState, sample: &ResourceSample) {
-    let s = &state.styles;
-    let t = state.config.ui.thresholds.cpu;
-    let symbols = state.config.ui.graph;
-    let visible = state.visible_processes();
-    let rows: Vec<Row> = visible
-        .iter()
-        .map(|p| {
-            let level = grade(f64::from(p.cpu_percent), t);
-            let cpu_style = if level == Level::Ok {
-                s.text
-            } else {
-                level_style(s, level)
-            };
-            Row::new(vec![
-                Line::from(Span::styled(p.pid.to_string(), s.dim)),
-                Line::from(truncate_right(&p.user, 8)),
-                Line::from(Span::styled(
-                    format!("{:5.1}{}", p.cpu_percent, meter::marker(level, symbols)),
-                    cpu_style,
-                )),
-                Line::from(bytes(p.memory_bytes)),
-                Line::from(p.command.clone()),
-            ])
-        })
-        .collect();
-    let title = format!("Processes {}/{}", visible.len(), sample.process_count);
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(7),
-            Constraint::Length(8),
-            Constraint::Length(6),
-            Constraint::Length(6),
-            Constraint::Fill(1),
-        ],
-    )
-    .header(Row::new(["PID", "USER", "CPU%", "MEM", title.as_str()]).style(s.title))
-    .row_highlight_style(if state.focus == PaneId::Resources {
-        s.selection
-    } else {
-        Style::new()
-    });
-    let selected = state.list(PaneId::Resources).selected;
-    let mut table_state =
-        TableState::default().with_selected((state.focus == PaneId::Resources).then_some(selected));
-    frame.render_stateful_widget(table, area, &mut table_state);
-    if visible.is_empty() {
-        let text = if state.list(PaneId::Resources).filter.is_some() {
-            "no process matches the filter"
-        } else {
-            "no processes"
-        };
-        note_below_header(frame, area, text, s.dim);
-    }
 }
 
 fn truncate_right(text: &str, width: usize) -> String {
