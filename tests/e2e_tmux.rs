@@ -588,8 +588,8 @@ fn an_unwritable_state_directory_is_a_clear_error() {
 
 #[test]
 fn general_user_overrides_the_actor() {
-    let t = Tmux::new("actor");
-    let config = t.dir.join("config.toml");
+    let files = Tmux::new("actor");
+    let config = files.dir.join("config.toml");
     std::fs::write(&config, "[general]\nuser = \"alice@ops-1\"\n").unwrap();
     let t = Tmux::start("actor2", &["-c", config.to_str().unwrap()], 100, 30, &[]);
     t.wait_text("CPU ", STARTUP);
@@ -614,8 +614,8 @@ fn a_corrupt_database_names_its_path_and_no_store_still_runs() {
         "not a database, but text long enough to fill a header page...",
     )
     .unwrap();
-    let env = [("XDG_STATE_HOME", t.dir.join("state"))];
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.to_str().unwrap())).collect();
+    let state = t.dir.join("state");
+    let env = [("XDG_STATE_HOME", state.to_str().unwrap())];
 
     let refused = Tmux::start("corrupt1", &[], 100, 30, &env);
     let screen = refused.wait_text("EXIT=", STARTUP).replace('\n', "");

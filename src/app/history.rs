@@ -36,7 +36,7 @@ impl Series {
         self.capacity
     }
 
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = f64> + ExactSizeIterator + '_ {
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = f64> + ExactSizeIterator + Clone + '_ {
         self.values.iter().copied()
     }
 

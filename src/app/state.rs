@@ -222,18 +222,13 @@ impl AppState {
         }
     }
 
-    /// Age of the newest sample when it is older than three refresh periods.
-    /// When the filesystem at `mount` fills up at its current trend, if it does.
+    /// When the filesystem `fs` fills up at its current trend, if it does.
     pub fn time_until_full(&self, fs: &Filesystem) -> Option<Duration> {
-        let used: Vec<f64> = self
-            .resources
-            .fs_used
-            .get(&fs.mount_point)?
-            .iter()
-            .collect();
-        forecast::time_until_full(&used, self.config.general.refresh, fs.available_bytes)
+        let used = self.resources.fs_used.get(&fs.mount_point)?;
+        forecast::time_until_full(used.iter(), self.config.general.refresh, fs.available_bytes)
     }
 
+    /// Age of the newest sample when it is older than three refresh periods.
     pub fn resources_stale_for(&self) -> Option<Duration> {
         let at = self.resources.received_at?;
         let age = (self.now - at).to_std().ok()?;

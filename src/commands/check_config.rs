@@ -1,26 +1,17 @@
 //! `opsdeck check-config [FILE]`: validate, print every error, exit 1 on error.
 
 use super::Source;
+use crate::config;
 use crate::config::paths::Paths;
-use crate::config::{self, EMBEDDED_NAME};
 use std::path::Path;
 
 pub fn run(file: Option<&Path>, paths: &Paths) -> i32 {
-    let source = match file.or(paths.config.as_ref().map(|r| r.path.as_path())) {
-        Some(path) => match config::read_file(path) {
-            Ok(text) => Source {
-                text,
-                name: path.display().to_string(),
-            },
-            Err(e) => {
-                eprintln!("{e}");
-                return 1;
-            }
-        },
-        None => Source {
-            text: config::DEFAULT_CONFIG.to_string(),
-            name: EMBEDDED_NAME.to_string(),
-        },
+    let source = match Source::read(file.or(paths.config.as_ref().map(|r| r.path.as_path()))) {
+        Ok(source) => source,
+        Err(e) => {
+            eprintln!("{e}");
+            return 1;
+        }
     };
     let errors = match config::parse(&source.text, &source.name) {
         Err(errors) => errors.0,

@@ -16,7 +16,7 @@ use std::io::IsTerminal;
 pub fn run(cli: &Cli, paths: &Paths) -> anyhow::Result<i32> {
     // The TUI never starts on a broken config: load everything first.
     let source = super::read_source(paths)?;
-    let loaded = super::load(cli, paths)?;
+    let loaded = super::load(cli, &source)?;
     let styles = super::styles(cli, &loaded, paths, &source)?;
     anyhow::ensure!(
         std::io::stdin().is_terminal() && std::io::stdout().is_terminal(),

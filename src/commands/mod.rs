@@ -32,26 +32,33 @@ pub struct Source {
     pub name: String,
 }
 
-pub fn read_source(paths: &Paths) -> anyhow::Result<Source> {
-    match &paths.config {
-        Some(resolved) => {
-            let text = config::read_file(&resolved.path)
-                .map_err(|e| anyhow::anyhow!("{e} (config from {})", resolved.origin))?;
-            Ok(Source {
-                text,
-                name: resolved.path.display().to_string(),
-            })
-        }
-        None => Ok(Source {
-            text: config::DEFAULT_CONFIG.to_string(),
-            name: config::EMBEDDED_NAME.to_string(),
-        }),
+impl Source {
+    /// The file at `path`, or the embedded default when there is none.
+    pub fn read(path: Option<&std::path::Path>) -> Result<Source, ConfigError> {
+        Ok(match path {
+            Some(path) => Source {
+                text: config::read_file(path)?,
+                name: path.display().to_string(),
+            },
+            None => Source {
+                text: config::DEFAULT_CONFIG.to_string(),
+                name: config::EMBEDDED_NAME.to_string(),
+            },
+        })
     }
 }
 
-/// Loads and validates the config, with command-line overrides applied.
-pub fn load(cli: &Cli, paths: &Paths) -> anyhow::Result<Loaded> {
-    let source = read_source(paths)?;
+/// The config opsdeck uses: the resolved file, or the embedded default.
+pub fn read_source(paths: &Paths) -> anyhow::Result<Source> {
+    let resolved = paths.config.as_ref();
+    Source::read(resolved.map(|r| r.path.as_path())).map_err(|e| match resolved {
+        Some(r) => anyhow::anyhow!("{e} (config from {})", r.origin),
+        None => anyhow::anyhow!("{e}"),
+    })
+}
+
+/// Validates the config, with command-line overrides applied.
+pub fn load(cli: &Cli, source: &Source) -> anyhow::Result<Loaded> {
     let mut loaded = config::parse(&source.text, &source.name)
         .map_err(|e| anyhow::anyhow!("invalid config:\n{e}"))?;
     if let Some(refresh) = cli.refresh {

@@ -19,7 +19,7 @@ struct Snapshot {
 }
 
 pub fn run(cli: &Cli, paths: &Paths, format: SnapshotFormat) -> anyhow::Result<i32> {
-    let loaded = super::load(cli, paths)?;
+    let loaded = super::load(cli, &super::read_source(paths)?)?;
     let mut collector = LocalCollector::new(loaded.config.ui.processes)?;
     let snapshot = Snapshot {
         host: local::host_info(),

@@ -83,9 +83,7 @@ async fn event_loop(
         let next_frame = last_draw + FRAME_INTERVAL;
         let msg = tokio::select! {
             _ = sleep_until(next_frame), if dirty => {
-                draw(term, state)?;
-                last_draw = Instant::now();
-                dirty = false;
+                draw_now(term, state, &mut last_draw, &mut dirty)?;
                 continue;
             }
             event = events.next() => match event {
@@ -93,9 +91,7 @@ async fn event_loop(
                 Some(Ok(Event::Resize(..))) => {
                     // Redraw at once on resize, not at the next frame slot.
                     term.autoresize()?;
-                    draw(term, state)?;
-                    last_draw = Instant::now();
-                    dirty = false;
+                    draw_now(term, state, &mut last_draw, &mut dirty)?;
                     continue;
                 }
                 Some(Ok(_)) => continue,
@@ -127,14 +123,12 @@ async fn event_loop(
                 Effect::Quit(code) => return Ok(code),
                 Effect::Suspend => {
                     terminal::suspend(term)?;
-                    draw(term, state)?;
-                    last_draw = Instant::now();
+                    draw_now(term, state, &mut last_draw, &mut dirty)?;
                 }
                 Effect::Redraw => {
                     term.backend_mut().invalidate();
                     term.clear()?;
-                    draw(term, state)?;
-                    last_draw = Instant::now();
+                    draw_now(term, state, &mut last_draw, &mut dirty)?;
                 }
                 Effect::Audit(record) => {
                     if let Some(p) = persistence.as_deref() {
@@ -208,6 +202,19 @@ fn poll_activity(
         }
         busy.store(false, Ordering::Release);
     });
+}
+
+/// Draws a frame now and notes that the screen is up to date.
+fn draw_now(
+    term: &mut terminal::Tui,
+    state: &AppState,
+    last_draw: &mut Instant,
+    dirty: &mut bool,
+) -> std::io::Result<()> {
+    draw(term, state)?;
+    *last_draw = Instant::now();
+    *dirty = false;
+    Ok(())
 }
 
 /// Draws a frame; the backend writes only what changed, as one synchronized update.
