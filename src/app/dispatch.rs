@@ -1,13 +1,156 @@
 //! The one place write actions are dispatched. Read-only mode is enforced here, not
 //! per pane, so no key, dialog or future pane can slip past it.
 
-use super::action::Action;
-use super::state::{AppState, StatusKind};
+use super::ack::{AckDialog, ExpireConfirm, ExpireRequest, SilenceRequest, render_comment};
+use super::action::{Action, PaneId};
+use super::state::{AppState, Overlay, StatusKind};
 use super::update::Effect;
 use crate::store::NewAudit;
 
 pub fn write_action(state: &mut AppState, action: Action) -> Vec<Effect> {
     debug_assert!(action.is_write());
+    if let Some(refused) = refuse_if_read_only(state, action) {
+        return refused;
+    }
+    match action {
+        Action::Acknowledge => return open_ack(state),
+        Action::Unacknowledge => return open_expire(state),
+        _ => {}
+    }
+    // The engines that carry these out (tasks, runbooks, scaling) are not
+    // configured yet, so there is nothing the action could apply to.
+    let what = match action {
+        Action::TriggerTask | Action::CancelTask => "no task selected: no tasks are configured",
+        Action::RunRecovery => "no runbook to run: no runbooks are configured",
+        _ => "no scaling target selected: no scaling targets are configured",
+    };
+    let verb = action_verb(action);
+    state.set_status(StatusKind::Info, format!("{verb}: {what}"));
+    Vec::new()
+}
+
+/// Enter in the acknowledge dialog: the silence to create.
+pub fn submit_ack(state: &mut AppState) -> Vec<Effect> {
+    if let Some(refused) = refuse_if_read_only(state, Action::Acknowledge) {
+        state.overlay = None;
+        return refused;
+    }
+    let (now, actor) = (state.now, state.actor.clone());
+    let template = state.config.ack.comment_template.clone();
+    let Some(Overlay::Ack(dialog)) = &mut state.overlay else {
+        return Vec::new();
+    };
+    let duration = match dialog.parsed_duration() {
+        Ok(d) => d,
+        Err(e) => {
+            dialog.error = Some(e);
+            return Vec::new();
+        }
+    };
+    let comment = match render_comment(&template, &dialog.comment, &actor) {
+        Ok(c) => c,
+        Err(e) => {
+            dialog.error = Some(e);
+            return Vec::new();
+        }
+    };
+    dialog.busy = true;
+    dialog.error = None;
+    let ends_at = now + chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::hours(1));
+    vec![Effect::CreateSilence(SilenceRequest {
+        source: dialog.source,
+        labels: dialog.labels.clone(),
+        starts_at: now,
+        ends_at,
+        created_by: actor,
+        comment,
+    })]
+}
+
+/// Enter in the un-acknowledge confirmation: the silence to expire.
+pub fn submit_expire(state: &mut AppState) -> Vec<Effect> {
+    if let Some(refused) = refuse_if_read_only(state, Action::Unacknowledge) {
+        state.overlay = None;
+        return refused;
+    }
+    let Some(Overlay::Expire(confirm)) = &mut state.overlay else {
+        return Vec::new();
+    };
+    confirm.busy = true;
+    vec![Effect::ExpireSilence(ExpireRequest {
+        source: confirm.source,
+        silence_id: confirm.silence_id.clone(),
+        labels: confirm.labels.clone(),
+    })]
+}
+
+fn open_ack(state: &mut AppState) -> Vec<Effect> {
+    let Some(alert) = selected_alert(state, "acknowledge") else {
+        return Vec::new();
+    };
+    let problem = match (&alert.alertmanager, &alert.ack) {
+        (None, _) => Some(format!(
+            "{} comes from Prometheus only: acknowledging silences it in an Alertmanager, and none has it",
+            alert.name()
+        )),
+        (Some(_), Some(ack)) => Some(format!(
+            "{} is already acknowledged by {}; u un-acknowledges",
+            alert.name(),
+            ack.by
+        )),
+        _ => None,
+    };
+    if let Some(problem) = problem {
+        state.set_status(StatusKind::Warning, format!("acknowledge: {problem}"));
+        return Vec::new();
+    }
+    let (source, labels) = (alert.alertmanager.unwrap_or_default(), alert.labels.clone());
+    let dialog = AckDialog::new(source, labels, state.config.ack.default_duration);
+    state.overlay = Some(Overlay::Ack(dialog));
+    Vec::new()
+}
+
+fn open_expire(state: &mut AppState) -> Vec<Effect> {
+    let Some(alert) = selected_alert(state, "un-acknowledge") else {
+        return Vec::new();
+    };
+    let (Some(source), Some(ack)) = (alert.alertmanager, &alert.ack) else {
+        let name = alert.name().to_string();
+        state.set_status(
+            StatusKind::Warning,
+            format!("un-acknowledge: {name} is not acknowledged"),
+        );
+        return Vec::new();
+    };
+    let confirm = ExpireConfirm {
+        source,
+        silence_id: ack.silence_id.clone(),
+        labels: alert.labels.clone(),
+        by: ack.by.clone(),
+        busy: false,
+    };
+    state.overlay = Some(Overlay::Expire(confirm));
+    Vec::new()
+}
+
+/// The alert under the cursor, or a status line saying why there is none.
+fn selected_alert<'a>(state: &'a mut AppState, verb: &str) -> Option<&'a super::alerts::Alert> {
+    let why = if state.focus != PaneId::Alerts {
+        Some("select an alert in the Alerts pane first (3)")
+    } else if state.selected_alert().is_none() {
+        Some("no alert selected")
+    } else {
+        None
+    };
+    if let Some(why) = why {
+        state.set_status(StatusKind::Info, format!("{verb}: {why}"));
+        return None;
+    }
+    state.selected_alert()
+}
+
+/// Refuses every write in read-only mode, with a status line and an audit record.
+fn refuse_if_read_only(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
     let verb = action_verb(action);
     if state.mode.read_only {
         let why = if state.mode.wall {
@@ -26,20 +169,9 @@ pub fn write_action(state: &mut AppState, action: Action) -> Vec<Effect> {
             action.config_name(),
             &format!("refused: read-only ({why})"),
         );
-        return vec![Effect::Audit(record)];
+        return Some(vec![Effect::Audit(record)]);
     }
-    // The engines that carry these out (alerts, tasks, runbooks, scaling) are not
-    // configured yet, so there is nothing the action could apply to.
-    let what = match action {
-        Action::Acknowledge | Action::Unacknowledge => {
-            "no alert selected: no alert sources are configured"
-        }
-        Action::TriggerTask | Action::CancelTask => "no task selected: no tasks are configured",
-        Action::RunRecovery => "no runbook to run: no runbooks are configured",
-        _ => "no scaling target selected: no scaling targets are configured",
-    };
-    state.set_status(StatusKind::Info, format!("{verb}: {what}"));
-    Vec::new()
+    None
 }
 
 fn action_verb(action: Action) -> &'static str {

@@ -1,9 +1,12 @@
 //! The one owner of the dashboard's state. Only `update` changes it; `draw` reads it.
 
+use super::ack::{AckDialog, ExpireConfirm};
 use super::action::PaneId;
+use super::alerts::Alert;
 use super::filter::{Filter, Filterable};
 use super::history::Series;
 use super::keymap::KeyMap;
+use super::remote::Remote;
 use crate::collect::model::{Filesystem, HostInfo, ProcessRow, ResourceSample};
 use crate::config::Config;
 use crate::engine::forecast;
@@ -39,6 +42,10 @@ pub enum Overlay {
     Details,
     /// The `/` prompt, with the text typed so far.
     FilterInput(String),
+    /// `a` on an Alertmanager alert: duration and comment of the silence.
+    Ack(AckDialog),
+    /// `u` on an acknowledged alert: expire its silence?
+    Expire(ExpireConfirm),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,6 +149,8 @@ pub struct AppState {
     pub overlay: Option<Overlay>,
     pub lists: [ListView; 5],
     pub resources: Resources,
+    /// Prometheus, Alertmanager and scrape sources, and the alerts they feed.
+    pub remote: Remote,
     pub paused: bool,
     /// Samples that arrived while paused, applied on resume (bounded by history).
     pub queued: VecDeque<ResourceSample>,
@@ -180,6 +189,7 @@ impl AppState {
             overlay: None,
             lists: Default::default(),
             resources: Resources::new(history_len),
+            remote: Remote::default(),
             paused: false,
             queued: VecDeque::new(),
             status: None,
@@ -214,10 +224,26 @@ impl AppState {
             .unwrap_or_default()
     }
 
+    /// Alerts shown in the Alerts pane, after its filter.
+    pub fn visible_alerts(&self) -> Vec<&Alert> {
+        let filter = self.list(PaneId::Alerts).filter.as_ref();
+        self.remote
+            .alerts
+            .iter()
+            .filter(|a| filter.is_none_or(|f| f.matches(*a)))
+            .collect()
+    }
+
+    pub fn selected_alert(&self) -> Option<&Alert> {
+        let selected = self.list(PaneId::Alerts).selected;
+        self.visible_alerts().get(selected).copied()
+    }
+
     pub fn row_count(&self, pane: PaneId) -> usize {
         match pane {
             PaneId::Resources => self.visible_processes().len(),
-            // Tasks, alerts and scaling arrive with their engines.
+            PaneId::Alerts => self.visible_alerts().len(),
+            // Tasks and scaling arrive with their engines.
             _ => 0,
         }
     }

@@ -1,9 +1,12 @@
 //! `update(state, msg) -> effects`: the only code that changes `AppState`.
 //! Pure: time arrives in messages, and I/O is returned as `Effect`s for the runtime.
 
+use super::ack::{DialogKey, ExpireRequest, SilenceRequest};
 use super::action::{Action, PaneId};
+use super::alerts::{Ack, PendingAck};
 use super::dispatch;
 use super::filter::Filter;
+use super::remote::RemoteUpdate;
 use super::state::{AppState, Overlay, StatusKind, StoreRole};
 use crate::collect::model::ResourceSample;
 use crate::store::{AuditRecord, NewAudit};
@@ -25,6 +28,17 @@ pub enum Msg {
     Leadership(bool),
     /// What other opsdeck processes on this host recorded since the last look.
     Activity(Vec<AuditRecord>),
+    /// One poll of a remote source.
+    Remote(Box<RemoteUpdate>),
+    /// Alertmanager accepted the silence (and the store has it).
+    SilenceCreated {
+        request: SilenceRequest,
+        silence_id: String,
+        member: String,
+    },
+    SilenceFailed(String),
+    SilenceExpired(ExpireRequest),
+    ExpireFailed(String),
     /// SIGTERM, SIGHUP or SIGINT: leave cleanly with this exit code.
     Terminate(i32),
 }
@@ -39,6 +53,10 @@ pub enum Effect {
     Redraw,
     /// Append to the audit log (through the store thread; dropped with --no-store).
     Audit(NewAudit),
+    /// Create an Alertmanager silence (audited: intent before, outcome after).
+    CreateSilence(SilenceRequest),
+    /// Expire one (audited the same way).
+    ExpireSilence(ExpireRequest),
 }
 
 /// Rows a page key moves.
@@ -112,13 +130,136 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Msg::Remote(remote) => {
+            if remote.at > state.now {
+                state.now = remote.at;
+            }
+            if state.remote.apply(*remote) {
+                let group_by = state.config.ui.alerts.group_by.clone();
+                state.remote.remerge(&group_by, state.now);
+                clamp_selection(state, PaneId::Alerts);
+            }
+            Vec::new()
+        }
+        Msg::SilenceCreated {
+            request,
+            silence_id,
+            member,
+        } => {
+            if matches!(state.overlay, Some(Overlay::Ack(_))) {
+                state.overlay = None;
+            }
+            let name = request.labels.get("alertname").cloned().unwrap_or_default();
+            state.set_status(
+                StatusKind::Info,
+                format!("acknowledged {name}: silence {silence_id} on {member}"),
+            );
+            state.remote.alert_inputs.pending_acks.push(PendingAck {
+                source: request.source,
+                labels: request.labels,
+                ack: Ack {
+                    silence_id,
+                    by: request.created_by,
+                    at: request.starts_at,
+                    until: request.ends_at,
+                    comment: request.comment,
+                },
+            });
+            remerge(state);
+            Vec::new()
+        }
+        Msg::SilenceFailed(error) => {
+            match &mut state.overlay {
+                Some(Overlay::Ack(dialog)) => {
+                    dialog.busy = false;
+                    dialog.error = Some(error.clone());
+                }
+                _ => state.set_status(StatusKind::Error, format!("acknowledge failed: {error}")),
+            }
+            Vec::new()
+        }
+        Msg::SilenceExpired(request) => {
+            if matches!(state.overlay, Some(Overlay::Expire(_))) {
+                state.overlay = None;
+            }
+            let name = request.labels.get("alertname").cloned().unwrap_or_default();
+            state.set_status(
+                StatusKind::Info,
+                format!(
+                    "un-acknowledged {name}: silence {} expired",
+                    request.silence_id
+                ),
+            );
+            let inputs = &mut state.remote.alert_inputs;
+            inputs
+                .pending_acks
+                .retain(|p| p.ack.silence_id != request.silence_id);
+            // Until Alertmanager's next answer, show the alert as it is: not silenced.
+            if let Some(silences) = inputs.silences.get_mut(&request.source) {
+                silences.retain(|s| s.id != request.silence_id);
+            }
+            if let Some(alerts) = inputs.alertmanager.get_mut(&request.source) {
+                for a in alerts.iter_mut() {
+                    a.silenced_by.retain(|id| id != &request.silence_id);
+                    if a.silenced_by.is_empty() && a.inhibited_by.is_empty() {
+                        a.state = crate::collect::alertmanager::AmAlertState::Active;
+                    }
+                }
+            }
+            remerge(state);
+            Vec::new()
+        }
+        Msg::ExpireFailed(error) => {
+            if matches!(state.overlay, Some(Overlay::Expire(_))) {
+                state.overlay = None;
+            }
+            state.set_status(StatusKind::Error, format!("un-acknowledge failed: {error}"));
+            Vec::new()
+        }
         Msg::Terminate(code) => vec![Effect::Quit(code)],
     }
+}
+
+fn remerge(state: &mut AppState) {
+    let group_by = state.config.ui.alerts.group_by.clone();
+    state.remote.remerge(&group_by, state.now);
+    clamp_selection(state, PaneId::Alerts);
 }
 
 fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     if key.kind == KeyEventKind::Release {
         return Vec::new();
+    }
+    match &mut state.overlay {
+        Some(Overlay::Ack(dialog)) => {
+            return match dialog.on_key(key) {
+                DialogKey::Submit => dispatch::submit_ack(state),
+                DialogKey::Cancel => {
+                    state.overlay = None;
+                    Vec::new()
+                }
+                DialogKey::Edited | DialogKey::Ignored => Vec::new(),
+            };
+        }
+        Some(Overlay::Expire(confirm)) => {
+            let ctrl_c =
+                key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+            return match key.code {
+                KeyCode::Enter | KeyCode::Char('y') if !confirm.busy => {
+                    dispatch::submit_expire(state)
+                }
+                KeyCode::Esc | KeyCode::Char('n') => {
+                    state.overlay = None;
+                    Vec::new()
+                }
+                _ if ctrl_c => {
+                    state.overlay = None;
+                    Vec::new()
+                }
+                _ => Vec::new(),
+            };
+        }
+        _ => {}
     }
     if let Some(Overlay::FilterInput(text)) = &mut state.overlay {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);

@@ -4,3 +4,8 @@
 pub mod local;
 pub mod model;
 pub mod procs;
+pub mod alertmanager;
+pub mod backoff;
+pub mod expfmt;
+pub mod http;
+pub mod prometheus;

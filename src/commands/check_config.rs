@@ -15,13 +15,17 @@ pub fn run(file: Option<&Path>, paths: &Paths) -> i32 {
     };
     let errors = match config::parse(&source.text, &source.name) {
         Err(errors) => errors.0,
-        Ok(loaded) => match super::theme_file(&loaded, paths, &source, false) {
-            Err(e) => vec![e],
-            Ok(_) => {
+        Ok(loaded) => {
+            let mut errors = config::check_files(&loaded.config, &source.text, &source.name);
+            if let Err(e) = super::theme_file(&loaded, paths, &source, false) {
+                errors.push(e);
+            }
+            if errors.is_empty() {
                 println!("{}: ok", source.name);
                 return 0;
             }
-        },
+            errors
+        }
     };
     for e in &errors {
         eprintln!("{e}");

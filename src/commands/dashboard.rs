@@ -46,6 +46,7 @@ pub fn run(cli: &Cli, paths: &Paths) -> anyhow::Result<i32> {
         read_only: cli.read_only || cli.wall,
         wall: cli.wall,
     };
+    let (remote, remote_setup) = runtime::remote::build(&loaded.config);
     let mut state = AppState::new(
         loaded.config,
         loaded.keymap,
@@ -56,6 +57,7 @@ pub fn run(cli: &Cli, paths: &Paths) -> anyhow::Result<i32> {
     );
     state.local_offset = *chrono::Local::now().offset();
     state.actor = actor.clone();
+    state.remote = remote;
     if let Some(p) = &persistence {
         // Others' activity is shown from this session's start on, not replayed.
         state.activity_after = p.started_at_id;
@@ -77,7 +79,7 @@ pub fn run(cli: &Cli, paths: &Paths) -> anyhow::Result<i32> {
         tracing::warn!("{warning}");
         state.set_status(StatusKind::Warning, warning);
     }
-    let result = runtime::run(state, &clock, persistence.as_mut());
+    let result = runtime::run(state, &clock, persistence.as_mut(), remote_setup);
     let outcome = match &result {
         Ok(code) => format!("exit code {code}"),
         Err(e) => format!("error: {e:#}"),

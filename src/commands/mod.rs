@@ -5,6 +5,7 @@ mod check_config;
 mod dashboard;
 mod info;
 mod snapshot;
+mod snapshot_remote;
 
 use crate::cli::{Cli, Command};
 use crate::config::error::ConfigError;
@@ -61,6 +62,11 @@ pub fn read_source(paths: &Paths) -> anyhow::Result<Source> {
 pub fn load(cli: &Cli, source: &Source) -> anyhow::Result<Loaded> {
     let mut loaded = config::parse(&source.text, &source.name)
         .map_err(|e| anyhow::anyhow!("invalid config:\n{e}"))?;
+    let missing = config::check_files(&loaded.config, &source.text, &source.name);
+    if !missing.is_empty() {
+        let errors = config::error::ConfigErrors(missing);
+        anyhow::bail!("invalid config:\n{errors}");
+    }
     if let Some(refresh) = cli.refresh {
         anyhow::ensure!(
             refresh >= std::time::Duration::from_millis(100),

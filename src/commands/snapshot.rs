@@ -1,6 +1,7 @@
 //! `opsdeck snapshot`: one collection pass through the same collectors as the
 //! dashboard, printed as text or JSON.
 
+use super::snapshot_remote::{self, AlertOut, FleetOut, PanelOut, ScrapeOut, SourceOut};
 use crate::cli::{Cli, SnapshotFormat};
 use crate::collect::local::{self, LocalCollector};
 use crate::collect::model::{HostInfo, ResourceSample};
@@ -12,20 +13,37 @@ use serde::Serialize;
 struct Snapshot {
     host: HostInfo,
     resources: ResourceSample,
+    sources: Vec<SourceOut>,
+    alerts: Vec<AlertOut>,
+    fleet: Vec<FleetOut>,
+    panels: Vec<PanelOut>,
+    scrapes: Vec<ScrapeOut>,
     // Empty until their engines land; never invented.
     tasks: Vec<serde_json::Value>,
-    alerts: Vec<serde_json::Value>,
     scaling: Vec<serde_json::Value>,
 }
 
 pub fn run(cli: &Cli, paths: &Paths, format: SnapshotFormat) -> anyhow::Result<i32> {
     let loaded = super::load(cli, &super::read_source(paths)?)?;
     let mut collector = LocalCollector::new(loaded.config.ui.processes)?;
+    // Remote sources are asked while the local collector waits for its second
+    // CPU reading.
+    let config = loaded.config.clone();
+    let remote = std::thread::spawn(move || crate::runtime::remote::collect_once(&config));
+    let resources = local::first_sample(&mut collector);
+    let remote = remote
+        .join()
+        .map_err(|_| anyhow::anyhow!("the remote collection panicked"))??;
+    let out = snapshot_remote::Remote::from_state(&remote, &loaded.config);
     let snapshot = Snapshot {
         host: local::host_info(),
-        resources: local::first_sample(&mut collector),
+        resources,
+        sources: out.sources,
+        alerts: out.alerts,
+        fleet: out.fleet,
+        panels: out.panels,
+        scrapes: out.scrapes,
         tasks: Vec::new(),
-        alerts: Vec::new(),
         scaling: Vec::new(),
     };
     match format {
@@ -92,7 +110,7 @@ fn print_text(s: &Snapshot) {
             p.command
         );
     }
+    snapshot_remote::print_text(&s.sources, &s.alerts, &s.fleet, &s.panels, &s.scrapes);
     println!("tasks      none configured");
-    println!("alerts     no sources configured");
     println!("scaling    no targets configured");
 }

@@ -95,15 +95,26 @@ pub fn from_toml(e: &toml::de::Error, text: &str, file: &str) -> ConfigError {
             format!("{key}.{field}")
         };
     }
+    let located = super::locate::key_at(text, offset);
     if key.is_empty() {
-        key = super::locate::key_at(text, offset);
+        key = located;
+    } else if let Some((first, rest)) = located.split_once('[')
+        && key.split('.').next() == Some(first)
+    {
+        // toml drops the index of an array of tables; the text has it.
+        let index = rest.split(']').next().unwrap_or("0");
+        let tail = key
+            .split_once('.')
+            .map(|(_, t)| format!(".{t}"))
+            .unwrap_or_default();
+        key = format!("{first}[{index}]{tail}");
     }
     let line_text = text.lines().nth(line - 1).unwrap_or("").trim_start();
     let message = if let Some(name) = line_text
         .strip_prefix("[[")
         .and_then(|r| r.split(']').next())
+        .filter(|name| !super::ARRAY_SECTIONS.contains(&name.trim()))
     {
-        // No section of this config is a list of tables (yet).
         format!("`[[{name}]]` makes a list of tables; use `[{name}]`")
     } else if message == "duplicate key" {
         format!("`{key}` is already defined above; define each key and table once")

@@ -6,18 +6,29 @@ use std::ops::Range;
 use toml::de::{DeTable, DeValue};
 
 /// The span of the key at `path` (e.g. ["ui", "thresholds", "cpu"]), however it is
-/// written: `[table]` headers, dotted keys, inline tables or quoted keys.
+/// written: `[table]` headers, dotted keys, inline tables or quoted keys. A numeric
+/// segment indexes an array, so `["panel", "1", "query"]` is the `query` of the
+/// second `[[panel]]`.
 pub fn key_span(text: &str, path: &[&str]) -> Option<Range<usize>> {
     let doc = DeTable::parse(text).ok()?;
-    let mut table = doc.get_ref();
+    let mut value: Option<&DeValue> = None;
     let mut span = None;
-    for (i, segment) in path.iter().enumerate() {
-        let (key, value) = table.iter().find(|(k, _)| k.get_ref() == segment)?;
-        span = Some(key.span());
-        if i + 1 < path.len() {
-            match value.get_ref() {
-                DeValue::Table(t) => table = t,
-                _ => return None,
+    for segment in path {
+        match (value, segment.parse::<usize>()) {
+            (Some(DeValue::Array(items)), Ok(index)) => {
+                let item = items.get(index)?;
+                span = Some(item.span());
+                value = Some(item.get_ref());
+            }
+            (current, _) => {
+                let table = match current {
+                    None => doc.get_ref(),
+                    Some(DeValue::Table(t)) => t,
+                    Some(_) => return None,
+                };
+                let (key, v) = table.iter().find(|(k, _)| k.get_ref() == segment)?;
+                span = Some(key.span());
+                value = Some(v.get_ref());
             }
         }
     }
@@ -48,13 +59,13 @@ pub fn key_at(text: &str, offset: usize) -> String {
     let Some(line) = lines.get(line_no - 1).map(|l| l.trim()) else {
         return String::new();
     };
-    if let Some(name) = header_name(line) {
-        return name;
+    if header_name(line).is_some() {
+        return indexed_header(&lines, line_no - 1);
     }
     let table = lines[..line_no - 1]
         .iter()
-        .rev()
-        .find_map(|l| header_name(l.trim()))
+        .rposition(|l| header_name(l.trim()).is_some())
+        .map(|h| indexed_header(&lines, h))
         .unwrap_or_default();
     let key = line.split('=').next().unwrap_or("").trim();
     let key: String = key
@@ -70,6 +81,31 @@ pub fn key_at(text: &str, offset: usize) -> String {
     } else {
         format!("{table}.{key}")
     }
+}
+
+/// The header on line `h`, with the index of its array of tables when it is in
+/// one: the third `[[panel]]` is `panel[2]`, and `[prometheus.fleet]` after the
+/// first `[[prometheus]]` is `prometheus[0].fleet`.
+fn indexed_header(lines: &[&str], h: usize) -> String {
+    let name = header_name(lines[h].trim()).unwrap_or_default();
+    let (first, rest) = match name.split_once('.') {
+        Some((first, rest)) => (first, Some(rest)),
+        None => (name.as_str(), None),
+    };
+    let array_header = |l: &&&str| {
+        let l = l.trim();
+        l.starts_with("[[") && header_name(l).as_deref() == Some(first)
+    };
+    let count = lines[..=h].iter().filter(array_header).count();
+    if count == 0 || !super::ARRAY_SECTIONS.contains(&first) {
+        return name;
+    }
+    let mut out = format!("{first}[{}]", count - 1);
+    if let Some(rest) = rest {
+        out.push('.');
+        out.push_str(rest);
+    }
+    out
 }
 
 fn header_name(line: &str) -> Option<String> {

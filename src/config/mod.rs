@@ -7,12 +7,18 @@ pub mod duration;
 pub mod error;
 pub mod locate;
 pub mod paths;
+pub mod promql;
+pub mod remote;
+mod remote_checks;
 
 use crate::app::keymap::KeyMap;
 use error::{ConfigError, ConfigErrors, from_toml};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Duration;
+
+/// Sections written as arrays of tables (`[[prometheus]]`).
+pub const ARRAY_SECTIONS: &[&str] = &["prometheus", "alertmanager", "scrape", "panel"];
 
 /// The default config, embedded so `opsdeck` runs with no file at all.
 pub const DEFAULT_CONFIG: &str = include_str!("../../assets/default.toml");
@@ -25,6 +31,15 @@ pub struct Config {
     pub ui: Ui,
     /// Action name → one key or a list of keys, replacing that action's defaults.
     pub keys: BTreeMap<String, KeyList>,
+    pub ack: remote::Ack,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub prometheus: Vec<remote::Prometheus>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alertmanager: Vec<remote::Alertmanager>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub scrape: Vec<remote::Scrape>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub panel: Vec<remote::Panel>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -66,6 +81,7 @@ pub struct Ui {
     /// How many processes the Resources pane lists at most.
     pub processes: usize,
     pub thresholds: Thresholds,
+    pub alerts: remote::AlertsView,
 }
 
 impl Default for Ui {
@@ -76,6 +92,7 @@ impl Default for Ui {
             graph: GraphSymbols::Braille,
             processes: 50,
             thresholds: Thresholds::default(),
+            alerts: remote::AlertsView::default(),
         }
     }
 }
@@ -221,11 +238,7 @@ pub fn parse(text: &str, file: &str) -> Result<Loaded, ConfigErrors> {
     let mut errors = Vec::new();
     let mut err = |table: &str, key: &str, message: String| {
         let (line, column) = locate::position(text, table, key);
-        let full = if table.is_empty() {
-            key.to_string()
-        } else {
-            format!("{table}.{key}")
-        };
+        let full = display_key(table, key);
         errors.push(ConfigError {
             file: file.to_string(),
             line,
@@ -300,6 +313,8 @@ pub fn parse(text: &str, file: &str) -> Result<Loaded, ConfigErrors> {
         }
     }
 
+    remote_checks::check(&config, &mut err);
+
     let keymap = match KeyMap::from_config(&config.keys) {
         Ok(k) => Some(k),
         Err(problems) => {
@@ -314,6 +329,66 @@ pub fn parse(text: &str, file: &str) -> Result<Loaded, ConfigErrors> {
         Some(keymap) if errors.is_empty() => Ok(Loaded { config, keymap }),
         _ => Err(ConfigErrors(errors)),
     }
+}
+
+/// Reads every secret and CA file the remote sections name, as the dashboard
+/// will: a missing token file is reported by `check-config` with its key, not
+/// discovered at 3 a.m. (The values are never printed.)
+pub fn check_files(config: &Config, text: &str, file: &str) -> Vec<ConfigError> {
+    let mut errors = Vec::new();
+    let sections = config
+        .prometheus
+        .iter()
+        .map(|p| ("prometheus", p.connection()))
+        .chain(
+            config
+                .alertmanager
+                .iter()
+                .map(|a| ("alertmanager", a.connection())),
+        )
+        .chain(config.scrape.iter().map(|s| ("scrape", s.connection())));
+    let mut index: BTreeMap<&str, usize> = BTreeMap::new();
+    for (section, connection) in sections {
+        let i = index.entry(section).or_default();
+        let table = format!("{section}.{i}");
+        *i += 1;
+        let mut problems = Vec::new();
+        if let Err((key, message)) = connection.credentials() {
+            problems.push((key, message));
+        }
+        if let Some(ca) = &connection.ca_file
+            && let Err(e) = std::fs::metadata(ca)
+        {
+            problems.push(("ca_file", format!("cannot read {}: {e}", ca.display())));
+        }
+        for (key, message) in problems {
+            let (line, column) = locate::position(text, &table, key);
+            errors.push(ConfigError {
+                file: file.to_string(),
+                line,
+                column,
+                key: display_key(&table, key),
+                message,
+            });
+        }
+    }
+    errors
+}
+
+/// `prometheus.0` + `url` → `prometheus[0].url`: arrays of tables by index.
+fn display_key(table: &str, key: &str) -> String {
+    let mut out = String::new();
+    for segment in table.split('.').chain([key]).filter(|s| !s.is_empty()) {
+        if segment.parse::<usize>().is_ok() {
+            out.push_str(&format!("[{segment}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(segment);
+        }
+    }
+    out
 }
 
 #[cfg(test)]

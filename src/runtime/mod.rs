@@ -2,9 +2,11 @@
 //! the effects it returns, and draws when something changed (coalesced, at most
 //! 10 frames per second, with synchronized output).
 
+mod actions;
 pub mod backend;
 mod collectors;
 pub mod logging;
+pub mod remote;
 pub mod terminal;
 
 use crate::app::{AppState, Effect, Msg, update};
@@ -38,14 +40,16 @@ pub fn run(
     mut state: AppState,
     clock: &dyn Clock,
     persistence: Option<&mut Persistence>,
+    remote: remote::Setup,
 ) -> anyhow::Result<i32> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    rt.block_on(async {
+    // A LocalSet, so the remote pollers can run as local tasks.
+    tokio::task::LocalSet::new().block_on(&rt, async {
         terminal::install_panic_hook();
         let mut term = terminal::enter()?;
-        let result = event_loop(&mut term, &mut state, clock, persistence).await;
+        let result = event_loop(&mut term, &mut state, clock, persistence, remote).await;
         terminal::restore();
         result
     })
@@ -56,6 +60,7 @@ async fn event_loop(
     state: &mut AppState,
     clock: &dyn Clock,
     mut persistence: Option<&mut Persistence>,
+    remote: remote::Setup,
 ) -> anyhow::Result<i32> {
     let mut last_prune: Option<Instant> = None;
     // At most one read of the others' activity at a time.
@@ -63,6 +68,19 @@ async fn event_loop(
     let (tx, mut rx) = mpsc::channel::<Msg>(64);
     let refresh = state.config.general.refresh;
     collectors::spawn_local(state.config.ui.processes, refresh, tx.clone());
+    let intervals = state.remote.sources.iter().map(|s| s.interval).collect();
+    remote::spawn_all(remote.pollers, intervals, tx.clone());
+    let actions = actions::ActionContext {
+        clients: remote.clients,
+        store: persistence.as_deref().map(|p| p.store.clone()),
+        source_names: state
+            .remote
+            .sources
+            .iter()
+            .map(|s| s.name.clone())
+            .collect(),
+        actor: state.actor.clone(),
+    };
     let mut events = EventStream::new();
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
@@ -134,6 +152,12 @@ async fn event_loop(
                     if let Some(p) = persistence.as_deref() {
                         p.store.audit_later(record);
                     }
+                }
+                Effect::CreateSilence(request) => {
+                    actions::create_silence(actions.clone(), request, tx.clone());
+                }
+                Effect::ExpireSilence(request) => {
+                    actions::expire_silence(actions.clone(), request, tx.clone());
                 }
             }
         }

@@ -4,6 +4,7 @@
 //! The UI never touches it directly: writes go through the store thread (`writer`),
 //! which replies once a write is committed.
 
+pub mod acks;
 pub mod audit;
 pub mod leader;
 mod schema;
@@ -120,6 +121,15 @@ impl Store {
         self.conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(|e| self.error(e))
+    }
+
+    /// `error` for use while a transaction borrows the connection.
+    fn error_for(&self) -> impl Fn(rusqlite::Error) -> StoreError + use<> {
+        let path = self.path.clone();
+        move |cause| StoreError::Database {
+            path: path.clone(),
+            cause,
+        }
     }
 
     fn error(&self, cause: rusqlite::Error) -> StoreError {

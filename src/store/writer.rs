@@ -3,6 +3,7 @@
 //! only after the write is committed, so the UI reports success only for what is
 //! durable.
 
+use super::acks::NewAck;
 use super::{AuditRecord, NewAudit, Store, StoreError};
 use std::sync::mpsc;
 use tokio::sync::oneshot;
@@ -14,6 +15,8 @@ const FEED_BATCH: usize = 100;
 
 enum Request {
     Audit(NewAudit, Reply<i64>),
+    Ack(NewAck, Reply<i64>),
+    Unack(Unack, Reply<usize>),
     Prune {
         before_ms: i64,
         reply: Reply<usize>,
@@ -22,6 +25,16 @@ enum Request {
         after_id: i64,
         reply: Reply<Vec<AuditRecord>>,
     },
+}
+
+/// An un-acknowledgement to record.
+#[derive(Debug, Clone)]
+pub struct Unack {
+    pub source: String,
+    pub silence_id: String,
+    pub alert_key: String,
+    pub labels: serde_json::Value,
+    pub at: chrono::DateTime<chrono::Utc>,
 }
 
 /// A cheap handle to the store thread; clone it freely.
@@ -43,6 +56,18 @@ impl StoreHandle {
                         Request::Audit(record, reply) => {
                             answer(reply, store.append_audit(&record), "audit")
                         }
+                        Request::Ack(ack, reply) => answer(reply, store.record_ack(&ack), "ack"),
+                        Request::Unack(u, reply) => answer(
+                            reply,
+                            store.record_unack(
+                                &u.source,
+                                &u.silence_id,
+                                &u.alert_key,
+                                &u.labels,
+                                u.at,
+                            ),
+                            "unack",
+                        ),
                         Request::Prune { before_ms, reply } => {
                             answer(reply, store.prune(before_ms), "prune")
                         }
@@ -59,6 +84,20 @@ impl StoreHandle {
     pub fn audit(&self, record: NewAudit) -> oneshot::Receiver<Result<i64, String>> {
         let (reply, rx) = oneshot::channel();
         self.send(Request::Audit(record, Some(reply)));
+        rx
+    }
+
+    /// Records an acknowledgement; the receiver hears once it is committed.
+    pub fn ack(&self, ack: NewAck) -> oneshot::Receiver<Result<i64, String>> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Request::Ack(ack, Some(reply)));
+        rx
+    }
+
+    /// Records that an acknowledgement's silence was expired.
+    pub fn unack(&self, unack: Unack) -> oneshot::Receiver<Result<usize, String>> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Request::Unack(unack, Some(reply)));
         rx
     }
 

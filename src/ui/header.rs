@@ -3,10 +3,35 @@
 
 use super::widgets::{bigtext, format};
 use crate::app::AppState;
+use crate::app::sources::Health;
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
+
+/// One mark per remote source: its health by symbol (not colour alone), its
+/// name, and a loud marker when TLS verification is off.
+fn source_marks(state: &AppState) -> Vec<Span<'static>> {
+    let s = &state.styles;
+    let mut spans = Vec::new();
+    for source in &state.remote.sources {
+        let (mark, style) = match source.health() {
+            Health::Ok => ("✓", s.ok),
+            Health::Slow => ("~", s.warning),
+            Health::Down => ("✗", s.critical),
+            Health::Waiting => ("…", s.dim),
+        };
+        spans.push(Span::styled(format!("│ {mark}"), s.header.patch(style)));
+        spans.push(Span::styled(
+            format!(" {} {} ", source.kind.tag(), source.name),
+            s.header,
+        ));
+        if source.insecure {
+            spans.push(Span::styled(" TLS UNVERIFIED ", s.header.patch(s.critical)));
+        }
+    }
+    spans
+}
 
 pub fn height(state: &AppState) -> u16 {
     if state.mode.wall { 3 } else { 1 }
@@ -22,6 +47,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
     if state.mode.read_only {
         flags.push(Span::styled(" READ-ONLY ", s.header));
     }
+    flags.extend(source_marks(state));
     let uptime = state
         .resources
         .latest

@@ -1,6 +1,8 @@
 //! Drawing: `draw(frame, &state)` reads state and holds no business logic.
 
+mod alert_details;
 pub mod color;
+mod dialogs;
 mod header;
 mod layout;
 mod overlay;

@@ -12,11 +12,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
     match &state.overlay {
         Some(Overlay::Help) => help(frame, area, state),
         Some(Overlay::Details) => details(frame, area, state),
-        _ => {}
+        Some(Overlay::Ack(dialog)) => super::dialogs::ack(frame, area, state, dialog),
+        Some(Overlay::Expire(confirm)) => super::dialogs::expire(frame, area, state, confirm),
+        Some(Overlay::FilterInput(_)) | None => {}
     }
 }
 
-fn centered(area: Rect, width: u16, height: u16) -> Rect {
+pub(super) fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let w = width.min(area.width);
     let h = height.min(area.height);
     Rect::new(
@@ -84,6 +86,9 @@ fn help(frame: &mut Frame, area: Rect, state: &AppState) {
 
 fn details(frame: &mut Frame, area: Rect, state: &AppState) {
     let s = &state.styles;
+    if state.focus == PaneId::Alerts {
+        return super::alert_details::draw(frame, area, state);
+    }
     if state.focus != PaneId::Resources {
         return;
     }

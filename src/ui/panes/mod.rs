@@ -1,8 +1,11 @@
 //! One module per pane.
 
+mod alerts;
 mod log;
 mod resources;
 mod unconfigured;
+
+pub use alerts::severity_look;
 
 use crate::app::{AppState, PaneId};
 use ratatui::Frame;
@@ -22,13 +25,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, pane: PaneId) {
             pane,
             "no tasks configured — see [[task]] in config",
         ),
-        PaneId::Alerts => unconfigured::draw(
-            frame,
-            area,
-            state,
-            pane,
-            "no alert sources configured — see [[rule]], [[prometheus]], [[alertmanager]] in config",
-        ),
+        PaneId::Alerts => alerts::draw(frame, area, state),
         PaneId::Scaling => unconfigured::draw(
             frame,
             area,

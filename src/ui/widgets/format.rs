@@ -22,6 +22,69 @@ pub fn rate(bytes_per_sec: f64) -> String {
     format!("{}/s", bytes(bytes_per_sec.max(0.0).round() as u64))
 }
 
+/// A panel value in its configured unit: "1.5G", "350ms", "42.0%", "12.3/s".
+pub fn unit_value(value: f64, unit: crate::config::remote::Unit) -> String {
+    use crate::config::remote::Unit;
+    if value.is_nan() {
+        return "NaN".into();
+    }
+    if value.is_infinite() {
+        return if value > 0.0 { "+Inf" } else { "-Inf" }.into();
+    }
+    match unit {
+        Unit::Bytes => signed(value, |v| bytes(v.round() as u64)),
+        Unit::BytesRate => signed(value, rate),
+        Unit::Percent => format!("{value:.1}%"),
+        Unit::Seconds => seconds(value),
+        Unit::Rate => format!("{}/s", si(value)),
+        Unit::None => si(value),
+    }
+}
+
+fn signed(value: f64, f: impl Fn(f64) -> String) -> String {
+    if value < 0.0 {
+        format!("-{}", f(-value))
+    } else {
+        f(value)
+    }
+}
+
+/// 0.00042 → "420µs", 1.5 → "1.50s", 400 → "6m40s".
+fn seconds(value: f64) -> String {
+    let a = value.abs();
+    if a == 0.0 {
+        "0s".into()
+    } else if a < 1e-3 {
+        format!("{:.0}µs", value * 1e6)
+    } else if a < 1.0 {
+        format!("{:.0}ms", value * 1e3)
+    } else if a < 60.0 {
+        format!("{value:.2}s")
+    } else {
+        signed(value, |v| age(v.round() as u64))
+    }
+}
+
+/// SI-prefixed number: 1234 → "1.23k", 0.5 → "0.5".
+fn si(value: f64) -> String {
+    let a = value.abs();
+    let (scaled, prefix) = if a >= 1e12 {
+        (value / 1e12, "T")
+    } else if a >= 1e9 {
+        (value / 1e9, "G")
+    } else if a >= 1e6 {
+        (value / 1e6, "M")
+    } else if a >= 1e3 {
+        (value / 1e3, "k")
+    } else {
+        (value, "")
+    };
+    let text = format!("{scaled:.3}");
+    // At most 3 decimals, no trailing zeros: "2" not "2.000".
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    format!("{text}{prefix}")
+}
+
 /// 93784 s → "1d2h", 3700 → "1h1m", 59 → "59s".
 pub fn age(secs: u64) -> String {
     let (d, h, m, s) = (secs / 86400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
@@ -39,6 +102,19 @@ pub fn age(secs: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unit_values() {
+        use crate::config::remote::Unit;
+        assert_eq!(unit_value(1536.0, Unit::Bytes), "1.5K");
+        assert_eq!(unit_value(0.35, Unit::Seconds), "350ms");
+        assert_eq!(unit_value(400.0, Unit::Seconds), "6m40s");
+        assert_eq!(unit_value(42.04, Unit::Percent), "42.0%");
+        assert_eq!(unit_value(1234.0, Unit::Rate), "1.234k/s");
+        assert_eq!(unit_value(2.0, Unit::None), "2");
+        assert_eq!(unit_value(f64::NAN, Unit::None), "NaN");
+        assert_eq!(unit_value(f64::NEG_INFINITY, Unit::Bytes), "-Inf");
+    }
 
     #[test]
     fn formats_bytes_compactly() {

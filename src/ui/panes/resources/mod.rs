@@ -3,6 +3,7 @@
 //! and narrow (one column, for 80x24).
 
 mod graphs;
+mod remote;
 mod tables;
 
 use crate::app::{AppState, PaneId};
@@ -35,8 +36,19 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
         ));
     }
     let block = pane_block(state, PaneId::Resources, notes);
-    let inner = block.inner(area);
+    let mut inner = block.inner(area);
     frame.render_widget(block, area);
+    let remote_height = remote::wanted_height(state).min(inner.height * 2 / 5);
+    if remote_height >= 3 {
+        let [local, _, remote_area] = Layout::vertical([
+            Constraint::Fill(1),
+            Constraint::Length(1),
+            Constraint::Length(remote_height),
+        ])
+        .areas(inner);
+        remote::draw(frame, remote_area, state);
+        inner = local;
+    }
     let Some(sample) = &state.resources.latest else {
         let text = match &state.resources.error {
             Some((e, _)) => format!("cannot read the local host: {e}"),

@@ -1,0 +1,207 @@
+//! What remote sources report, as the state keeps it: alerts (merged in `alerts`),
+//! fleet rows, PromQL panels and `/metrics` scrapes. A failed poll changes only the
+//! source's health; its last good data stays on screen, marked stale.
+
+use super::alerts::{self, Alert, AlertInputs};
+use super::sources::{Source, SourceId};
+use crate::collect::alertmanager::{AmAlert, Silence};
+use crate::collect::expfmt::Scrape;
+use crate::collect::prometheus::PromAlert;
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// One instance of the fleet, from node_exporter series.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FleetRow {
+    pub instance: String,
+    pub job: String,
+    pub up: Option<bool>,
+    pub cpu: Option<f64>,
+    pub memory: Option<f64>,
+    /// The fullest filesystem, in percent used.
+    pub disk: Option<f64>,
+    /// CPU % over the fleet range, oldest first (from `query_range`).
+    pub cpu_history: Vec<f64>,
+}
+
+/// A panel's latest result: one value per series, and for range panels the points.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PanelSeries {
+    pub name: String,
+    pub value: f64,
+    pub history: Vec<f64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PanelView {
+    pub series: Vec<PanelSeries>,
+    pub updated: Option<DateTime<Utc>>,
+    pub error: Option<String>,
+}
+
+/// The last scrape of a `[[scrape]]` endpoint, kept whole for panels and rules.
+#[derive(Debug, Clone)]
+pub struct ScrapeView {
+    pub scrape: Arc<Scrape>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    pub kind: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct PromSnapshot {
+    pub alerts: Vec<PromAlert>,
+    pub warnings: Vec<String>,
+    /// `None` when fleet rows are off for this Prometheus.
+    pub fleet: Option<Result<Vec<FleetRow>, String>>,
+    /// Results for the panels that ask this Prometheus, by panel index.
+    pub panels: Vec<(usize, Result<Vec<PanelSeries>, String>)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AmSnapshot {
+    /// The member that answered.
+    pub member: String,
+    pub alerts: Vec<AmAlert>,
+    pub silences: Vec<Silence>,
+    pub version: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Payload {
+    Prometheus(Box<PromSnapshot>),
+    Alertmanager(Box<AmSnapshot>),
+    Scrape(Arc<Scrape>),
+}
+
+/// One poll of one source.
+#[derive(Debug, Clone)]
+pub struct RemoteUpdate {
+    pub source: SourceId,
+    pub at: DateTime<Utc>,
+    pub latency: Duration,
+    pub result: Result<Payload, Failure>,
+}
+
+/// Everything the remote sources feed, owned by `AppState`.
+#[derive(Debug, Clone, Default)]
+pub struct Remote {
+    pub sources: Vec<Source>,
+    pub alert_inputs: AlertInputs,
+    pub alerts: Vec<Alert>,
+    pub fleet: BTreeMap<SourceId, Vec<FleetRow>>,
+    pub fleet_error: BTreeMap<SourceId, String>,
+    pub panels: Vec<PanelView>,
+    pub scrapes: BTreeMap<SourceId, ScrapeView>,
+}
+
+impl Remote {
+    pub fn healthy(&self, id: SourceId) -> bool {
+        self.sources.get(id).is_some_and(|s| s.error.is_none())
+    }
+
+    /// Applies one poll. Returns whether the alert list must be merged again.
+    pub fn apply(&mut self, update: RemoteUpdate) -> bool {
+        let Some(source) = self.sources.get_mut(update.source) else {
+            return false;
+        };
+        let payload = match update.result {
+            Err(f) => {
+                if source.error.is_none() {
+                    tracing::warn!("{} {}: {}", source.kind.label(), source.name, f.message);
+                }
+                source.failed(update.at, &f.kind, f.message);
+                // Health changed: resolved-vs-stale decisions depend on it.
+                return true;
+            }
+            Ok(p) => p,
+        };
+        if source.error.is_some() {
+            tracing::info!("{} {}: answering again", source.kind.label(), source.name);
+        }
+        source.succeeded(update.at, update.latency);
+        let id = update.source;
+        match payload {
+            Payload::Prometheus(p) => {
+                let p = *p;
+                source.note = (!p.warnings.is_empty()).then(|| p.warnings.join("; "));
+                self.alert_inputs.prometheus.insert(id, p.alerts);
+                match p.fleet {
+                    Some(Ok(rows)) => {
+                        self.fleet.insert(id, rows);
+                        self.fleet_error.remove(&id);
+                    }
+                    Some(Err(e)) => {
+                        self.fleet_error.insert(id, e);
+                    }
+                    None => {}
+                }
+                for (index, result) in p.panels {
+                    let Some(view) = self.panels.get_mut(index) else {
+                        continue;
+                    };
+                    match result {
+                        Ok(series) => {
+                            view.series = series;
+                            view.updated = Some(update.at);
+                            view.error = None;
+                        }
+                        Err(e) => view.error = Some(e),
+                    }
+                }
+                true
+            }
+            Payload::Alertmanager(a) => {
+                let a = *a;
+                source.endpoint = a.member;
+                source.note = a.version.map(|v| format!("Alertmanager {v}"));
+                // A local stand-in for a new ack lasts until Alertmanager reports the
+                // silence itself (or a minute, if it never does).
+                self.alert_inputs.pending_acks.retain(|p| {
+                    let reported = a
+                        .alerts
+                        .iter()
+                        .any(|x| x.silenced_by.contains(&p.ack.silence_id));
+                    p.source != id
+                        || (!reported && update.at < p.ack.at + chrono::Duration::seconds(60))
+                });
+                self.alert_inputs.alertmanager.insert(id, a.alerts);
+                self.alert_inputs.silences.insert(id, a.silences);
+                true
+            }
+            Payload::Scrape(scrape) => {
+                source.note = scrape.summary();
+                self.scrapes.insert(
+                    id,
+                    ScrapeView {
+                        scrape,
+                        at: update.at,
+                    },
+                );
+                false
+            }
+        }
+    }
+
+    pub fn remerge(&mut self, group_by: &str, now: DateTime<Utc>) {
+        let sources = &self.sources;
+        let healthy = |id: SourceId| sources.get(id).is_some_and(|s| s.error.is_none());
+        self.alerts = alerts::merge(&self.alert_inputs, &self.alerts, healthy, group_by, now);
+    }
+
+    /// The problems of the sources that feed the Alerts pane, for its title.
+    pub fn alert_source_problems(&self, now: DateTime<Utc>) -> Vec<String> {
+        use super::sources::SourceKind;
+        self.sources
+            .iter()
+            .filter(|s| matches!(s.kind, SourceKind::Prometheus | SourceKind::Alertmanager))
+            .filter_map(|s| s.problem(now))
+            .collect()
+    }
+}

@@ -1,0 +1,210 @@
+//! Semantic checks of the remote sections: names, URLs, auth, PromQL, templates.
+//! Each error goes through `err(table, key, message)`, which adds file and position.
+
+use super::remote::{Connection, Panel};
+use super::{Config, duration, promql};
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+pub(super) fn check(config: &Config, err: &mut impl FnMut(&str, &str, String)) {
+    check_ack(config, err);
+    let mut names = BTreeSet::new();
+    for (i, p) in config.prometheus.iter().enumerate() {
+        let table = format!("prometheus.{i}");
+        check_name("prometheus", &p.name, &table, &mut names, err);
+        check_url(&p.url, &table, "url", err);
+        check_connection(&p.connection(), p.interval, &p.url, &table, err);
+        if p.fleet.enabled {
+            for (key, query) in p.fleet.queries() {
+                check_query(query, &format!("{table}.fleet"), key, err);
+            }
+        }
+    }
+    let mut names = BTreeSet::new();
+    for (i, a) in config.alertmanager.iter().enumerate() {
+        let table = format!("alertmanager.{i}");
+        check_name("alertmanager", &a.name, &table, &mut names, err);
+        if a.urls.is_empty() {
+            err(
+                &table,
+                "urls",
+                "must list at least one member, e.g. [\"http://am-1:9093\"]".into(),
+            );
+        }
+        for (n, url) in a.urls.iter().enumerate() {
+            check_url(url, &format!("{table}.urls"), &n.to_string(), err);
+        }
+        let first = a.urls.first().map_or("", String::as_str);
+        check_connection(&a.connection(), a.interval, first, &table, err);
+    }
+    let mut names = BTreeSet::new();
+    for (i, s) in config.scrape.iter().enumerate() {
+        let table = format!("scrape.{i}");
+        check_name("scrape", &s.name, &table, &mut names, err);
+        check_url(&s.url, &table, "url", err);
+        check_connection(&s.connection(), s.interval, &s.url, &table, err);
+    }
+    for (i, panel) in config.panel.iter().enumerate() {
+        check_panel(config, panel, &format!("panel.{i}"), err);
+    }
+}
+
+fn check_ack(config: &Config, err: &mut impl FnMut(&str, &str, String)) {
+    let ack = &config.ack;
+    if ack.default_duration < Duration::from_secs(60) {
+        err("ack", "default_duration", "must be at least 1m".into());
+    }
+    if let Err(e) = minijinja::Environment::new().template_from_str(&ack.comment_template) {
+        err("ack", "comment_template", format!("invalid template: {e}"));
+    }
+}
+
+fn check_name(
+    section: &str,
+    name: &str,
+    table: &str,
+    seen: &mut BTreeSet<String>,
+    err: &mut impl FnMut(&str, &str, String),
+) {
+    if name.trim().is_empty() {
+        err(table, "name", "must not be empty".into());
+    } else if !seen.insert(name.to_string()) {
+        err(
+            table,
+            "name",
+            format!("another [[{section}]] is already named {name:?}; names must be unique"),
+        );
+    }
+}
+
+fn check_url(url: &str, table: &str, key: &str, err: &mut impl FnMut(&str, &str, String)) {
+    match reqwest::Url::parse(url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {
+            if !u.username().is_empty() || u.password().is_some() {
+                err(
+                    table,
+                    key,
+                    "must not carry credentials; use basic_auth with password_file".into(),
+                );
+            }
+        }
+        Ok(u) => err(
+            table,
+            key,
+            format!(
+                "must be an http:// or https:// URL with a host, not {:?}",
+                u.scheme()
+            ),
+        ),
+        Err(e) => err(table, key, format!("invalid URL {url:?}: {e}")),
+    }
+}
+
+fn check_connection(
+    c: &Connection,
+    interval: Duration,
+    url: &str,
+    table: &str,
+    err: &mut impl FnMut(&str, &str, String),
+) {
+    if interval < Duration::from_secs(1) {
+        err(table, "interval", "must be at least 1s".into());
+    }
+    if c.timeout < Duration::from_millis(100) || c.timeout > Duration::from_secs(300) {
+        err(table, "timeout", "must be between 100ms and 5m".into());
+    }
+    let ways = [
+        c.bearer_token_file.is_some(),
+        c.bearer_token_env.is_some(),
+        c.basic_auth.is_some(),
+    ];
+    if ways.iter().filter(|w| **w).count() > 1 {
+        err(
+            table,
+            "bearer_token_file",
+            "choose one of bearer_token_file, bearer_token_env and basic_auth".into(),
+        );
+    }
+    if let Some(b) = &c.basic_auth {
+        if b.username.is_empty() {
+            err(table, "basic_auth", "username must not be empty".into());
+        }
+        if b.password_file.is_some() && b.password_env.is_some() {
+            err(
+                table,
+                "basic_auth",
+                "choose one of password_file and password_env".into(),
+            );
+        }
+    }
+    let plain = url.starts_with("http://");
+    if plain && (c.ca_file.is_some() || c.insecure_skip_verify) {
+        let key = if c.ca_file.is_some() {
+            "ca_file"
+        } else {
+            "insecure_skip_verify"
+        };
+        err(table, key, "only applies to https:// URLs".into());
+    }
+}
+
+fn check_query(query: &str, table: &str, key: &str, err: &mut impl FnMut(&str, &str, String)) {
+    if let Err(e) = promql::check(query) {
+        err(table, key, e.to_string());
+    }
+}
+
+fn check_panel(
+    config: &Config,
+    panel: &Panel,
+    table: &str,
+    err: &mut impl FnMut(&str, &str, String),
+) {
+    if panel.title.trim().is_empty() {
+        err(table, "title", "must not be empty".into());
+    }
+    if let Err(e) = promql::check(&panel.query) {
+        err(table, "query", format!("panel {:?}: {e}", panel.title));
+    }
+    match (&panel.source, config.prometheus.is_empty()) {
+        (_, true) => err(
+            table,
+            "query",
+            format!(
+                "panel {:?} needs a [[prometheus]] section to ask",
+                panel.title
+            ),
+        ),
+        (Some(source), false) if !config.prometheus.iter().any(|p| &p.name == source) => {
+            let known: Vec<&str> = config.prometheus.iter().map(|p| p.name.as_str()).collect();
+            err(
+                table,
+                "source",
+                format!(
+                    "no [[prometheus]] is named {source:?} (known: {})",
+                    known.join(", ")
+                ),
+            );
+        }
+        _ => {}
+    }
+    if let Some(t) = panel.thresholds
+        && t.warning > t.critical
+    {
+        err(
+            table,
+            "thresholds",
+            format!(
+                "warning ({}) must not be above critical ({})",
+                t.warning, t.critical
+            ),
+        );
+    }
+    if panel.range < Duration::from_secs(60) {
+        err(
+            table,
+            "range",
+            format!("must be at least 1m, not {}", duration::short(panel.range)),
+        );
+    }
+}

@@ -1,0 +1,160 @@
+//! Remote sources at run time: clients built from the config, one polling task per
+//! source. Each poll has the source's timeout; failures back off exponentially with
+//! jitter. A slow or dead source only delays its own task, never rendering or the
+//! other sources.
+
+mod fleet;
+mod panels;
+mod poll;
+
+use crate::app::remote::{PanelView, Remote};
+use crate::app::sources::{Source, SourceId, SourceKind};
+use crate::collect::alertmanager::AlertmanagerClient;
+use crate::collect::http::{Auth, HttpClient, HttpOptions, Secret, url_for_display};
+use crate::collect::prometheus::PrometheusClient;
+use crate::config::Config;
+use crate::config::remote::{Connection, Credentials};
+use reqwest::Url;
+use std::collections::BTreeMap;
+
+pub use poll::{PromJob, poll_all_once, poll_once, spawn_all};
+
+/// What polls: one entry per configured source, in `Remote::sources` order.
+pub enum Poller {
+    Prometheus(PromJob),
+    Alertmanager(AlertmanagerClient),
+    Scrape {
+        http: HttpClient,
+        url: Url,
+    },
+    /// The source could not even be set up (bad token file): shown as down.
+    Broken(String),
+}
+
+/// Clients the actions need (acknowledge and un-acknowledge go to Alertmanager).
+#[derive(Clone, Default)]
+pub struct Clients {
+    pub alertmanagers: BTreeMap<SourceId, AlertmanagerClient>,
+}
+
+/// What the runtime starts: the pollers and the clients for actions.
+#[derive(Default)]
+pub struct Setup {
+    pub pollers: Vec<Poller>,
+    pub clients: Clients,
+}
+
+/// The remote part of the state, and what the runtime needs to feed it.
+pub fn build(config: &Config) -> (Remote, Setup) {
+    let mut remote = Remote::default();
+    let mut pollers = Vec::new();
+    let mut clients = Clients::default();
+    remote.panels = vec![PanelView::default(); config.panel.len()];
+    for p in &config.prometheus {
+        let id = remote.sources.len();
+        let mut source = Source::new(SourceKind::Prometheus, &p.name, display(&p.url), p.interval);
+        source.timeout = p.timeout;
+        source.insecure = p.insecure_skip_verify;
+        remote.sources.push(source);
+        let poller = match (http_client(&p.connection()), Url::parse(&p.url)) {
+            (Ok(http), Ok(url)) => {
+                let panels = config
+                    .panel
+                    .iter()
+                    .enumerate()
+                    // A panel without a source asks the first Prometheus.
+                    .filter(|(_, panel)| match &panel.source {
+                        Some(name) => name == &p.name,
+                        None => id == 0,
+                    })
+                    .map(|(i, panel)| (i, panel.clone()))
+                    .collect();
+                Poller::Prometheus(PromJob {
+                    client: PrometheusClient::new(&p.name, url, http),
+                    fleet: p.fleet.enabled.then(|| p.fleet.clone()),
+                    panels,
+                })
+            }
+            (Err(e), _) => Poller::Broken(e),
+            (_, Err(e)) => Poller::Broken(format!("invalid url: {e}")),
+        };
+        pollers.push(poller);
+    }
+    for a in &config.alertmanager {
+        let id = remote.sources.len();
+        let first = a.urls.first().map(|u| display(u)).unwrap_or_default();
+        let mut source = Source::new(SourceKind::Alertmanager, &a.name, first, a.interval);
+        source.timeout = a.timeout;
+        source.insecure = a.insecure_skip_verify;
+        remote.sources.push(source);
+        let members: Result<Vec<Url>, _> = a.urls.iter().map(|u| Url::parse(u)).collect();
+        let poller = match (http_client(&a.connection()), members) {
+            (Ok(http), Ok(members)) => {
+                let client = AlertmanagerClient::new(&a.name, members, http);
+                clients.alertmanagers.insert(id, client.clone());
+                Poller::Alertmanager(client)
+            }
+            (Err(e), _) => Poller::Broken(e),
+            (_, Err(e)) => Poller::Broken(format!("invalid url: {e}")),
+        };
+        pollers.push(poller);
+    }
+    for s in &config.scrape {
+        let mut source = Source::new(SourceKind::Scrape, &s.name, display(&s.url), s.interval);
+        source.timeout = s.timeout;
+        source.insecure = s.insecure_skip_verify;
+        remote.sources.push(source);
+        let poller = match (http_client(&s.connection()), Url::parse(&s.url)) {
+            (Ok(http), Ok(url)) => Poller::Scrape { http, url },
+            (Err(e), _) => Poller::Broken(e),
+            (_, Err(e)) => Poller::Broken(format!("invalid url: {e}")),
+        };
+        pollers.push(poller);
+    }
+    (remote, Setup { pollers, clients })
+}
+
+/// One pass over every configured source, merged as the dashboard would show it.
+pub fn collect_once(config: &Config) -> anyhow::Result<Remote> {
+    let (mut remote, setup) = build(config);
+    if setup.pollers.is_empty() {
+        return Ok(remote);
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let updates = tokio::task::LocalSet::new().block_on(&rt, poll_all_once(&setup.pollers));
+    let mut now = chrono::Utc::now();
+    for update in updates {
+        now = now.max(update.at);
+        remote.apply(update);
+    }
+    remote.remerge(&config.ui.alerts.group_by, now);
+    Ok(remote)
+}
+
+fn display(url: &str) -> String {
+    Url::parse(url)
+        .map(|u| url_for_display(&u))
+        .unwrap_or_else(|_| url.to_string())
+}
+
+/// An HTTP client for a section; the error names the key whose secret is missing.
+fn http_client(c: &Connection) -> Result<HttpClient, String> {
+    let auth = match c.credentials().map_err(|(key, m)| format!("{key}: {m}"))? {
+        Credentials::None => Auth::None,
+        Credentials::Bearer(token) => Auth::Bearer(Secret::new(token)),
+        Credentials::Basic { username, password } => Auth::Basic {
+            username,
+            password: Secret::new(password),
+        },
+    };
+    HttpClient::new(HttpOptions {
+        timeout: c.timeout,
+        auth,
+        ca_file: c.ca_file.clone(),
+        insecure_skip_verify: c.insecure_skip_verify,
+        ..HttpOptions::default()
+    })
+    .map_err(|e| e.to_string())
+}

@@ -1,0 +1,159 @@
+//! The polling loops, one task per source, and the single passes `snapshot` uses.
+
+use super::{Poller, fleet, panels};
+use crate::app::Msg;
+use crate::app::remote::{AmSnapshot, Failure, Payload, PromSnapshot, RemoteUpdate};
+use crate::app::sources::SourceId;
+use crate::collect::alertmanager::AlertmanagerClient;
+use crate::collect::backoff::Backoff;
+use crate::collect::expfmt::{self, Format, Limits};
+use crate::collect::http::{HttpClient, SourceError, url_for_display};
+use crate::collect::prometheus::PrometheusClient;
+use crate::config::remote::{Fleet, Panel};
+use chrono::Utc;
+use reqwest::Url;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+/// Everything one Prometheus is asked each poll.
+pub struct PromJob {
+    pub client: PrometheusClient,
+    pub fleet: Option<Fleet>,
+    /// Panels asking this Prometheus, with their index in `[[panel]]`.
+    pub panels: Vec<(usize, Panel)>,
+}
+
+/// Alertmanager's version changes rarely: ask for it every this many polls.
+const STATUS_EVERY: u32 = 30;
+
+/// Starts one task per source on the event loop's `LocalSet` (the clients'
+/// futures are not `Send`, and need not be on a single-threaded runtime).
+pub fn spawn_all(pollers: Vec<Poller>, intervals: Vec<Duration>, tx: mpsc::Sender<Msg>) {
+    for (id, (poller, interval)) in pollers.into_iter().zip(intervals).enumerate() {
+        let tx = tx.clone();
+        tokio::task::spawn_local(async move { run(id, poller, interval, tx).await });
+    }
+}
+
+async fn run(id: SourceId, poller: Poller, interval: Duration, tx: mpsc::Sender<Msg>) {
+    let mut backoff = Backoff::new(interval, (interval * 8).min(Duration::from_secs(300)));
+    let mut polls: u32 = 0;
+    loop {
+        let started = Instant::now();
+        let result = poll_once(&poller, polls.is_multiple_of(STATUS_EVERY)).await;
+        polls = polls.wrapping_add(1);
+        let wait = if result.is_ok() {
+            backoff.on_success()
+        } else {
+            backoff.on_failure()
+        };
+        let update = RemoteUpdate {
+            source: id,
+            at: Utc::now(),
+            latency: started.elapsed(),
+            result,
+        };
+        if tx.send(Msg::Remote(Box::new(update))).await.is_err() {
+            return; // the dashboard is gone
+        }
+        if matches!(poller, Poller::Broken(_)) {
+            return; // nothing will change until the config does
+        }
+        tokio::time::sleep(wait.saturating_sub(started.elapsed().min(wait / 2))).await;
+    }
+}
+
+/// One poll of any source; Alertmanager's version only `with_status`.
+pub async fn poll_once(poller: &Poller, with_status: bool) -> Result<Payload, Failure> {
+    match poller {
+        Poller::Prometheus(job) => once_prometheus(job).await,
+        Poller::Alertmanager(client) => once_alertmanager(client, with_status).await,
+        Poller::Scrape { http, url } => once_scrape(http, url).await,
+        Poller::Broken(message) => Err(Failure {
+            kind: "config".into(),
+            message: message.clone(),
+        }),
+    }
+}
+
+/// Polls every source once, concurrently, for `opsdeck snapshot`.
+pub async fn poll_all_once(pollers: &[Poller]) -> Vec<RemoteUpdate> {
+    let polls = pollers.iter().enumerate().map(|(id, poller)| async move {
+        let started = Instant::now();
+        let result = poll_once(poller, true).await;
+        RemoteUpdate {
+            source: id,
+            at: Utc::now(),
+            latency: started.elapsed(),
+            result,
+        }
+    });
+    futures_util::future::join_all(polls).await
+}
+
+fn failure(e: &SourceError) -> Failure {
+    Failure {
+        kind: e.kind().to_string(),
+        message: e.to_string(),
+    }
+}
+
+/// One poll of a Prometheus: its alerts (which decide the source's health), then
+/// the fleet and panel queries, all at once.
+pub async fn once_prometheus(job: &PromJob) -> Result<Payload, Failure> {
+    let client = &job.client;
+    let fleet = async {
+        match &job.fleet {
+            Some(f) => Some(fleet::query(client, f).await),
+            None => None,
+        }
+    };
+    let panels = panels::query_all(client, &job.panels);
+    let (alerts, fleet, panels) = tokio::join!(client.alerts(), fleet, panels);
+    let alerts = alerts.map_err(|e| failure(&e))?;
+    let mut warnings = alerts.warnings;
+    warnings.extend(alerts.infos);
+    Ok(Payload::Prometheus(Box::new(PromSnapshot {
+        alerts: alerts.data,
+        warnings,
+        fleet,
+        panels,
+    })))
+}
+
+pub async fn once_alertmanager(
+    client: &AlertmanagerClient,
+    with_status: bool,
+) -> Result<Payload, Failure> {
+    let status = async {
+        if with_status {
+            client.status().await.ok().and_then(|s| s.value.version)
+        } else {
+            None
+        }
+    };
+    let (alerts, silences, version) = tokio::join!(client.alerts(), client.silences(), status);
+    let alerts = alerts.map_err(|e| failure(&e))?;
+    let silences = silences.map_err(|e| failure(&e))?;
+    Ok(Payload::Alertmanager(Box::new(AmSnapshot {
+        member: url_for_display(&alerts.member),
+        alerts: alerts.value,
+        silences: silences.value,
+        version,
+    })))
+}
+
+/// Fetches and parses a `/metrics` page; parsing runs off the event loop's thread.
+pub async fn once_scrape(http: &HttpClient, url: &Url) -> Result<Payload, Failure> {
+    let body = http.get_metrics(url).await.map_err(|e| failure(&e))?;
+    let format = Format::from_content_type(body.content_type.as_deref());
+    let scrape =
+        tokio::task::spawn_blocking(move || expfmt::parse(&body.bytes, format, &Limits::default()))
+            .await
+            .map_err(|e| Failure {
+                kind: "parse".into(),
+                message: format!("parser failed: {e}"),
+            })?;
+    Ok(Payload::Scrape(Arc::new(scrape)))
+}

@@ -1,0 +1,154 @@
+//! Acknowledgements: each one an Alertmanager silence (or, later, a local ack),
+//! stored with its silence id so who acknowledged what survives restarts, and an
+//! alert event for the report.
+
+use super::{Store, StoreError};
+use chrono::{DateTime, Utc};
+use rusqlite::params;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAck {
+    /// The alert's label set, as `app::alerts::label_key` writes it.
+    pub alert_key: String,
+    /// Labels as a JSON object, for the alert event.
+    pub labels: serde_json::Value,
+    /// The source's name (`[[alertmanager]] name`).
+    pub source: String,
+    pub silence_id: Option<String>,
+    pub author: String,
+    pub comment: String,
+    pub created: DateTime<Utc>,
+    pub expires: DateTime<Utc>,
+}
+
+impl Store {
+    /// Records an acknowledgement and its `acked` event in one transaction.
+    pub fn record_ack(&mut self, ack: &NewAck) -> Result<i64, StoreError> {
+        let error = self.error_for();
+        let tx = self.conn.transaction().map_err(&error)?;
+        tx.execute(
+            "INSERT INTO acknowledgements (alert_key, source, silence_id, author, comment, created_ms, expires_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                ack.alert_key,
+                ack.source,
+                ack.silence_id,
+                ack.author,
+                ack.comment,
+                ack.created.timestamp_millis(),
+                ack.expires.timestamp_millis(),
+            ],
+        )
+        .map_err(&error)?;
+        let id = tx.last_insert_rowid();
+        insert_event(
+            &tx,
+            &ack.alert_key,
+            &ack.source,
+            "acked",
+            ack.created,
+            &ack.labels,
+        )
+        .map_err(&error)?;
+        tx.commit().map_err(&error)?;
+        Ok(id)
+    }
+
+    /// Marks the acknowledgement behind `silence_id` removed, with an `unacked`
+    /// event. Returns how many acknowledgements it closed (0 when another opsdeck or
+    /// a browser made the silence).
+    pub fn record_unack(
+        &mut self,
+        source: &str,
+        silence_id: &str,
+        alert_key: &str,
+        labels: &serde_json::Value,
+        at: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        let error = self.error_for();
+        let tx = self.conn.transaction().map_err(&error)?;
+        let closed = tx
+            .execute(
+                "UPDATE acknowledgements SET removed_ms = ?1
+                 WHERE source = ?2 AND silence_id = ?3 AND removed_ms IS NULL",
+                params![at.timestamp_millis(), source, silence_id],
+            )
+            .map_err(&error)?;
+        insert_event(&tx, alert_key, source, "unacked", at, labels).map_err(&error)?;
+        tx.commit().map_err(&error)?;
+        Ok(closed)
+    }
+
+    /// Silence ids of acknowledgements still open at `now`, newest first.
+    pub fn open_acks(&self, now: DateTime<Utc>) -> Result<Vec<(String, String)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT source, silence_id FROM acknowledgements
+                 WHERE removed_ms IS NULL AND expires_ms > ?1 AND silence_id IS NOT NULL
+                 ORDER BY created_ms DESC",
+            )
+            .map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map(params![now.timestamp_millis()], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .map_err(|e| self.error(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
+    }
+}
+
+fn insert_event(
+    tx: &rusqlite::Transaction,
+    alert_key: &str,
+    source: &str,
+    kind: &str,
+    at: DateTime<Utc>,
+    labels: &serde_json::Value,
+) -> rusqlite::Result<usize> {
+    tx.execute(
+        "INSERT INTO alert_events (alert_key, source, kind, at_ms, labels) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![alert_key, source, kind, at.timestamp_millis(), labels.to_string()],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn ack_then_unack_is_recorded_with_events() {
+        let dir = std::env::temp_dir().join(format!("opsdeck-acks-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut store = Store::open(&dir.join("opsdeck.db")).unwrap();
+        let t = Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap();
+        let ack = NewAck {
+            alert_key: r#"{alertname="Down"}"#.into(),
+            labels: serde_json::json!({"alertname": "Down"}),
+            source: "main".into(),
+            silence_id: Some("abc".into()),
+            author: "ann@ops".into(),
+            comment: "ACK! looking".into(),
+            created: t,
+            expires: t + chrono::Duration::hours(1),
+        };
+        store.record_ack(&ack).unwrap();
+        assert_eq!(
+            store.open_acks(t).unwrap(),
+            vec![("main".to_string(), "abc".to_string())]
+        );
+        let closed = store
+            .record_unack("main", "abc", &ack.alert_key, &ack.labels, t)
+            .unwrap();
+        assert_eq!(closed, 1);
+        assert!(store.open_acks(t).unwrap().is_empty());
+        let events: i64 = store
+            .conn
+            .query_row("SELECT count(*) FROM alert_events", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(events, 2);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,112 @@
+//! Enter on an alert: every label and annotation, its sources, the generator URL,
+//! and the silences that match it.
+
+use crate::app::AppState;
+use crate::ui::widgets::format;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
+    let s = &state.styles;
+    let Some(alert) = state.selected_alert() else {
+        return;
+    };
+    let age = |t: chrono::DateTime<chrono::Utc>| {
+        (state.now - t)
+            .to_std()
+            .map(|d| format!("{} ago", format::age(d.as_secs())))
+            .unwrap_or_else(|_| "in the future".into())
+    };
+    let heading = |text: &str| Line::from(Span::styled(text.to_string(), s.title));
+    let field = |name: &str, value: String| {
+        Line::from(vec![
+            Span::styled(format!("  {name:>14}  "), s.dim),
+            Span::styled(value, s.text),
+        ])
+    };
+    let (symbol, style) = crate::ui::panes::severity_look(s, alert.severity);
+    let mut lines = vec![Line::from(vec![
+        Span::styled(format!("{symbol} {} ", alert.severity.label()), style),
+        Span::styled(alert.state.label(), s.text),
+        Span::styled(
+            alert
+                .since
+                .map(|t| {
+                    format!(
+                        "  since {} ({})",
+                        t.with_timezone(&state.local_offset)
+                            .format("%Y-%m-%d %H:%M:%S"),
+                        age(t)
+                    )
+                })
+                .unwrap_or_default(),
+            s.dim,
+        ),
+    ])];
+    let sources: Vec<String> = alert
+        .sources
+        .iter()
+        .filter_map(|id| state.remote.sources.get(*id))
+        .map(|src| format!("{} {}", src.kind.label(), src.name))
+        .collect();
+    lines.push(field("sources", sources.join(", ")));
+    if let Some(url) = &alert.generator_url {
+        lines.push(field("generator", url.clone()));
+    }
+    if let Some(ack) = &alert.ack {
+        lines.push(field(
+            "acknowledged",
+            format!(
+                "by {} {} until {}: {}",
+                ack.by,
+                age(ack.at),
+                ack.until.with_timezone(&state.local_offset).format("%H:%M"),
+                ack.comment
+            ),
+        ));
+    }
+    if !alert.inhibited_by.is_empty() {
+        lines.push(field("inhibited by", alert.inhibited_by.join(", ")));
+    }
+    lines.push(heading("Labels"));
+    lines.extend(alert.labels.iter().map(|(k, v)| field(k, v.clone())));
+    if !alert.annotations.is_empty() {
+        lines.push(heading("Annotations"));
+        lines.extend(alert.annotations.iter().map(|(k, v)| field(k, v.clone())));
+    }
+    let silences = state.remote.alert_inputs.matching_silences(alert);
+    if !silences.is_empty() {
+        lines.push(heading("Silences that match"));
+        for silence in silences {
+            lines.push(field(
+                &silence.id.chars().take(8).collect::<String>(),
+                format!(
+                    "{} by {}, ends {}: {}",
+                    format!("{:?}", silence.state).to_lowercase(),
+                    silence.created_by,
+                    silence
+                        .ends_at
+                        .with_timezone(&state.local_offset)
+                        .format("%Y-%m-%d %H:%M"),
+                    silence.comment
+                ),
+            ));
+        }
+    }
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let rect = super::overlay::centered(area, area.width.saturating_sub(4).min(110), height);
+    frame.render_widget(Clear, rect);
+    let block = Block::bordered()
+        .border_style(s.border_focus)
+        .title(Span::styled(format!(" {} ", alert.name()), s.title_focus))
+        .title_bottom(Line::from(Span::styled(" Esc closes ", s.dim)).right_aligned())
+        .style(s.text);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block),
+        rect,
+    );
+}

@@ -1,0 +1,227 @@
+//! The Alerts pane: one list merged from every source, sorted by severity then
+//! age, optionally grouped by a label, with the sources' health in the title.
+
+use crate::app::alerts::{Alert, AlertState, Severity};
+use crate::app::sources::{Health, SourceKind};
+use crate::app::{AppState, PaneId};
+use crate::ui::theme::Styles;
+use crate::ui::widgets::format;
+use crate::ui::{note, pane_block};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Row, Table, TableState};
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
+    let s = &state.styles;
+    let block = pane_block(state, PaneId::Alerts, title_notes(state));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.is_empty() {
+        return;
+    }
+    let visible = state.visible_alerts();
+    if visible.is_empty() {
+        let (text, style) = empty_text(state);
+        note(frame, inner, &text, style);
+        return;
+    }
+    let wide = inner.width >= 110;
+    let group_by = state.config.ui.alerts.group_by.as_str();
+    let mut rows = Vec::with_capacity(visible.len() + 4);
+    let mut selected_row = None;
+    let selected = state.list(PaneId::Alerts).selected;
+    let mut group: Option<&str> = None;
+    for (i, alert) in visible.iter().enumerate() {
+        if !group_by.is_empty() {
+            let value = alert.labels.get(group_by).map_or("", String::as_str);
+            if group != Some(value) {
+                group = Some(value);
+                let count = visible
+                    .iter()
+                    .filter(|a| a.labels.get(group_by).map_or("", String::as_str) == value)
+                    .count();
+                let shown = if value.is_empty() { "(none)" } else { value };
+                rows.push(Row::new(vec![Line::from(Span::styled(
+                    format!("{group_by}={shown} ({count})"),
+                    s.title,
+                ))]));
+            }
+        }
+        if i == selected {
+            selected_row = Some(rows.len());
+        }
+        rows.push(alert_row(state, alert, wide));
+    }
+    let mut widths = vec![
+        Constraint::Length(6),
+        Constraint::Length(13),
+        Constraint::Length(6),
+        Constraint::Length(7),
+        Constraint::Length(if wide { 26 } else { 20 }),
+    ];
+    let mut header = vec!["Sev", "State", "Since", "Source", "Alert"];
+    if wide {
+        widths.push(Constraint::Fill(2));
+        header.push("Labels");
+    }
+    widths.push(Constraint::Fill(3));
+    header.push("Summary");
+    let focused = state.focus == PaneId::Alerts;
+    let table = Table::new(rows, widths)
+        .header(Row::new(header).style(s.title))
+        .row_highlight_style(if focused { s.selection } else { Style::new() });
+    let mut table_state = TableState::default().with_selected(selected_row.filter(|_| focused));
+    frame.render_stateful_widget(table, inner, &mut table_state);
+}
+
+fn alert_row<'a>(state: &AppState, alert: &'a Alert, wide: bool) -> Row<'a> {
+    let s = &state.styles;
+    let (symbol, sev_style) = severity_look(s, alert.severity);
+    let resolved = alert.state == AlertState::Resolved;
+    let dim_if_quiet = |style: Style| {
+        if resolved || matches!(alert.state, AlertState::Silenced | AlertState::Inhibited) {
+            s.dim
+        } else {
+            style
+        }
+    };
+    let since = alert
+        .since
+        .and_then(|t| (state.now - t).to_std().ok())
+        .map(|d| format::age(d.as_secs()))
+        .unwrap_or_else(|| "–".into());
+    let mut cells = vec![
+        Line::from(Span::styled(
+            format!("{symbol} {}", alert.severity.label()),
+            dim_if_quiet(sev_style),
+        )),
+        state_cell(state, alert),
+        Line::from(Span::styled(since, s.dim)),
+        Line::from(Span::styled(source_tags(state, alert), s.dim)),
+        Line::from(Span::styled(alert.name().to_string(), dim_if_quiet(s.text))),
+    ];
+    if wide {
+        cells.push(Line::from(Span::styled(key_labels(state, alert), s.dim)));
+    }
+    cells.push(Line::from(Span::styled(
+        alert.summary().replace('\n', " "),
+        dim_if_quiet(s.text),
+    )));
+    Row::new(cells)
+}
+
+/// Symbol and colour of a severity; the symbol and text carry it without colour.
+pub fn severity_look(s: &Styles, severity: Severity) -> (&'static str, Style) {
+    match severity {
+        Severity::Critical => ("‼", s.critical),
+        Severity::Warning => ("!", s.warning),
+        Severity::Info => ("i", s.info),
+        Severity::None => ("·", s.dim),
+    }
+}
+
+fn state_cell<'a>(state: &AppState, alert: &'a Alert) -> Line<'a> {
+    let s = &state.styles;
+    match (&alert.ack, alert.state) {
+        (Some(ack), AlertState::Acknowledged) => {
+            let who = ack.by.split('@').next().unwrap_or(&ack.by);
+            let age = (state.now - ack.at)
+                .to_std()
+                .map(|d| format::age(d.as_secs()))
+                .unwrap_or_default();
+            Line::from(vec![
+                Span::styled("ACK ", s.ok),
+                Span::styled(format!("{who} {age}"), s.dim),
+            ])
+        }
+        (_, st) => {
+            let style = match st {
+                AlertState::Firing => s.critical,
+                AlertState::Pending => s.warning,
+                _ => s.dim,
+            };
+            Line::from(Span::styled(st.label(), style))
+        }
+    }
+}
+
+fn source_tags(state: &AppState, alert: &Alert) -> String {
+    let mut tags: Vec<&str> = alert
+        .sources
+        .iter()
+        .filter_map(|id| state.remote.sources.get(*id))
+        .map(|s| s.kind.tag())
+        .collect();
+    tags.dedup();
+    tags.join("+")
+}
+
+fn key_labels(state: &AppState, alert: &Alert) -> String {
+    state
+        .config
+        .ui
+        .alerts
+        .key_labels
+        .iter()
+        .filter_map(|k| alert.labels.get(k).map(|v| format!("{k}={v}")))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The pane's right-hand title: counts, and every failing source with its age.
+fn title_notes(state: &AppState) -> Vec<Span<'static>> {
+    let s = &state.styles;
+    let mut notes = Vec::new();
+    let firing = state
+        .remote
+        .alerts
+        .iter()
+        .filter(|a| a.state == AlertState::Firing)
+        .count();
+    if firing > 0 {
+        notes.push(Span::styled(format!(" {firing} firing "), s.critical));
+    }
+    let problems = state.remote.alert_source_problems(state.now);
+    if let Some(first) = problems.first() {
+        let more = if problems.len() > 1 {
+            format!(" (+{} more)", problems.len() - 1)
+        } else {
+            String::new()
+        };
+        notes.push(Span::styled(format!(" stale: {first}{more} "), s.critical));
+    }
+    notes
+}
+
+fn empty_text(state: &AppState) -> (String, Style) {
+    let s = &state.styles;
+    let sources: Vec<_> = state
+        .remote
+        .sources
+        .iter()
+        .filter(|src| matches!(src.kind, SourceKind::Prometheus | SourceKind::Alertmanager))
+        .collect();
+    if sources.is_empty() {
+        return (
+            "no alert sources configured — see [[rule]], [[prometheus]], [[alertmanager]] in config"
+                .into(),
+            s.dim,
+        );
+    }
+    if state.list(PaneId::Alerts).filter.is_some() && !state.remote.alerts.is_empty() {
+        return ("no alert matches the filter".into(), s.dim);
+    }
+    if sources.iter().all(|src| src.health() == Health::Waiting) {
+        let names: Vec<String> = sources
+            .iter()
+            .map(|src| format!("{} {}", src.kind.tag(), src.name))
+            .collect();
+        return (format!("waiting for {}…", names.join(", ")), s.dim);
+    }
+    if sources.iter().all(|src| src.health() == Health::Down) {
+        return ("no alert source answers (see the title)".into(), s.critical);
+    }
+    ("no active alerts".into(), s.ok)
+}

@@ -1,0 +1,271 @@
+//! The remote part of the Resources pane: fleet rows (one per node_exporter
+//! instance) and the user's PromQL panels. Stale data stays, marked with its age.
+
+use crate::app::AppState;
+use crate::app::remote::PanelView;
+use crate::app::sources::{SourceId, SourceKind};
+use crate::config::Threshold;
+use crate::config::remote::{Panel, PanelKind};
+use crate::ui::widgets::format::{self, unit_value};
+use crate::ui::widgets::graph::HistoryGraph;
+use crate::ui::widgets::meter::{self, Level, grade, level_style};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Row, Table};
+
+/// Rows the remote part wants (fleet header and rows, panel boxes), before capping.
+pub fn wanted_height(state: &AppState) -> u16 {
+    let fleet_on = state.config.prometheus.iter().any(|p| p.fleet.enabled);
+    let fleet = if fleet_on {
+        let rows: usize = state.remote.fleet.values().map(Vec::len).sum();
+        2 + rows.max(1) as u16
+    } else {
+        0
+    };
+    let panels = if state.config.panel.is_empty() { 0 } else { 4 };
+    fleet + panels
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
+    let panels_height = if state.config.panel.is_empty() {
+        0
+    } else {
+        4.min(area.height)
+    };
+    let [fleet_area, panels_area] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(panels_height)]).areas(area);
+    if state.config.prometheus.iter().any(|p| p.fleet.enabled) {
+        fleet(frame, fleet_area, state);
+    }
+    if panels_height > 0 {
+        panels(frame, panels_area, state);
+    }
+}
+
+/// Prometheus sources that feed fleet rows, with their ids.
+fn fleet_sources(state: &AppState) -> Vec<SourceId> {
+    let prometheus = state.config.prometheus.iter();
+    state
+        .remote
+        .sources
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.kind == SourceKind::Prometheus)
+        .zip(prometheus)
+        .filter(|(_, p)| p.fleet.enabled)
+        .map(|((id, _), _)| id)
+        .collect()
+}
+
+fn fleet(frame: &mut Frame, area: Rect, state: &AppState) {
+    let s = &state.styles;
+    if area.height < 2 {
+        return;
+    }
+    let [title_area, table_area] =
+        Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
+    let sources = fleet_sources(state);
+    let t = &state.config.ui.thresholds;
+    let mut title = vec![Span::styled("Fleet", s.title)];
+    let mut rows = Vec::new();
+    for id in &sources {
+        let Some(source) = state.remote.sources.get(*id) else {
+            continue;
+        };
+        if let Some(e) = &source.error {
+            let stale = source
+                .stale_for(state.now)
+                .map(|age| format!(", data {} old", format::age(age.as_secs())))
+                .unwrap_or_default();
+            title.push(Span::styled(
+                format!(" · {} down{stale}: {}", source.name, e.message),
+                s.warning,
+            ));
+        } else if let Some(e) = state.remote.fleet_error.get(id) {
+            title.push(Span::styled(format!(" · {}: {e}", source.name), s.warning));
+        }
+        for r in state.remote.fleet.get(id).into_iter().flatten() {
+            let pct = |v: Option<f64>, th: Threshold| -> Line<'static> {
+                match v {
+                    Some(v) if v.is_finite() => {
+                        let level = grade(v, th);
+                        let style = if level == Level::Ok {
+                            s.text
+                        } else {
+                            level_style(s, level)
+                        };
+                        Line::from(Span::styled(
+                            format!("{v:5.1}%{}", meter::marker(level, state.config.ui.graph)),
+                            style,
+                        ))
+                    }
+                    _ => Line::from(Span::styled("    –", s.dim)),
+                }
+            };
+            let up = match r.up {
+                Some(true) => Span::styled("up", s.ok),
+                Some(false) => Span::styled("DOWN", s.critical),
+                None => Span::styled("?", s.dim),
+            };
+            rows.push((
+                Row::new(vec![
+                    Line::from(r.instance.clone()),
+                    Line::from(up),
+                    pct(r.cpu, t.cpu),
+                    Line::default(),
+                    pct(r.memory, t.memory),
+                    pct(r.disk, t.disk),
+                ]),
+                r.cpu_history.clone(),
+            ));
+        }
+    }
+    frame.render_widget(Paragraph::new(Line::from(title)), title_area);
+    if rows.is_empty() {
+        let waiting = sources
+            .iter()
+            .filter_map(|id| state.remote.sources.get(*id))
+            .all(|s| s.last_ok.is_none());
+        let text = if waiting {
+            "  waiting for Prometheus…"
+        } else {
+            "  no node_exporter instances (see [prometheus.fleet] queries)"
+        };
+        frame.render_widget(Paragraph::new(Span::styled(text, s.dim)), table_area);
+        return;
+    }
+    let widths = [
+        Constraint::Fill(2),
+        Constraint::Length(4),
+        Constraint::Length(7),
+        Constraint::Fill(1),
+        Constraint::Length(7),
+        Constraint::Length(7),
+    ];
+    let histories: Vec<Vec<f64>> = rows.iter().map(|(_, h)| h.clone()).collect();
+    let table = Table::new(rows.into_iter().map(|(r, _)| r), widths)
+        .header(Row::new(["Instance", "Up", "CPU", "CPU history", "Mem", "Disk"]).style(s.title));
+    frame.render_widget(table, table_area);
+    // Sparklines go in the "CPU history" column, one per row, under the header.
+    let columns = Layout::horizontal(widths).spacing(1).split(table_area);
+    let column = columns[3];
+    for (i, history) in histories.iter().enumerate() {
+        let y = column.y + 1 + i as u16;
+        if y >= column.bottom() {
+            break;
+        }
+        sparkline(
+            frame,
+            Rect::new(column.x, y, column.width, 1),
+            state,
+            history,
+            100.0,
+            s.graph_cpu,
+        );
+    }
+}
+
+fn sparkline(
+    frame: &mut Frame,
+    area: Rect,
+    state: &AppState,
+    values: &[f64],
+    max: f64,
+    style: Style,
+) {
+    let values: Vec<Option<f64>> = values.iter().map(|v| v.is_finite().then_some(*v)).collect();
+    frame.render_widget(
+        HistoryGraph {
+            values: &values,
+            max,
+            style,
+            symbols: state.config.ui.graph,
+        },
+        area,
+    );
+}
+
+fn panels(frame: &mut Frame, area: Rect, state: &AppState) {
+    let count = state.config.panel.len();
+    // At least 24 columns a panel; the rest scroll off to the right.
+    let per_row = (usize::from(area.width) / 24).clamp(1, count);
+    let cells = Layout::horizontal(vec![Constraint::Ratio(1, per_row as u32); per_row]).split(area);
+    for (i, (panel, view)) in state
+        .config
+        .panel
+        .iter()
+        .zip(&state.remote.panels)
+        .take(per_row)
+        .enumerate()
+    {
+        panel_box(frame, cells[i], state, panel, view);
+    }
+}
+
+fn panel_box(frame: &mut Frame, area: Rect, state: &AppState, panel: &Panel, view: &PanelView) {
+    let s = &state.styles;
+    let block = ratatui::widgets::Block::bordered()
+        .border_style(s.border)
+        .title(Span::styled(format!(" {} ", panel.title), s.title));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.is_empty() {
+        return;
+    }
+    let style_of = |v: f64| match panel.thresholds {
+        Some(t) if v.is_finite() => level_style(s, grade(v, t)),
+        _ => s.text,
+    };
+    let mut lines = Vec::new();
+    if let Some(e) = &view.error {
+        lines.push(Line::from(Span::styled(e.clone(), s.warning)));
+    }
+    match (view.series.first(), panel.kind) {
+        (None, _) if view.error.is_none() => {
+            let text = if view.updated.is_some() {
+                "no data"
+            } else {
+                "waiting…"
+            };
+            lines.push(Line::from(Span::styled(text, s.dim)));
+        }
+        (None, _) => {}
+        (Some(_), PanelKind::Table) => {
+            for series in view.series.iter().take(usize::from(inner.height)) {
+                lines.push(Line::from(vec![
+                    Span::styled(
+                        format!("{} ", unit_value(series.value, panel.unit)),
+                        style_of(series.value),
+                    ),
+                    Span::styled(series.name.clone(), s.dim),
+                ]));
+            }
+        }
+        (Some(first), kind) => {
+            let more = if view.series.len() > 1 {
+                format!("  (+{} series)", view.series.len() - 1)
+            } else {
+                String::new()
+            };
+            lines.push(Line::from(vec![
+                Span::styled(unit_value(first.value, panel.unit), style_of(first.value)),
+                Span::styled(more, s.dim),
+            ]));
+            if kind.is_range() && inner.height > 1 {
+                frame.render_widget(Paragraph::new(lines), inner);
+                let graph = Rect::new(inner.x, inner.y + 1, inner.width, inner.height - 1);
+                let max = first
+                    .history
+                    .iter()
+                    .copied()
+                    .filter(|v| v.is_finite())
+                    .fold(0.0, f64::max);
+                sparkline(frame, graph, state, &first.history, max, s.graph_cpu);
+                return;
+            }
+        }
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}

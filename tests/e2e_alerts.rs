@@ -1,0 +1,350 @@
+//! The Alerts pane end to end: the real binary in tmux against real Prometheus and
+//! Alertmanager (Debian's packages, started by `servers`). Acknowledging creates a
+//! real silence; a second opsdeck sees it; un-acknowledging expires it; a source
+//! that stalls or fails goes stale and recovers, and the UI stays responsive.
+
+mod servers;
+mod tmux;
+
+use serde_json::Value;
+use servers::{Stack, StackOptions, get_json, wait_until};
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tmux::{Tmux, audit_records};
+
+const SEEN: Duration = Duration::from_secs(30);
+
+/// A config file for `stack`, outside the tmux sandbox (which `Tmux::start` wipes).
+fn write_config(name: &str, body: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("opsdeck-config-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("config.toml");
+    std::fs::write(&path, body).unwrap();
+    path
+}
+
+fn config_for(stack: &Stack, prometheus: &str, extra: &str) -> String {
+    format!(
+        r#"[general]
+user = "ann@e2e"
+
+[[prometheus]]
+name = "main"
+url = "{prometheus}"
+interval = "1s"
+timeout = "1s"
+
+[[alertmanager]]
+name = "am"
+# The first member is dead: reads and writes fail over to the second.
+urls = ["http://127.0.0.1:{dead}", "{am}"]
+interval = "1s"
+{extra}"#,
+        dead = servers::free_port(),
+        am = stack.alertmanagers[0],
+    )
+}
+
+/// The table row of `alertname` on screen (not a title that names it).
+fn row<'a>(screen: &'a str, alertname: &str) -> &'a str {
+    screen
+        .lines()
+        .find(|l| l.starts_with('│') && l.contains(alertname) && !l.contains("Acknowledge"))
+        .unwrap_or("")
+}
+
+fn silences(stack: &Stack) -> Vec<Value> {
+    let all = get_json(&format!("{}/api/v2/silences", stack.alertmanagers[0]));
+    all.as_array().cloned().unwrap_or_default()
+}
+
+#[test]
+fn acknowledge_creates_a_real_silence_seen_everywhere_and_u_expires_it() {
+    let stack = Stack::start(StackOptions::default());
+    let alert = stack.wait_for_alert_in_alertmanager("OpsdeckAlwaysFiring");
+    let config = write_config("ack", &config_for(&stack, &stack.prometheus, ""));
+    let t = Tmux::start(
+        "alerts-ack",
+        &["-c", config.to_str().unwrap()],
+        160,
+        40,
+        &[],
+    );
+    t.send(&["3"]);
+    t.wait_for("both alerts", SEEN, |s| {
+        row(s, "OpsdeckAlwaysFiring").contains("am+prom") && s.contains("OpsdeckPending")
+    });
+
+    // Filter with an Alertmanager matcher: only the firing alert stays.
+    t.send(&["/"]);
+    t.send(&["-l", r#"alertname="OpsdeckAlwaysFiring""#]);
+    t.send(&["Enter"]);
+    t.wait_for("the filter to apply", SEEN, |s| {
+        !s.contains("OpsdeckPending")
+    });
+
+    t.send(&["a"]);
+    t.wait_text("Acknowledge OpsdeckAlwaysFiring", SEEN);
+    t.send(&["-l", "e2e check"]);
+    t.send(&["Enter"]);
+    let screen = t.wait_for("the ACK mark", SEEN, |s| {
+        row(s, "OpsdeckAlwaysFiring").contains("ACK ann")
+    });
+    assert!(
+        screen.contains("acknowledged OpsdeckAlwaysFiring"),
+        "{screen}"
+    );
+
+    // The silence is real: active, with the alert's labels as equality matchers.
+    let silence = silences(&stack)
+        .into_iter()
+        .find(|s| s["createdBy"] == "ann@e2e")
+        .expect("a silence created by ann@e2e");
+    assert_eq!(silence["status"]["state"], "active", "{silence}");
+    assert_eq!(silence["comment"], "ACK! e2e check", "{silence}");
+    let id = silence["id"].as_str().unwrap().to_string();
+    let labels = alert["labels"].as_object().unwrap();
+    let matchers = silence["matchers"].as_array().unwrap();
+    assert_eq!(matchers.len(), labels.len(), "{silence}");
+    for m in matchers {
+        let name = m["name"].as_str().unwrap();
+        assert_eq!(&m["value"], &labels[name], "{m}");
+        assert_eq!(
+            (m["isEqual"].as_bool(), m["isRegex"].as_bool()),
+            (Some(true), Some(false))
+        );
+    }
+    let ends = chrono::DateTime::parse_from_rfc3339(silence["endsAt"].as_str().unwrap()).unwrap();
+    let starts =
+        chrono::DateTime::parse_from_rfc3339(silence["startsAt"].as_str().unwrap()).unwrap();
+    let hours = (ends - starts).num_minutes();
+    assert!(
+        (59..=60).contains(&hours),
+        "default duration is 1h: {silence}"
+    );
+
+    // Alertmanager now suppresses the alert, by that silence.
+    wait_until("the alert suppressed by the silence", SEEN, || {
+        let alert = stack.wait_for_alert_in_alertmanager("OpsdeckAlwaysFiring");
+        let status = &alert["status"];
+        (status["state"] == "suppressed"
+            && status["silencedBy"]
+                .as_array()?
+                .iter()
+                .any(|s| s == id.as_str()))
+        .then_some(())
+    });
+
+    // Intent and outcome are in the audit log, the outcome naming the silence.
+    let records = audit_records(&t.dir.join("state"));
+    let intent = records
+        .iter()
+        .find(|r| r["action"] == "acknowledge" && r["phase"] == "intent")
+        .expect("an acknowledge intent");
+    let outcome = records
+        .iter()
+        .find(|r| r["action"] == "acknowledge" && r["phase"] == "outcome")
+        .expect("an acknowledge outcome");
+    assert_eq!(outcome["intent_id"], intent["id"]);
+    assert!(
+        outcome["outcome"].as_str().unwrap().contains(&id),
+        "{outcome}"
+    );
+
+    // Another opsdeck (read-only, its own state) shows the same ACK, from
+    // Alertmanager, with its author.
+    let other = Tmux::start(
+        "alerts-ack-other",
+        &["-c", config.to_str().unwrap(), "--read-only"],
+        160,
+        40,
+        &[],
+    );
+    other.send(&["3"]);
+    other.wait_for("the ACK from the other instance", SEEN, |s| {
+        row(s, "OpsdeckAlwaysFiring").contains("ACK ann")
+    });
+    // Read-only refuses to un-acknowledge.
+    other.send(&["u"]);
+    other.wait_text("read-only (--read-only): un-acknowledge is disabled", SEEN);
+
+    t.send(&["u"]);
+    t.wait_text("Un-acknowledge OpsdeckAlwaysFiring", SEEN);
+    t.send(&["Enter"]);
+    t.wait_for("the alert firing again", SEEN, |s| {
+        row(s, "OpsdeckAlwaysFiring").contains("firing")
+    });
+    let silence = silences(&stack)
+        .into_iter()
+        .find(|s| s["id"] == id.as_str())
+        .unwrap();
+    assert_eq!(silence["status"]["state"], "expired", "{silence}");
+    wait_until("the alert active again", SEEN, || {
+        let alert = stack.wait_for_alert_in_alertmanager("OpsdeckAlwaysFiring");
+        (alert["status"]["state"] == "active").then_some(())
+    });
+    t.send(&["q"]);
+    t.wait_text("EXIT=0", SEEN);
+}
+
+/// What the fault proxy does with the next connections.
+#[derive(Clone, Copy)]
+#[repr(u8)]
+enum Fault {
+    /// Forward to the real server.
+    Pass = 0,
+    /// Accept and never answer.
+    Stall = 1,
+    /// `500` with a plain string body.
+    Error500 = 2,
+    /// An HTML error page, as a proxy in front of Prometheus sends.
+    Html = 3,
+}
+
+/// A TCP proxy in front of a real server that can be told to misbehave: the
+/// faults a real Prometheus does not produce on demand.
+struct FaultProxy {
+    port: u16,
+    mode: Arc<AtomicU8>,
+    /// Open client connections, cut when the mode changes: a pooled keep-alive
+    /// connection would otherwise go on passing requests through.
+    open: Arc<Mutex<Vec<TcpStream>>>,
+}
+
+impl FaultProxy {
+    fn start(upstream: &str) -> FaultProxy {
+        let upstream = upstream.trim_start_matches("http://").to_string();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let mode = Arc::new(AtomicU8::new(Fault::Pass as u8));
+        let open = Arc::new(Mutex::new(Vec::new()));
+        let (shared, connections) = (mode.clone(), open.clone());
+        std::thread::spawn(move || {
+            let mut stalled = Vec::new();
+            for client in listener.incoming().flatten() {
+                if let Ok(copy) = client.try_clone() {
+                    connections.lock().unwrap().push(copy);
+                }
+                match shared.load(Ordering::SeqCst) {
+                    0 => forward(client, &upstream),
+                    1 => stalled.push(client),
+                    2 => respond(client, "500 Internal Server Error", "text/plain", "oops"),
+                    _ => respond(
+                        client,
+                        "200 OK",
+                        "text/html",
+                        "<html><body><h1>Bad Gateway</h1></body></html>",
+                    ),
+                }
+            }
+        });
+        FaultProxy { port, mode, open }
+    }
+
+    fn set(&self, fault: Fault) {
+        self.mode.store(fault as u8, Ordering::SeqCst);
+        for connection in self.open.lock().unwrap().drain(..) {
+            let _ = connection.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+fn forward(client: TcpStream, upstream: &str) {
+    let Ok(server) = TcpStream::connect(upstream) else {
+        return;
+    };
+    let (mut c2, mut s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+    let (mut client, mut server) = (client, server);
+    std::thread::spawn(move || {
+        let _ = std::io::copy(&mut c2, &mut s2);
+        let _ = s2.shutdown(std::net::Shutdown::Write);
+    });
+    std::thread::spawn(move || {
+        let _ = std::io::copy(&mut server, &mut client);
+        let _ = client.shutdown(std::net::Shutdown::Write);
+    });
+}
+
+fn respond(
+    mut client: TcpStream,
+    status: &'static str,
+    content_type: &'static str,
+    body: &'static str,
+) {
+    std::thread::spawn(move || {
+        // Read the request head before answering, as a server would.
+        let mut buf = [0u8; 4096];
+        let _ = client.read(&mut buf);
+        let _ = write!(
+            client,
+            "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+    });
+}
+
+#[test]
+fn a_stalled_or_failing_prometheus_goes_stale_keeps_its_alerts_and_recovers() {
+    let stack = Stack::start(StackOptions::default());
+    stack.wait_for_alert_in_prometheus("OpsdeckPending", "pending");
+    let proxy = FaultProxy::start(&stack.prometheus);
+    let config = write_config("faults", &config_for(&stack, &proxy.url(), ""));
+    let t = Tmux::start(
+        "alerts-faults",
+        &["-c", config.to_str().unwrap()],
+        160,
+        40,
+        &[],
+    );
+    t.send(&["3"]);
+    t.wait_for("the pending alert from Prometheus", SEEN, |s| {
+        row(s, "OpsdeckPending").contains("pending")
+    });
+
+    // A stall: the poll times out after 1s; the alerts stay, marked stale.
+    proxy.set(Fault::Stall);
+    let screen = t.wait_text("timed out after 1s", SEEN);
+    assert!(screen.contains("stale: prom main"), "{screen}");
+    assert!(
+        row(&screen, "OpsdeckPending").contains("pending"),
+        "{screen}"
+    );
+    assert!(
+        screen.lines().next().unwrap().contains("✗ prom main"),
+        "{screen}"
+    );
+    // The UI answers at once while the source hangs.
+    t.send(&["?"]);
+    t.wait_text("Help · keys", Duration::from_secs(1));
+    t.send(&["Escape"]);
+    t.wait_for("help closed", Duration::from_secs(1), |s| {
+        !s.contains("Help · keys")
+    });
+
+    // A 500 with a plain body: the body is shown.
+    proxy.set(Fault::Error500);
+    t.wait_text("oops", SEEN);
+    // HTML from a proxy where JSON was expected.
+    proxy.set(Fault::Html);
+    t.wait_text("got text/html", SEEN);
+
+    // Back: the stale mark goes, the alerts are live again.
+    proxy.set(Fault::Pass);
+    let screen = t.wait_for("recovery", SEEN, |s| {
+        !s.contains("stale:") && s.lines().next().unwrap_or("").contains("✓ prom main")
+    });
+    assert!(
+        row(&screen, "OpsdeckPending").contains("pending"),
+        "{screen}"
+    );
+    t.send(&["q"]);
+    t.wait_text("EXIT=0", SEEN);
+}
