@@ -3,8 +3,10 @@
 //!
 //! Submitting goes back through `dispatch`, the one place read-only is enforced.
 
-use super::alerts::Labels;
+use super::alerts::{Ack, Labels, PendingAck};
 use super::sources::SourceId;
+use super::state::{AppState, Overlay, StatusKind};
+use crate::collect::alertmanager::AmAlertState;
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::time::Duration;
@@ -127,6 +129,77 @@ impl AckDialog {
             return Err("duration: at most 30d (use a silence for longer)".into());
         }
         Ok(d)
+    }
+}
+
+/// Alertmanager accepted the silence: the dialog closes and the row shows the ack
+/// at once, before Alertmanager's next answer reports it.
+pub(super) fn silence_created(
+    state: &mut AppState,
+    request: SilenceRequest,
+    silence_id: String,
+    member: String,
+) {
+    if matches!(state.overlay, Some(Overlay::Ack(_))) {
+        state.overlay = None;
+    }
+    let name = request.labels.get("alertname").cloned().unwrap_or_default();
+    state.set_status(
+        StatusKind::Info,
+        format!("acknowledged {name}: silence {silence_id} on {member}"),
+    );
+    state.remote.alert_inputs.pending_acks.push(PendingAck {
+        source: request.source,
+        labels: request.labels,
+        ack: Ack {
+            silence_id,
+            by: request.created_by,
+            at: request.starts_at,
+            until: request.ends_at,
+            comment: request.comment,
+        },
+    });
+}
+
+/// Alertmanager refused (or could not be reached): its words go in the dialog,
+/// which stays open for another try.
+pub(super) fn silence_failed(state: &mut AppState, error: &str) {
+    match &mut state.overlay {
+        Some(Overlay::Ack(dialog)) => {
+            dialog.busy = false;
+            dialog.error = Some(error.to_string());
+        }
+        _ => state.set_status(StatusKind::Error, format!("acknowledge failed: {error}")),
+    }
+}
+
+/// The silence is expired: until Alertmanager's next answer, show the alert as it
+/// now is, not silenced.
+pub(super) fn silence_expired(state: &mut AppState, request: &ExpireRequest) {
+    if matches!(state.overlay, Some(Overlay::Expire(_))) {
+        state.overlay = None;
+    }
+    let name = request.labels.get("alertname").cloned().unwrap_or_default();
+    let id = &request.silence_id;
+    state.set_status(
+        StatusKind::Info,
+        format!("un-acknowledged {name}: silence {id} expired"),
+    );
+    let inputs = &mut state.remote.alert_inputs;
+    inputs.pending_acks.retain(|p| &p.ack.silence_id != id);
+    if let Some(silences) = inputs.silences.get_mut(&request.source) {
+        silences.retain(|s| &s.id != id);
+    }
+    for a in inputs
+        .alertmanager
+        .get_mut(&request.source)
+        .into_iter()
+        .flatten()
+    {
+        a.silenced_by.retain(|s| s != id);
+        if a.silenced_by.is_empty() && a.inhibited_by.is_empty() {
+            a.state = AmAlertState::Active;
+        }
     }
 }
 

@@ -1,9 +1,8 @@
 //! `update(state, msg) -> effects`: the only code that changes `AppState`.
 //! Pure: time arrives in messages, and I/O is returned as `Effect`s for the runtime.
 
-use super::ack::{DialogKey, ExpireRequest, SilenceRequest};
+use super::ack::{self, DialogKey, ExpireRequest, SilenceRequest};
 use super::action::{Action, PaneId};
-use super::alerts::{Ack, PendingAck};
 use super::dispatch;
 use super::filter::Filter;
 use super::remote::RemoteUpdate;
@@ -135,9 +134,7 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
                 state.now = remote.at;
             }
             if state.remote.apply(*remote) {
-                let group_by = state.config.ui.alerts.group_by.clone();
-                state.remote.remerge(&group_by, state.now);
-                clamp_selection(state, PaneId::Alerts);
+                remerge(state);
             }
             Vec::new()
         }
@@ -146,66 +143,16 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             silence_id,
             member,
         } => {
-            if matches!(state.overlay, Some(Overlay::Ack(_))) {
-                state.overlay = None;
-            }
-            let name = request.labels.get("alertname").cloned().unwrap_or_default();
-            state.set_status(
-                StatusKind::Info,
-                format!("acknowledged {name}: silence {silence_id} on {member}"),
-            );
-            state.remote.alert_inputs.pending_acks.push(PendingAck {
-                source: request.source,
-                labels: request.labels,
-                ack: Ack {
-                    silence_id,
-                    by: request.created_by,
-                    at: request.starts_at,
-                    until: request.ends_at,
-                    comment: request.comment,
-                },
-            });
+            ack::silence_created(state, request, silence_id, member);
             remerge(state);
             Vec::new()
         }
         Msg::SilenceFailed(error) => {
-            match &mut state.overlay {
-                Some(Overlay::Ack(dialog)) => {
-                    dialog.busy = false;
-                    dialog.error = Some(error.clone());
-                }
-                _ => state.set_status(StatusKind::Error, format!("acknowledge failed: {error}")),
-            }
+            ack::silence_failed(state, &error);
             Vec::new()
         }
         Msg::SilenceExpired(request) => {
-            if matches!(state.overlay, Some(Overlay::Expire(_))) {
-                state.overlay = None;
-            }
-            let name = request.labels.get("alertname").cloned().unwrap_or_default();
-            state.set_status(
-                StatusKind::Info,
-                format!(
-                    "un-acknowledged {name}: silence {} expired",
-                    request.silence_id
-                ),
-            );
-            let inputs = &mut state.remote.alert_inputs;
-            inputs
-                .pending_acks
-                .retain(|p| p.ack.silence_id != request.silence_id);
-            // Until Alertmanager's next answer, show the alert as it is: not silenced.
-            if let Some(silences) = inputs.silences.get_mut(&request.source) {
-                silences.retain(|s| s.id != request.silence_id);
-            }
-            if let Some(alerts) = inputs.alertmanager.get_mut(&request.source) {
-                for a in alerts.iter_mut() {
-                    a.silenced_by.retain(|id| id != &request.silence_id);
-                    if a.silenced_by.is_empty() && a.inhibited_by.is_empty() {
-                        a.state = crate::collect::alertmanager::AmAlertState::Active;
-                    }
-                }
-            }
+            ack::silence_expired(state, &request);
             remerge(state);
             Vec::new()
         }
@@ -220,10 +167,28 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
     }
 }
 
+/// Merges the alerts again, keeping the cursor on the same alert (not the same
+/// row number): a new critical alert sorting in above must not move `a` or `u`
+/// onto another alert. Details of an alert that is gone close.
 fn remerge(state: &mut AppState) {
+    let selected = state.selected_alert().map(|a| a.labels.clone());
     let group_by = state.config.ui.alerts.group_by.clone();
     state.remote.remerge(&group_by, state.now);
-    clamp_selection(state, PaneId::Alerts);
+    let position = selected.and_then(|labels| {
+        state
+            .visible_alerts()
+            .iter()
+            .position(|a| a.labels == labels)
+    });
+    match position {
+        Some(i) => state.list_mut(PaneId::Alerts).selected = i,
+        None => {
+            if state.focus == PaneId::Alerts && matches!(state.overlay, Some(Overlay::Details)) {
+                state.overlay = None;
+            }
+            clamp_selection(state, PaneId::Alerts);
+        }
+    }
 }
 
 fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {

@@ -1,11 +1,11 @@
 //! Collectors: each samples one source and sends owned snapshots to the event loop.
 //! They hold no UI state; the loop decides what to show.
 
-pub mod local;
-pub mod model;
-pub mod procs;
 pub mod alertmanager;
 pub mod backoff;
 pub mod expfmt;
 pub mod http;
+pub mod local;
+pub mod model;
+pub mod procs;
 pub mod prometheus;

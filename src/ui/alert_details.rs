@@ -6,7 +6,6 @@ use crate::ui::widgets::format;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
     let s = &state.styles;
@@ -56,13 +55,21 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
         lines.push(field("generator", url.clone()));
     }
     if let Some(ack) = &alert.ack {
+        // Acks last up to 30 days: the date too unless it ends today.
+        let until = ack.until.with_timezone(&state.local_offset);
+        let today = state.now.with_timezone(&state.local_offset).date_naive();
+        let until = if until.date_naive() == today {
+            until.format("%H:%M")
+        } else {
+            until.format("%Y-%m-%d %H:%M")
+        };
         lines.push(field(
             "acknowledged",
             format!(
                 "by {} {} until {}: {}",
                 ack.by,
                 age(ack.at),
-                ack.until.with_timezone(&state.local_offset).format("%H:%M"),
+                until,
                 ack.comment
             ),
         ));
@@ -95,18 +102,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
             ));
         }
     }
-    let height = (lines.len() as u16 + 2).min(area.height);
-    let rect = super::overlay::centered(area, area.width.saturating_sub(4).min(110), height);
-    frame.render_widget(Clear, rect);
-    let block = Block::bordered()
-        .border_style(s.border_focus)
-        .title(Span::styled(format!(" {} ", alert.name()), s.title_focus))
-        .title_bottom(Line::from(Span::styled(" Esc closes ", s.dim)).right_aligned())
-        .style(s.text);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(block),
-        rect,
-    );
+    let width = area.width.saturating_sub(4).min(110);
+    // Generator URLs and comments wrap: count the rows they take.
+    let height = super::dialogs::wrapped_height(&lines, width.saturating_sub(2))
+        .saturating_add(2)
+        .min(area.height);
+    let rect = super::overlay::centered(area, width, height);
+    let title = format!(" {} ", alert.name());
+    super::overlay::popup(frame, rect, state, &title, " Esc closes ", lines);
 }

@@ -7,7 +7,6 @@ use crate::app::alerts::label_key;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 pub fn ack(frame: &mut Frame, area: Rect, state: &AppState, dialog: &AckDialog) {
     let s = &state.styles;
@@ -97,18 +96,40 @@ fn show(
     hint: &str,
     lines: Vec<Line>,
 ) {
-    let s = &state.styles;
-    let rect = super::overlay::centered(area, 76, lines.len() as u16 + 2);
-    frame.render_widget(Clear, rect);
-    let block = Block::bordered()
-        .border_style(s.border_focus)
-        .title(Span::styled(title.to_string(), s.title_focus))
-        .title_bottom(Line::from(Span::styled(hint.to_string(), s.dim)).right_aligned())
-        .style(s.text);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(block),
-        rect,
-    );
+    // Long label sets and Alertmanager's errors wrap: count the rows they take, or
+    // the last lines (the error) fall off the bottom.
+    let width = area.width.min(76);
+    let height = wrapped_height(&lines, width.saturating_sub(2)).saturating_add(2);
+    let rect = super::overlay::centered(area, width, height);
+    super::overlay::popup(frame, rect, state, title, hint, lines);
+}
+
+/// Rows `lines` take in a `Paragraph` word-wrapped at `width` columns (greedy, as
+/// ratatui wraps; words longer than a row are broken). Never less than needed.
+pub(super) fn wrapped_height(lines: &[Line], width: u16) -> u16 {
+    let width = usize::from(width.max(1));
+    let rows: usize = lines
+        .iter()
+        .map(|line| {
+            let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+            let (mut rows, mut column) = (1, 0);
+            for piece in text.split_inclusive(' ') {
+                let word = Span::raw(piece.trim_end_matches(' ')).width();
+                let spaces = piece.len() - piece.trim_end_matches(' ').len();
+                if column > 0 && column + word > width {
+                    rows += 1;
+                    column = 0;
+                }
+                if word > width {
+                    rows += (word - 1) / width;
+                    column = word - (word - 1) / width * width;
+                } else {
+                    column += word;
+                }
+                column += spaces;
+            }
+            rows
+        })
+        .sum();
+    u16::try_from(rows).unwrap_or(u16::MAX)
 }

@@ -110,11 +110,32 @@ fn details(frame: &mut Frame, area: Rect, state: &AppState) {
         field("command", p.command.clone()),
     ];
     let rect = centered(area, 72, 11);
+    popup(
+        frame,
+        rect,
+        state,
+        &format!(" Process {} ", p.pid),
+        " Esc closes ",
+        lines,
+    );
+}
+
+/// A bordered popup at `rect` over whatever is below: title, bottom-right hint,
+/// word-wrapped lines.
+pub(super) fn popup(
+    frame: &mut Frame,
+    rect: Rect,
+    state: &AppState,
+    title: &str,
+    hint: &str,
+    lines: Vec<Line>,
+) {
+    let s = &state.styles;
     frame.render_widget(Clear, rect);
     let block = Block::bordered()
         .border_style(s.border_focus)
-        .title(Span::styled(format!(" Process {} ", p.pid), s.title_focus))
-        .title_bottom(Line::from(Span::styled(" Esc closes ", s.dim)).right_aligned())
+        .title(Span::styled(title.to_string(), s.title_focus))
+        .title_bottom(Line::from(Span::styled(hint.to_string(), s.dim)).right_aligned())
         .style(s.text);
     frame.render_widget(
         Paragraph::new(lines)

@@ -51,6 +51,7 @@ title = "5xx by service"
 kind = "table"
 unit = "rate"
 legend = "service"
+thresholds = { warning = 1.0, critical = 3.0 }
 query = 'topk(5, sum by (service) (rate(http_requests_total{code=~"5.."}[5m])))'
 "#;
 
@@ -266,7 +267,12 @@ fn mix(backup: bool) -> (Vec<PromAlert>, Vec<AmAlert>, Vec<Silence>) {
             "5.2% of checkout requests fail on api-1 (threshold 1%)",
             -860,
         ),
-        prom_alert(Firing, NODE_DOWN, "db-2:9100 has not answered for 2m", -1500),
+        prom_alert(
+            Firing,
+            NODE_DOWN,
+            "db-2:9100 has not answered for 2m",
+            -1500,
+        ),
         prom_alert(Firing, HIGH_LOAD, "load15 on db-2 is 14.2 (8 cores)", -1400),
         prom_alert(
             Firing,
@@ -375,7 +381,10 @@ pub fn select(state: &mut AppState, alertname: &str) -> Alert {
     for _ in 0..index {
         update(state, Msg::Action(Action::Down));
     }
-    let selected = state.selected_alert().expect("an alert is selected").clone();
+    let selected = state
+        .selected_alert()
+        .expect("an alert is selected")
+        .clone();
     assert_eq!(selected.name(), alertname);
     selected
 }

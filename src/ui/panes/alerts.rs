@@ -11,7 +11,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Row, Table, TableState};
+use ratatui::widgets::{Paragraph, Row, Table, TableState};
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
     let s = &state.styles;
@@ -33,6 +33,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
     let mut selected_row = None;
     let selected = state.list(PaneId::Alerts).selected;
     let mut group: Option<&str> = None;
+    let mut headings: Vec<(usize, String)> = Vec::new();
     for (i, alert) in visible.iter().enumerate() {
         if !group_by.is_empty() {
             let value = alert.labels.get(group_by).map_or("", String::as_str);
@@ -43,10 +44,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
                     .filter(|a| a.labels.get(group_by).map_or("", String::as_str) == value)
                     .count();
                 let shown = if value.is_empty() { "(none)" } else { value };
-                rows.push(Row::new(vec![Line::from(Span::styled(
-                    format!("{group_by}={shown} ({count})"),
-                    s.title,
-                ))]));
+                // Drawn over the whole row below: a cell would cut it to "Sev"'s width.
+                headings.push((rows.len(), format!("{group_by}={shown} ({count})")));
+                rows.push(Row::new(Vec::<Line>::new()));
             }
         }
         if i == selected {
@@ -74,6 +74,20 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
         .row_highlight_style(if focused { s.selection } else { Style::new() });
     let mut table_state = TableState::default().with_selected(selected_row.filter(|_| focused));
     frame.render_stateful_widget(table, inner, &mut table_state);
+    // Group headings span the row; the table's header takes the first line.
+    let offset = table_state.offset();
+    let body = inner.height.saturating_sub(1);
+    for (index, heading) in headings {
+        let Some(line) = index.checked_sub(offset) else {
+            continue;
+        };
+        let Ok(line) = u16::try_from(line) else { break };
+        if line >= body {
+            break;
+        }
+        let area = Rect::new(inner.x, inner.y + 1 + line, inner.width, 1);
+        frame.render_widget(Paragraph::new(Span::styled(heading, s.title)), area);
+    }
 }
 
 fn alert_row<'a>(state: &AppState, alert: &'a Alert, wide: bool) -> Row<'a> {
@@ -87,8 +101,10 @@ fn alert_row<'a>(state: &AppState, alert: &'a Alert, wide: bool) -> Row<'a> {
             style
         }
     };
+    // A resolved row tells how long ago it resolved, not when it started.
     let since = alert
-        .since
+        .resolved_at
+        .or(alert.since)
         .and_then(|t| (state.now - t).to_std().ok())
         .map(|d| format::age(d.as_secs()))
         .unwrap_or_else(|| "–".into());
@@ -158,16 +174,23 @@ fn source_tags(state: &AppState, alert: &Alert) -> String {
     tags.join("+")
 }
 
+/// The configured key labels the alert has; when it has none of them, its other
+/// labels (alertname and severity have their own columns).
 fn key_labels(state: &AppState, alert: &Alert) -> String {
-    state
-        .config
-        .ui
-        .alerts
-        .key_labels
+    let keys = &state.config.ui.alerts.key_labels;
+    let mut shown: Vec<String> = keys
         .iter()
         .filter_map(|k| alert.labels.get(k).map(|v| format!("{k}={v}")))
-        .collect::<Vec<_>>()
-        .join(" ")
+        .collect();
+    if shown.is_empty() {
+        shown = alert
+            .labels
+            .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "alertname" | "severity"))
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+    }
+    shown.join(" ")
 }
 
 /// The pane's right-hand title: counts, and every failing source with its age.

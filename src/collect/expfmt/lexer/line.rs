@@ -181,7 +181,9 @@ fn sample<'a>(
     let value = value_token(cur, "after metric name")?;
     let mut timestamp_ms = None;
     let mut exemplar = None;
-    if cur.skip_blanks() && !cur.at_end() {
+    // The value token ended at a blank or at the end of the line.
+    cur.skip_blanks();
+    if !cur.at_end() {
         if cur.peek() != Some(b'#') {
             timestamp_ms = Some(timestamp(cur, format)?);
             cur.skip_blanks();
@@ -194,13 +196,6 @@ fn sample<'a>(
                 cur.found()
             ));
         }
-    } else if !cur.at_end() {
-        // A value glued to garbage cannot happen (tokens end at blanks), but keep the
-        // line honest if it ever does.
-        return Err(format!(
-            "unexpected text after value, found {}",
-            cur.found()
-        ));
     }
     Ok(RawSample {
         name,

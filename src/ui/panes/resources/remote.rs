@@ -218,6 +218,16 @@ fn panel_box(frame: &mut Frame, area: Rect, state: &AppState, panel: &Panel, vie
         Some(t) if v.is_finite() => level_style(s, grade(v, t)),
         _ => s.text,
     };
+    // The level as a symbol too, as fleet cells have it: colour alone is lost in mono.
+    let marked = |v: f64| -> String {
+        let text = unit_value(v, panel.unit);
+        match panel.thresholds.map(|t| grade(v, t)) {
+            Some(level) if v.is_finite() && level != Level::Ok => {
+                format!("{text}{}", meter::marker(level, state.config.ui.graph))
+            }
+            _ => text,
+        }
+    };
     let mut lines = Vec::new();
     if let Some(e) = &view.error {
         lines.push(Line::from(Span::styled(e.clone(), s.warning)));
@@ -235,10 +245,7 @@ fn panel_box(frame: &mut Frame, area: Rect, state: &AppState, panel: &Panel, vie
         (Some(_), PanelKind::Table) => {
             for series in view.series.iter().take(usize::from(inner.height)) {
                 lines.push(Line::from(vec![
-                    Span::styled(
-                        format!("{} ", unit_value(series.value, panel.unit)),
-                        style_of(series.value),
-                    ),
+                    Span::styled(format!("{} ", marked(series.value)), style_of(series.value)),
                     Span::styled(series.name.clone(), s.dim),
                 ]));
             }
@@ -250,7 +257,7 @@ fn panel_box(frame: &mut Frame, area: Rect, state: &AppState, panel: &Panel, vie
                 String::new()
             };
             lines.push(Line::from(vec![
-                Span::styled(unit_value(first.value, panel.unit), style_of(first.value)),
+                Span::styled(marked(first.value), style_of(first.value)),
                 Span::styled(more, s.dim),
             ]));
             if kind.is_range() && inner.height > 1 {

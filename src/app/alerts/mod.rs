@@ -1,0 +1,351 @@
+//! The Alerts pane's one list, merged from every source.
+//!
+//! The same alert seen through Prometheus and Alertmanager shows once, with all
+//! its sources: they match on alertname and labels (one label set containing the
+//! other, since Alertmanager's copy may carry Prometheus's external labels).
+
+use super::filter::Filterable;
+use super::sources::SourceId;
+use crate::collect::alertmanager::{AmAlert, AmAlertState, Silence, SilenceState};
+use crate::collect::prometheus::{PromAlert, PromAlertState};
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+pub type Labels = BTreeMap<String, String>;
+
+/// How long an alert that disappeared stays listed as resolved.
+pub const RESOLVED_KEPT: Duration = Duration::from_secs(300);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Critical,
+    Warning,
+    Info,
+    None,
+}
+
+impl Severity {
+    pub fn from_labels(labels: &Labels) -> Severity {
+        match labels
+            .get("severity")
+            .map(|s| s.to_ascii_lowercase())
+            .as_deref()
+        {
+            Some("critical" | "page" | "error" | "p1" | "high") => Severity::Critical,
+            Some("warning" | "warn" | "p2" | "p3" | "medium") => Severity::Warning,
+            Some("info" | "informational" | "notice" | "p4" | "low") => Severity::Info,
+            _ => Severity::None,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Critical => "crit",
+            Severity::Warning => "warn",
+            Severity::Info => "info",
+            Severity::None => "none",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertState {
+    Pending,
+    Firing,
+    Acknowledged,
+    Silenced,
+    Inhibited,
+    Resolved,
+}
+
+impl AlertState {
+    pub fn label(self) -> &'static str {
+        match self {
+            AlertState::Pending => "pending",
+            AlertState::Firing => "firing",
+            AlertState::Acknowledged => "acked",
+            AlertState::Silenced => "silenced",
+            AlertState::Inhibited => "inhibited",
+            AlertState::Resolved => "resolved",
+        }
+    }
+}
+
+/// An acknowledgement: an Alertmanager silence whose comment starts with `ACK!`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ack {
+    pub silence_id: String,
+    pub by: String,
+    pub at: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+    pub comment: String,
+}
+
+/// A silence this opsdeck just created, shown before Alertmanager reports the alert
+/// as suppressed (it can take a poll or two).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingAck {
+    pub source: SourceId,
+    pub labels: Labels,
+    pub ack: Ack,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alert {
+    pub labels: Labels,
+    pub annotations: Labels,
+    pub severity: Severity,
+    pub state: AlertState,
+    /// When it started (`startsAt` / `activeAt`), never `endsAt`.
+    pub since: Option<DateTime<Utc>>,
+    pub sources: Vec<SourceId>,
+    /// The Alertmanager that has it: acknowledging it silences there.
+    pub alertmanager: Option<SourceId>,
+    pub generator_url: Option<String>,
+    pub silenced_by: Vec<String>,
+    pub inhibited_by: Vec<String>,
+    pub ack: Option<Ack>,
+    /// When it disappeared from every source.
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
+impl Alert {
+    pub fn name(&self) -> &str {
+        self.labels.get("alertname").map_or("", String::as_str)
+    }
+
+    pub fn summary(&self) -> &str {
+        ["summary", "description", "message"]
+            .iter()
+            .find_map(|k| self.annotations.get(*k))
+            .map_or("", String::as_str)
+    }
+
+    /// A stable identity: the label set, as PromQL would write it.
+    pub fn key(&self) -> String {
+        label_key(&self.labels)
+    }
+}
+
+pub fn label_key(labels: &Labels) -> String {
+    let parts: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
+    format!("{{{}}}", parts.join(", "))
+}
+
+/// What the sources last said, kept per source so a failing one keeps its data.
+#[derive(Debug, Clone, Default)]
+pub struct AlertInputs {
+    pub prometheus: BTreeMap<SourceId, Vec<PromAlert>>,
+    pub alertmanager: BTreeMap<SourceId, Vec<AmAlert>>,
+    pub silences: BTreeMap<SourceId, Vec<Silence>>,
+    pub pending_acks: Vec<PendingAck>,
+}
+
+impl AlertInputs {
+    pub fn silence(&self, source: SourceId, id: &str) -> Option<&Silence> {
+        self.silences.get(&source)?.iter().find(|s| s.id == id)
+    }
+
+    /// Silences of the alert's Alertmanager that match its labels (any state but
+    /// expired), for the details view.
+    pub fn matching_silences(&self, alert: &Alert) -> Vec<&Silence> {
+        let Some(source) = alert.alertmanager else {
+            return Vec::new();
+        };
+        self.silences
+            .get(&source)
+            .map(|all| {
+                all.iter()
+                    .filter(|s| s.state != SilenceState::Expired && s.matches(&alert.labels))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// True when `comment` marks a silence as an acknowledgement (karma's convention).
+pub fn is_ack_comment(comment: &str) -> bool {
+    comment.trim_start().starts_with("ACK!")
+}
+
+/// Merges every source's alerts into one list, sorted for display; alerts of the
+/// previous list that vanished while their sources were healthy stay as resolved
+/// for `RESOLVED_KEPT`.
+pub fn merge(
+    inputs: &AlertInputs,
+    previous: &[Alert],
+    healthy: impl Fn(SourceId) -> bool,
+    group_by: &str,
+    now: DateTime<Utc>,
+) -> Vec<Alert> {
+    let mut alerts: Vec<Alert> = Vec::new();
+    for (&source, list) in &inputs.alertmanager {
+        for a in list {
+            alerts.push(from_alertmanager(inputs, source, a));
+        }
+    }
+    for (&source, list) in &inputs.prometheus {
+        for p in list {
+            let state = match p.state {
+                PromAlertState::Pending => AlertState::Pending,
+                PromAlertState::Firing => AlertState::Firing,
+                PromAlertState::Inactive => continue,
+            };
+            let same = alerts
+                .iter_mut()
+                .find(|a| !a.sources.contains(&source) && same_alert(&a.labels, &p.labels));
+            match same {
+                Some(a) => {
+                    a.sources.push(source);
+                    a.since = earliest(a.since, p.active_at);
+                    for (k, v) in &p.annotations {
+                        a.annotations.entry(k.clone()).or_insert_with(|| v.clone());
+                    }
+                }
+                None => alerts.push(Alert {
+                    severity: Severity::from_labels(&p.labels),
+                    labels: p.labels.clone(),
+                    annotations: p.annotations.clone(),
+                    state,
+                    since: p.active_at,
+                    sources: vec![source],
+                    alertmanager: None,
+                    generator_url: None,
+                    silenced_by: Vec::new(),
+                    inhibited_by: Vec::new(),
+                    ack: None,
+                    resolved_at: None,
+                }),
+            }
+        }
+    }
+    for pending in &inputs.pending_acks {
+        if let Some(a) = alerts
+            .iter_mut()
+            .find(|a| a.alertmanager == Some(pending.source) && a.labels == pending.labels)
+            && a.ack.is_none()
+        {
+            a.state = AlertState::Acknowledged;
+            a.ack = Some(pending.ack.clone());
+        }
+    }
+    for old in previous {
+        let still_listed = alerts.iter().any(|a| same_alert(&a.labels, &old.labels));
+        let gone_for_real = old.sources.iter().all(|s| healthy(*s));
+        let resolved_at = old.resolved_at.unwrap_or(now);
+        let kept = (now - resolved_at)
+            .to_std()
+            .is_ok_and(|age| age < RESOLVED_KEPT);
+        if !still_listed && (gone_for_real || old.resolved_at.is_some()) && kept {
+            alerts.push(Alert {
+                state: AlertState::Resolved,
+                resolved_at: Some(resolved_at),
+                ack: None,
+                ..old.clone()
+            });
+        } else if !still_listed && !gone_for_real && old.resolved_at.is_none() {
+            // Its source is failing: keep showing what it last said (marked stale).
+            alerts.push(old.clone());
+        }
+    }
+    sort(&mut alerts, group_by);
+    alerts
+}
+
+fn from_alertmanager(inputs: &AlertInputs, source: SourceId, a: &AmAlert) -> Alert {
+    let ack = a
+        .silenced_by
+        .iter()
+        .filter_map(|id| inputs.silence(source, id))
+        .find(|s| is_ack_comment(&s.comment))
+        .map(|s| Ack {
+            silence_id: s.id.clone(),
+            by: s.created_by.clone(),
+            at: s.starts_at,
+            until: s.ends_at,
+            comment: s.comment.clone(),
+        });
+    let state = match a.state {
+        AmAlertState::Suppressed if ack.is_some() => AlertState::Acknowledged,
+        AmAlertState::Suppressed if !a.silenced_by.is_empty() => AlertState::Silenced,
+        AmAlertState::Suppressed if !a.inhibited_by.is_empty() => AlertState::Inhibited,
+        // Suppressed with neither list: an older Alertmanager; call it silenced.
+        AmAlertState::Suppressed => AlertState::Silenced,
+        AmAlertState::Active | AmAlertState::Unprocessed => AlertState::Firing,
+    };
+    Alert {
+        severity: Severity::from_labels(&a.labels),
+        labels: a.labels.clone(),
+        annotations: a.annotations.clone(),
+        state,
+        since: a.starts_at,
+        sources: vec![source],
+        alertmanager: Some(source),
+        generator_url: a.generator_url.clone(),
+        silenced_by: a.silenced_by.clone(),
+        inhibited_by: a.inhibited_by.clone(),
+        ack,
+        resolved_at: None,
+    }
+}
+
+/// The same alert: one label set contains the other (external labels aside).
+fn same_alert(a: &Labels, b: &Labels) -> bool {
+    let subset = |small: &Labels, big: &Labels| small.iter().all(|(k, v)| big.get(k) == Some(v));
+    a.get("alertname") == b.get("alertname") && (subset(a, b) || subset(b, a))
+}
+
+fn earliest(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Group (when grouping), then resolved last, then severity, then newest first.
+fn sort(alerts: &mut [Alert], group_by: &str) {
+    alerts.sort_by(|a, b| {
+        // With no group_by both read "" and compare equal.
+        fn group<'a>(x: &'a Alert, by: &str) -> &'a str {
+            x.labels.get(by).map_or("", String::as_str)
+        }
+        let resolved = |x: &Alert| x.state == AlertState::Resolved;
+        // Alerts without the label go after every group.
+        let ungrouped = |x: &Alert| !group_by.is_empty() && group(x, group_by).is_empty();
+        ungrouped(a)
+            .cmp(&ungrouped(b))
+            .then(group(a, group_by).cmp(group(b, group_by)))
+            .then(resolved(a).cmp(&resolved(b)))
+            .then(a.severity.cmp(&b.severity))
+            .then(b.since.cmp(&a.since))
+            .then_with(|| a.key().cmp(&b.key()))
+    });
+}
+
+impl Filterable for Alert {
+    fn text(&self) -> String {
+        let labels: Vec<&str> = self.labels.values().map(String::as_str).collect();
+        format!(
+            "{} {} {} {}",
+            self.state.label(),
+            labels.join(" "),
+            self.summary(),
+            self.ack.as_ref().map_or("", |a| a.by.as_str())
+        )
+    }
+
+    fn field(&self, name: &str) -> Option<String> {
+        if let Some(v) = self.labels.get(name) {
+            return Some(v.clone());
+        }
+        match name {
+            "state" => Some(self.state.label().to_string()),
+            // Matchers on a label the alert lacks compare with "", as in Alertmanager.
+            _ => Some(String::new()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,278 @@
+//! The Alerts pane, its dialogs and details, source health in the header, and the
+//! remote part of the Resources pane, rendered with fixed data and a fixed clock and
+//! compared with reviewed text snapshots.
+
+mod common;
+#[path = "common/remote.rs"]
+mod remote_fixtures;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use opsdeck::app::state::Mode;
+use opsdeck::app::{Action, AppState, Msg, PaneId, update};
+use remote_fixtures::{self as fx, AM, PROM};
+
+fn key(state: &mut AppState, code: KeyCode) {
+    update(state, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+fn typed(state: &mut AppState, text: &str) {
+    for c in text.chars() {
+        key(state, KeyCode::Char(c));
+    }
+}
+
+/// The screen's text, checked to contain every one of `expected`.
+fn screen_with(state: &AppState, w: u16, h: u16, expected: &[&str]) -> String {
+    let screen = common::screen(state, w, h);
+    for text in expected {
+        assert!(screen.contains(text), "{text:?} missing from:\n{screen}");
+    }
+    screen
+}
+
+#[test]
+fn alerts_pane_with_a_realistic_mix() {
+    let s = fx::alerts_state();
+    let wide = screen_with(
+        &s,
+        160,
+        48,
+        &[
+            " 1 firing ",
+            "HighErrorRate",
+            "ACK bob",
+            "silenced",
+            "inhibited",
+            "pending",
+            "resolved",
+            "am+prom",
+            "instance=api-1:8080 job=api",
+            "│ ✓ prom main",
+            "│ ✓ am main",
+        ],
+    );
+    insta::assert_snapshot!("alerts_160x48", wide);
+    let narrow = screen_with(&s, 80, 24, &["HighErrorRate", "ACK bob", "resolved"]);
+    insta::assert_snapshot!("alerts_80x24", narrow);
+}
+
+#[test]
+fn alerts_grouped_by_a_label() {
+    let mut s = fx::state_with(Mode::default(), "[ui.alerts]\ngroup_by = \"job\"\n");
+    fx::feed_mix(&mut s);
+    update(&mut s, Msg::Action(Action::Zoom(PaneId::Alerts)));
+    let screen = screen_with(
+        &s,
+        160,
+        48,
+        &["job=api (1)", "job=node (3)", "job=postgres (2)"],
+    );
+    let api = screen.find("job=api (1)").unwrap();
+    let node = screen.find("job=node (3)").unwrap();
+    let postgres = screen.find("job=postgres (2)").unwrap();
+    assert!(api < node && node < postgres, "groups in label order");
+    insta::assert_snapshot!("alerts_grouped_by_job_160x48", screen);
+}
+
+#[test]
+fn ack_dialog_with_an_error_from_alertmanager() {
+    let mut s = fx::alerts_state();
+    fx::select(&mut s, "HighErrorRate");
+    key(&mut s, KeyCode::Char('a'));
+    typed(&mut s, "rolling back 4.2.1");
+    key(&mut s, KeyCode::Enter);
+    update(
+        &mut s,
+        Msg::SilenceFailed(
+            "400 Bad Request: silence invalid: end time must not be in the past".into(),
+        ),
+    );
+    let screen = screen_with(
+        &s,
+        80,
+        24,
+        &[
+            "Acknowledge HighErrorRate",
+            "30m",
+            "rolling back 4.2.1█",
+            "error: 400 Bad Request: silence invalid",
+            "Esc cancel",
+        ],
+    );
+    insta::assert_snapshot!("ack_dialog_error_80x24", screen);
+    let wide = screen_with(&s, 160, 48, &["in the past"]);
+    insta::assert_snapshot!("ack_dialog_error_160x48", wide);
+}
+
+#[test]
+fn expire_confirmation() {
+    let mut s = fx::alerts_state();
+    fx::select(&mut s, "NodeDown");
+    key(&mut s, KeyCode::Char('u'));
+    let screen = screen_with(
+        &s,
+        80,
+        24,
+        &[
+            "Un-acknowledge NodeDown",
+            fx::ACK_SILENCE,
+            "bob@ops-2",
+            "Enter expire",
+        ],
+    );
+    insta::assert_snapshot!("expire_confirm_80x24", screen);
+}
+
+#[test]
+fn details_of_an_acknowledged_alert() {
+    let mut s = fx::alerts_state();
+    fx::select(&mut s, "NodeDown");
+    update(&mut s, Msg::Action(Action::Details));
+    let screen = screen_with(
+        &s,
+        160,
+        48,
+        &[
+            " NodeDown ",
+            "alertmanager main, prometheus main",
+            "http://prometheus:9090/graph?g0.expr=",
+            "by bob@ops-2 6m0s ago",
+            "ACK! rebooting db-2, ETA 15m",
+            "Labels",
+            "db-2:9100",
+            "Annotations",
+            "https://runbooks.example.com/nodedown",
+            "Silences that match",
+            "4b1f0c2e",
+        ],
+    );
+    insta::assert_snapshot!("details_160x48", screen);
+    // Wrapped lines are counted: the last ones are still on screen.
+    let narrow = screen_with(
+        &s,
+        80,
+        24,
+        &[
+            " NodeDown ",
+            "Silences that match",
+            "rebooting db-2, ETA 15m",
+        ],
+    );
+    insta::assert_snapshot!("details_80x24", narrow);
+}
+
+#[test]
+fn a_down_alertmanager_marks_the_alerts_stale() {
+    let mut s = fx::alerts_state();
+    update(
+        &mut s,
+        fx::failed_update(AM, 0, "down", "connection refused"),
+    );
+    update(
+        &mut s,
+        fx::failed_update(AM, 60, "down", "connection refused"),
+    );
+    update(&mut s, Msg::Tick(fx::at(120)));
+    let screen = screen_with(
+        &s,
+        160,
+        48,
+        &[
+            "stale: am main: connection refused (for 2m)",
+            "│ ✗ am main",
+            "│ ✓ prom main",
+            "HighErrorRate",
+        ],
+    );
+    insta::assert_snapshot!("alerts_am_down_160x48", screen);
+    let narrow = screen_with(&s, 80, 24, &["✗"]);
+    insta::assert_snapshot!("alerts_am_down_80x24", narrow);
+}
+
+#[test]
+fn resources_pane_with_fleet_rows_and_panels() {
+    let mut s = fx::state();
+    update(&mut s, Msg::Tick(fx::at(-30)));
+    update(
+        &mut s,
+        fx::prom_update_with(-30, Vec::new(), Some(fx::fleet_rows()), fx::panel_results()),
+    );
+    update(&mut s, Msg::Tick(common::t0()));
+    update(&mut s, Msg::Action(Action::Zoom(PaneId::Resources)));
+    assert_eq!(s.remote.sources[PROM].last_ok, Some(fx::at(-30)));
+    let screen = screen_with(
+        &s,
+        160,
+        48,
+        &[
+            "Fleet",
+            "api-1:9100",
+            "DOWN",
+            "API p99 latency",
+            // Over the warning threshold: marked without colour too.
+            "734ms!",
+            "API requests",
+            "5xx by service",
+            "4.2/s‼ checkout",
+            "0.75/s payments",
+        ],
+    );
+    insta::assert_snapshot!("resources_remote_160x48", screen);
+}
+
+#[test]
+fn empty_alerts_pane_while_sources_are_waiting() {
+    let mut s = fx::state();
+    update(&mut s, Msg::Action(Action::Zoom(PaneId::Alerts)));
+    let screen = screen_with(
+        &s,
+        80,
+        24,
+        &["waiting for prom main, am main…", "│ … prom main"],
+    );
+    insta::assert_snapshot!("alerts_waiting_80x24", screen);
+}
+
+#[test]
+fn details_of_a_long_ack_give_its_end_date() {
+    let mut s = fx::alerts_state();
+    fx::select(&mut s, "HighErrorRate");
+    key(&mut s, KeyCode::Char('a'));
+    key(&mut s, KeyCode::Tab);
+    update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+    );
+    typed(&mut s, "3d");
+    key(&mut s, KeyCode::Tab);
+    typed(&mut s, "waiting on the vendor");
+    let request = match update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+    )
+    .pop()
+    {
+        Some(opsdeck::app::Effect::CreateSilence(r)) => r,
+        other => panic!("expected a silence request, got {other:?}"),
+    };
+    update(
+        &mut s,
+        Msg::SilenceCreated {
+            request,
+            silence_id: "5e6f7a8b-0000-4000-8000-000000000001".into(),
+            member: "http://alertmanager-0:9093".into(),
+        },
+    );
+    fx::select(&mut s, "HighErrorRate");
+    update(&mut s, Msg::Action(Action::Details));
+    screen_with(
+        &s,
+        160,
+        48,
+        &["by ann@db-1 0s ago until 2026-11-27 12:34: ACK! waiting on the vendor"],
+    );
+    // Shown in the row as acknowledged by me.
+    update(&mut s, Msg::Action(Action::Overview));
+    update(&mut s, Msg::Action(Action::Zoom(PaneId::Alerts)));
+    screen_with(&s, 160, 48, &["ACK ann 0s"]);
+}
