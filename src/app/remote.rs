@@ -130,7 +130,11 @@ impl Remote {
         match payload {
             Payload::Prometheus(p) => {
                 let p = *p;
-                source.note = (!p.warnings.is_empty()).then(|| p.warnings.join("; "));
+                let warnings = (!p.warnings.is_empty()).then(|| p.warnings.join("; "));
+                if warnings.is_some() && warnings != source.note {
+                    tracing::warn!("prometheus {}: {}", source.name, p.warnings.join("; "));
+                }
+                source.note = warnings;
                 self.alert_inputs.prometheus.insert(id, p.alerts);
                 match p.fleet {
                     Some(Ok(rows)) => {
@@ -160,7 +164,10 @@ impl Remote {
             Payload::Alertmanager(a) => {
                 let a = *a;
                 source.endpoint = a.member;
-                source.note = a.version.map(|v| format!("Alertmanager {v}"));
+                // The version is asked for only now and then; keep the last one.
+                if let Some(v) = a.version {
+                    source.note = Some(format!("Alertmanager {v}"));
+                }
                 // A local stand-in for a new ack lasts until Alertmanager reports the
                 // silence itself (or a minute, if it never does).
                 self.alert_inputs.pending_acks.retain(|p| {

@@ -24,16 +24,12 @@ pub fn wanted_height(state: &AppState) -> u16 {
     } else {
         0
     };
-    let panels = if state.config.panel.is_empty() { 0 } else { 4 };
+    let panels = panels_height(state);
     fleet + panels
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
-    let panels_height = if state.config.panel.is_empty() {
-        0
-    } else {
-        4.min(area.height)
-    };
+    let panels_height = panels_height(state).min(area.height);
     let [fleet_area, panels_area] =
         Layout::vertical([Constraint::Fill(1), Constraint::Length(panels_height)]).areas(area);
     if state.config.prometheus.iter().any(|p| p.fleet.enabled) {
@@ -41,6 +37,18 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
     }
     if panels_height > 0 {
         panels(frame, panels_area, state);
+    }
+}
+
+/// Panel boxes are 4 rows (title, value, sparkline); 8 when one is a chart.
+fn panels_height(state: &AppState) -> u16 {
+    let panels = &state.config.panel;
+    if panels.is_empty() {
+        0
+    } else if panels.iter().any(|p| p.kind == PanelKind::Chart) {
+        8
+    } else {
+        4
     }
 }
 
@@ -85,6 +93,12 @@ fn fleet(frame: &mut Frame, area: Rect, state: &AppState) {
             ));
         } else if let Some(e) = state.remote.fleet_error.get(id) {
             title.push(Span::styled(format!(" · {}: {e}", source.name), s.warning));
+        } else if let Some(warnings) = &source.note {
+            // Prometheus's own warnings (e.g. partial results) are news too.
+            title.push(Span::styled(
+                format!(" · {} warns: {warnings}", source.name),
+                s.warning,
+            ));
         }
         for r in state.remote.fleet.get(id).into_iter().flatten() {
             let pct = |v: Option<f64>, th: Threshold| -> Line<'static> {
