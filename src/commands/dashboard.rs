@@ -46,7 +46,7 @@ pub fn run(cli: &Cli, paths: &Paths) -> anyhow::Result<i32> {
         read_only: cli.read_only || cli.wall,
         wall: cli.wall,
     };
-    let (remote, remote_setup) = runtime::remote::build(&loaded.config);
+    let remote = runtime::remote::sources(&loaded.config);
     let mut state = AppState::new(
         loaded.config,
         loaded.keymap,
@@ -79,7 +79,7 @@ pub fn run(cli: &Cli, paths: &Paths) -> anyhow::Result<i32> {
         tracing::warn!("{warning}");
         state.set_status(StatusKind::Warning, warning);
     }
-    let result = runtime::run(state, &clock, persistence.as_mut(), remote_setup);
+    let result = runtime::run(state, &clock, persistence.as_mut());
     let outcome = match &result {
         Ok(code) => format!("exit code {code}"),
         Err(e) => format!("error: {e:#}"),

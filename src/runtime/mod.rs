@@ -40,7 +40,6 @@ pub fn run(
     mut state: AppState,
     clock: &dyn Clock,
     persistence: Option<&mut Persistence>,
-    remote: remote::Setup,
 ) -> anyhow::Result<i32> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -49,7 +48,7 @@ pub fn run(
     tokio::task::LocalSet::new().block_on(&rt, async {
         terminal::install_panic_hook();
         let mut term = terminal::enter()?;
-        let result = event_loop(&mut term, &mut state, clock, persistence, remote).await;
+        let result = event_loop(&mut term, &mut state, clock, persistence).await;
         terminal::restore();
         result
     })
@@ -60,7 +59,6 @@ async fn event_loop(
     state: &mut AppState,
     clock: &dyn Clock,
     mut persistence: Option<&mut Persistence>,
-    remote: remote::Setup,
 ) -> anyhow::Result<i32> {
     let mut last_prune: Option<Instant> = None;
     // At most one read of the others' activity at a time.
@@ -68,6 +66,17 @@ async fn event_loop(
     let (tx, mut rx) = mpsc::channel::<Msg>(64);
     let refresh = state.config.general.refresh;
     collectors::spawn_local(state.config.ui.processes, refresh, tx.clone());
+    let mut events = EventStream::new();
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+    // The clock and staleness marks need a tick even when no data arrives.
+    let mut tick = interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+
+    draw(term, state)?;
+    // Remote clients after the first frame: TLS setup reads the system's CA store.
+    let remote = remote::connect(&state.config);
     let intervals = state.remote.sources.iter().map(|s| s.interval).collect();
     remote::spawn_all(remote.pollers, intervals, tx.clone());
     let actions = actions::ActionContext {
@@ -81,15 +90,6 @@ async fn event_loop(
             .collect(),
         actor: state.actor.clone(),
     };
-    let mut events = EventStream::new();
-    let mut sigterm = signal(SignalKind::terminate())?;
-    let mut sighup = signal(SignalKind::hangup())?;
-    let mut sigint = signal(SignalKind::interrupt())?;
-    // The clock and staleness marks need a tick even when no data arrives.
-    let mut tick = interval(Duration::from_secs(1));
-    tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
-
-    draw(term, state)?;
     // Lets the end-to-end tests check that a panic gives the terminal back.
     #[cfg(debug_assertions)]
     if std::env::var_os("OPSDECK_TEST_PANIC").is_some() {

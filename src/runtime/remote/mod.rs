@@ -44,18 +44,60 @@ pub struct Setup {
     pub clients: Clients,
 }
 
-/// The remote part of the state, and what the runtime needs to feed it.
-pub fn build(config: &Config) -> (Remote, Setup) {
-    let mut remote = Remote::default();
+/// The remote part of the state: one `Source` per configured section, in the
+/// order `connect` builds their pollers (so a poller's index is its `SourceId`).
+pub fn sources(config: &Config) -> Remote {
+    let mut remote = Remote {
+        panels: vec![PanelView::default(); config.panel.len()],
+        ..Remote::default()
+    };
+    let sections = config
+        .prometheus
+        .iter()
+        .map(|p| {
+            (
+                SourceKind::Prometheus,
+                &p.name,
+                p.url.as_str(),
+                p.connection(),
+                p.interval,
+            )
+        })
+        .chain(config.alertmanager.iter().map(|a| {
+            let first = a.urls.first().map_or("", String::as_str);
+            (
+                SourceKind::Alertmanager,
+                &a.name,
+                first,
+                a.connection(),
+                a.interval,
+            )
+        }))
+        .chain(config.scrape.iter().map(|s| {
+            (
+                SourceKind::Scrape,
+                &s.name,
+                s.url.as_str(),
+                s.connection(),
+                s.interval,
+            )
+        }));
+    for (kind, name, url, connection, interval) in sections {
+        let mut source = Source::new(kind, name, display(url), interval);
+        source.timeout = connection.timeout;
+        source.insecure = connection.insecure_skip_verify;
+        remote.sources.push(source);
+    }
+    remote
+}
+
+/// The pollers and the clients for actions. Building a TLS client reads the
+/// system's CA store, so the dashboard calls this after its first frame.
+pub fn connect(config: &Config) -> Setup {
     let mut pollers = Vec::new();
     let mut clients = Clients::default();
-    remote.panels = vec![PanelView::default(); config.panel.len()];
     for p in &config.prometheus {
-        let id = remote.sources.len();
-        let mut source = Source::new(SourceKind::Prometheus, &p.name, display(&p.url), p.interval);
-        source.timeout = p.timeout;
-        source.insecure = p.insecure_skip_verify;
-        remote.sources.push(source);
+        let id = pollers.len();
         let poller = match (http_client(&p.connection()), Url::parse(&p.url)) {
             (Ok(http), Ok(url)) => {
                 let panels = config
@@ -81,12 +123,7 @@ pub fn build(config: &Config) -> (Remote, Setup) {
         pollers.push(poller);
     }
     for a in &config.alertmanager {
-        let id = remote.sources.len();
-        let first = a.urls.first().map(|u| display(u)).unwrap_or_default();
-        let mut source = Source::new(SourceKind::Alertmanager, &a.name, first, a.interval);
-        source.timeout = a.timeout;
-        source.insecure = a.insecure_skip_verify;
-        remote.sources.push(source);
+        let id = pollers.len();
         let members: Result<Vec<Url>, _> = a.urls.iter().map(|u| Url::parse(u)).collect();
         let poller = match (http_client(&a.connection()), members) {
             (Ok(http), Ok(members)) => {
@@ -100,10 +137,6 @@ pub fn build(config: &Config) -> (Remote, Setup) {
         pollers.push(poller);
     }
     for s in &config.scrape {
-        let mut source = Source::new(SourceKind::Scrape, &s.name, display(&s.url), s.interval);
-        source.timeout = s.timeout;
-        source.insecure = s.insecure_skip_verify;
-        remote.sources.push(source);
         let poller = match (http_client(&s.connection()), Url::parse(&s.url)) {
             (Ok(http), Ok(url)) => Poller::Scrape { http, url },
             (Err(e), _) => Poller::Broken(e),
@@ -111,12 +144,12 @@ pub fn build(config: &Config) -> (Remote, Setup) {
         };
         pollers.push(poller);
     }
-    (remote, Setup { pollers, clients })
+    Setup { pollers, clients }
 }
 
 /// One pass over every configured source, merged as the dashboard would show it.
 pub fn collect_once(config: &Config) -> anyhow::Result<Remote> {
-    let (mut remote, setup) = build(config);
+    let (mut remote, setup) = (sources(config), connect(config));
     if setup.pollers.is_empty() {
         return Ok(remote);
     }
