@@ -214,7 +214,8 @@ fn resources_pane_with_fleet_rows_and_panels() {
             "API requests",
             "5xx by service",
             "4.2/s‼ checkout",
-            "0.75/s payments",
+            // Three series in two rows: the rest is counted, not dropped.
+            "+2 more",
         ],
     );
     insta::assert_snapshot!("resources_remote_160x48", screen);

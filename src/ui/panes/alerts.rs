@@ -8,7 +8,7 @@ use crate::ui::theme::Styles;
 use crate::ui::widgets::format;
 use crate::ui::{note, pane_block};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Table, TableState};
@@ -28,6 +28,27 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
         return;
     }
     let wide = inner.width >= 110;
+    let mut widths = vec![
+        Constraint::Length(6),
+        Constraint::Length(13),
+        Constraint::Length(6),
+        Constraint::Length(7),
+        Constraint::Length(if wide { 26 } else { 20 }),
+    ];
+    let mut header = vec!["Sev", "State", "Since", "Source", "Alert"];
+    if wide {
+        widths.push(Constraint::Fill(2));
+        header.push("Labels");
+    }
+    widths.push(Constraint::Fill(3));
+    header.push("Summary");
+    // Column widths as the table will lay them out, to cut long text with "…".
+    let columns: Vec<usize> = Layout::horizontal(widths.clone())
+        .spacing(1)
+        .split(inner)
+        .iter()
+        .map(|r| usize::from(r.width))
+        .collect();
     let group_by = state.config.ui.alerts.group_by.as_str();
     let mut rows = Vec::with_capacity(visible.len() + 4);
     let mut selected_row = None;
@@ -52,22 +73,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
         if i == selected {
             selected_row = Some(rows.len());
         }
-        rows.push(alert_row(state, alert, wide));
+        rows.push(alert_row(state, alert, wide, &columns));
     }
-    let mut widths = vec![
-        Constraint::Length(6),
-        Constraint::Length(13),
-        Constraint::Length(6),
-        Constraint::Length(7),
-        Constraint::Length(if wide { 26 } else { 20 }),
-    ];
-    let mut header = vec!["Sev", "State", "Since", "Source", "Alert"];
-    if wide {
-        widths.push(Constraint::Fill(2));
-        header.push("Labels");
-    }
-    widths.push(Constraint::Fill(3));
-    header.push("Summary");
     let focused = state.focus == PaneId::Alerts;
     let table = Table::new(rows, widths)
         .header(Row::new(header).style(s.title))
@@ -90,7 +97,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
     }
 }
 
-fn alert_row<'a>(state: &AppState, alert: &'a Alert, wide: bool) -> Row<'a> {
+fn alert_row<'a>(state: &AppState, alert: &'a Alert, wide: bool, columns: &[usize]) -> Row<'a> {
+    let fit = |text: &str, column: usize| {
+        format::ellipsis(text, columns.get(column).copied().unwrap_or(0))
+    };
     let s = &state.styles;
     let (symbol, sev_style) = severity_look(s, alert.severity);
     let resolved = alert.state == AlertState::Resolved;
@@ -116,13 +126,17 @@ fn alert_row<'a>(state: &AppState, alert: &'a Alert, wide: bool) -> Row<'a> {
         state_cell(state, alert),
         Line::from(Span::styled(since, s.dim)),
         Line::from(Span::styled(source_tags(state, alert), s.dim)),
-        Line::from(Span::styled(alert.name().to_string(), dim_if_quiet(s.text))),
+        Line::from(Span::styled(fit(alert.name(), 4), dim_if_quiet(s.text))),
     ];
     if wide {
-        cells.push(Line::from(Span::styled(key_labels(state, alert), s.dim)));
+        cells.push(Line::from(Span::styled(
+            fit(&key_labels(state, alert), 5),
+            s.dim,
+        )));
     }
+    let summary = alert.summary().replace('\n', " ");
     cells.push(Line::from(Span::styled(
-        alert.summary().replace('\n', " "),
+        fit(&summary, columns.len().saturating_sub(1)),
         dim_if_quiet(s.text),
     )));
     Row::new(cells)

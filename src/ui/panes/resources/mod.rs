@@ -9,6 +9,7 @@ mod tables;
 use crate::app::{AppState, PaneId};
 use crate::collect::model::ResourceSample;
 use crate::config::Threshold;
+pub(super) use crate::ui::widgets::format::ellipsis as truncate_right;
 use crate::ui::widgets::format::{self, bytes, rate};
 use crate::ui::widgets::meter::{self, grade, level_style};
 use crate::ui::{note, pane_block};
@@ -338,16 +339,6 @@ fn memory_meters(
         meter_line(state, "Swap", sw.percent(), &detail, t.swap, swap.width)
     };
     frame.render_widget(Paragraph::new(line), swap);
-}
-
-fn truncate_right(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        text.to_string()
-    } else {
-        let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
-        out.push('…');
-        out
-    }
 }
 
 /// Keeps the end of a path ("…/data" rather than "/var/…").

@@ -257,11 +257,22 @@ fn panel_box(frame: &mut Frame, area: Rect, state: &AppState, panel: &Panel, vie
         }
         (None, _) => {}
         (Some(_), PanelKind::Table) => {
-            for series in view.series.iter().take(usize::from(inner.height)) {
+            let room = usize::from(inner.height);
+            // When series do not fit, the last line says how many are not shown.
+            let shown = if view.series.len() > room {
+                room.saturating_sub(1)
+            } else {
+                room
+            };
+            for series in view.series.iter().take(shown) {
                 lines.push(Line::from(vec![
                     Span::styled(format!("{} ", marked(series.value)), style_of(series.value)),
                     Span::styled(series.name.clone(), s.dim),
                 ]));
+            }
+            if view.series.len() > shown {
+                let more = view.series.len() - shown;
+                lines.push(Line::from(Span::styled(format!("+{more} more"), s.dim)));
             }
         }
         (Some(first), kind) => {
