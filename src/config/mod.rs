@@ -9,7 +9,8 @@ pub mod locate;
 pub mod paths;
 pub mod promql;
 pub mod remote;
-mod remote_checks;
+mod section_checks;
+pub mod rules;
 
 use crate::app::keymap::KeyMap;
 use error::{ConfigError, ConfigErrors, from_toml};
@@ -18,7 +19,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// Sections written as arrays of tables (`[[prometheus]]`).
-pub const ARRAY_SECTIONS: &[&str] = &["prometheus", "alertmanager", "scrape", "panel"];
+pub const ARRAY_SECTIONS: &[&str] = &["prometheus", "alertmanager", "scrape", "panel", "rule"];
 
 /// The default config, embedded so `opsdeck` runs with no file at all.
 pub const DEFAULT_CONFIG: &str = include_str!("../../assets/default.toml");
@@ -40,6 +41,8 @@ pub struct Config {
     pub scrape: Vec<remote::Scrape>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub panel: Vec<remote::Panel>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rule: Vec<rules::Rule>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -313,7 +316,7 @@ pub fn parse(text: &str, file: &str) -> Result<Loaded, ConfigErrors> {
         }
     }
 
-    remote_checks::check(&config, &mut err);
+    section_checks::check(&config, &mut err);
 
     let keymap = match KeyMap::from_config(&config.keys) {
         Ok(k) => Some(k),

@@ -4,3 +4,6 @@
 //! autoscaler arrive with their issues.
 
 pub mod forecast;
+pub mod incident;
+pub mod promql;
+pub mod rules;

@@ -1,4 +1,4 @@
-//! Semantic checks of the remote sections: names, URLs, auth, PromQL, templates.
+//! Semantic checks of the sections that list things (remote sources, panels, rules):
 //! Each error goes through `err(table, key, message)`, which adds file and position.
 
 use super::remote::{Connection, Panel};
@@ -46,6 +46,26 @@ pub(super) fn check(config: &Config, err: &mut impl FnMut(&str, &str, String)) {
     }
     for (i, panel) in config.panel.iter().enumerate() {
         check_panel(config, panel, &format!("panel.{i}"), err);
+    }
+    let mut names = BTreeSet::new();
+    for (i, rule) in config.rule.iter().enumerate() {
+        let table = format!("rule.{i}");
+        check_name("rule", &rule.name, &table, &mut names, err);
+        if let Err(e) = crate::engine::promql::Query::parse(&rule.expr) {
+            err(&table, "expr", format!("rule {:?}: {e}", rule.name));
+        }
+        if let Err(e) = crate::engine::rules::RuleState::new(rule.spec()) {
+            err(&table, "annotations", e);
+        }
+        for key in ["alertname", "severity", "__name__"] {
+            if rule.labels.contains_key(key) {
+                err(
+                    &table,
+                    "labels",
+                    format!("`{key}` is set by opsdeck (the rule's name and severity)"),
+                );
+            }
+        }
     }
 }
 
