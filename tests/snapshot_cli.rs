@@ -35,9 +35,26 @@ fn json_snapshot_has_every_section_and_this_machines_figures() {
         assert!(doc.get(key).is_some(), "top-level key {key}: {stdout}");
     }
     // Nothing is configured, so nothing is invented.
-    for key in ["tasks", "alerts", "scaling"] {
+    for key in ["tasks", "scaling"] {
         assert_eq!(doc[key], serde_json::json!([]), "{key}");
     }
+    // Alerts can only come from the embedded default rules, evaluated once: each
+    // has a `for`, so at most pending, and each names a real condition.
+    for alert in doc["alerts"].as_array().unwrap() {
+        assert_eq!(alert["sources"], serde_json::json!(["rules"]), "{alert}");
+        assert_eq!(alert["state"], "pending", "{alert}");
+        assert!(
+            alert["alertname"].as_str().unwrap().starts_with("Host"),
+            "{alert}"
+        );
+    }
+    let rules = doc["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == "local")
+        .expect("the local rules are a source");
+    assert_eq!(rules["health"], "ok", "{rules}");
     let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap();
     let total_kib: u64 = meminfo
         .lines()

@@ -85,10 +85,16 @@ pub fn submit_expire(state: &mut AppState) -> Vec<Effect> {
 }
 
 fn open_ack(state: &mut AppState) -> Vec<Effect> {
+    let local_source = state.rules.source;
     let Some(alert) = selected_alert(state, "acknowledge") else {
         return Vec::new();
     };
+    let local = local_source.is_some_and(|id| alert.sources.contains(&id));
     let problem = match (&alert.alertmanager, &alert.ack) {
+        (None, _) if local => Some(format!(
+            "{} is one of opsdeck's own rules: acknowledging those is not supported yet",
+            alert.name()
+        )),
         (None, _) => Some(format!(
             "{} comes from Prometheus only: acknowledging silences it in an Alertmanager, and none has it",
             alert.name()

@@ -8,6 +8,7 @@ pub mod dispatch;
 pub mod filter;
 pub mod history;
 pub mod keymap;
+pub mod local_rules;
 pub mod remote;
 pub mod sources;
 pub mod state;

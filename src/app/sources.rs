@@ -12,6 +12,8 @@ pub enum SourceKind {
     Prometheus,
     Alertmanager,
     Scrape,
+    /// opsdeck's own `[[rule]]`s, evaluated here.
+    Local,
 }
 
 impl SourceKind {
@@ -20,6 +22,7 @@ impl SourceKind {
             SourceKind::Prometheus => "prometheus",
             SourceKind::Alertmanager => "alertmanager",
             SourceKind::Scrape => "scrape",
+            SourceKind::Local => "local",
         }
     }
 
@@ -29,6 +32,7 @@ impl SourceKind {
             SourceKind::Prometheus => "prom",
             SourceKind::Alertmanager => "am",
             SourceKind::Scrape => "scrape",
+            SourceKind::Local => "local",
         }
     }
 }

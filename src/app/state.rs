@@ -6,6 +6,7 @@ use super::alerts::Alert;
 use super::filter::{Filter, Filterable};
 use super::history::Series;
 use super::keymap::KeyMap;
+use super::local_rules::LocalRules;
 use super::remote::Remote;
 use crate::collect::model::{Filesystem, HostInfo, ProcessRow, ResourceSample};
 use crate::config::Config;
@@ -151,6 +152,8 @@ pub struct AppState {
     pub resources: Resources,
     /// Prometheus, Alertmanager and scrape sources, and the alerts they feed.
     pub remote: Remote,
+    /// opsdeck's own alert rules and the series they read.
+    pub rules: LocalRules,
     pub paused: bool,
     /// Samples that arrived while paused, applied on resume (bounded by history).
     pub queued: VecDeque<ResourceSample>,
@@ -190,6 +193,7 @@ impl AppState {
             lists: Default::default(),
             resources: Resources::new(history_len),
             remote: Remote::default(),
+            rules: LocalRules::default(),
             paused: false,
             queued: VecDeque::new(),
             status: None,

@@ -5,7 +5,8 @@ use super::ack::{self, DialogKey, ExpireRequest, SilenceRequest};
 use super::action::{Action, PaneId};
 use super::dispatch;
 use super::filter::Filter;
-use super::remote::RemoteUpdate;
+use super::remote::{Payload, RemoteUpdate};
+use super::sources::SourceKind;
 use super::state::{AppState, Overlay, StatusKind, StoreRole};
 use crate::collect::model::ResourceSample;
 use crate::store::{AuditRecord, NewAudit};
@@ -69,6 +70,8 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             // A sample carries the time it was taken: the clock moves with it, so a
             // data frame also updates the clock and no extra frame is needed.
             state.now = state.now.max(sample.taken_at);
+            // Rules are evaluated on every sample, paused or not: alerting never pauses.
+            evaluate_rules(state, &sample);
             if state.paused {
                 if state.queued.len() == state.resources.cpu.capacity() {
                     state.queued.pop_front();
@@ -133,6 +136,7 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             if remote.at > state.now {
                 state.now = remote.at;
             }
+            record_scrape(state, &remote);
             if state.remote.apply(*remote) {
                 remerge(state);
             }
@@ -165,6 +169,37 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         }
         Msg::Terminate(code) => vec![Effect::Quit(code)],
     }
+}
+
+/// Feeds a sample to the local rules, evaluates them, and lists their alerts.
+fn evaluate_rules(state: &mut AppState, sample: &ResourceSample) {
+    if state.rules.is_empty() {
+        return;
+    }
+    state.rules.record_sample(&state.host.hostname, sample);
+    state
+        .rules
+        .evaluate_into(sample.taken_at, &mut state.remote);
+    remerge(state);
+}
+
+/// A `[[scrape]]` result (or failure) feeds the local rules' series and `up`.
+fn record_scrape(state: &mut AppState, update: &RemoteUpdate) {
+    let Some(source) = state.remote.sources.get(update.source) else {
+        return;
+    };
+    if source.kind != SourceKind::Scrape || state.rules.is_empty() {
+        return;
+    }
+    let instance = super::local_rules::scrape_instance(&source.endpoint);
+    let scrape = match &update.result {
+        Ok(Payload::Scrape(scrape)) => Some(scrape.as_ref()),
+        _ => None,
+    };
+    let job = source.name.clone();
+    state
+        .rules
+        .record_scrape(&job, &instance, scrape, update.at);
 }
 
 /// Merges the alerts again, keeping the cursor on the same alert (not the same

@@ -46,7 +46,8 @@ pub fn run(cli: &Cli, paths: &Paths) -> anyhow::Result<i32> {
         read_only: cli.read_only || cli.wall,
         wall: cli.wall,
     };
-    let remote = runtime::remote::sources(&loaded.config);
+    let mut remote = runtime::remote::sources(&loaded.config);
+    let rules = crate::app::local_rules::LocalRules::attach(&loaded.config, &mut remote);
     let mut state = AppState::new(
         loaded.config,
         loaded.keymap,
@@ -58,6 +59,7 @@ pub fn run(cli: &Cli, paths: &Paths) -> anyhow::Result<i32> {
     state.local_offset = *chrono::Local::now().offset();
     state.actor = actor.clone();
     state.remote = remote;
+    state.rules = rules;
     if let Some(p) = &persistence {
         // Others' activity is shown from this session's start on, not replayed.
         state.activity_after = p.started_at_id;

@@ -31,9 +31,10 @@ pub fn run(cli: &Cli, paths: &Paths, format: SnapshotFormat) -> anyhow::Result<i
     let config = loaded.config.clone();
     let remote = std::thread::spawn(move || crate::runtime::remote::collect_once(&config));
     let resources = local::first_sample(&mut collector);
-    let remote = remote
+    let mut remote = remote
         .join()
         .map_err(|_| anyhow::anyhow!("the remote collection panicked"))??;
+    evaluate_rules_once(&loaded.config, &mut remote, &resources);
     let out = snapshot_remote::Remote::from_state(&remote, &loaded.config);
     let snapshot = Snapshot {
         host: local::host_info(),
@@ -51,6 +52,29 @@ pub fn run(cli: &Cli, paths: &Paths, format: SnapshotFormat) -> anyhow::Result<i
         SnapshotFormat::Text => print_text(&snapshot),
     }
     Ok(0)
+}
+
+/// The local rules, once, over this sample and the scrapes just taken: a rule
+/// with a `for` shows as pending, as it would in the dashboard's first second.
+fn evaluate_rules_once(
+    config: &crate::config::Config,
+    remote: &mut crate::app::remote::Remote,
+    sample: &ResourceSample,
+) {
+    use crate::app::local_rules::{LocalRules, scrape_instance};
+    let mut rules = LocalRules::attach(config, remote);
+    if rules.is_empty() {
+        return;
+    }
+    for (id, view) in &remote.scrapes {
+        if let Some(source) = remote.sources.get(*id) {
+            let instance = scrape_instance(&source.endpoint);
+            rules.record_scrape(&source.name, &instance, Some(&view.scrape), view.at);
+        }
+    }
+    rules.record_sample(&local::host_info().hostname, sample);
+    rules.evaluate_into(sample.taken_at, remote);
+    remote.remerge(&config.ui.alerts.group_by, sample.taken_at);
 }
 
 fn print_text(s: &Snapshot) {

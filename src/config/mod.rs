@@ -9,8 +9,8 @@ pub mod locate;
 pub mod paths;
 pub mod promql;
 pub mod remote;
-mod section_checks;
 pub mod rules;
+mod section_checks;
 
 use crate::app::keymap::KeyMap;
 use error::{ConfigError, ConfigErrors, from_toml};

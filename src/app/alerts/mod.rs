@@ -140,6 +140,8 @@ pub struct AlertInputs {
     pub alertmanager: BTreeMap<SourceId, Vec<AmAlert>>,
     pub silences: BTreeMap<SourceId, Vec<Silence>>,
     pub pending_acks: Vec<PendingAck>,
+    /// opsdeck's own rules' alerts, already as rows.
+    pub local: Vec<Alert>,
 }
 
 impl AlertInputs {
@@ -179,7 +181,7 @@ pub fn merge(
     group_by: &str,
     now: DateTime<Utc>,
 ) -> Vec<Alert> {
-    let mut alerts: Vec<Alert> = Vec::new();
+    let mut alerts: Vec<Alert> = inputs.local.clone();
     for (&source, list) in &inputs.alertmanager {
         for a in list {
             alerts.push(from_alertmanager(inputs, source, a));
@@ -237,6 +239,11 @@ pub fn merge(
         let kept = (now - resolved_at)
             .to_std()
             .is_ok_and(|age| age < RESOLVED_KEPT);
+        // A pending alert that goes away never fired: it is dropped, as Prometheus does.
+        let never_fired = old.state == AlertState::Pending;
+        if !still_listed && gone_for_real && never_fired {
+            continue;
+        }
         if !still_listed && (gone_for_real || old.resolved_at.is_some()) && kept {
             alerts.push(Alert {
                 state: AlertState::Resolved,

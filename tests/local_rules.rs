@@ -1,0 +1,176 @@
+//! opsdeck's own `[[rule]]`s through `update`: local samples and scrapes in, rows
+//! in the Alerts pane (source `local`) out, pending → firing → resolved.
+
+mod common;
+
+use chrono::Duration as Chrono;
+use opsdeck::app::alerts::AlertState;
+use opsdeck::app::local_rules::LocalRules;
+use opsdeck::app::remote::{Payload, RemoteUpdate};
+use opsdeck::app::sources::Health;
+use opsdeck::app::state::Mode;
+use opsdeck::app::{AppState, Msg, update};
+use opsdeck::collect::expfmt::{self, Format, Limits};
+use opsdeck::config;
+use opsdeck::ui::color::ColorDepth;
+use opsdeck::ui::theme::Styles;
+use std::sync::Arc;
+use std::time::Duration;
+
+const RULES: &str = r#"
+[[scrape]]
+name = "app"
+url = "http://127.0.0.1:8000/metrics"
+
+[[rule]]
+name = "HostCpuCritical"
+expr = "opsdeck_cpu_usage_percent > 90"
+for = "1m"
+severity = "critical"
+annotations = { summary = "CPU on {{ $labels.instance }} is {{ $value }}%" }
+
+[[rule]]
+name = "AppErrors"
+expr = "app_errors_ratio > 0.05"
+severity = "warning"
+annotations = { summary = "{{ labels.service }} fails {{ value * 100 }}% of requests" }
+
+[[rule]]
+name = "AppDown"
+expr = "up == 0"
+severity = "critical"
+"#;
+
+fn state() -> AppState {
+    let loaded = config::parse(RULES, "rules.toml").expect("valid config");
+    let mut s = AppState::new(
+        loaded.config,
+        loaded.keymap,
+        Styles::builtin("dark", ColorDepth::Mono),
+        Mode::default(),
+        common::host(),
+        common::t0(),
+    );
+    s.remote = opsdeck::runtime::remote::sources(&s.config);
+    s.rules = LocalRules::attach(&s.config, &mut s.remote);
+    s
+}
+
+fn at(secs: i64, cpu: f32) -> Msg {
+    Msg::Resources(Box::new(common::sample(secs, cpu)))
+}
+
+fn scrape(secs: i64, body: Option<&str>) -> Msg {
+    let result = match body {
+        Some(text) => Ok(Payload::Scrape(Arc::new(expfmt::parse(
+            text.as_bytes(),
+            Format::Text,
+            &Limits::default(),
+        )))),
+        None => Err(opsdeck::app::remote::Failure {
+            kind: "down".into(),
+            message: "connection refused".into(),
+        }),
+    };
+    Msg::Remote(Box::new(RemoteUpdate {
+        source: 0,
+        at: common::t0() + Chrono::seconds(secs),
+        latency: Duration::from_millis(5),
+        result,
+    }))
+}
+
+fn state_of(s: &AppState, name: &str) -> Option<AlertState> {
+    s.visible_alerts()
+        .iter()
+        .find(|a| a.name() == name)
+        .map(|a| a.state)
+}
+
+#[test]
+fn a_host_rule_goes_pending_then_firing_then_resolved() {
+    let mut s = state();
+    update(&mut s, at(0, 97.0));
+    assert_eq!(state_of(&s, "HostCpuCritical"), Some(AlertState::Pending));
+    update(&mut s, at(30, 98.0));
+    assert_eq!(state_of(&s, "HostCpuCritical"), Some(AlertState::Pending));
+    update(&mut s, at(60, 99.0));
+    assert_eq!(state_of(&s, "HostCpuCritical"), Some(AlertState::Firing));
+    let alert = s
+        .visible_alerts()
+        .into_iter()
+        .find(|a| a.name() == "HostCpuCritical")
+        .unwrap()
+        .clone();
+    assert_eq!(alert.labels["instance"], "db-1");
+    assert_eq!(alert.labels["severity"], "critical");
+    assert_eq!(alert.summary(), "CPU on db-1 is 99%");
+    assert_eq!(
+        alert.since,
+        Some(common::t0()),
+        "active since it went pending"
+    );
+    let local = s.rules.source.unwrap();
+    assert_eq!(alert.sources, vec![local]);
+    assert_eq!(s.remote.sources[local].health(), Health::Ok);
+    // Back under the threshold: resolved at once (no keep_firing_for).
+    update(&mut s, at(61, 12.0));
+    assert_eq!(state_of(&s, "HostCpuCritical"), Some(AlertState::Resolved));
+}
+
+#[test]
+fn a_pending_alert_that_clears_is_dropped_not_resolved() {
+    let mut s = state();
+    update(&mut s, at(0, 97.0));
+    update(&mut s, at(10, 20.0));
+    assert_eq!(state_of(&s, "HostCpuCritical"), None);
+}
+
+#[test]
+fn scraped_series_feed_rules_with_job_and_instance() {
+    let mut s = state();
+    let page = "# TYPE app_errors_ratio gauge\n\
+                app_errors_ratio{service=\"checkout\"} 0.07\n\
+                app_errors_ratio{service=\"search\"} 0.01\n";
+    update(&mut s, scrape(0, Some(page)));
+    update(&mut s, at(1, 10.0));
+    let firing: Vec<_> = s
+        .visible_alerts()
+        .into_iter()
+        .filter(|a| a.name() == "AppErrors")
+        .cloned()
+        .collect();
+    assert_eq!(firing.len(), 1, "only checkout is over 5%");
+    let a = &firing[0];
+    assert_eq!(a.state, AlertState::Firing);
+    assert_eq!(a.labels["service"], "checkout");
+    assert_eq!(a.labels["job"], "app");
+    assert_eq!(a.labels["instance"], "127.0.0.1:8000");
+    assert!(
+        a.summary().starts_with("checkout fails 7"),
+        "{}",
+        a.summary()
+    );
+    assert_eq!(
+        state_of(&s, "AppDown"),
+        None,
+        "up is 1 while scrapes answer"
+    );
+}
+
+#[test]
+fn a_failing_scrape_makes_up_zero() {
+    let mut s = state();
+    update(&mut s, scrape(0, None));
+    update(&mut s, at(1, 10.0));
+    assert_eq!(state_of(&s, "AppDown"), Some(AlertState::Firing));
+}
+
+#[test]
+fn rules_keep_evaluating_while_the_display_is_paused() {
+    let mut s = state();
+    update(&mut s, Msg::Action(opsdeck::app::Action::Pause));
+    update(&mut s, at(0, 97.0));
+    update(&mut s, at(60, 97.0));
+    assert_eq!(state_of(&s, "HostCpuCritical"), Some(AlertState::Firing));
+}
