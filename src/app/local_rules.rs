@@ -8,7 +8,7 @@ use crate::collect::expfmt::Scrape;
 use crate::collect::model::ResourceSample;
 use crate::config::Config;
 use crate::engine::promql::{Labels, Query, SeriesStore};
-use crate::engine::rules::{AlertPhase, RuleState};
+use crate::engine::rules::{AlertPhase, RuleAlert, RuleState, Transition};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -24,7 +24,20 @@ pub struct LocalRules {
     wanted: Option<BTreeSet<String>>,
     /// The `local` source in `Remote::sources`, when rules are configured.
     pub source: Option<SourceId>,
+    /// Notifications due since the last `take_notifications`, bounded.
+    outgoing: Vec<Notification>,
 }
+
+/// A firing or resolved notification of one local alert, for `[[notifier]]`s.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notification {
+    /// `Firing` or `Resolved`.
+    pub kind: Transition,
+    pub alert: RuleAlert,
+}
+
+/// Notifications kept when nobody takes them (no leader to send): the newest win.
+const OUTGOING_MAX: usize = 1000;
 
 impl std::fmt::Debug for LocalRules {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -39,6 +52,7 @@ impl Default for LocalRules {
             rules: Vec::new(),
             wanted: Some(BTreeSet::new()),
             source: None,
+            outgoing: Vec::new(),
         }
     }
 }
@@ -214,13 +228,26 @@ impl LocalRules {
                 }
                 Err(e) => state.set_error(Some(e)),
             }
-            // Notifications arrive with [[notifier]]; until then the queue is emptied.
-            state.due_notifications(now);
+            for due in state.due_notifications(now) {
+                if let Some(alert) = state.alert(due.fingerprint) {
+                    self.outgoing.push(Notification {
+                        kind: due.kind,
+                        alert: alert.clone(),
+                    });
+                }
+            }
             if let Some(e) = state.error() {
                 problems.push((state.spec().name.clone(), e.to_string()));
             }
         }
+        let excess = self.outgoing.len().saturating_sub(OUTGOING_MAX);
+        self.outgoing.drain(..excess);
         problems
+    }
+
+    /// The notifications due since the last call.
+    pub fn take_notifications(&mut self) -> Vec<Notification> {
+        std::mem::take(&mut self.outgoing)
     }
 
     /// Evaluates at `now`, marks the `local` source ok or failing (with the first

@@ -57,6 +57,8 @@ pub enum Effect {
     CreateSilence(SilenceRequest),
     /// Expire one (audited the same way).
     ExpireSilence(ExpireRequest),
+    /// Send local alerts' firing/resolved notifications to the `[[notifier]]`s.
+    Notify(Vec<super::local_rules::Notification>),
 }
 
 /// Rows a page key moves.
@@ -71,7 +73,7 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             // data frame also updates the clock and no extra frame is needed.
             state.now = state.now.max(sample.taken_at);
             // Rules are evaluated on every sample, paused or not: alerting never pauses.
-            evaluate_rules(state, &sample);
+            let effects = evaluate_rules(state, &sample);
             if state.paused {
                 if state.queued.len() == state.resources.cpu.capacity() {
                     state.queued.pop_front();
@@ -81,7 +83,7 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
                 state.resources.apply(*sample);
                 clamp_selection(state, PaneId::Resources);
             }
-            Vec::new()
+            effects
         }
         Msg::CollectorFailed { source, error } => {
             tracing::warn!("collector {source} failed: {error}");
@@ -172,15 +174,24 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
 }
 
 /// Feeds a sample to the local rules, evaluates them, and lists their alerts.
-fn evaluate_rules(state: &mut AppState, sample: &ResourceSample) {
+/// Their notifications go out from one opsdeck per host: the leader (or this
+/// one, without a store).
+fn evaluate_rules(state: &mut AppState, sample: &ResourceSample) -> Vec<Effect> {
     if state.rules.is_empty() {
-        return;
+        return Vec::new();
     }
     state.rules.record_sample(&state.host.hostname, sample);
     state
         .rules
         .evaluate_into(sample.taken_at, &mut state.remote);
     remerge(state);
+    let outgoing = state.rules.take_notifications();
+    let sends = matches!(state.store, StoreRole::Leader | StoreRole::Off);
+    if sends && !outgoing.is_empty() && !state.config.notifier.is_empty() {
+        vec![Effect::Notify(outgoing)]
+    } else {
+        Vec::new()
+    }
 }
 
 /// A `[[scrape]]` result (or failure) feeds the local rules' series and `up`.

@@ -6,6 +6,7 @@
 pub mod duration;
 pub mod error;
 pub mod locate;
+pub mod notifier;
 pub mod paths;
 pub mod promql;
 pub mod remote;
@@ -19,7 +20,14 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// Sections written as arrays of tables (`[[prometheus]]`).
-pub const ARRAY_SECTIONS: &[&str] = &["prometheus", "alertmanager", "scrape", "panel", "rule"];
+pub const ARRAY_SECTIONS: &[&str] = &[
+    "prometheus",
+    "alertmanager",
+    "scrape",
+    "panel",
+    "rule",
+    "notifier",
+];
 
 /// The default config, embedded so `opsdeck` runs with no file at all.
 pub const DEFAULT_CONFIG: &str = include_str!("../../assets/default.toml");
@@ -43,6 +51,8 @@ pub struct Config {
     pub panel: Vec<remote::Panel>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rule: Vec<rules::Rule>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notifier: Vec<notifier::Notifier>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]

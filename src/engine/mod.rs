@@ -5,5 +5,6 @@
 
 pub mod forecast;
 pub mod incident;
+pub mod notify;
 pub mod promql;
 pub mod rules;

@@ -6,6 +6,7 @@ mod actions;
 pub mod backend;
 mod collectors;
 pub mod logging;
+pub mod notify;
 pub mod remote;
 pub mod terminal;
 
@@ -159,6 +160,7 @@ async fn event_loop(
                 Effect::ExpireSilence(request) => {
                     actions::expire_silence(actions.clone(), request, tx.clone());
                 }
+                Effect::Notify(batch) => notify::send(&state.config.notifier, batch),
             }
         }
         dirty = true;

@@ -122,6 +122,23 @@ impl Alert {
             .map_or("", String::as_str)
     }
 
+    /// The incident level, from the severity label (critical P1, warning P2,
+    /// info P3, anything else P4).
+    pub fn level(&self) -> crate::engine::incident::Level {
+        let severity = self.labels.get("severity").map(String::as_str);
+        crate::engine::incident::level_for(severity, &self.labels, &[])
+    }
+
+    /// Time left to the level's response target while the alert fires and nobody
+    /// has acknowledged it; negative once breached.
+    pub fn response_left(&self, now: DateTime<Utc>) -> Option<chrono::Duration> {
+        if self.state != AlertState::Firing {
+            return None;
+        }
+        let since = self.since?;
+        crate::engine::incident::response_left(self.level(), since, self.ack.is_some(), now)
+    }
+
     /// A stable identity: the label set, as PromQL would write it.
     pub fn key(&self) -> String {
         label_key(&self.labels)

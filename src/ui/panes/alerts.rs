@@ -28,22 +28,25 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
         return;
     }
     let wide = inner.width >= 110;
-    let mut widths = vec![
-        Constraint::Length(6),
-        Constraint::Length(13),
-        Constraint::Length(6),
-        Constraint::Length(7),
-        Constraint::Length(if wide { 26 } else { 20 }),
+    // Narrow terminals leave out the source; wide ones add the key labels.
+    let narrow = inner.width < 100;
+    let mut columns = vec![
+        ("Sev", Constraint::Length(6)),
+        ("Level", Constraint::Length(11)),
+        ("State", Constraint::Length(13)),
+        ("Since", Constraint::Length(6)),
     ];
-    let mut header = vec!["Sev", "State", "Since", "Source", "Alert"];
-    if wide {
-        widths.push(Constraint::Fill(2));
-        header.push("Labels");
+    if !narrow {
+        columns.push(("Source", Constraint::Length(7)));
     }
-    widths.push(Constraint::Fill(3));
-    header.push("Summary");
+    columns.push(("Alert", Constraint::Length(if wide { 26 } else { 20 })));
+    if wide {
+        columns.push(("Labels", Constraint::Fill(2)));
+    }
+    columns.push(("Summary", Constraint::Fill(3)));
+    let (header, widths): (Vec<&str>, Vec<Constraint>) = columns.into_iter().unzip();
     // Column widths as the table will lay them out, to cut long text with "…".
-    let columns: Vec<usize> = Layout::horizontal(widths.clone())
+    let column_widths: Vec<usize> = Layout::horizontal(widths.clone())
         .spacing(1)
         .split(inner)
         .iter()
@@ -73,7 +76,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
         if i == selected {
             selected_row = Some(rows.len());
         }
-        rows.push(alert_row(state, alert, wide, &columns));
+        rows.push(alert_row(state, alert, &header, &column_widths));
     }
     let focused = state.focus == PaneId::Alerts;
     let table = Table::new(rows, widths)
@@ -97,10 +100,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
     }
 }
 
-fn alert_row<'a>(state: &AppState, alert: &'a Alert, wide: bool, columns: &[usize]) -> Row<'a> {
-    let fit = |text: &str, column: usize| {
-        format::ellipsis(text, columns.get(column).copied().unwrap_or(0))
+fn alert_row<'a>(state: &AppState, alert: &'a Alert, header: &[&str], widths: &[usize]) -> Row<'a> {
+    let width = |name: &str| {
+        let i = header.iter().position(|h| *h == name);
+        i.and_then(|i| widths.get(i)).copied().unwrap_or(0)
     };
+    let fit = |text: &str, column: &str| format::ellipsis(text, width(column));
     let s = &state.styles;
     let (symbol, sev_style) = severity_look(s, alert.severity);
     let resolved = alert.state == AlertState::Resolved;
@@ -123,20 +128,26 @@ fn alert_row<'a>(state: &AppState, alert: &'a Alert, wide: bool, columns: &[usiz
             format!("{symbol} {}", alert.severity.label()),
             dim_if_quiet(sev_style),
         )),
+        level_cell(state, alert),
         state_cell(state, alert),
         Line::from(Span::styled(since, s.dim)),
-        Line::from(Span::styled(source_tags(state, alert), s.dim)),
-        Line::from(Span::styled(fit(alert.name(), 4), dim_if_quiet(s.text))),
     ];
-    if wide {
+    if header.contains(&"Source") {
+        cells.push(Line::from(Span::styled(source_tags(state, alert), s.dim)));
+    }
+    cells.push(Line::from(Span::styled(
+        fit(alert.name(), "Alert"),
+        dim_if_quiet(s.text),
+    )));
+    if header.contains(&"Labels") {
         cells.push(Line::from(Span::styled(
-            fit(&key_labels(state, alert), 5),
+            fit(&key_labels(state, alert), "Labels"),
             s.dim,
         )));
     }
     let summary = alert.summary().replace('\n', " ");
     cells.push(Line::from(Span::styled(
-        fit(&summary, columns.len().saturating_sub(1)),
+        fit(&summary, "Summary"),
         dim_if_quiet(s.text),
     )));
     Row::new(cells)
@@ -149,6 +160,37 @@ pub fn severity_look(s: &Styles, severity: Severity) -> (&'static str, Style) {
         Severity::Warning => ("!", s.warning),
         Severity::Info => ("i", s.info),
         Severity::None => ("·", s.dim),
+    }
+}
+
+/// P1–P4, and for an unacknowledged firing alert the time left to respond:
+/// "P1 4m", or "P1 late 2m" once the response target has passed.
+fn level_cell(state: &AppState, alert: &Alert) -> Line<'static> {
+    let s = &state.styles;
+    let level = alert.level().label();
+    match alert.response_left(state.now) {
+        Some(left) if left < chrono::Duration::zero() => {
+            let late = coarse((-left).num_seconds().unsigned_abs());
+            Line::from(Span::styled(format!("{level} late {late}"), s.critical))
+        }
+        Some(left) => {
+            let left = coarse(left.num_seconds().unsigned_abs());
+            Line::from(vec![
+                Span::styled(format!("{level} "), s.text),
+                Span::styled(left, s.warning),
+            ])
+        }
+        None => Line::from(Span::styled(level, s.dim)),
+    }
+}
+
+/// The largest unit only ("9m", "2h"): a response deadline needs no seconds.
+fn coarse(secs: u64) -> String {
+    match secs {
+        0..60 => format!("{secs}s"),
+        60..3600 => format!("{}m", secs / 60),
+        3600..86400 => format!("{}h", secs / 3600),
+        _ => format!("{}d", secs / 86400),
     }
 }
 
