@@ -370,3 +370,73 @@ fn a_stalled_or_failing_prometheus_goes_stale_keeps_its_alerts_and_recovers() {
     t.send(&["q"]);
     t.wait_text("EXIT=0", SEEN);
 }
+
+#[test]
+fn a_local_rule_fires_with_its_level_and_an_ack_is_seen_by_a_second_opsdeck() {
+    let shared = Tmux::new("local-rules-shared");
+    let state = shared.dir.join("state");
+    let env = [("XDG_STATE_HOME", state.to_str().unwrap())];
+    let config = write_config(
+        "local-rules",
+        r#"[general]
+user = "ann@e2e"
+
+[[rule]]
+name = "OpsdeckCpuSeen"
+expr = "opsdeck_cpu_usage_percent >= 0"
+severity = "critical"
+annotations = { summary = "CPU on {{ $labels.instance }} is {{ $value }}%" }
+"#,
+    );
+    let args = ["-c", config.to_str().unwrap()];
+    let first = Tmux::start("local-rules-1", &args, 160, 40, &env);
+    first.send(&["3"]);
+    let screen = first.wait_for("the local alert", SEEN, |s| {
+        row(s, "OpsdeckCpuSeen").contains("firing")
+    });
+    let line = row(&screen, "OpsdeckCpuSeen");
+    assert!(line.contains("‼ crit") && line.contains("P1 "), "{line}");
+    assert!(line.contains("local"), "source local: {line}");
+    assert!(
+        screen.lines().next().unwrap().contains("✓ local rules"),
+        "{screen}"
+    );
+
+    first.send(&["a"]);
+    first.wait_text("Acknowledge OpsdeckCpuSeen", SEEN);
+    first.send(&["-l", "looking"]);
+    first.send(&["Enter"]);
+    first.wait_text("acknowledged OpsdeckCpuSeen until", SEEN);
+    first.wait_for("ACK on the first", SEEN, |s| {
+        row(s, "OpsdeckCpuSeen").contains("ACK ann")
+    });
+
+    // A second opsdeck on the host reads the acknowledgement from the store.
+    let second = Tmux::start("local-rules-2", &args, 160, 40, &env);
+    second.send(&["3"]);
+    second.wait_for("ACK on the second", SEEN, |s| {
+        row(s, "OpsdeckCpuSeen").contains("ACK ann")
+    });
+
+    // Un-acknowledged on the second: the first sees it firing again.
+    second.send(&["u"]);
+    second.wait_text("Un-acknowledge OpsdeckCpuSeen", SEEN);
+    second.send(&["Enter"]);
+    second.wait_text("un-acknowledged OpsdeckCpuSeen", SEEN);
+    first.wait_for("firing again on the first", SEEN, |s| {
+        row(s, "OpsdeckCpuSeen").contains("firing")
+    });
+    let records = audit_records(&state);
+    for phase in ["intent", "outcome"] {
+        for action in ["acknowledge", "unacknowledge"] {
+            assert!(
+                records
+                    .iter()
+                    .any(|r| r["action"] == action && r["phase"] == phase),
+                "{action} {phase} in {records:#?}"
+            );
+        }
+    }
+    first.send(&["q"]);
+    first.wait_text("EXIT=0", SEEN);
+}

@@ -161,6 +161,32 @@ pub(super) fn silence_created(
     });
 }
 
+/// A local alert's acknowledgement is stored: shown at once, and by every other
+/// opsdeck on the host at its next look at the store.
+pub(super) fn local_acked(state: &mut AppState, request: SilenceRequest, id: i64) {
+    if matches!(state.overlay, Some(Overlay::Ack(_))) {
+        state.overlay = None;
+    }
+    let name = request.labels.get("alertname").cloned().unwrap_or_default();
+    let until = request.ends_at.with_timezone(&state.local_offset);
+    state.set_status(
+        StatusKind::Info,
+        format!("acknowledged {name} until {}", until.format("%H:%M")),
+    );
+    state
+        .remote
+        .alert_inputs
+        .local_acks
+        .push(crate::store::acks::StoredAck {
+            id,
+            alert_key: super::alerts::label_key(&request.labels),
+            author: request.created_by,
+            comment: request.comment,
+            created: request.starts_at,
+            expires: request.ends_at,
+        });
+}
+
 /// Alertmanager refused (or could not be reached): its words go in the dialog,
 /// which stays open for another try.
 pub(super) fn silence_failed(state: &mut AppState, error: &str) {
@@ -187,6 +213,9 @@ pub(super) fn silence_expired(state: &mut AppState, request: &ExpireRequest) {
     );
     let inputs = &mut state.remote.alert_inputs;
     inputs.pending_acks.retain(|p| &p.ack.silence_id != id);
+    inputs
+        .local_acks
+        .retain(|a| &super::alerts::local_ack_id(a.id) != id);
     if let Some(silences) = inputs.silences.get_mut(&request.source) {
         silences.retain(|s| &s.id != id);
     }

@@ -37,6 +37,7 @@ pub fn submit_ack(state: &mut AppState) -> Vec<Effect> {
     }
     let (now, actor) = (state.now, state.actor.clone());
     let template = state.config.ack.comment_template.clone();
+    let local_source = state.rules.source;
     let Some(Overlay::Ack(dialog)) = &mut state.overlay else {
         return Vec::new();
     };
@@ -57,14 +58,19 @@ pub fn submit_ack(state: &mut AppState) -> Vec<Effect> {
     dialog.busy = true;
     dialog.error = None;
     let ends_at = now + chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::hours(1));
-    vec![Effect::CreateSilence(SilenceRequest {
+    let request = SilenceRequest {
         source: dialog.source,
         labels: dialog.labels.clone(),
         starts_at: now,
         ends_at,
         created_by: actor,
         comment,
-    })]
+    };
+    if Some(request.source) == local_source {
+        vec![Effect::AckLocal(request)]
+    } else {
+        vec![Effect::CreateSilence(request)]
+    }
 }
 
 /// Enter in the un-acknowledge confirmation: the silence to expire.
@@ -73,15 +79,21 @@ pub fn submit_expire(state: &mut AppState) -> Vec<Effect> {
         state.overlay = None;
         return refused;
     }
+    let local_source = state.rules.source;
     let Some(Overlay::Expire(confirm)) = &mut state.overlay else {
         return Vec::new();
     };
     confirm.busy = true;
-    vec![Effect::ExpireSilence(ExpireRequest {
+    let request = ExpireRequest {
         source: confirm.source,
         silence_id: confirm.silence_id.clone(),
         labels: confirm.labels.clone(),
-    })]
+    };
+    if Some(request.source) == local_source {
+        vec![Effect::UnackLocal(request)]
+    } else {
+        vec![Effect::ExpireSilence(request)]
+    }
 }
 
 fn open_ack(state: &mut AppState) -> Vec<Effect> {
@@ -89,12 +101,8 @@ fn open_ack(state: &mut AppState) -> Vec<Effect> {
     let Some(alert) = selected_alert(state, "acknowledge") else {
         return Vec::new();
     };
-    let local = local_source.is_some_and(|id| alert.sources.contains(&id));
-    let problem = match (&alert.alertmanager, &alert.ack) {
-        (None, _) if local => Some(format!(
-            "{} is one of opsdeck's own rules: acknowledging those is not supported yet",
-            alert.name()
-        )),
+    let local = local_source.filter(|id| alert.sources.contains(id));
+    let problem = match (alert.alertmanager.or(local), &alert.ack) {
         (None, _) => Some(format!(
             "{} comes from Prometheus only: acknowledging silences it in an Alertmanager, and none has it",
             alert.name()
@@ -110,17 +118,21 @@ fn open_ack(state: &mut AppState) -> Vec<Effect> {
         state.set_status(StatusKind::Warning, format!("acknowledge: {problem}"));
         return Vec::new();
     }
-    let (source, labels) = (alert.alertmanager.unwrap_or_default(), alert.labels.clone());
+    // An Alertmanager alert is silenced there; a local one is acknowledged in the store.
+    let source = alert.alertmanager.or(local).unwrap_or_default();
+    let labels = alert.labels.clone();
     let dialog = AckDialog::new(source, labels, state.config.ack.default_duration);
     state.overlay = Some(Overlay::Ack(dialog));
     Vec::new()
 }
 
 fn open_expire(state: &mut AppState) -> Vec<Effect> {
+    let local_source = state.rules.source;
     let Some(alert) = selected_alert(state, "un-acknowledge") else {
         return Vec::new();
     };
-    let (Some(source), Some(ack)) = (alert.alertmanager, &alert.ack) else {
+    let local = local_source.filter(|id| alert.sources.contains(id));
+    let (Some(source), Some(ack)) = (alert.alertmanager.or(local), &alert.ack) else {
         let name = alert.name().to_string();
         state.set_status(
             StatusKind::Warning,

@@ -39,6 +39,13 @@ pub enum Msg {
     SilenceFailed(String),
     SilenceExpired(ExpireRequest),
     ExpireFailed(String),
+    /// Open acknowledgements of local alerts, as the store has them now.
+    LocalAcks(Vec<crate::store::acks::StoredAck>),
+    /// A local alert's acknowledgement is stored, with this id.
+    LocalAcked {
+        request: SilenceRequest,
+        id: i64,
+    },
     /// SIGTERM, SIGHUP or SIGINT: leave cleanly with this exit code.
     Terminate(i32),
 }
@@ -57,6 +64,10 @@ pub enum Effect {
     CreateSilence(SilenceRequest),
     /// Expire one (audited the same way).
     ExpireSilence(ExpireRequest),
+    /// Store an acknowledgement of a local alert (audited).
+    AckLocal(SilenceRequest),
+    /// End one (audited).
+    UnackLocal(ExpireRequest),
     /// Send local alerts' firing/resolved notifications to the `[[notifier]]`s.
     Notify(Vec<super::local_rules::Notification>),
 }
@@ -159,6 +170,18 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         }
         Msg::SilenceExpired(request) => {
             ack::silence_expired(state, &request);
+            remerge(state);
+            Vec::new()
+        }
+        Msg::LocalAcks(acks) => {
+            if state.remote.alert_inputs.local_acks != acks {
+                state.remote.alert_inputs.local_acks = acks;
+                remerge(state);
+            }
+            Vec::new()
+        }
+        Msg::LocalAcked { request, id } => {
+            ack::local_acked(state, request, id);
             remerge(state);
             Vec::new()
         }

@@ -161,6 +161,91 @@ async fn create(ctx: &ActionContext, req: &SilenceRequest) -> Result<(String, St
     Ok((id, member))
 }
 
+/// Stores an acknowledgement of a local alert: every opsdeck on the host reads it
+/// from the store, and it ends by itself at `ends_at`.
+pub fn ack_local(ctx: ActionContext, req: SilenceRequest, tx: mpsc::Sender<Msg>) {
+    tokio::task::spawn_local(async move {
+        let msg = match store_local_ack(&ctx, &req).await {
+            Ok(id) => Msg::LocalAcked { request: req, id },
+            Err(e) => Msg::SilenceFailed(e),
+        };
+        let _ = tx.send(msg).await;
+    });
+}
+
+async fn store_local_ack(ctx: &ActionContext, req: &SilenceRequest) -> Result<i64, String> {
+    let Some(store) = &ctx.store else {
+        return Err("acknowledging opsdeck's own alerts needs the state database (this opsdeck runs with --no-store)".into());
+    };
+    let target = label_key(&req.labels);
+    let params = json!({
+        "source": "local",
+        "ends_at": req.ends_at.to_rfc3339(),
+        "comment": req.comment,
+    });
+    let intent = ctx.intent("acknowledge", &target, params).await?;
+    let ack = NewAck {
+        alert_key: target.clone(),
+        labels: labels_json(&req.labels),
+        source: "local".into(),
+        silence_id: None,
+        author: req.created_by.clone(),
+        comment: req.comment.clone(),
+        created: req.starts_at,
+        expires: req.ends_at,
+    };
+    let result = match store.ack(ack).await {
+        Ok(Ok(id)) => Ok(id),
+        Ok(Err(e)) => Err(format!("the acknowledgement could not be stored: {e}")),
+        Err(_) => Err("the store thread is gone".into()),
+    };
+    let outcome = match &result {
+        Ok(id) => format!("stored as {}", crate::app::alerts::local_ack_id(*id)),
+        Err(e) => format!("failed: {e}"),
+    };
+    ctx.outcome("acknowledge", &target, intent, outcome).await;
+    result
+}
+
+/// Ends a local acknowledgement (`local-<id>`).
+pub fn unack_local(ctx: ActionContext, req: ExpireRequest, tx: mpsc::Sender<Msg>) {
+    tokio::task::spawn_local(async move {
+        let msg = match remove_local_ack(&ctx, &req).await {
+            Ok(()) => Msg::SilenceExpired(req),
+            Err(e) => Msg::ExpireFailed(e),
+        };
+        let _ = tx.send(msg).await;
+    });
+}
+
+async fn remove_local_ack(ctx: &ActionContext, req: &ExpireRequest) -> Result<(), String> {
+    let Some(store) = &ctx.store else {
+        return Err("this opsdeck runs with --no-store".into());
+    };
+    let id: i64 = req
+        .silence_id
+        .strip_prefix("local-")
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| format!("{} is not a local acknowledgement", req.silence_id))?;
+    let target = label_key(&req.labels);
+    let params = json!({ "source": "local", "ack": req.silence_id });
+    let intent = ctx.intent("unacknowledge", &target, params).await?;
+    let result = match store
+        .remove_local_ack(id, labels_json(&req.labels), Utc::now())
+        .await
+    {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(format!("the store refused: {e}")),
+        Err(_) => Err("the store thread is gone".into()),
+    };
+    let outcome = match &result {
+        Ok(()) => format!("{} removed", req.silence_id),
+        Err(e) => format!("failed: {e}"),
+    };
+    ctx.outcome("unacknowledge", &target, intent, outcome).await;
+    result
+}
+
 pub fn expire_silence(ctx: ActionContext, req: ExpireRequest, tx: mpsc::Sender<Msg>) {
     tokio::task::spawn_local(async move {
         let msg = match expire(&ctx, &req).await {

@@ -64,6 +64,7 @@ async fn event_loop(
     let mut last_prune: Option<Instant> = None;
     // At most one read of the others' activity at a time.
     let feed_busy = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let acks_busy = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let (tx, mut rx) = mpsc::channel::<Msg>(64);
     let refresh = state.config.general.refresh;
     collectors::spawn_local(state.config.ui.processes, refresh, tx.clone());
@@ -127,6 +128,9 @@ async fn event_loop(
                 if let Some(p) = persistence.as_deref_mut() {
                     dirty |= keep_leadership(state, p, &mut last_prune, clock);
                     poll_activity(&p.store, state.activity_after, &feed_busy, &tx);
+                    if !state.rules.is_empty() {
+                        poll_local_acks(&p.store, clock.now(), &acks_busy, &tx);
+                    }
                 }
                 // Samples already redraw (and move the clock) every refresh; a tick
                 // only draws when nothing else did, e.g. to age a stale source.
@@ -161,6 +165,12 @@ async fn event_loop(
                     actions::expire_silence(actions.clone(), request, tx.clone());
                 }
                 Effect::Notify(batch) => notify::send(&state.config.notifier, batch),
+                Effect::AckLocal(request) => {
+                    actions::ack_local(actions.clone(), request, tx.clone());
+                }
+                Effect::UnackLocal(request) => {
+                    actions::unack_local(actions.clone(), request, tx.clone());
+                }
             }
         }
         dirty = true;
@@ -225,6 +235,28 @@ fn poll_activity(
             && !records.is_empty()
         {
             let _ = tx.send(Msg::Activity(records)).await;
+        }
+        busy.store(false, Ordering::Release);
+    });
+}
+
+/// Reads the open acknowledgements of local alerts (every opsdeck on the host
+/// writes them); the answer arrives as a message.
+fn poll_local_acks(
+    store: &StoreHandle,
+    now: chrono::DateTime<chrono::Utc>,
+    busy: &std::sync::Arc<std::sync::atomic::AtomicBool>,
+    tx: &mpsc::Sender<Msg>,
+) {
+    use std::sync::atomic::Ordering;
+    if busy.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    let reply = store.local_acks(now);
+    let (busy, tx) = (busy.clone(), tx.clone());
+    tokio::spawn(async move {
+        if let Ok(Ok(acks)) = reply.await {
+            let _ = tx.send(Msg::LocalAcks(acks)).await;
         }
         busy.store(false, Ordering::Release);
     });

@@ -3,7 +3,7 @@
 //! alert event for the report.
 
 use super::{Store, StoreError};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::params;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -79,23 +79,72 @@ impl Store {
         Ok(closed)
     }
 
-    /// Silence ids of acknowledgements still open at `now`, newest first.
-    pub fn open_acks(&self, now: DateTime<Utc>) -> Result<Vec<(String, String)>, StoreError> {
+    /// Acknowledgements of opsdeck's own alerts (source `local`) still open at
+    /// `now`: what every opsdeck on the host shows, until they expire by themselves.
+    pub fn open_local_acks(&self, now: DateTime<Utc>) -> Result<Vec<StoredAck>, StoreError> {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT source, silence_id FROM acknowledgements
-                 WHERE removed_ms IS NULL AND expires_ms > ?1 AND silence_id IS NOT NULL
-                 ORDER BY created_ms DESC",
+                "SELECT id, alert_key, author, comment, created_ms, expires_ms FROM acknowledgements
+                 WHERE source = 'local' AND removed_ms IS NULL AND expires_ms > ?1
+                 ORDER BY created_ms",
             )
             .map_err(|e| self.error(e))?;
+        let time = |ms: i64| Utc.timestamp_millis_opt(ms).single().unwrap_or_default();
         let rows = stmt
             .query_map(params![now.timestamp_millis()], |r| {
-                Ok((r.get(0)?, r.get(1)?))
+                Ok(StoredAck {
+                    id: r.get(0)?,
+                    alert_key: r.get(1)?,
+                    author: r.get(2)?,
+                    comment: r.get(3)?,
+                    created: time(r.get(4)?),
+                    expires: time(r.get(5)?),
+                })
             })
             .map_err(|e| self.error(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
     }
+
+    /// Ends a local acknowledgement now (un-acknowledge), with its event.
+    pub fn remove_local_ack(
+        &mut self,
+        id: i64,
+        labels: &serde_json::Value,
+        at: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        let error = self.error_for();
+        let tx = self.conn.transaction().map_err(&error)?;
+        let key: Option<String> = tx
+            .query_row(
+                "SELECT alert_key FROM acknowledgements WHERE id = ?1 AND removed_ms IS NULL",
+                params![id],
+                |r| r.get(0),
+            )
+            .ok();
+        let Some(key) = key else {
+            return Ok(0);
+        };
+        tx.execute(
+            "UPDATE acknowledgements SET removed_ms = ?1 WHERE id = ?2",
+            params![at.timestamp_millis(), id],
+        )
+        .map_err(&error)?;
+        insert_event(&tx, &key, "local", "unacked", at, labels).map_err(&error)?;
+        tx.commit().map_err(&error)?;
+        Ok(1)
+    }
+}
+
+/// An open acknowledgement as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredAck {
+    pub id: i64,
+    pub alert_key: String,
+    pub author: String,
+    pub comment: String,
+    pub created: DateTime<Utc>,
+    pub expires: DateTime<Utc>,
 }
 
 fn insert_event(
@@ -135,20 +184,35 @@ mod tests {
             expires: t + chrono::Duration::hours(1),
         };
         store.record_ack(&ack).unwrap();
-        assert_eq!(
-            store.open_acks(t).unwrap(),
-            vec![("main".to_string(), "abc".to_string())]
-        );
+        // An Alertmanager ack is not a local one.
+        assert!(store.open_local_acks(t).unwrap().is_empty());
         let closed = store
             .record_unack("main", "abc", &ack.alert_key, &ack.labels, t)
             .unwrap();
         assert_eq!(closed, 1);
-        assert!(store.open_acks(t).unwrap().is_empty());
+        let local = NewAck {
+            source: "local".into(),
+            silence_id: None,
+            ..ack.clone()
+        };
+        let id = store.record_ack(&local).unwrap();
+        let open = store.open_local_acks(t).unwrap();
+        assert_eq!(open.len(), 1);
+        assert_eq!((open[0].id, open[0].author.as_str()), (id, "ann@ops"));
+        // It expires by itself.
+        assert!(
+            store
+                .open_local_acks(t + chrono::Duration::hours(2))
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(store.remove_local_ack(id, &ack.labels, t).unwrap(), 1);
+        assert!(store.open_local_acks(t).unwrap().is_empty());
         let events: i64 = store
             .conn
             .query_row("SELECT count(*) FROM alert_events", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(events, 2);
+        assert_eq!(events, 4);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

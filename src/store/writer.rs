@@ -3,7 +3,7 @@
 //! only after the write is committed, so the UI reports success only for what is
 //! durable.
 
-use super::acks::NewAck;
+use super::acks::{NewAck, StoredAck};
 use super::{AuditRecord, NewAudit, Store, StoreError};
 use std::sync::mpsc;
 use tokio::sync::oneshot;
@@ -17,6 +17,13 @@ enum Request {
     Audit(NewAudit, Reply<i64>),
     Ack(NewAck, Reply<i64>),
     Unack(Unack, Reply<usize>),
+    LocalAcks(chrono::DateTime<chrono::Utc>, Reply<Vec<StoredAck>>),
+    RemoveLocalAck(
+        i64,
+        serde_json::Value,
+        chrono::DateTime<chrono::Utc>,
+        Reply<usize>,
+    ),
     Prune {
         before_ms: i64,
         reply: Reply<usize>,
@@ -68,6 +75,12 @@ impl StoreHandle {
                             ),
                             "unack",
                         ),
+                        Request::LocalAcks(now, reply) => {
+                            answer(reply, store.open_local_acks(now), "read acks")
+                        }
+                        Request::RemoveLocalAck(id, labels, at, reply) => {
+                            answer(reply, store.remove_local_ack(id, &labels, at), "unack")
+                        }
                         Request::Prune { before_ms, reply } => {
                             answer(reply, store.prune(before_ms), "prune")
                         }
@@ -98,6 +111,28 @@ impl StoreHandle {
     pub fn unack(&self, unack: Unack) -> oneshot::Receiver<Result<usize, String>> {
         let (reply, rx) = oneshot::channel();
         self.send(Request::Unack(unack, Some(reply)));
+        rx
+    }
+
+    /// Acknowledgements of local alerts open at `now`, from every opsdeck here.
+    pub fn local_acks(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> oneshot::Receiver<Result<Vec<StoredAck>, String>> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Request::LocalAcks(now, Some(reply)));
+        rx
+    }
+
+    /// Ends the local acknowledgement `id`.
+    pub fn remove_local_ack(
+        &self,
+        id: i64,
+        labels: serde_json::Value,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> oneshot::Receiver<Result<usize, String>> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Request::RemoveLocalAck(id, labels, at, Some(reply)));
         rx
     }
 

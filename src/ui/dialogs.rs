@@ -10,11 +10,17 @@ use ratatui::text::{Line, Span};
 
 pub fn ack(frame: &mut Frame, area: Rect, state: &AppState, dialog: &AckDialog) {
     let s = &state.styles;
-    let source = state
-        .remote
-        .sources
-        .get(dialog.source)
-        .map_or("", |src| src.name.as_str());
+    let source = state.remote.sources.get(dialog.source);
+    let local = source.is_some_and(|src| src.kind == crate::app::sources::SourceKind::Local);
+    let (what, where_) = if local {
+        (
+            " alert    ",
+            " stored on this host, for every opsdeck here".to_string(),
+        )
+    } else {
+        let name = source.map_or("", |src| src.name.as_str());
+        (" silence  ", format!(" in Alertmanager {name:?}"))
+    };
     let name = dialog.labels.get("alertname").map_or("", String::as_str);
     let field = |label: &str, value: &str, which: AckField| {
         let focused = dialog.field == which && !dialog.busy;
@@ -29,13 +35,10 @@ pub fn ack(frame: &mut Frame, area: Rect, state: &AppState, dialog: &AckDialog) 
     };
     let mut lines = vec![
         Line::from(vec![
-            Span::styled(" silence  ", s.dim),
+            Span::styled(what, s.dim),
             Span::styled(label_key(&dialog.labels), s.text),
         ]),
-        Line::from(Span::styled(
-            format!(" in Alertmanager {source:?}, as {}", state.actor),
-            s.dim,
-        )),
+        Line::from(Span::styled(format!("{where_}, as {}", state.actor), s.dim)),
         Line::default(),
         field("duration", &dialog.duration, AckField::Duration),
         field("comment", &dialog.comment, AckField::Comment),
@@ -65,7 +68,14 @@ pub fn expire(frame: &mut Frame, area: Rect, state: &AppState, confirm: &ExpireC
     let name = confirm.labels.get("alertname").map_or("", String::as_str);
     let mut lines = vec![
         Line::from(vec![
-            Span::styled(" expire silence ", s.dim),
+            Span::styled(
+                if confirm.silence_id.starts_with("local-") {
+                    " remove acknowledgement "
+                } else {
+                    " expire silence "
+                },
+                s.dim,
+            ),
             Span::styled(confirm.silence_id.clone(), s.text),
         ]),
         Line::from(vec![

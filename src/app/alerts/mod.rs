@@ -159,6 +159,13 @@ pub struct AlertInputs {
     pub pending_acks: Vec<PendingAck>,
     /// opsdeck's own rules' alerts, already as rows.
     pub local: Vec<Alert>,
+    /// Open acknowledgements of those, from the store (every opsdeck on the host).
+    pub local_acks: Vec<crate::store::acks::StoredAck>,
+}
+
+/// The id a local acknowledgement goes by where a silence id would be.
+pub fn local_ack_id(id: i64) -> String {
+    format!("local-{id}")
 }
 
 impl AlertInputs {
@@ -199,6 +206,21 @@ pub fn merge(
     now: DateTime<Utc>,
 ) -> Vec<Alert> {
     let mut alerts: Vec<Alert> = inputs.local.clone();
+    for alert in &mut alerts {
+        let key = alert.key();
+        if alert.state != AlertState::Resolved
+            && let Some(ack) = inputs.local_acks.iter().find(|a| a.alert_key == key)
+        {
+            alert.state = AlertState::Acknowledged;
+            alert.ack = Some(Ack {
+                silence_id: local_ack_id(ack.id),
+                by: ack.author.clone(),
+                at: ack.created,
+                until: ack.expires,
+                comment: ack.comment.clone(),
+            });
+        }
+    }
     for (&source, list) in &inputs.alertmanager {
         for a in list {
             alerts.push(from_alertmanager(inputs, source, a));
