@@ -359,7 +359,8 @@ pub fn check_files(config: &Config, text: &str, file: &str) -> Vec<ConfigError> 
                 .iter()
                 .map(|a| ("alertmanager", a.connection())),
         )
-        .chain(config.scrape.iter().map(|s| ("scrape", s.connection())));
+        .chain(config.scrape.iter().map(|s| ("scrape", s.connection())))
+        .chain(config.notifier.iter().map(|n| ("notifier", n.connection())));
     let mut index: BTreeMap<&str, usize> = BTreeMap::new();
     for (section, connection) in sections {
         let i = index.entry(section).or_default();

@@ -67,6 +67,7 @@ pub(super) fn check(config: &Config, err: &mut impl FnMut(&str, &str, String)) {
             }
         }
     }
+    super::notifier::check(&config.notifier, err);
 }
 
 fn check_ack(config: &Config, err: &mut impl FnMut(&str, &str, String)) {
