@@ -411,6 +411,12 @@ annotations = { summary = "CPU on {{ $labels.instance }} is {{ $value }}%" }
         row(s, "OpsdeckCpuSeen").contains("ACK ann")
     });
 
+    // The details show the alert's history, as the leader recorded it.
+    first.send(&["Enter"]);
+    let details = first.wait_text("acked (local)", SEEN);
+    assert!(details.contains("fired (local)"), "{details}");
+    first.send(&["Escape"]);
+
     // A second opsdeck on the host reads the acknowledgement from the store.
     let second = Tmux::start("local-rules-2", &args, 160, 40, &env);
     second.send(&["3"]);

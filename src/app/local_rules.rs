@@ -26,6 +26,8 @@ pub struct LocalRules {
     pub source: Option<SourceId>,
     /// Notifications due since the last `take_notifications`, bounded.
     outgoing: Vec<Notification>,
+    /// Transitions since the last `take_events`, for the alerts' history.
+    events: Vec<crate::store::acks::AlertEvent>,
 }
 
 /// A firing or resolved notification of one local alert, for `[[notifier]]`s.
@@ -53,6 +55,7 @@ impl Default for LocalRules {
             wanted: Some(BTreeSet::new()),
             source: None,
             outgoing: Vec::new(),
+            events: Vec::new(),
         }
     }
 }
@@ -224,7 +227,11 @@ impl LocalRules {
             state.set_error(None);
             match query.eval(&self.store, at_ms) {
                 Ok(result) => {
-                    state.apply(&result, now);
+                    for (fingerprint, transition) in state.apply(&result, now) {
+                        if let Some(alert) = state.alert(fingerprint) {
+                            self.events.push(event(alert, transition, now));
+                        }
+                    }
                 }
                 Err(e) => state.set_error(Some(e)),
             }
@@ -242,7 +249,14 @@ impl LocalRules {
         }
         let excess = self.outgoing.len().saturating_sub(OUTGOING_MAX);
         self.outgoing.drain(..excess);
+        let excess = self.events.len().saturating_sub(OUTGOING_MAX);
+        self.events.drain(..excess);
         problems
+    }
+
+    /// The transitions since the last call, for the store.
+    pub fn take_events(&mut self) -> Vec<crate::store::acks::AlertEvent> {
+        std::mem::take(&mut self.events)
     }
 
     /// The notifications due since the last call.
@@ -295,6 +309,25 @@ impl LocalRules {
                 resolved_at: a.resolved_at,
             })
             .collect()
+    }
+}
+
+fn event(
+    alert: &RuleAlert,
+    transition: Transition,
+    at: DateTime<Utc>,
+) -> crate::store::acks::AlertEvent {
+    let kind = match transition {
+        Transition::Pending => "pending",
+        Transition::Firing => "fired",
+        Transition::Resolved => "resolved",
+    };
+    crate::store::acks::AlertEvent {
+        alert_key: super::alerts::label_key(&alert.labels),
+        source: "local".into(),
+        kind: kind.into(),
+        at,
+        labels: serde_json::to_value(&alert.labels).unwrap_or_default(),
     }
 }
 

@@ -154,6 +154,8 @@ pub struct AppState {
     pub remote: Remote,
     /// opsdeck's own alert rules and the series they read.
     pub rules: LocalRules,
+    /// The history of the alert whose details are open: (alert key, events).
+    pub history: Option<(String, Vec<crate::store::acks::AlertEvent>)>,
     pub paused: bool,
     /// Samples that arrived while paused, applied on resume (bounded by history).
     pub queued: VecDeque<ResourceSample>,
@@ -194,6 +196,7 @@ impl AppState {
             resources: Resources::new(history_len),
             remote: Remote::default(),
             rules: LocalRules::default(),
+            history: None,
             paused: false,
             queued: VecDeque::new(),
             status: None,

@@ -41,6 +41,8 @@ pub enum Msg {
     ExpireFailed(String),
     /// Open acknowledgements of local alerts, as the store has them now.
     LocalAcks(Vec<crate::store::acks::StoredAck>),
+    /// The history of one alert, newest first.
+    History(String, Vec<crate::store::acks::AlertEvent>),
     /// A local alert's acknowledgement is stored, with this id.
     LocalAcked {
         request: SilenceRequest,
@@ -68,6 +70,10 @@ pub enum Effect {
     AckLocal(SilenceRequest),
     /// End one (audited).
     UnackLocal(ExpireRequest),
+    /// Append local alerts' transitions to their history (the leader only).
+    RecordEvents(Vec<crate::store::acks::AlertEvent>),
+    /// Read the history of the alert with this key (for its details).
+    LoadHistory(String),
     /// Send local alerts' firing/resolved notifications to the `[[notifier]]`s.
     Notify(Vec<super::local_rules::Notification>),
 }
@@ -173,6 +179,10 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             remerge(state);
             Vec::new()
         }
+        Msg::History(key, events) => {
+            state.history = Some((key, events));
+            Vec::new()
+        }
         Msg::LocalAcks(acks) => {
             if state.remote.alert_inputs.local_acks != acks {
                 state.remote.alert_inputs.local_acks = acks;
@@ -209,12 +219,17 @@ fn evaluate_rules(state: &mut AppState, sample: &ResourceSample) -> Vec<Effect> 
         .evaluate_into(sample.taken_at, &mut state.remote);
     remerge(state);
     let outgoing = state.rules.take_notifications();
-    let sends = matches!(state.store, StoreRole::Leader | StoreRole::Off);
-    if sends && !outgoing.is_empty() && !state.config.notifier.is_empty() {
-        vec![Effect::Notify(outgoing)]
-    } else {
-        Vec::new()
+    let events = state.rules.take_events();
+    let mut effects = Vec::new();
+    // Every opsdeck on the host evaluates; one records and notifies.
+    let leads = matches!(state.store, StoreRole::Leader | StoreRole::Off);
+    if leads && !outgoing.is_empty() && !state.config.notifier.is_empty() {
+        effects.push(Effect::Notify(outgoing));
     }
+    if state.store == StoreRole::Leader && !events.is_empty() {
+        effects.push(Effect::RecordEvents(events));
+    }
+    effects
 }
 
 /// A `[[scrape]]` result (or failure) feeds the local rules' series and `up`.
@@ -402,6 +417,12 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
             }
             if state.row_count(focus) > 0 {
                 state.overlay = Some(Overlay::Details);
+                if focus == PaneId::Alerts
+                    && let Some(key) = state.selected_alert().map(|a| a.key())
+                {
+                    state.history = None;
+                    return vec![Effect::LoadHistory(key)];
+                }
             }
         }
         Action::Pause => {

@@ -165,6 +165,22 @@ async fn event_loop(
                     actions::expire_silence(actions.clone(), request, tx.clone());
                 }
                 Effect::Notify(batch) => notify::send(&state.config.notifier, batch),
+                Effect::RecordEvents(events) => {
+                    if let Some(p) = persistence.as_deref() {
+                        p.store.record_events(events);
+                    }
+                }
+                Effect::LoadHistory(key) => {
+                    if let Some(p) = persistence.as_deref() {
+                        let reply = p.store.history(key.clone());
+                        let tx = tx.clone();
+                        tokio::spawn(async move {
+                            if let Ok(Ok(events)) = reply.await {
+                                let _ = tx.send(Msg::History(key, events)).await;
+                            }
+                        });
+                    }
+                }
                 Effect::AckLocal(request) => {
                     actions::ack_local(actions.clone(), request, tx.clone());
                 }

@@ -136,6 +136,60 @@ impl Store {
     }
 }
 
+/// A transition of an alert, as the alert's history shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertEvent {
+    pub alert_key: String,
+    pub source: String,
+    /// pending, fired, resolved, acked, unacked
+    pub kind: String,
+    pub at: DateTime<Utc>,
+    pub labels: serde_json::Value,
+}
+
+impl Store {
+    /// Records transitions (local rules' pending / fired / resolved) at once.
+    pub fn record_events(&mut self, events: &[AlertEvent]) -> Result<(), StoreError> {
+        let error = self.error_for();
+        let tx = self.conn.transaction().map_err(&error)?;
+        for e in events {
+            insert_event(&tx, &e.alert_key, &e.source, &e.kind, e.at, &e.labels).map_err(&error)?;
+        }
+        tx.commit().map_err(&error)
+    }
+
+    /// The newest `limit` events of one alert, newest first.
+    pub fn alert_history(
+        &self,
+        alert_key: &str,
+        limit: usize,
+    ) -> Result<Vec<AlertEvent>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT alert_key, source, kind, at_ms, labels FROM alert_events
+                 WHERE alert_key = ?1 ORDER BY at_ms DESC, id DESC LIMIT ?2",
+            )
+            .map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map(params![alert_key, limit as i64], |r| {
+                let labels: String = r.get(4)?;
+                Ok(AlertEvent {
+                    alert_key: r.get(0)?,
+                    source: r.get(1)?,
+                    kind: r.get(2)?,
+                    at: Utc
+                        .timestamp_millis_opt(r.get(3)?)
+                        .single()
+                        .unwrap_or_default(),
+                    labels: serde_json::from_str(&labels).unwrap_or_default(),
+                })
+            })
+            .map_err(|e| self.error(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
+    }
+}
+
 /// An open acknowledgement as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredAck {
@@ -213,6 +267,9 @@ mod tests {
             .query_row("SELECT count(*) FROM alert_events", [], |r| r.get(0))
             .unwrap();
         assert_eq!(events, 4);
+        let history = store.alert_history(&ack.alert_key, 10).unwrap();
+        let kinds: Vec<&str> = history.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(kinds, vec!["unacked", "acked", "unacked", "acked"]);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

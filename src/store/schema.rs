@@ -94,6 +94,25 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX scaling_decisions_at ON scaling_decisions(at_ms);
     "#,
+    // 2: alert events also record 'pending' (local rules' transitions), and are
+    // read per alert for the details view. SQLite cannot change a CHECK in place.
+    r#"
+    CREATE TABLE alert_events_v2 (
+        id        INTEGER PRIMARY KEY,
+        alert_key TEXT    NOT NULL,
+        source    TEXT    NOT NULL,
+        kind      TEXT    NOT NULL
+                  CHECK (kind IN ('pending', 'fired', 'resolved', 'acked', 'unacked')),
+        at_ms     INTEGER NOT NULL,
+        labels    TEXT    NOT NULL DEFAULT '{}'
+    );
+    INSERT INTO alert_events_v2 (id, alert_key, source, kind, at_ms, labels)
+        SELECT id, alert_key, source, kind, at_ms, labels FROM alert_events;
+    DROP TABLE alert_events;
+    ALTER TABLE alert_events_v2 RENAME TO alert_events;
+    CREATE INDEX alert_events_at ON alert_events(at_ms);
+    CREATE INDEX alert_events_key ON alert_events(alert_key, at_ms);
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -3,12 +3,15 @@
 //! only after the write is committed, so the UI reports success only for what is
 //! durable.
 
-use super::acks::{NewAck, StoredAck};
+use super::acks::{AlertEvent, NewAck, StoredAck};
 use super::{AuditRecord, NewAudit, Store, StoreError};
 use std::sync::mpsc;
 use tokio::sync::oneshot;
 
 type Reply<T> = Option<oneshot::Sender<Result<T, String>>>;
+
+/// Events shown in an alert's details, at most.
+const HISTORY: usize = 20;
 
 /// Records of other processes read per request, at most.
 const FEED_BATCH: usize = 100;
@@ -18,6 +21,8 @@ enum Request {
     Ack(NewAck, Reply<i64>),
     Unack(Unack, Reply<usize>),
     LocalAcks(chrono::DateTime<chrono::Utc>, Reply<Vec<StoredAck>>),
+    RecordEvents(Vec<AlertEvent>),
+    History(String, Reply<Vec<AlertEvent>>),
     RemoveLocalAck(
         i64,
         serde_json::Value,
@@ -75,6 +80,12 @@ impl StoreHandle {
                             ),
                             "unack",
                         ),
+                        Request::RecordEvents(events) => {
+                            answer(None, store.record_events(&events), "alert events")
+                        }
+                        Request::History(key, reply) => {
+                            answer(reply, store.alert_history(&key, HISTORY), "history")
+                        }
                         Request::LocalAcks(now, reply) => {
                             answer(reply, store.open_local_acks(now), "read acks")
                         }
@@ -111,6 +122,18 @@ impl StoreHandle {
     pub fn unack(&self, unack: Unack) -> oneshot::Receiver<Result<usize, String>> {
         let (reply, rx) = oneshot::channel();
         self.send(Request::Unack(unack, Some(reply)));
+        rx
+    }
+
+    /// Records alert transitions without waiting; a failure is logged.
+    pub fn record_events(&self, events: Vec<AlertEvent>) {
+        self.send(Request::RecordEvents(events));
+    }
+
+    /// The newest events of the alert with `alert_key`, newest first.
+    pub fn history(&self, alert_key: String) -> oneshot::Receiver<Result<Vec<AlertEvent>, String>> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Request::History(alert_key, Some(reply)));
         rx
     }
 

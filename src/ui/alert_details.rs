@@ -83,6 +83,19 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
         lines.push(heading("Annotations"));
         lines.extend(alert.annotations.iter().map(|(k, v)| field(k, v.clone())));
     }
+    if let Some((key, events)) = &state.history
+        && *key == alert.key()
+        && !events.is_empty()
+    {
+        lines.push(heading("History"));
+        for e in events.iter().take(10) {
+            let at = e.at.with_timezone(&state.local_offset);
+            lines.push(field(
+                &at.format("%m-%d %H:%M:%S").to_string(),
+                format!("{} ({})", e.kind, e.source),
+            ));
+        }
+    }
     let silences = state.remote.alert_inputs.matching_silences(alert);
     if !silences.is_empty() {
         lines.push(heading("Silences that match"));
