@@ -174,3 +174,30 @@ fn rules_keep_evaluating_while_the_display_is_paused() {
     update(&mut s, at(60, 97.0));
     assert_eq!(state_of(&s, "HostCpuCritical"), Some(AlertState::Firing));
 }
+
+#[test]
+fn a_new_critical_alert_rings_the_bell_once_but_not_at_start() {
+    use opsdeck::app::Effect;
+    let rings = |effects: &[Effect]| effects.iter().filter(|e| **e == Effect::Bell).count();
+    let mut s = state();
+    // What already fires in the first seconds does not ring.
+    let start = update(&mut s, scrape(0, None));
+    assert_eq!(rings(&start) + rings(&update(&mut s, at(1, 10.0))), 0);
+    // Back up, then down again later: a new critical alert rings, once.
+    update(&mut s, scrape(20, Some("app_errors_ratio 0\n")));
+    update(&mut s, at(21, 10.0));
+    assert_eq!(state_of(&s, "AppDown"), Some(AlertState::Resolved));
+    update(&mut s, scrape(30, None));
+    assert_eq!(rings(&update(&mut s, at(31, 10.0))), 1);
+    assert_eq!(
+        rings(&update(&mut s, at(32, 10.0))),
+        0,
+        "only when it starts"
+    );
+
+    let mut quiet = state();
+    quiet.config.ui.bell = false;
+    update(&mut quiet, at(0, 10.0));
+    update(&mut quiet, scrape(30, None));
+    assert_eq!(rings(&update(&mut quiet, at(31, 10.0))), 0, "bell = false");
+}

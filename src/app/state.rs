@@ -154,6 +154,12 @@ pub struct AppState {
     pub remote: Remote,
     /// opsdeck's own alert rules and the series they read.
     pub rules: LocalRules,
+    /// When this dashboard started (no bell for what already fired then).
+    pub started_at: DateTime<Utc>,
+    /// A critical alert started firing: ring once (taken by `update`).
+    pub new_critical: bool,
+    /// Wall mode flashes the header until then.
+    pub flash_until: Option<DateTime<Utc>>,
     /// The history of the alert whose details are open: (alert key, events).
     pub history: Option<(String, Vec<crate::store::acks::AlertEvent>)>,
     pub paused: bool,
@@ -197,6 +203,9 @@ impl AppState {
             remote: Remote::default(),
             rules: LocalRules::default(),
             history: None,
+            started_at: now,
+            new_critical: false,
+            flash_until: None,
             paused: false,
             queued: VecDeque::new(),
             status: None,

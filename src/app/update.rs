@@ -3,6 +3,7 @@
 
 use super::ack::{self, DialogKey, ExpireRequest, SilenceRequest};
 use super::action::{Action, PaneId};
+use super::alerts::{AlertState, Severity};
 use super::dispatch;
 use super::filter::Filter;
 use super::remote::{Payload, RemoteUpdate};
@@ -74,6 +75,9 @@ pub enum Effect {
     RecordEvents(Vec<crate::store::acks::AlertEvent>),
     /// Read the history of the alert with this key (for its details).
     LoadHistory(String),
+    /// Ring the terminal bell: a critical alert started firing (and, on a wall
+    /// display, flash the header).
+    Bell,
     /// Send local alerts' firing/resolved notifications to the `[[notifier]]`s.
     Notify(Vec<super::local_rules::Notification>),
 }
@@ -82,6 +86,14 @@ pub enum Effect {
 const PAGE: usize = 10;
 
 pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
+    let mut effects = apply(state, msg);
+    if std::mem::take(&mut state.new_critical) && state.config.ui.bell {
+        effects.push(Effect::Bell);
+    }
+    effects
+}
+
+fn apply(state: &mut AppState, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) => on_key(state, key),
         Msg::Action(action) => on_action(state, action),
@@ -251,13 +263,32 @@ fn record_scrape(state: &mut AppState, update: &RemoteUpdate) {
         .record_scrape(&job, &instance, scrape, update.at);
 }
 
+/// Seconds after start during which new critical alerts do not ring.
+const BELL_QUIET_SECS: i64 = 10;
+
+fn firing_critical(state: &AppState) -> impl Iterator<Item = String> + '_ {
+    state
+        .remote
+        .alerts
+        .iter()
+        .filter(|a| a.state == AlertState::Firing && a.severity == Severity::Critical)
+        .map(|a| a.key())
+}
+
 /// Merges the alerts again, keeping the cursor on the same alert (not the same
 /// row number): a new critical alert sorting in above must not move `a` or `u`
 /// onto another alert. Details of an alert that is gone close.
 fn remerge(state: &mut AppState) {
     let selected = state.selected_alert().map(|a| a.labels.clone());
     let group_by = state.config.ui.alerts.group_by.clone();
+    let critical_before: Vec<String> = firing_critical(state).collect();
     state.remote.remerge(&group_by, state.now);
+    // The first seconds list what was already firing: no bell for those.
+    let settled = (state.now - state.started_at).num_seconds() >= BELL_QUIET_SECS;
+    if settled && firing_critical(state).any(|k| !critical_before.contains(&k)) {
+        state.new_critical = true;
+        state.flash_until = Some(state.now + chrono::Duration::seconds(2));
+    }
     let position = selected.and_then(|labels| {
         state
             .visible_alerts()

@@ -95,6 +95,9 @@ pub struct Ui {
     pub processes: usize,
     pub thresholds: Thresholds,
     pub alerts: remote::AlertsView,
+    /// Ring the terminal bell (and flash the header in wall mode) when a
+    /// critical alert starts firing.
+    pub bell: bool,
 }
 
 impl Default for Ui {
@@ -106,6 +109,7 @@ impl Default for Ui {
             processes: 50,
             thresholds: Thresholds::default(),
             alerts: remote::AlertsView::default(),
+            bell: true,
         }
     }
 }

@@ -165,6 +165,11 @@ async fn event_loop(
                     actions::expire_silence(actions.clone(), request, tx.clone());
                 }
                 Effect::Notify(batch) => notify::send(&state.config.notifier, batch),
+                Effect::Bell => {
+                    use std::io::Write;
+                    let backend = term.backend_mut();
+                    let _ = backend.write_all(b"\x07").and_then(|()| backend.flush());
+                }
                 Effect::RecordEvents(events) => {
                     if let Some(p) = persistence.as_deref() {
                         p.store.record_events(events);

@@ -55,6 +55,18 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
         .map(|r| format!("up {}", format::age(r.uptime_secs)))
         .unwrap_or_default();
     if state.mode.wall {
+        // A critical alert just started firing: the header flashes for a moment.
+        let flashing = state.flash_until.is_some_and(|until| state.now < until);
+        let s = &if flashing {
+            let mut flash = state.styles.clone();
+            flash.header = flash
+                .header
+                .patch(state.styles.critical)
+                .add_modifier(ratatui::style::Modifier::REVERSED);
+            flash
+        } else {
+            state.styles.clone()
+        };
         let [left, right] =
             Layout::horizontal([Constraint::Min(10), Constraint::Length(22)]).areas(area);
         let mut lines = vec![
