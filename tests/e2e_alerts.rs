@@ -446,3 +446,65 @@ annotations = { summary = "CPU on {{ $labels.instance }} is {{ $value }}%" }
     first.send(&["q"]);
     first.wait_text("EXIT=0", SEEN);
 }
+
+#[test]
+fn local_alerts_pushed_to_alertmanager_show_once_and_ack_as_a_silence() {
+    let stack = Stack::start(StackOptions::default().without_default_rules());
+    let config = write_config(
+        "push-local",
+        &format!(
+            r#"[general]
+user = "ann@e2e"
+
+[ack]
+push_local_to = "am"
+
+[[alertmanager]]
+name = "am"
+urls = ["{am}"]
+interval = "1s"
+
+[[rule]]
+name = "OpsdeckCpuSeen"
+expr = "opsdeck_cpu_usage_percent >= 0"
+severity = "critical"
+"#,
+            am = stack.alertmanagers[0]
+        ),
+    );
+    let t = Tmux::start(
+        "push-local",
+        &["-c", config.to_str().unwrap()],
+        160,
+        40,
+        &[],
+    );
+    // The team sees it in Alertmanager, with opsdeck's labels.
+    let pushed = stack.wait_for_alert_in_alertmanager("OpsdeckCpuSeen");
+    assert_eq!(pushed["labels"]["severity"], "critical", "{pushed}");
+    assert_eq!(pushed["labels"]["job"], "opsdeck", "{pushed}");
+    // One row, from both.
+    t.send(&["3"]);
+    let screen = t.wait_for("one row from local and am", SEEN, |s| {
+        row(s, "OpsdeckCpuSeen").contains("local+am")
+    });
+    assert_eq!(
+        screen.matches("OpsdeckCpuSeen").count(),
+        1,
+        "shown once: {screen}"
+    );
+    // Acknowledging it silences it in Alertmanager, for the whole team.
+    t.send(&["a"]);
+    t.wait_text("in Alertmanager \"am\"", SEEN);
+    t.send(&["-l", "mine"]);
+    t.send(&["Enter"]);
+    t.wait_text("acknowledged OpsdeckCpuSeen: silence", SEEN);
+    assert!(
+        silences(&stack)
+            .iter()
+            .any(|s| s["comment"] == "ACK! mine" && s["status"]["state"] == "active"),
+        "a real silence"
+    );
+    t.send(&["q"]);
+    t.wait_text("EXIT=0", SEEN);
+}

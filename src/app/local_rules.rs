@@ -4,6 +4,7 @@
 
 use super::alerts::{Alert, AlertState, Severity};
 use super::sources::SourceId;
+use crate::collect::alertmanager::PostableAlert;
 use crate::collect::expfmt::Scrape;
 use crate::collect::model::ResourceSample;
 use crate::config::Config;
@@ -28,6 +29,8 @@ pub struct LocalRules {
     outgoing: Vec<Notification>,
     /// Transitions since the last `take_events`, for the alerts' history.
     events: Vec<crate::store::acks::AlertEvent>,
+    /// When local alerts were last posted to `[ack] push_local_to`.
+    pub last_push: Option<DateTime<Utc>>,
 }
 
 /// A firing or resolved notification of one local alert, for `[[notifier]]`s.
@@ -37,6 +40,11 @@ pub struct Notification {
     pub kind: Transition,
     pub alert: RuleAlert,
 }
+
+/// How often local alerts are posted to `[ack] push_local_to` while firing.
+pub const PUSH_EVERY: Duration = Duration::from_secs(30);
+/// How long a pushed firing alert stays valid in Alertmanager without a refresh.
+const PUSH_VALID: Duration = Duration::from_secs(5 * 60);
 
 /// Notifications kept when nobody takes them (no leader to send): the newest win.
 const OUTGOING_MAX: usize = 1000;
@@ -56,6 +64,7 @@ impl Default for LocalRules {
             source: None,
             outgoing: Vec::new(),
             events: Vec::new(),
+            last_push: None,
         }
     }
 }
@@ -107,7 +116,12 @@ impl LocalRules {
             return;
         }
         let at = s.taken_at.timestamp_millis();
+        let wanted = &self.wanted;
         let mut put = |name: &str, extra: &[(&str, &str)], value: f64| {
+            // Only what some rule reads is kept (memory, and time per sample).
+            if wanted.as_ref().is_some_and(|w| !w.contains(name)) {
+                return;
+            }
             let mut labels = Labels::new();
             labels.insert("__name__".into(), name.into());
             labels.insert("job".into(), "opsdeck".into());
@@ -254,6 +268,30 @@ impl LocalRules {
         problems
     }
 
+    /// Firing and recently resolved alerts as Alertmanager takes them: a firing
+    /// one ends a while ahead (each push moves it on), a resolved one when it
+    /// resolved, so Alertmanager resolves it at once.
+    pub fn postable(&self, now: DateTime<Utc>) -> Vec<PostableAlert> {
+        self.rules
+            .iter()
+            .flat_map(|(_, state)| state.alerts())
+            .filter_map(|a| {
+                let ends_at = match a.phase {
+                    AlertPhase::Pending => return None,
+                    AlertPhase::Firing => now + chrono::Duration::from_std(PUSH_VALID).ok()?,
+                    AlertPhase::Resolved => a.resolved_at?,
+                };
+                Some(PostableAlert {
+                    labels: a.labels.clone(),
+                    annotations: a.annotations.clone(),
+                    starts_at: a.fired_at.unwrap_or(a.active_since),
+                    ends_at,
+                    generator_url: String::new(),
+                })
+            })
+            .collect()
+    }
+
     /// The transitions since the last call, for the store.
     pub fn take_events(&mut self) -> Vec<crate::store::acks::AlertEvent> {
         std::mem::take(&mut self.events)
@@ -280,6 +318,12 @@ impl LocalRules {
             }
         }
         remote.alert_inputs.local = self.alerts();
+    }
+
+    /// Whether the Alerts pane has local alerts or acknowledgements to keep up
+    /// with (otherwise nothing needs the store's acknowledgements).
+    pub fn has_alerts(inputs: &super::alerts::AlertInputs) -> bool {
+        !inputs.local.is_empty() || !inputs.local_acks.is_empty()
     }
 
     /// The rules' alerts as rows of the Alerts pane.

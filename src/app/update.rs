@@ -75,6 +75,11 @@ pub enum Effect {
     RecordEvents(Vec<crate::store::acks::AlertEvent>),
     /// Read the history of the alert with this key (for its details).
     LoadHistory(String),
+    /// Post local alerts to an Alertmanager (`[ack] push_local_to`).
+    PushAlerts {
+        source: super::sources::SourceId,
+        alerts: Vec<crate::collect::alertmanager::PostableAlert>,
+    },
     /// Ring the terminal bell: a critical alert started firing (and, on a wall
     /// display, flash the header).
     Bell,
@@ -226,10 +231,14 @@ fn evaluate_rules(state: &mut AppState, sample: &ResourceSample) -> Vec<Effect> 
         return Vec::new();
     }
     state.rules.record_sample(&state.host.hostname, sample);
+    let before = std::mem::take(&mut state.remote.alert_inputs.local);
     state
         .rules
         .evaluate_into(sample.taken_at, &mut state.remote);
-    remerge(state);
+    // Most seconds nothing changes: the list is merged again only when it does.
+    if state.remote.alert_inputs.local != before {
+        remerge(state);
+    }
     let outgoing = state.rules.take_notifications();
     let events = state.rules.take_events();
     let mut effects = Vec::new();
@@ -238,10 +247,36 @@ fn evaluate_rules(state: &mut AppState, sample: &ResourceSample) -> Vec<Effect> 
     if leads && !outgoing.is_empty() && !state.config.notifier.is_empty() {
         effects.push(Effect::Notify(outgoing));
     }
-    if state.store == StoreRole::Leader && !events.is_empty() {
+    let changed = !events.is_empty();
+    if state.store == StoreRole::Leader && changed {
         effects.push(Effect::RecordEvents(events));
     }
+    if leads && let Some(push) = push_local(state, sample.taken_at, changed) {
+        effects.push(push);
+    }
     effects
+}
+
+/// Local alerts for `[ack] push_local_to`: at once when one changes, else every
+/// `PUSH_EVERY` while any fires.
+fn push_local(state: &mut AppState, now: DateTime<Utc>, changed: bool) -> Option<Effect> {
+    let name = state.config.ack.push_local_to.as_deref()?;
+    let source = state
+        .remote
+        .sources
+        .iter()
+        .position(|s| s.kind == SourceKind::Alertmanager && s.name == name)?;
+    let due = state.rules.last_push.is_none_or(|last| {
+        (now - last)
+            .to_std()
+            .is_ok_and(|age| age >= super::local_rules::PUSH_EVERY)
+    });
+    let alerts = state.rules.postable(now);
+    if alerts.is_empty() || !(changed || due) {
+        return None;
+    }
+    state.rules.last_push = Some(now);
+    Some(Effect::PushAlerts { source, alerts })
 }
 
 /// A `[[scrape]]` result (or failure) feeds the local rules' series and `up`.

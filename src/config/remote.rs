@@ -227,6 +227,10 @@ pub struct Ack {
     /// minijinja template of the silence comment; `comment` is what the operator
     /// typed, `user` who they are. Alertmanager UIs (karma) recognise `ACK!`.
     pub comment_template: String,
+    /// An `[[alertmanager]]` name: local alerts are also posted there (refreshed
+    /// while firing), so the whole team sees them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub push_local_to: Option<String>,
 }
 
 impl Default for Ack {
@@ -234,6 +238,7 @@ impl Default for Ack {
         Self {
             default_duration: Duration::from_secs(3600),
             comment_template: "ACK! {{ comment }}".into(),
+            push_local_to: None,
         }
     }
 }

@@ -78,6 +78,15 @@ fn check_ack(config: &Config, err: &mut impl FnMut(&str, &str, String)) {
     if let Err(e) = minijinja::Environment::new().template_from_str(&ack.comment_template) {
         err("ack", "comment_template", format!("invalid template: {e}"));
     }
+    if let Some(name) = &ack.push_local_to
+        && !config.alertmanager.iter().any(|a| &a.name == name)
+    {
+        err(
+            "ack",
+            "push_local_to",
+            format!("no [[alertmanager]] is named {name:?}"),
+        );
+    }
 }
 
 fn check_name(

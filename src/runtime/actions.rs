@@ -6,7 +6,7 @@ use super::remote::Clients;
 use crate::app::Msg;
 use crate::app::ack::{ExpireRequest, SilenceRequest};
 use crate::app::alerts::{Labels, label_key};
-use crate::collect::alertmanager::{Matcher, NewSilence};
+use crate::collect::alertmanager::{Matcher, NewSilence, PostableAlert};
 use crate::store::acks::NewAck;
 use crate::store::writer::{StoreHandle, Unack};
 use crate::store::{NewAudit, Phase};
@@ -159,6 +159,19 @@ async fn create(ctx: &ActionContext, req: &SilenceRequest) -> Result<(String, St
     )
     .await;
     Ok((id, member))
+}
+
+/// Posts local alerts to an Alertmanager; a failure is a warning in the log
+/// (the next push tries again).
+pub fn push_alerts(ctx: &ActionContext, source: usize, alerts: Vec<PostableAlert>) {
+    let Some(client) = ctx.clients.alertmanagers.get(&source).cloned() else {
+        return;
+    };
+    tokio::task::spawn_local(async move {
+        if let Err(e) = client.post_alerts(&alerts).await {
+            tracing::warn!("pushing {} local alert(s): {e}", alerts.len());
+        }
+    });
 }
 
 /// Stores an acknowledgement of a local alert: every opsdeck on the host reads it

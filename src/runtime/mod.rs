@@ -128,7 +128,7 @@ async fn event_loop(
                 if let Some(p) = persistence.as_deref_mut() {
                     dirty |= keep_leadership(state, p, &mut last_prune, clock);
                     poll_activity(&p.store, state.activity_after, &feed_busy, &tx);
-                    if !state.rules.is_empty() {
+                    if crate::app::local_rules::LocalRules::has_alerts(&state.remote.alert_inputs) {
                         poll_local_acks(&p.store, clock.now(), &acks_busy, &tx);
                     }
                 }
@@ -165,6 +165,9 @@ async fn event_loop(
                     actions::expire_silence(actions.clone(), request, tx.clone());
                 }
                 Effect::Notify(batch) => notify::send(&state.config.notifier, batch),
+                Effect::PushAlerts { source, alerts } => {
+                    actions::push_alerts(&actions, source, alerts);
+                }
                 Effect::Bell => {
                     use std::io::Write;
                     let backend = term.backend_mut();

@@ -223,7 +223,26 @@ pub fn merge(
     }
     for (&source, list) in &inputs.alertmanager {
         for a in list {
-            alerts.push(from_alertmanager(inputs, source, a));
+            let row = from_alertmanager(inputs, source, a);
+            // A local alert pushed to this Alertmanager ([ack] push_local_to) is
+            // the same alert: one row, with both sources and Alertmanager's say on
+            // silences.
+            let local = alerts
+                .iter_mut()
+                .find(|x| x.alertmanager.is_none() && same_alert(&x.labels, &row.labels));
+            match local {
+                Some(existing) => {
+                    existing.sources.push(source);
+                    existing.alertmanager = Some(source);
+                    if row.state != AlertState::Firing {
+                        existing.state = row.state;
+                        existing.ack = row.ack.or(existing.ack.take());
+                    }
+                    existing.silenced_by = row.silenced_by;
+                    existing.inhibited_by = row.inhibited_by;
+                }
+                None => alerts.push(row),
+            }
         }
     }
     for (&source, list) in &inputs.prometheus {

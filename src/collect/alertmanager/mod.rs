@@ -22,7 +22,8 @@ use crate::collect::http::{HttpClient, SourceError};
 
 pub use matching::CompiledMatchers;
 pub use model::{
-    AmAlert, AmAlertState, AmStatus, Labels, Matcher, NewSilence, Silence, SilenceState,
+    AmAlert, AmAlertState, AmStatus, Labels, Matcher, NewSilence, PostableAlert, Silence,
+    SilenceState,
 };
 
 /// A value read, with the member that answered.
@@ -94,6 +95,30 @@ impl AlertmanagerClient {
             member,
             value: created.silence_id,
         })
+    }
+
+    /// `POST /api/v2/alerts` to every member: members do not gossip alerts, so
+    /// each must hear them itself (as Prometheus does). Succeeds when at least one
+    /// member accepted; returns the members that did.
+    pub async fn post_alerts(&self, alerts: &[PostableAlert]) -> Result<Vec<Url>, SourceError> {
+        let mut accepted = Vec::new();
+        let mut failures = Vec::new();
+        for member in self.members.iter() {
+            let url = endpoint(member, &["alerts"]);
+            let request = self.http.request(Method::POST, url.clone()).json(alerts);
+            match self.send(request, &url).await {
+                Ok(_) => accepted.push(member.clone()),
+                Err(e) => failures.push(e),
+            }
+        }
+        match (accepted.is_empty(), failures.len()) {
+            (false, _) => Ok(accepted),
+            (true, 1) => Err(failures.remove(0)),
+            (true, _) => Err(SourceError::AllMembersFailed {
+                name: format!("alertmanager {}", self.name),
+                failures,
+            }),
+        }
     }
 
     /// `DELETE /api/v2/silence/{id}`.

@@ -83,6 +83,20 @@ pub struct NewSilence {
     pub comment: String,
 }
 
+/// An alert as `POST /api/v2/alerts` takes it (what Prometheus sends).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PostableAlert {
+    pub labels: Labels,
+    pub annotations: Labels,
+    pub starts_at: DateTime<Utc>,
+    /// A while ahead while firing (refreshed before it passes); the resolve time
+    /// once resolved.
+    pub ends_at: DateTime<Utc>,
+    #[serde(rename = "generatorURL")]
+    pub generator_url: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(from = "RawStatus")]
 pub struct AmStatus {

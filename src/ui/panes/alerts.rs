@@ -37,7 +37,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
         ("Since", Constraint::Length(6)),
     ];
     if !narrow {
-        columns.push(("Source", Constraint::Length(7)));
+        columns.push(("Source", Constraint::Length(8)));
     }
     columns.push(("Alert", Constraint::Length(if wide { 26 } else { 20 })));
     if wide {
