@@ -429,3 +429,54 @@ url = "{}"
     assert_eq!(resolved["alerts"][0]["endsAt"], "2026-11-24T12:00:15Z");
     assert_eq!(resolved["alerts"][0]["fingerprint"], alert["fingerprint"]);
 }
+
+#[test]
+fn deliveries_report_to_the_notifiers_health() {
+    use opsdeck::app::Msg;
+    use opsdeck::app::remote::Payload;
+    let up = Receiver::start(&[]);
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let n = notifiers(&format!(
+        "[[notifier]]\nname = \"up\"\nurl = \"{}\"\n\n[[notifier]]\nname = \"dead\"\nurl = \"http://127.0.0.1:{port}/hook\"\ntimeout = \"1s\"\nretries = 0\n",
+        up.url()
+    ));
+    let (tx, mut rx) = tokio::sync::mpsc::channel(8);
+    let report = opsdeck::runtime::notify::Report { first: 5, tx };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let local = tokio::task::LocalSet::new();
+    local.block_on(&rt, async {
+        opsdeck::runtime::notify::send_reporting(
+            &n,
+            vec![notification(Transition::Firing, "HighLoad", "critical")],
+            Some(&report),
+        )
+    });
+    rt.block_on(local);
+    drop(report);
+    let mut results = Vec::new();
+    while let Ok(Msg::Remote(update)) = rx.try_recv() {
+        results.push((
+            update.source,
+            update.result.map(|p| matches!(p, Payload::Delivered)),
+        ));
+    }
+    results.sort_by_key(|r| r.0);
+    assert_eq!(results.len(), 2, "{results:?}");
+    assert_eq!(results[0], (5, Ok(true)), "notifier 0 is source 5");
+    let (source, Err(failure)) = &results[1] else {
+        panic!("the dead one fails: {results:?}");
+    };
+    assert_eq!(*source, 6);
+    assert_eq!(failure.kind, "notify");
+    assert!(
+        failure.message.contains(&port.to_string()),
+        "{}",
+        failure.message
+    );
+}

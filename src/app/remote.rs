@@ -78,6 +78,8 @@ pub enum Payload {
     Prometheus(Box<PromSnapshot>),
     Alertmanager(Box<AmSnapshot>),
     Scrape(Arc<Scrape>),
+    /// A `[[notifier]]` delivered a message.
+    Delivered,
 }
 
 /// One poll of one source.
@@ -182,6 +184,7 @@ impl Remote {
                 self.alert_inputs.silences.insert(id, a.silences);
                 true
             }
+            Payload::Delivered => false,
             Payload::Scrape(scrape) => {
                 source.note = scrape.summary();
                 self.scrapes.insert(

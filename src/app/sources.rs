@@ -14,6 +14,8 @@ pub enum SourceKind {
     Scrape,
     /// opsdeck's own `[[rule]]`s, evaluated here.
     Local,
+    /// A `[[notifier]]` webhook: its health is its last delivery.
+    Notifier,
 }
 
 impl SourceKind {
@@ -23,6 +25,7 @@ impl SourceKind {
             SourceKind::Alertmanager => "alertmanager",
             SourceKind::Scrape => "scrape",
             SourceKind::Local => "local",
+            SourceKind::Notifier => "notifier",
         }
     }
 
@@ -33,6 +36,7 @@ impl SourceKind {
             SourceKind::Alertmanager => "am",
             SourceKind::Scrape => "scrape",
             SourceKind::Local => "local",
+            SourceKind::Notifier => "notify",
         }
     }
 }

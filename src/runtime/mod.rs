@@ -81,6 +81,16 @@ async fn event_loop(
     let remote = remote::connect(&state.config);
     let intervals = state.remote.sources.iter().map(|s| s.interval).collect();
     remote::spawn_all(remote.pollers, intervals, tx.clone());
+    // Deliveries report to the notifiers' health marks.
+    let report = state
+        .remote
+        .sources
+        .iter()
+        .position(|s| s.kind == crate::app::sources::SourceKind::Notifier)
+        .map(|first| notify::Report {
+            first,
+            tx: tx.clone(),
+        });
     let actions = actions::ActionContext {
         clients: remote.clients,
         store: persistence.as_deref().map(|p| p.store.clone()),
@@ -164,7 +174,9 @@ async fn event_loop(
                 Effect::ExpireSilence(request) => {
                     actions::expire_silence(actions.clone(), request, tx.clone());
                 }
-                Effect::Notify(batch) => notify::send(&state.config.notifier, batch),
+                Effect::Notify(batch) => {
+                    notify::send_reporting(&state.config.notifier, batch, report.as_ref());
+                }
                 Effect::PushAlerts { source, alerts } => {
                     actions::push_alerts(&actions, source, alerts);
                 }

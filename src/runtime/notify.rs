@@ -43,7 +43,20 @@ pub enum DeliveryError {
 /// Routes `batch` to the notifiers and starts the deliveries. Returns at once;
 /// must be called inside a `LocalSet` (the runtime's event loop is in one).
 pub fn send(notifiers: &[Notifier], batch: Vec<Notification>) {
-    for notifier in notifiers {
+    send_reporting(notifiers, batch, None);
+}
+
+/// Where delivery results go: notifier `i` is source `first + i` of the
+/// dashboard's sources, so its health mark shows the last delivery.
+pub struct Report {
+    pub first: crate::app::sources::SourceId,
+    pub tx: tokio::sync::mpsc::Sender<crate::app::Msg>,
+}
+
+/// `send`, reporting each notifier's delivery as its source's health.
+pub fn send_reporting(notifiers: &[Notifier], batch: Vec<Notification>, report: Option<&Report>) {
+    for (index, notifier) in notifiers.iter().enumerate() {
+        let report = report.map(|r| (r.first + index, r.tx.clone()));
         let matchers = notifier.parsed_matchers();
         let selected: Vec<&Notification> = batch
             .iter()
@@ -68,7 +81,25 @@ pub fn send(notifiers: &[Notifier], batch: Vec<Notification>) {
         tokio::task::spawn_local(async move {
             for body in bodies {
                 let alerts = body["alerts"].as_array().map_or(0, Vec::len);
-                match deliver(&notifier, &body).await {
+                let started = std::time::Instant::now();
+                let outcome = deliver(&notifier, &body).await;
+                if let Some((source, tx)) = &report {
+                    let result = match &outcome {
+                        Ok(_) => Ok(crate::app::remote::Payload::Delivered),
+                        Err(e) => Err(crate::app::remote::Failure {
+                            kind: "notify".into(),
+                            message: e.to_string(),
+                        }),
+                    };
+                    let update = crate::app::remote::RemoteUpdate {
+                        source: *source,
+                        at: chrono::Utc::now(),
+                        latency: started.elapsed(),
+                        result,
+                    };
+                    let _ = tx.send(crate::app::Msg::Remote(Box::new(update))).await;
+                }
+                match outcome {
                     Ok(1) => tracing::debug!("notifier {}: sent {alerts} alert(s)", notifier.name),
                     Ok(attempts) => tracing::info!(
                         "notifier {}: sent {alerts} alert(s) after {attempts} attempts",

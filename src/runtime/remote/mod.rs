@@ -82,7 +82,20 @@ pub fn sources(config: &Config) -> Remote {
                 s.interval,
             )
         }));
-    for (kind, name, url, connection, interval) in sections {
+    let notifiers = config.notifier.iter().map(|n| {
+        let connection = Connection {
+            timeout: n.timeout,
+            ..Connection::default()
+        };
+        (
+            SourceKind::Notifier,
+            &n.name,
+            n.url.as_str(),
+            connection,
+            std::time::Duration::ZERO,
+        )
+    });
+    for (kind, name, url, connection, interval) in sections.chain(notifiers) {
         let mut source = Source::new(kind, name, display(url), interval);
         source.timeout = connection.timeout;
         source.insecure = connection.insecure_skip_verify;
