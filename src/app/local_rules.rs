@@ -2,7 +2,7 @@
 //! `opsdeck_*` names, and the scraped series they name), their evaluation on each
 //! local sample, and their alerts as rows of the Alerts pane (source `local`).
 
-use super::alerts::{Alert, AlertState, Severity};
+use super::alerts::{Alert, AlertState};
 use super::sources::SourceId;
 use crate::collect::alertmanager::PostableAlert;
 use crate::collect::expfmt::Scrape;
@@ -334,23 +334,22 @@ impl LocalRules {
         self.rules
             .iter()
             .flat_map(|(_, state)| state.alerts())
-            .map(|a| Alert {
-                severity: Severity::from_labels(&a.labels),
-                labels: a.labels.clone(),
-                annotations: a.annotations.clone(),
-                state: match a.phase {
+            .map(|a| {
+                let state = match a.phase {
                     AlertPhase::Pending => AlertState::Pending,
                     AlertPhase::Firing => AlertState::Firing,
                     AlertPhase::Resolved => AlertState::Resolved,
-                },
-                since: Some(a.active_since),
-                sources: vec![source],
-                alertmanager: None,
-                generator_url: None,
-                silenced_by: Vec::new(),
-                inhibited_by: Vec::new(),
-                ack: None,
-                resolved_at: a.resolved_at,
+                };
+                Alert {
+                    resolved_at: a.resolved_at,
+                    ..Alert::new(
+                        source,
+                        &a.labels,
+                        &a.annotations,
+                        state,
+                        Some(a.active_since),
+                    )
+                }
             })
             .collect()
     }

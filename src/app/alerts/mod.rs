@@ -111,6 +111,30 @@ pub struct Alert {
 }
 
 impl Alert {
+    /// An alert seen by one source, with nothing known yet of silences or acks.
+    pub fn new(
+        source: SourceId,
+        labels: &Labels,
+        annotations: &Labels,
+        state: AlertState,
+        since: Option<DateTime<Utc>>,
+    ) -> Alert {
+        Alert {
+            severity: Severity::from_labels(labels),
+            labels: labels.clone(),
+            annotations: annotations.clone(),
+            state,
+            since,
+            sources: vec![source],
+            alertmanager: None,
+            generator_url: None,
+            silenced_by: Vec::new(),
+            inhibited_by: Vec::new(),
+            ack: None,
+            resolved_at: None,
+        }
+    }
+
     pub fn name(&self) -> &str {
         self.labels.get("alertname").map_or("", String::as_str)
     }
@@ -263,20 +287,13 @@ pub fn merge(
                         a.annotations.entry(k.clone()).or_insert_with(|| v.clone());
                     }
                 }
-                None => alerts.push(Alert {
-                    severity: Severity::from_labels(&p.labels),
-                    labels: p.labels.clone(),
-                    annotations: p.annotations.clone(),
+                None => alerts.push(Alert::new(
+                    source,
+                    &p.labels,
+                    &p.annotations,
                     state,
-                    since: p.active_at,
-                    sources: vec![source],
-                    alertmanager: None,
-                    generator_url: None,
-                    silenced_by: Vec::new(),
-                    inhibited_by: Vec::new(),
-                    ack: None,
-                    resolved_at: None,
-                }),
+                    p.active_at,
+                )),
             }
         }
     }
@@ -340,18 +357,12 @@ fn from_alertmanager(inputs: &AlertInputs, source: SourceId, a: &AmAlert) -> Ale
         AmAlertState::Active | AmAlertState::Unprocessed => AlertState::Firing,
     };
     Alert {
-        severity: Severity::from_labels(&a.labels),
-        labels: a.labels.clone(),
-        annotations: a.annotations.clone(),
-        state,
-        since: a.starts_at,
-        sources: vec![source],
         alertmanager: Some(source),
         generator_url: a.generator_url.clone(),
         silenced_by: a.silenced_by.clone(),
         inhibited_by: a.inhibited_by.clone(),
         ack,
-        resolved_at: None,
+        ..Alert::new(source, &a.labels, &a.annotations, state, a.starts_at)
     }
 }
 
