@@ -201,3 +201,40 @@ fn a_new_critical_alert_rings_the_bell_once_but_not_at_start() {
     update(&mut quiet, scrape(30, None));
     assert_eq!(rings(&update(&mut quiet, at(31, 10.0))), 0, "bell = false");
 }
+
+#[test]
+fn incident_levels_follow_severity_unless_a_label_override_matches() {
+    use opsdeck::engine::incident::Level;
+    let text = format!(
+        "{RULES}\n[ui.alerts]\nlevels = [{{ level = \"P1\", match = ['service=~\"check.*\"'] }}]\n"
+    );
+    let loaded = config::parse(&text, "levels.toml").expect("valid");
+    let overrides = loaded.config.ui.alerts.level_rules();
+    let mut s = state();
+    update(
+        &mut s,
+        scrape(
+            0,
+            Some(
+                "app_errors_ratio{service=\"checkout\"} 0.2\napp_errors_ratio{service=\"search\"} 0.2\n",
+            ),
+        ),
+    );
+    update(&mut s, at(1, 10.0));
+    let level = |service: &str, overrides: &[opsdeck::engine::incident::LevelRule]| {
+        s.visible_alerts()
+            .into_iter()
+            .find(|a| a.labels.get("service").map(String::as_str) == Some(service))
+            .map(|a| a.level(overrides))
+    };
+    // AppErrors is a warning: P2 by the severity map…
+    assert_eq!(level("search", &[]), Some(Level::P2));
+    assert_eq!(level("checkout", &[]), Some(Level::P2));
+    // …unless an override matches its labels.
+    assert_eq!(level("checkout", &overrides), Some(Level::P1));
+    assert_eq!(level("search", &overrides), Some(Level::P2));
+    // A firing, unacknowledged alert counts down to its response target.
+    let a = s.visible_alerts()[0].clone();
+    let left = a.response_left(a.level(&[]), common::t0() + Chrono::minutes(2));
+    assert!(left.is_some_and(|l| l.num_seconds() > 0), "{left:?}");
+}

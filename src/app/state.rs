@@ -154,6 +154,8 @@ pub struct AppState {
     pub remote: Remote,
     /// opsdeck's own alert rules and the series they read.
     pub rules: LocalRules,
+    /// `[ui.alerts] levels`, ready to match.
+    pub level_rules: Vec<crate::engine::incident::LevelRule>,
     /// When this dashboard started (no bell for what already fired then).
     pub started_at: DateTime<Utc>,
     /// A critical alert started firing: ring once (taken by `update`).
@@ -186,6 +188,7 @@ impl AppState {
         now: DateTime<Utc>,
     ) -> Self {
         let history_len = history_len(config.general.history, config.general.refresh);
+        let level_rules = config.ui.alerts.level_rules();
         let log_level = LevelFilter::Info;
         Self {
             config,
@@ -204,6 +207,7 @@ impl AppState {
             rules: LocalRules::default(),
             history: None,
             started_at: now,
+            level_rules,
             new_critical: false,
             flash_until: None,
             paused: false,

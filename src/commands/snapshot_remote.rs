@@ -33,6 +33,8 @@ pub struct AckOut {
 pub struct AlertOut {
     pub alertname: String,
     pub severity: &'static str,
+    /// Incident level, P1–P4.
+    pub level: &'static str,
     pub state: &'static str,
     pub since: Option<DateTime<Utc>>,
     pub sources: Vec<String>,
@@ -105,7 +107,12 @@ impl Remote {
                 note: s.note.clone(),
             })
             .collect();
-        let alerts = remote.alerts.iter().map(|a| alert_out(a, &name)).collect();
+        let overrides = config.ui.alerts.level_rules();
+        let alerts = remote
+            .alerts
+            .iter()
+            .map(|a| alert_out(a, a.level(&overrides).label(), &name))
+            .collect();
         let fleet = remote
             .fleet
             .iter()
@@ -158,10 +165,11 @@ impl Remote {
     }
 }
 
-fn alert_out(a: &Alert, name: &impl Fn(usize) -> String) -> AlertOut {
+fn alert_out(a: &Alert, level: &'static str, name: &impl Fn(usize) -> String) -> AlertOut {
     AlertOut {
         alertname: a.name().to_string(),
         severity: a.severity.label(),
+        level,
         state: a.state.label(),
         since: a.since,
         sources: a.sources.iter().map(|id| name(*id)).collect(),

@@ -251,6 +251,61 @@ pub struct AlertsView {
     pub group_by: String,
     /// Labels shown in the row besides alertname, when the alert has them.
     pub key_labels: Vec<String>,
+    /// Incident levels by labels, first match wins, before the severity map:
+    /// `[{ level = "P1", match = ['team="payments"'] }]`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub levels: Vec<LevelOverride>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LevelOverride {
+    pub level: LevelName,
+    /// Alertmanager-style matchers, all of which must match.
+    #[serde(rename = "match")]
+    pub matchers: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+pub enum LevelName {
+    P1,
+    P2,
+    P3,
+    P4,
+}
+
+impl AlertsView {
+    /// The overrides as the incident engine takes them; a matcher that does not
+    /// parse is left out (`check-config` reports it).
+    pub fn level_rules(&self) -> Vec<crate::engine::incident::LevelRule> {
+        use crate::engine::incident::{Level, LevelRule, MatchOp};
+        use crate::engine::notify::{MatchOp as Op, Matcher};
+        self.levels
+            .iter()
+            .map(|o| LevelRule {
+                level: match o.level {
+                    LevelName::P1 => Level::P1,
+                    LevelName::P2 => Level::P2,
+                    LevelName::P3 => Level::P3,
+                    LevelName::P4 => Level::P4,
+                },
+                matchers: o
+                    .matchers
+                    .iter()
+                    .filter_map(|m| Matcher::parse(m).ok())
+                    .map(|m| {
+                        let op = match m.op {
+                            Op::Eq => MatchOp::Eq,
+                            Op::Ne => MatchOp::Ne,
+                            Op::Re => MatchOp::Re,
+                            Op::NotRe => MatchOp::NotRe,
+                        };
+                        (m.name, op, m.value)
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
 }
 
 impl Default for AlertsView {
@@ -260,6 +315,7 @@ impl Default for AlertsView {
             key_labels: ["instance", "job", "service", "namespace"]
                 .map(String::from)
                 .to_vec(),
+            levels: Vec::new(),
         }
     }
 }

@@ -68,6 +68,17 @@ pub(super) fn check(config: &Config, err: &mut impl FnMut(&str, &str, String)) {
         }
     }
     super::notifier::check(&config.notifier, err);
+    for (i, level) in config.ui.alerts.levels.iter().enumerate() {
+        let table = format!("ui.alerts.levels.{i}");
+        if level.matchers.is_empty() {
+            err(&table, "match", "must list at least one matcher".into());
+        }
+        for m in &level.matchers {
+            if let Err(e) = crate::engine::notify::Matcher::parse(m) {
+                err(&table, "match", format!("bad matcher {e}"));
+            }
+        }
+    }
 }
 
 fn check_ack(config: &Config, err: &mut impl FnMut(&str, &str, String)) {

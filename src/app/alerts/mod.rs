@@ -148,19 +148,27 @@ impl Alert {
 
     /// The incident level, from the severity label (critical P1, warning P2,
     /// info P3, anything else P4).
-    pub fn level(&self) -> crate::engine::incident::Level {
+    /// `overrides` (`[ui.alerts] levels`) come first.
+    pub fn level(
+        &self,
+        overrides: &[crate::engine::incident::LevelRule],
+    ) -> crate::engine::incident::Level {
         let severity = self.labels.get("severity").map(String::as_str);
-        crate::engine::incident::level_for(severity, &self.labels, &[])
+        crate::engine::incident::level_for(severity, &self.labels, overrides)
     }
 
     /// Time left to the level's response target while the alert fires and nobody
     /// has acknowledged it; negative once breached.
-    pub fn response_left(&self, now: DateTime<Utc>) -> Option<chrono::Duration> {
+    pub fn response_left(
+        &self,
+        level: crate::engine::incident::Level,
+        now: DateTime<Utc>,
+    ) -> Option<chrono::Duration> {
         if self.state != AlertState::Firing {
             return None;
         }
         let since = self.since?;
-        crate::engine::incident::response_left(self.level(), since, self.ack.is_some(), now)
+        crate::engine::incident::response_left(level, since, self.ack.is_some(), now)
     }
 
     /// A stable identity: the label set, as PromQL would write it.

@@ -167,8 +167,10 @@ pub fn severity_look(s: &Styles, severity: Severity) -> (&'static str, Style) {
 /// "P1 4m", or "P1 late 2m" once the response target has passed.
 fn level_cell(state: &AppState, alert: &Alert) -> Line<'static> {
     let s = &state.styles;
-    let level = alert.level().label();
-    match alert.response_left(state.now) {
+    let level = alert.level(&state.level_rules);
+    let left = alert.response_left(level, state.now);
+    let level = level.label();
+    match left {
         Some(left) if left < chrono::Duration::zero() => {
             let late = coarse((-left).num_seconds().unsigned_abs());
             Line::from(Span::styled(format!("{level} late {late}"), s.critical))
