@@ -454,3 +454,44 @@ fn the_cursor_stays_on_its_alert_when_a_new_critical_one_sorts_in_above() {
     // `a` would act on the alert the engineer was reading, not the new one.
     assert_eq!(s.selected_alert().unwrap().labels, chosen.labels);
 }
+
+#[test]
+fn the_leader_records_remote_alerts_transitions_once() {
+    use opsdeck::app::state::StoreRole;
+    use opsdeck::collect::prometheus::PromAlertState;
+    let kinds = |effects: &[Effect]| -> Vec<(String, String)> {
+        effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::RecordEvents(events) => Some(events.clone()),
+                _ => None,
+            })
+            .flatten()
+            .map(|e| (e.kind, e.source))
+            .collect()
+    };
+    let mut s = fx::state();
+    s.store = StoreRole::Leader;
+    let cpu = [("alertname", "HighCPU"), ("severity", "warning")];
+    let pending = fx::prom_alert(PromAlertState::Pending, &cpu, "cpu", -30);
+    let firing = fx::prom_alert(PromAlertState::Firing, &cpu, "cpu", -30);
+    let seen = kinds(&update(&mut s, fx::prom_update(0, vec![pending.clone()])));
+    assert_eq!(seen, vec![("pending".to_string(), "main".to_string())]);
+    assert_eq!(
+        kinds(&update(&mut s, fx::prom_update(15, vec![pending]))),
+        vec![]
+    );
+    let seen = kinds(&update(&mut s, fx::prom_update(30, vec![firing])));
+    assert_eq!(seen, vec![("fired".to_string(), "main".to_string())]);
+    let seen = kinds(&update(&mut s, fx::prom_update(45, vec![])));
+    assert_eq!(seen, vec![("resolved".to_string(), "main".to_string())]);
+
+    // A follower leaves the history to the leader.
+    let mut follower = fx::state();
+    follower.store = StoreRole::Follower;
+    let firing = fx::prom_alert(PromAlertState::Firing, &cpu, "cpu", -30);
+    assert_eq!(
+        kinds(&update(&mut follower, fx::prom_update(0, vec![firing]))),
+        vec![]
+    );
+}

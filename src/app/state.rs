@@ -160,6 +160,8 @@ pub struct AppState {
     pub started_at: DateTime<Utc>,
     /// A critical alert started firing: ring once (taken by `update`).
     pub new_critical: bool,
+    /// Remote alerts' transitions to record (taken by `update`).
+    pub pending_events: Vec<crate::store::acks::AlertEvent>,
     /// Wall mode flashes the header until then.
     pub flash_until: Option<DateTime<Utc>>,
     /// The history of the alert whose details are open: (alert key, events).
@@ -209,6 +211,7 @@ impl AppState {
             started_at: now,
             level_rules,
             new_critical: false,
+            pending_events: Vec::new(),
             flash_until: None,
             paused: false,
             queued: VecDeque::new(),

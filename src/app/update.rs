@@ -95,6 +95,10 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
     if std::mem::take(&mut state.new_critical) && state.config.ui.bell {
         effects.push(Effect::Bell);
     }
+    let events = std::mem::take(&mut state.pending_events);
+    if !events.is_empty() {
+        effects.push(Effect::RecordEvents(events));
+    }
     effects
 }
 
@@ -298,6 +302,73 @@ fn record_scrape(state: &mut AppState, update: &RemoteUpdate) {
         .record_scrape(&job, &instance, scrape, update.at);
 }
 
+/// States of the alerts only remote sources report (local rules record their
+/// own transitions), by alert key.
+fn remote_states(state: &AppState) -> impl Iterator<Item = (String, AlertState)> + '_ {
+    let local = state.rules.source;
+    state
+        .remote
+        .alerts
+        .iter()
+        .filter(move |a| local.is_none_or(|id| !a.sources.contains(&id)))
+        .map(|a| (a.key(), a.state))
+}
+
+/// Remote alerts that went pending, firing or resolved since the last merge, for
+/// their history (written by the leader, once per host).
+fn record_remote_transitions(
+    state: &mut AppState,
+    before: &std::collections::BTreeMap<String, AlertState>,
+) {
+    if state.store != StoreRole::Leader {
+        return;
+    }
+    let now = state.now;
+    let local = state.rules.source;
+    let quiet = |s: AlertState| {
+        matches!(
+            s,
+            AlertState::Acknowledged | AlertState::Silenced | AlertState::Inhibited
+        )
+    };
+    let mut events = Vec::new();
+    for alert in &state.remote.alerts {
+        if local.is_some_and(|id| alert.sources.contains(&id)) {
+            continue;
+        }
+        let kind = match alert.state {
+            AlertState::Pending => "pending",
+            AlertState::Firing => "fired",
+            AlertState::Resolved => "resolved",
+            // Acks are recorded when they are made; silences live in Alertmanager.
+            _ => continue,
+        };
+        let key = alert.key();
+        let changed = match (before.get(&key).copied(), alert.state) {
+            (None, new) => new != AlertState::Resolved,
+            (Some(old), new) if old == new => false,
+            // Back from an ack or a silence: not a new firing.
+            (Some(old), AlertState::Firing) => !quiet(old),
+            _ => true,
+        };
+        if changed {
+            let source = alert
+                .sources
+                .first()
+                .and_then(|id| state.remote.sources.get(*id))
+                .map_or_else(String::new, |s| s.name.clone());
+            events.push(crate::store::acks::AlertEvent {
+                alert_key: key,
+                source,
+                kind: kind.into(),
+                at: now,
+                labels: serde_json::to_value(&alert.labels).unwrap_or_default(),
+            });
+        }
+    }
+    state.pending_events.extend(events);
+}
+
 /// Seconds after start during which new critical alerts do not ring.
 const BELL_QUIET_SECS: i64 = 10;
 
@@ -317,7 +388,9 @@ fn remerge(state: &mut AppState) {
     let selected = state.selected_alert().map(|a| a.labels.clone());
     let group_by = state.config.ui.alerts.group_by.clone();
     let critical_before: Vec<String> = firing_critical(state).collect();
+    let before: std::collections::BTreeMap<String, AlertState> = remote_states(state).collect();
     state.remote.remerge(&group_by, state.now);
+    record_remote_transitions(state, &before);
     // The first seconds list what was already firing: no bell for those.
     let settled = (state.now - state.started_at).num_seconds() >= BELL_QUIET_SECS;
     if settled && firing_critical(state).any(|k| !critical_before.contains(&k)) {
