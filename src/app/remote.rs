@@ -200,9 +200,9 @@ impl Remote {
     }
 
     pub fn remerge(&mut self, group_by: &str, now: DateTime<Utc>) {
-        let sources = &self.sources;
-        let healthy = |id: SourceId| sources.get(id).is_some_and(|s| s.error.is_none());
-        self.alerts = alerts::merge(&self.alert_inputs, &self.alerts, healthy, group_by, now);
+        let healthy = |id: SourceId| self.healthy(id);
+        let merged = alerts::merge(&self.alert_inputs, &self.alerts, healthy, group_by, now);
+        self.alerts = merged;
     }
 
     /// The problems of the sources that feed the Alerts pane, for its title.

@@ -106,8 +106,8 @@ impl LevelRule {
             match op {
                 MatchOp::Eq => value == pattern,
                 MatchOp::Ne => value != pattern,
-                MatchOp::Re => anchored(pattern).is_ok_and(|re| re.is_match(value)),
-                MatchOp::NotRe => anchored(pattern).is_ok_and(|re| !re.is_match(value)),
+                MatchOp::Re => anchored_cached(pattern).is_some_and(|re| re.is_match(value)),
+                MatchOp::NotRe => anchored_cached(pattern).is_some_and(|re| !re.is_match(value)),
             }
         })
     }
@@ -115,6 +115,28 @@ impl LevelRule {
 
 fn anchored(pattern: &str) -> Result<Regex, regex::Error> {
     Regex::new(&format!("^(?:{pattern})$"))
+}
+
+/// Regexes compiled once: levels are matched for every alert on every frame.
+fn anchored_cached(pattern: &str) -> Option<Regex> {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    thread_local! {
+        static CACHE: RefCell<HashMap<String, Option<Regex>>> = RefCell::new(HashMap::new());
+    }
+    CACHE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some(re) = cache.get(pattern) {
+            return re.clone();
+        }
+        // Overrides are a handful; a bound keeps a pathological config finite.
+        if cache.len() >= 256 {
+            cache.clear();
+        }
+        let re = anchored(pattern).ok();
+        cache.insert(pattern.to_string(), re.clone());
+        re
+    })
 }
 
 /// The level of an alert: the first matching override, else the default map

@@ -254,26 +254,13 @@ fn keep_leadership(
 }
 
 /// Asks the store what other processes recorded; the answer arrives as a message.
-fn poll_activity(
-    store: &StoreHandle,
-    after: i64,
-    busy: &std::sync::Arc<std::sync::atomic::AtomicBool>,
-    tx: &mpsc::Sender<Msg>,
-) {
-    use std::sync::atomic::Ordering;
-    if busy.swap(true, Ordering::AcqRel) {
-        return;
-    }
-    let reply = store.from_others(after);
-    let (busy, tx) = (busy.clone(), tx.clone());
-    tokio::spawn(async move {
-        if let Ok(Ok(records)) = reply.await
-            && !records.is_empty()
-        {
-            let _ = tx.send(Msg::Activity(records)).await;
-        }
-        busy.store(false, Ordering::Release);
-    });
+fn poll_activity(store: &StoreHandle, after: i64, busy: &Busy, tx: &mpsc::Sender<Msg>) {
+    poll_store(
+        busy,
+        tx,
+        || store.from_others(after),
+        |records| (!records.is_empty()).then_some(Msg::Activity(records)),
+    );
 }
 
 /// Reads the open acknowledgements of local alerts (every opsdeck on the host
@@ -281,18 +268,39 @@ fn poll_activity(
 fn poll_local_acks(
     store: &StoreHandle,
     now: chrono::DateTime<chrono::Utc>,
-    busy: &std::sync::Arc<std::sync::atomic::AtomicBool>,
+    busy: &Busy,
     tx: &mpsc::Sender<Msg>,
+) {
+    poll_store(
+        busy,
+        tx,
+        || store.local_acks(now),
+        |acks| Some(Msg::LocalAcks(acks)),
+    );
+}
+
+/// Set while a read of one kind is out, so a slow store never queues up reads.
+type Busy = std::sync::Arc<std::sync::atomic::AtomicBool>;
+
+/// Sends a store read and turns its answer into a message, one read of a kind
+/// at a time.
+fn poll_store<T: Send + 'static>(
+    busy: &Busy,
+    tx: &mpsc::Sender<Msg>,
+    read: impl FnOnce() -> tokio::sync::oneshot::Receiver<Result<T, String>>,
+    to_msg: impl FnOnce(T) -> Option<Msg> + Send + 'static,
 ) {
     use std::sync::atomic::Ordering;
     if busy.swap(true, Ordering::AcqRel) {
         return;
     }
-    let reply = store.local_acks(now);
+    let reply = read();
     let (busy, tx) = (busy.clone(), tx.clone());
     tokio::spawn(async move {
-        if let Ok(Ok(acks)) = reply.await {
-            let _ = tx.send(Msg::LocalAcks(acks)).await;
+        if let Ok(Ok(answer)) = reply.await
+            && let Some(msg) = to_msg(answer)
+        {
+            let _ = tx.send(msg).await;
         }
         busy.store(false, Ordering::Release);
     });

@@ -57,15 +57,17 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
     if state.mode.wall {
         // A critical alert just started firing: the header flashes for a moment.
         let flashing = state.flash_until.is_some_and(|until| state.now < until);
-        let s = &if flashing {
-            let mut flash = state.styles.clone();
-            flash.header = flash
+        let flash;
+        let s = if flashing {
+            let mut styles = state.styles.clone();
+            styles.header = styles
                 .header
                 .patch(state.styles.critical)
                 .add_modifier(ratatui::style::Modifier::REVERSED);
-            flash
+            flash = styles;
+            &flash
         } else {
-            state.styles.clone()
+            &state.styles
         };
         let [left, right] =
             Layout::horizontal([Constraint::Min(10), Constraint::Length(22)]).areas(area);
