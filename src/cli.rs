@@ -69,6 +69,29 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = AuditFormat::Text)]
         format: AuditFormat,
     },
+    /// Maintenance tasks: list them, or run one now
+    #[command(subcommand)]
+    Task(TaskCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TaskCommand {
+    /// Every task with its schedule, next run and last outcome
+    List {
+        /// text, or json (one object per line)
+        #[arg(long, value_enum, default_value_t = AuditFormat::Text)]
+        format: AuditFormat,
+    },
+    /// Run one task now through opsdeck's runner, streaming its output; exits
+    /// with the task's status (124 timed out, 130 interrupted, 127 did not start)
+    #[command(
+        after_help = "One attempt: retries and dependencies are the scheduler's. The run is \
+                      recorded in the state database (unless --no-store) and the audit log."
+    )]
+    Run {
+        /// The task's id, as in `opsdeck task list`
+        id: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -34,9 +34,19 @@ fn json_snapshot_has_every_section_and_this_machines_figures() {
     for key in ["host", "resources", "tasks", "alerts", "scaling"] {
         assert!(doc.get(key).is_some(), "top-level key {key}: {stdout}");
     }
-    // Nothing is configured, so nothing is invented.
-    for key in ["tasks", "scaling"] {
-        assert_eq!(doc[key], serde_json::json!([]), "{key}");
+    // No scaling target is configured, so nothing is invented.
+    assert_eq!(doc["scaling"], serde_json::json!([]));
+    // The default tasks, each with its next run and, in a fresh state dir, no
+    // last run.
+    let tasks = doc["tasks"].as_array().unwrap();
+    assert!(tasks.iter().any(|t| t["id"] == "disk_report"), "{stdout}");
+    for task in tasks {
+        assert!(task["next_run"].is_string(), "{task}");
+        assert!(task["last_run"].is_null(), "{task}");
+        assert!(
+            task["command"].as_array().is_some_and(|c| !c.is_empty()),
+            "{task}"
+        );
     }
     // Alerts can only come from the embedded default rules, evaluated once: each
     // has a `for`, so at most pending, and each names a real condition.

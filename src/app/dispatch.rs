@@ -15,12 +15,17 @@ pub fn write_action(state: &mut AppState, action: Action) -> Vec<Effect> {
     match action {
         Action::Acknowledge => return open_ack(state),
         Action::Unacknowledge => return open_expire(state),
+        Action::TriggerTask | Action::CancelTask if !state.tasks.is_empty() => {
+            return super::tasks::open_confirm(state, action == Action::CancelTask);
+        }
         _ => {}
     }
-    // The engines that carry these out (tasks, runbooks, scaling) are not
-    // configured yet, so there is nothing the action could apply to.
+    // The engines that carry these out (runbooks, scaling) are not configured
+    // yet, so there is nothing the action could apply to.
     let what = match action {
-        Action::TriggerTask | Action::CancelTask => "no task selected: no tasks are configured",
+        Action::TriggerTask | Action::CancelTask => {
+            "no task selected: no tasks are configured (see [[task]] in the config)"
+        }
         Action::RunRecovery => "no runbook to run: no runbooks are configured",
         _ => "no scaling target selected: no scaling targets are configured",
     };
@@ -94,6 +99,20 @@ pub fn submit_expire(state: &mut AppState) -> Vec<Effect> {
     } else {
         vec![Effect::ExpireSilence(request)]
     }
+}
+
+/// Enter in a task's confirmation: trigger or cancel it.
+pub fn submit_task(state: &mut AppState, confirm: super::tasks::TaskConfirm) -> Vec<Effect> {
+    let action = if confirm.cancel {
+        Action::CancelTask
+    } else {
+        Action::TriggerTask
+    };
+    if let Some(refused) = refuse_if_read_only(state, action) {
+        state.overlay = None;
+        return refused;
+    }
+    super::tasks::submit_confirm(state, confirm)
 }
 
 fn open_ack(state: &mut AppState) -> Vec<Effect> {

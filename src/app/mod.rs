@@ -12,6 +12,7 @@ pub mod local_rules;
 pub mod remote;
 pub mod sources;
 pub mod state;
+pub mod tasks;
 pub mod update;
 
 pub use action::{Action, PaneId};

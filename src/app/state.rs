@@ -47,6 +47,8 @@ pub enum Overlay {
     Ack(AckDialog),
     /// `u` on an acknowledged alert: expire its silence?
     Expire(ExpireConfirm),
+    /// `t` / `x` on a task: run it now / cancel it?
+    TaskConfirm(super::tasks::TaskConfirm),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,6 +156,8 @@ pub struct AppState {
     pub remote: Remote,
     /// opsdeck's own alert rules and the series they read.
     pub rules: LocalRules,
+    /// Maintenance tasks: the scheduler and their runs.
+    pub tasks: super::tasks::Tasks,
     /// `[ui.alerts] levels`, ready to match.
     pub level_rules: Vec<crate::engine::incident::LevelRule>,
     /// When this dashboard started (no bell for what already fired then).
@@ -192,6 +196,18 @@ impl AppState {
         let history_len = history_len(config.general.history, config.general.refresh);
         let level_rules = config.ui.alerts.level_rules();
         let log_level = LevelFilter::Info;
+        let tasks = super::tasks::Tasks::new(
+            config
+                .task
+                .iter()
+                .filter_map(|t| {
+                    t.spec()
+                        .map_err(|e| tracing::error!("task {}: {e}", t.id))
+                        .ok()
+                })
+                .collect(),
+            config.general.max_concurrent_tasks,
+        );
         Self {
             config,
             keymap,
@@ -207,6 +223,7 @@ impl AppState {
             resources: Resources::new(history_len),
             remote: Remote::default(),
             rules: LocalRules::default(),
+            tasks,
             history: None,
             started_at: now,
             level_rules,
@@ -262,11 +279,33 @@ impl AppState {
         self.visible_alerts().get(selected).copied()
     }
 
+    /// Tasks shown in the Tasks pane (most important first), after its filter.
+    pub fn visible_tasks(&self) -> Vec<&crate::engine::tasks::TaskSpec> {
+        let filter = self.list(PaneId::Tasks).filter.as_ref();
+        (0..self.tasks.len())
+            .filter_map(|row| self.tasks.spec_at(row))
+            .filter(|t| {
+                filter.is_none_or(|f| {
+                    f.matches(&super::tasks::TaskRow {
+                        spec: t,
+                        status: self.tasks.status(&t.id),
+                    })
+                })
+            })
+            .collect()
+    }
+
+    pub fn selected_task(&self) -> Option<&crate::engine::tasks::TaskSpec> {
+        let selected = self.list(PaneId::Tasks).selected;
+        self.visible_tasks().get(selected).copied()
+    }
+
     pub fn row_count(&self, pane: PaneId) -> usize {
         match pane {
             PaneId::Resources => self.visible_processes().len(),
             PaneId::Alerts => self.visible_alerts().len(),
-            // Tasks and scaling arrive with their engines.
+            PaneId::Tasks => self.visible_tasks().len(),
+            // Scaling arrives with its engine.
             _ => 0,
         }
     }

@@ -49,6 +49,30 @@ pub enum Msg {
         request: SilenceRequest,
         id: i64,
     },
+    /// Task runs read from the store: everything (`full`, at start and on taking
+    /// the lead) or what changed since the last read.
+    TaskRuns {
+        changes: crate::store::tasks::RunChanges,
+        full: bool,
+    },
+    /// A run of this opsdeck started (its row is written).
+    TaskStarted(crate::engine::tasks::Run),
+    /// More output of a running task.
+    TaskOutput {
+        task: String,
+        run_id: i64,
+        text: String,
+    },
+    /// A run of this opsdeck ended (its row is written).
+    TaskFinished(crate::engine::tasks::Run),
+    /// A skipped run is recorded.
+    TaskSkipped(crate::engine::tasks::Run),
+    /// The stored output of a run, for the details view.
+    RunOutput {
+        task: String,
+        run_id: i64,
+        output: String,
+    },
     /// SIGTERM, SIGHUP or SIGINT: leave cleanly with this exit code.
     Terminate(i32),
 }
@@ -85,6 +109,17 @@ pub enum Effect {
     Bell,
     /// Send local alerts' firing/resolved notifications to the `[[notifier]]`s.
     Notify(Vec<super::local_rules::Notification>),
+    /// Record a run's start, run it, record its end.
+    StartTask(Box<super::tasks::StartTask>),
+    /// Record a skipped run.
+    RecordSkip(Box<super::tasks::SkipRun>),
+    /// Kill the running run of this task (its whole process group).
+    CancelTask(String),
+    /// Read every task's recent runs again (closing runs of processes that died
+    /// first, when leading).
+    LoadRuns,
+    /// Read one run's output for the details view.
+    LoadRunOutput { task: String, run_id: i64 },
 }
 
 /// Rows a page key moves.
@@ -132,6 +167,26 @@ fn apply(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         }
         Msg::Tick(now) => {
             state.now = now;
+            if !state.tasks.loaded && state.store == StoreRole::Off {
+                // No store, no history: the schedule starts from now.
+                state.tasks.loaded = true;
+                super::tasks::start_schedule(state);
+            }
+            super::tasks::on_tick(state, now)
+        }
+        Msg::TaskRuns { changes, full } => super::tasks::on_runs(state, changes, full),
+        Msg::TaskStarted(run) | Msg::TaskSkipped(run) => super::tasks::on_started(state, run),
+        Msg::TaskOutput { task, run_id, text } => {
+            super::tasks::on_output(state, run_id, &task, &text);
+            Vec::new()
+        }
+        Msg::TaskFinished(run) => super::tasks::on_finished(state, run),
+        Msg::RunOutput {
+            task,
+            run_id,
+            output,
+        } => {
+            super::tasks::on_run_output(state, &task, run_id, output);
             Vec::new()
         }
         Msg::Activity(records) => {
@@ -168,6 +223,10 @@ fn apply(state: &mut AppState, msg: Msg) -> Vec<Effect> {
                         StatusKind::Info,
                         "this opsdeck now leads: it runs the work that must not run twice",
                     );
+                    if !state.tasks.is_empty() {
+                        // The schedule restarts from the store's latest runs.
+                        return vec![Effect::LoadRuns];
+                    }
                 }
             }
             Vec::new()
@@ -429,6 +488,25 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
                 DialogKey::Edited | DialogKey::Ignored => Vec::new(),
             };
         }
+        Some(Overlay::TaskConfirm(confirm)) => {
+            let ctrl_c =
+                key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+            return match key.code {
+                KeyCode::Enter | KeyCode::Char('y') => {
+                    let confirm = confirm.clone();
+                    dispatch::submit_task(state, confirm)
+                }
+                KeyCode::Esc | KeyCode::Char('n') => {
+                    state.overlay = None;
+                    Vec::new()
+                }
+                _ if ctrl_c => {
+                    state.overlay = None;
+                    Vec::new()
+                }
+                _ => Vec::new(),
+            };
+        }
         Some(Overlay::Expire(confirm)) => {
             let ctrl_c =
                 key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
@@ -475,6 +553,21 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
 }
 
 fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
+    // A task's details list its runs: moving picks the run whose output shows.
+    if matches!(state.overlay, Some(Overlay::Details))
+        && state.focus == PaneId::Tasks
+        && matches!(
+            action,
+            Action::Up
+                | Action::Down
+                | Action::Top
+                | Action::Bottom
+                | Action::PageUp
+                | Action::PageDown
+        )
+    {
+        return move_run_selection(state, action);
+    }
     // While help or details are open, any bound key other than quit closes them first.
     if matches!(state.overlay, Some(Overlay::Help | Overlay::Details))
         && !matches!(
@@ -562,6 +655,10 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
                     state.history = None;
                     return vec![Effect::LoadHistory(key)];
                 }
+                if focus == PaneId::Tasks {
+                    state.tasks.detail_run = 0;
+                    return load_selected_output(state);
+                }
             }
         }
         Action::Pause => {
@@ -605,6 +702,42 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
         | Action::Scale => unreachable!("write actions are dispatched above"),
     }
     Vec::new()
+}
+
+/// j/k in a task's details: the previous or next run.
+fn move_run_selection(state: &mut AppState, action: Action) -> Vec<Effect> {
+    let Some(id) = state.selected_task().map(|t| t.id.clone()) else {
+        return Vec::new();
+    };
+    let count = state.tasks.runs_of(&id).count();
+    let last = count.saturating_sub(1);
+    let i = state.tasks.detail_run;
+    state.tasks.detail_run = match action {
+        Action::Up => i.saturating_sub(1),
+        Action::Down => (i + 1).min(last),
+        Action::Top => 0,
+        Action::Bottom => last,
+        Action::PageUp => i.saturating_sub(PAGE),
+        _ => (i + PAGE).min(last),
+    };
+    load_selected_output(state)
+}
+
+/// The selected run's output, read from the store unless this view has it.
+fn load_selected_output(state: &mut AppState) -> Vec<Effect> {
+    let Some(id) = state.selected_task().map(|t| t.id.clone()) else {
+        return Vec::new();
+    };
+    let wanted = state
+        .tasks
+        .runs_of(&id)
+        .nth(state.tasks.detail_run)
+        .filter(|run| run.output.is_none() && run.id > 0 && run.state.is_finished())
+        .map(|run| run.id);
+    match wanted {
+        Some(run_id) => vec![Effect::LoadRunOutput { task: id, run_id }],
+        None => Vec::new(),
+    }
 }
 
 fn apply_filter(state: &mut AppState, text: &str) {

@@ -6,6 +6,7 @@ mod dashboard;
 mod info;
 mod snapshot;
 mod snapshot_remote;
+mod task;
 
 use crate::cli::{Cli, Command};
 use crate::config::error::ConfigError;
@@ -23,6 +24,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Info) => info::run(&paths),
         Some(Command::Snapshot { format }) => snapshot::run(&cli, &paths, *format),
         Some(Command::Audit { since, format }) => audit::run(&paths, *since, *format),
+        Some(Command::Task(command)) => task::run(&cli, &paths, command),
         None => dashboard::run(&cli, &paths),
     }
 }

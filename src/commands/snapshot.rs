@@ -18,8 +18,9 @@ struct Snapshot {
     fleet: Vec<FleetOut>,
     panels: Vec<PanelOut>,
     scrapes: Vec<ScrapeOut>,
-    // Empty until their engines land; never invented.
+    /// Each task with its next run and (from the state database) its last run.
     tasks: Vec<serde_json::Value>,
+    // Empty until its engine lands; never invented.
     scaling: Vec<serde_json::Value>,
 }
 
@@ -36,6 +37,22 @@ pub fn run(cli: &Cli, paths: &Paths, format: SnapshotFormat) -> anyhow::Result<i
         .map_err(|_| anyhow::anyhow!("the remote collection panicked"))??;
     evaluate_rules_once(&loaded.config, &mut remote, &resources);
     let out = snapshot_remote::Remote::from_state(&remote, &loaded.config);
+    let last = super::task::last_runs(paths)?;
+    let now = chrono::Utc::now();
+    let specs: Vec<_> = loaded
+        .config
+        .task
+        .iter()
+        .filter_map(|t| t.spec().ok())
+        .collect();
+    let tasks = specs
+        .iter()
+        .map(|spec| super::task::task_json(spec, last.get(&spec.id), now))
+        .collect();
+    let task_lines: Vec<String> = specs
+        .iter()
+        .map(|spec| super::task::task_line(spec, last.get(&spec.id), now))
+        .collect();
     let snapshot = Snapshot {
         host: local::host_info(),
         resources,
@@ -44,12 +61,12 @@ pub fn run(cli: &Cli, paths: &Paths, format: SnapshotFormat) -> anyhow::Result<i
         fleet: out.fleet,
         panels: out.panels,
         scrapes: out.scrapes,
-        tasks: Vec::new(),
+        tasks,
         scaling: Vec::new(),
     };
     match format {
         SnapshotFormat::Json => println!("{}", serde_json::to_string_pretty(&snapshot)?),
-        SnapshotFormat::Text => print_text(&snapshot),
+        SnapshotFormat::Text => print_text(&snapshot, &task_lines),
     }
     Ok(0)
 }
@@ -77,7 +94,7 @@ fn evaluate_rules_once(
     remote.remerge(&config.ui.alerts.group_by, sample.taken_at);
 }
 
-fn print_text(s: &Snapshot) {
+fn print_text(s: &Snapshot, task_lines: &[String]) {
     let r = &s.resources;
     println!(
         "host       {} ({}, kernel {}, {} cores)",
@@ -135,6 +152,11 @@ fn print_text(s: &Snapshot) {
         );
     }
     snapshot_remote::print_text(&s.sources, &s.alerts, &s.fleet, &s.panels, &s.scrapes);
-    println!("tasks      none configured");
+    if task_lines.is_empty() {
+        println!("tasks      none configured");
+    }
+    for line in task_lines {
+        println!("task       {line}");
+    }
     println!("scaling    no targets configured");
 }

@@ -12,6 +12,7 @@ pub mod promql;
 pub mod remote;
 pub mod rules;
 mod section_checks;
+pub mod tasks;
 
 use crate::app::keymap::KeyMap;
 use error::{ConfigError, ConfigErrors, from_toml};
@@ -27,6 +28,7 @@ pub const ARRAY_SECTIONS: &[&str] = &[
     "panel",
     "rule",
     "notifier",
+    "task",
 ];
 
 /// The default config, embedded so `opsdeck` runs with no file at all.
@@ -53,6 +55,8 @@ pub struct Config {
     pub rule: Vec<rules::Rule>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notifier: Vec<notifier::Notifier>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub task: Vec<tasks::Task>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -71,6 +75,8 @@ pub struct General {
     /// from the OS.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
+    /// Task runs at once, all tasks together; the rest wait as pending.
+    pub max_concurrent_tasks: usize,
 }
 
 impl Default for General {
@@ -80,6 +86,7 @@ impl Default for General {
             history: Duration::from_secs(600),
             retention: Duration::from_secs(30 * 86400),
             user: None,
+            max_concurrent_tasks: 4,
         }
     }
 }
@@ -295,6 +302,16 @@ pub fn parse(text: &str, file: &str) -> Result<Loaded, ConfigErrors> {
             "general",
             "user",
             "must not be empty; leave it out to use user@host".into(),
+        );
+    }
+    if !(1..=64).contains(&g.max_concurrent_tasks) {
+        err(
+            "general",
+            "max_concurrent_tasks",
+            format!(
+                "must be between 1 and 64 (it is {})",
+                g.max_concurrent_tasks
+            ),
         );
     }
     if config.ui.theme.trim().is_empty() {

@@ -68,6 +68,7 @@ pub(super) fn check(config: &Config, err: &mut impl FnMut(&str, &str, String)) {
         }
     }
     super::notifier::check(&config.notifier, err);
+    super::tasks::check(&config.task, err);
     for (i, level) in config.ui.alerts.levels.iter().enumerate() {
         let table = format!("ui.alerts.levels.{i}");
         if level.matchers.is_empty() {

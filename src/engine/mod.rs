@@ -8,3 +8,4 @@ pub mod incident;
 pub mod notify;
 pub mod promql;
 pub mod rules;
+pub mod tasks;

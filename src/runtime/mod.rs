@@ -7,7 +7,10 @@ pub mod backend;
 mod collectors;
 pub mod logging;
 pub mod notify;
+pub mod process;
 pub mod remote;
+mod tasks;
+pub use tasks::describe as describe_run;
 pub mod terminal;
 
 use crate::app::{AppState, Effect, Msg, update};
@@ -107,9 +110,17 @@ async fn event_loop(
     if std::env::var_os("OPSDECK_TEST_PANIC").is_some() {
         panic!("deliberate panic requested by OPSDECK_TEST_PANIC");
     }
+    let runner =
+        tasks::TaskRunner::new(persistence.as_deref().map(|p| p.store.clone()), tx.clone());
+    let runs_busy = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    if !state.tasks.is_empty()
+        && let Some(p) = persistence.as_deref()
+    {
+        load_runs(&p.store, p.leadership.is_leader(), &tx);
+    }
     let mut last_draw = Instant::now();
     let mut dirty = false;
-    loop {
+    let code = 'events: loop {
         let next_frame = last_draw + FRAME_INTERVAL;
         let msg = tokio::select! {
             _ = sleep_until(next_frame), if dirty => {
@@ -134,26 +145,26 @@ async fn event_loop(
             },
             Some(msg) = rx.recv() => msg,
             _ = tick.tick() => {
-                update(state, Msg::Tick(clock.now()));
                 if let Some(p) = persistence.as_deref_mut() {
                     dirty |= keep_leadership(state, p, &mut last_prune, clock);
                     poll_activity(&p.store, state.activity_after, &feed_busy, &tx);
                     if crate::app::local_rules::LocalRules::has_alerts(&state.remote.alert_inputs) {
                         poll_local_acks(&p.store, clock.now(), &acks_busy, &tx);
                     }
+                    if state.tasks.loaded {
+                        poll_runs(&p.store, state.tasks.change, &runs_busy, &tx);
+                    }
                 }
-                // Samples already redraw (and move the clock) every refresh; a tick
-                // only draws when nothing else did, e.g. to age a stale source.
-                dirty |= last_draw.elapsed() >= Duration::from_millis(900);
-                continue;
+                Msg::Tick(clock.now())
             }
             _ = sigterm.recv() => Msg::Terminate(128 + 15),
             _ = sighup.recv() => Msg::Terminate(128 + 1),
             _ = sigint.recv() => Msg::Terminate(128 + 2),
         };
+        let was_tick = matches!(msg, Msg::Tick(_));
         for effect in update(state, msg) {
             match effect {
-                Effect::Quit(code) => return Ok(code),
+                Effect::Quit(code) => break 'events code,
                 Effect::Suspend => {
                     terminal::suspend(term)?;
                     draw_now(term, state, &mut last_draw, &mut dirty)?;
@@ -207,10 +218,93 @@ async fn event_loop(
                 Effect::UnackLocal(request) => {
                     actions::unack_local(actions.clone(), request, tx.clone());
                 }
+                other => run_task_effect(other, &runner, persistence.as_deref(), &tx),
             }
         }
-        dirty = true;
+        // Samples already redraw (and move the clock) every refresh; a tick only
+        // draws when nothing else did, e.g. to age a stale source.
+        dirty |= !was_tick || last_draw.elapsed() >= Duration::from_millis(900);
+    };
+    // Runs still going are cancelled and their ends recorded before exit.
+    runner.shutdown().await;
+    Ok(code)
+}
+
+/// The effects of the task scheduler (from ticks and from messages).
+fn run_task_effect(
+    effect: Effect,
+    runner: &tasks::TaskRunner,
+    persistence: Option<&Persistence>,
+    tx: &mpsc::Sender<Msg>,
+) {
+    match effect {
+        Effect::StartTask(start) => runner.start(*start),
+        Effect::RecordSkip(skip) => runner.skip(*skip),
+        Effect::CancelTask(task) => runner.cancel(&task),
+        Effect::LoadRuns => {
+            if let Some(p) = persistence {
+                load_runs(&p.store, p.leadership.is_leader(), tx);
+            }
+        }
+        Effect::LoadRunOutput { task, run_id } => {
+            if let Some(p) = persistence {
+                let reply = p.store.run_output(run_id);
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    if let Ok(Ok(output)) = reply.await {
+                        let output = output.unwrap_or_default();
+                        let _ = tx
+                            .send(Msg::RunOutput {
+                                task,
+                                run_id,
+                                output,
+                            })
+                            .await;
+                    }
+                });
+            }
+        }
+        other => tracing::error!("effect {other:?} reached the task runner"),
     }
+}
+
+/// Reads every task's recent runs; the leader first closes runs whose process
+/// died (the store thread answers in order).
+fn load_runs(store: &StoreHandle, leads: bool, tx: &mpsc::Sender<Msg>) {
+    if leads {
+        drop(store.close_abandoned_runs(chrono::Utc::now()));
+    }
+    let reply = store.load_runs();
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        match reply.await {
+            Ok(Ok(changes)) => {
+                let _ = tx
+                    .send(Msg::TaskRuns {
+                        changes,
+                        full: true,
+                    })
+                    .await;
+            }
+            Ok(Err(e)) => tracing::error!("cannot read task runs: {e}"),
+            Err(_) => {}
+        }
+    });
+}
+
+/// Runs other processes (or this one) wrote since the last read.
+fn poll_runs(store: &StoreHandle, after: i64, busy: &Busy, tx: &mpsc::Sender<Msg>) {
+    poll_store(
+        busy,
+        tx,
+        || store.runs_changed(after),
+        |changes| {
+            (!changes.runs.is_empty()).then_some(Msg::TaskRuns {
+                changes,
+                full: false,
+            })
+        },
+    );
 }
 
 /// Polls the leadership lock (a follower takes over when the leader is gone) and,

@@ -8,6 +8,7 @@ pub mod acks;
 pub mod audit;
 pub mod leader;
 mod schema;
+pub mod tasks;
 pub mod writer;
 
 use rusqlite::{Connection, OpenFlags};

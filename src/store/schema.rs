@@ -113,6 +113,17 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX alert_events_at ON alert_events(at_ms);
     CREATE INDEX alert_events_key ON alert_events(alert_key, at_ms);
     "#,
+    // 3: task runs say why they ended or were skipped, which process ran them
+    // (a run left 'running' by a process that died is found), and carry a
+    // change counter that readers follow to pick up other processes' runs.
+    r#"
+    ALTER TABLE task_runs ADD COLUMN detail TEXT NOT NULL DEFAULT '';
+    ALTER TABLE task_runs ADD COLUMN pid INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE task_runs ADD COLUMN change INTEGER NOT NULL DEFAULT 0;
+    UPDATE task_runs SET change = id;
+    CREATE INDEX task_runs_change ON task_runs(change);
+    CREATE INDEX task_runs_task ON task_runs(task_id, started_ms);
+    "#,
 ];
 
 /// The schema version this build writes.

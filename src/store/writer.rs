@@ -4,6 +4,7 @@
 //! durable.
 
 use super::acks::{AlertEvent, NewAck, StoredAck};
+use super::tasks::{NewRun, RunChanges, RunEnd};
 use super::{AuditRecord, NewAudit, Store, StoreError};
 use std::sync::mpsc;
 use tokio::sync::oneshot;
@@ -12,6 +13,9 @@ type Reply<T> = Option<oneshot::Sender<Result<T, String>>>;
 
 /// Events shown in an alert's details, at most.
 const HISTORY: usize = 20;
+
+/// Runs per task a dashboard loads at start (history in the details view).
+pub const RUNS_PER_TASK: usize = 20;
 
 /// Records of other processes read per request, at most.
 const FEED_BATCH: usize = 100;
@@ -37,6 +41,12 @@ enum Request {
         after_id: i64,
         reply: Reply<Vec<AuditRecord>>,
     },
+    InsertRun(NewRun, Reply<i64>),
+    FinishRun(RunEnd, Reply<()>),
+    LoadRuns(Reply<RunChanges>),
+    RunsChanged(i64, Reply<RunChanges>),
+    RunOutput(i64, Reply<Option<String>>),
+    CloseAbandonedRuns(chrono::DateTime<chrono::Utc>, Reply<usize>),
 }
 
 /// An un-acknowledgement to record.
@@ -97,6 +107,26 @@ impl StoreHandle {
                         }
                         Request::FromOthers { after_id, reply } => {
                             answer(reply, store.audit_from_others(after_id, FEED_BATCH), "read")
+                        }
+                        Request::InsertRun(run, reply) => {
+                            answer(reply, store.insert_run(&run), "task run")
+                        }
+                        Request::FinishRun(end, reply) => {
+                            answer(reply, store.finish_run(&end), "task run end")
+                        }
+                        Request::LoadRuns(reply) => {
+                            answer(reply, store.load_runs(RUNS_PER_TASK), "read task runs")
+                        }
+                        Request::RunsChanged(after, reply) => answer(
+                            reply,
+                            store.runs_changed(after, FEED_BATCH),
+                            "read task runs",
+                        ),
+                        Request::RunOutput(id, reply) => {
+                            answer(reply, store.run_output(id), "read task output")
+                        }
+                        Request::CloseAbandonedRuns(now, reply) => {
+                            answer(reply, store.close_abandoned_runs(now), "close task runs")
                         }
                     }
                 }
@@ -184,6 +214,48 @@ impl StoreHandle {
             after_id,
             reply: Some(reply),
         });
+        rx
+    }
+
+    /// Records a run's start (or a skip); the receiver gets its id once committed.
+    pub fn insert_run(&self, run: NewRun) -> oneshot::Receiver<Result<i64, String>> {
+        self.ask(|reply| Request::InsertRun(run, reply))
+    }
+
+    /// Records how a run ended; the receiver hears once it is committed.
+    pub fn finish_run(&self, end: RunEnd) -> oneshot::Receiver<Result<(), String>> {
+        self.ask(|reply| Request::FinishRun(end, reply))
+    }
+
+    /// The newest runs of each task, their success counts and the change counter.
+    pub fn load_runs(&self) -> oneshot::Receiver<Result<RunChanges, String>> {
+        self.ask(Request::LoadRuns)
+    }
+
+    /// Runs any process wrote after change `after`.
+    pub fn runs_changed(&self, after: i64) -> oneshot::Receiver<Result<RunChanges, String>> {
+        self.ask(|reply| Request::RunsChanged(after, reply))
+    }
+
+    /// One run's output tail.
+    pub fn run_output(&self, id: i64) -> oneshot::Receiver<Result<Option<String>, String>> {
+        self.ask(|reply| Request::RunOutput(id, reply))
+    }
+
+    /// Ends runs left open by processes that died.
+    pub fn close_abandoned_runs(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> oneshot::Receiver<Result<usize, String>> {
+        self.ask(|reply| Request::CloseAbandonedRuns(now, reply))
+    }
+
+    fn ask<T>(
+        &self,
+        request: impl FnOnce(Reply<T>) -> Request,
+    ) -> oneshot::Receiver<Result<T, String>> {
+        let (reply, rx) = oneshot::channel();
+        self.send(request(Some(reply)));
         rx
     }
 

@@ -1,9 +1,11 @@
-//! Dialogs that change something: acknowledge (duration and comment) and the
-//! confirmation before a silence is expired. Enter confirms, Esc cancels.
+//! Dialogs that change something: acknowledge (duration and comment), the
+//! confirmation before a silence is expired, and before a task is triggered or
+//! cancelled. Enter confirms, Esc cancels.
 
 use crate::app::AppState;
 use crate::app::ack::{AckDialog, AckField, ExpireConfirm};
 use crate::app::alerts::label_key;
+use crate::app::tasks::TaskConfirm;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -96,6 +98,66 @@ pub fn expire(frame: &mut Frame, area: Rect, state: &AppState, confirm: &ExpireC
         hint,
         lines,
     );
+}
+
+pub fn task_confirm(frame: &mut Frame, area: Rect, state: &AppState, confirm: &TaskConfirm) {
+    let s = &state.styles;
+    let spec = state.tasks.scheduler.spec(&confirm.task_id);
+    let mut lines = vec![Line::from(vec![
+        Span::styled(" task     ", s.dim),
+        Span::styled(confirm.task_id.clone(), s.text),
+    ])];
+    // A `sh -c` script keeps its lines (a few of them), not one run-together row.
+    const SHOWN: usize = 8;
+    let command: Vec<&str> = confirm.command.lines().collect();
+    for (i, line) in command.iter().take(SHOWN).enumerate() {
+        let label = if i == 0 { " command  " } else { "          " };
+        lines.push(Line::from(vec![
+            Span::styled(label, s.dim),
+            Span::styled(line.to_string(), s.text),
+        ]));
+    }
+    if command.len() > SHOWN {
+        lines.push(Line::from(Span::styled(
+            format!("          … {} more lines", command.len() - SHOWN),
+            s.dim,
+        )));
+    }
+    if let Some(spec) = spec {
+        let dir = spec
+            .workdir
+            .as_ref()
+            .map_or_else(|| "opsdeck's".to_string(), |d| d.display().to_string());
+        lines.push(Line::from(vec![
+            Span::styled(" in       ", s.dim),
+            Span::styled(dir, s.text),
+            Span::styled(
+                format!(" · timeout {}", humantime::format_duration(spec.timeout)),
+                s.dim,
+            ),
+        ]));
+    }
+    lines.push(Line::default());
+    let (title, hint) = if confirm.cancel {
+        lines.push(Line::from(Span::styled(
+            " Its whole process group gets SIGTERM, then SIGKILL.",
+            s.dim,
+        )));
+        (
+            format!(" Cancel {} ", confirm.name),
+            " Enter cancel the run · Esc keep it ",
+        )
+    } else {
+        lines.push(Line::from(Span::styled(
+            format!(" Runs now, outside its schedule, as {}.", state.actor),
+            s.dim,
+        )));
+        (
+            format!(" Run {} now ", confirm.name),
+            " Enter run · Esc cancel ",
+        )
+    };
+    show(frame, area, state, &title, hint, lines);
 }
 
 fn show(

@@ -8,6 +8,7 @@ mod layout;
 mod overlay;
 mod panes;
 mod status;
+mod task_details;
 pub mod theme;
 pub mod widgets;
 

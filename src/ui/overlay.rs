@@ -14,6 +14,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
         Some(Overlay::Details) => details(frame, area, state),
         Some(Overlay::Ack(dialog)) => super::dialogs::ack(frame, area, state, dialog),
         Some(Overlay::Expire(confirm)) => super::dialogs::expire(frame, area, state, confirm),
+        Some(Overlay::TaskConfirm(confirm)) => {
+            super::dialogs::task_confirm(frame, area, state, confirm);
+        }
         Some(Overlay::FilterInput(_)) | None => {}
     }
 }
@@ -88,6 +91,9 @@ fn details(frame: &mut Frame, area: Rect, state: &AppState) {
     let s = &state.styles;
     if state.focus == PaneId::Alerts {
         return super::alert_details::draw(frame, area, state);
+    }
+    if state.focus == PaneId::Tasks {
+        return super::task_details::draw(frame, area, state);
     }
     if state.focus != PaneId::Resources {
         return;

@@ -3,9 +3,11 @@
 mod alerts;
 mod log;
 mod resources;
+mod tasks;
 mod unconfigured;
 
 pub use alerts::severity_look;
+pub use tasks::{clock, duration, outcome, priority_look, run_look, since, status_line, until};
 
 use crate::app::{AppState, PaneId};
 use ratatui::Frame;
@@ -18,6 +20,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, pane: PaneId) {
     match pane {
         PaneId::Resources => resources::draw(frame, area, state),
         PaneId::Log => log::draw(frame, area, state),
+        PaneId::Tasks if !state.tasks.is_empty() => tasks::draw(frame, area, state),
         PaneId::Tasks => unconfigured::draw(
             frame,
             area,

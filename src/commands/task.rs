@@ -1,0 +1,284 @@
+//! `opsdeck task list` and `opsdeck task run ID`: the tasks for scripts and
+//! hosts without a dashboard. A run goes through the dashboard's runner and is
+//! recorded the same way.
+
+use crate::app::tasks::shell_words;
+use crate::cli::{AuditFormat, Cli, TaskCommand};
+use crate::config::paths::Paths;
+use crate::engine::tasks::{Exit, Run, RunState, TaskSpec, Trigger};
+use crate::runtime::process::{self, Stream};
+use crate::store::tasks::{NewRun, RunEnd};
+use crate::store::{NewAudit, Store, audit};
+use chrono::{DateTime, Local, Utc};
+use std::collections::HashMap;
+use std::io::Write;
+
+pub fn run(cli: &Cli, paths: &Paths, command: &TaskCommand) -> anyhow::Result<i32> {
+    let source = super::read_source(paths)?;
+    let loaded = super::load(cli, &source)?;
+    let specs: Vec<TaskSpec> = loaded
+        .config
+        .task
+        .iter()
+        .map(|t| t.spec().map_err(|e| anyhow::anyhow!("task {}: {e}", t.id)))
+        .collect::<Result<_, _>>()?;
+    match command {
+        TaskCommand::List { format } => list(paths, &specs, *format),
+        TaskCommand::Run { id } => {
+            let Some(spec) = specs.iter().find(|s| &s.id == id) else {
+                let known: Vec<&str> = specs.iter().map(|s| s.id.as_str()).collect();
+                anyhow::bail!(
+                    "no task {id:?} in {}; tasks: {}",
+                    source.name,
+                    if known.is_empty() {
+                        "none configured".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                );
+            };
+            anyhow::ensure!(
+                !(cli.read_only || cli.wall),
+                "read-only (--read-only): task run is disabled"
+            );
+            let actor = loaded
+                .config
+                .general
+                .user
+                .clone()
+                .unwrap_or_else(audit::os_actor);
+            let store = if cli.no_store {
+                None
+            } else {
+                Some(Store::open(&paths.database())?)
+            };
+            run_now(spec, store, &actor)
+        }
+    }
+}
+
+/// Each task's newest run from the state database, if it exists (read-only).
+pub(super) fn last_runs(paths: &Paths) -> anyhow::Result<HashMap<String, Run>> {
+    let db = paths.database();
+    if !db.exists() {
+        return Ok(HashMap::new());
+    }
+    Ok(Store::open_read_only(&db)?
+        .recent_runs(1)?
+        .into_iter()
+        .map(|r| (r.task_id.clone(), r))
+        .collect())
+}
+
+fn next_run(spec: &TaskSpec, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    spec.schedule
+        .as_ref()
+        .filter(|_| spec.enabled)
+        .and_then(|s| s.next_after(now))
+}
+
+/// A task, its next run and its last run, as `task list --format json` and
+/// `snapshot --format json` print it.
+pub(super) fn task_json(
+    spec: &TaskSpec,
+    last: Option<&Run>,
+    now: DateTime<Utc>,
+) -> serde_json::Value {
+    serde_json::json!({
+        "id": spec.id,
+        "name": spec.name,
+        "priority": spec.priority.as_str(),
+        "category": spec.category,
+        "schedule": spec.schedule.as_ref().map(|s| s.pattern()),
+        "timezone": spec.schedule.as_ref().map(|s| s.zone_name()),
+        "enabled": spec.enabled,
+        "command": spec.command,
+        "next_run": next_run(spec, now).map(|t| t.to_rfc3339()),
+        "last_run": last.map(|r| serde_json::json!({
+            "id": r.id,
+            "trigger": r.trigger.as_str(),
+            "state": r.state.as_str(),
+            "attempt": r.attempt,
+            "started": r.started.to_rfc3339(),
+            "finished": r.finished.map(|t| t.to_rfc3339()),
+            "exit_code": r.exit_code,
+            "detail": r.detail,
+        })),
+    })
+}
+
+/// One line of `task list` (and of `snapshot`'s text).
+pub(super) fn task_line(spec: &TaskSpec, last: Option<&Run>, now: DateTime<Utc>) -> String {
+    let schedule = match (&spec.schedule, spec.enabled) {
+        (_, false) => "disabled".to_string(),
+        (Some(s), true) => s.pattern().to_string(),
+        (None, true) => "manual".to_string(),
+    };
+    let next = next_run(spec, now).map_or_else(|| "-".to_string(), |t| when(t, now));
+    let last = last.map_or_else(
+        || "never run".to_string(),
+        |r| format!("{} {}", r.state.label(), when(r.started, now)),
+    );
+    format!(
+        "{:<20} {:<8} {:<16} {:<28} {last}",
+        spec.id,
+        spec.priority.as_str(),
+        schedule,
+        next
+    )
+}
+
+fn list(paths: &Paths, specs: &[TaskSpec], format: AuditFormat) -> anyhow::Result<i32> {
+    let last = last_runs(paths)?;
+    let now = Utc::now();
+    if format == AuditFormat::Text {
+        println!(
+            "{:<20} {:<8} {:<16} {:<28} LAST",
+            "ID", "PRIORITY", "SCHEDULE", "NEXT RUN"
+        );
+    }
+    for spec in specs {
+        let run = last.get(&spec.id);
+        match format {
+            AuditFormat::Json => println!("{}", task_json(spec, run, now)),
+            AuditFormat::Text => println!("{}", task_line(spec, run, now)),
+        }
+    }
+    Ok(0)
+}
+
+/// "2026-11-24 02:00 (in 5h 12m)" in local time.
+fn when(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let local = t.with_timezone(&Local).format("%Y-%m-%d %H:%M");
+    let delta = (t - now).to_std();
+    let (ahead, d) = match delta {
+        Ok(d) => (true, d),
+        Err(_) => (false, (now - t).to_std().unwrap_or_default()),
+    };
+    let d = std::time::Duration::from_secs(d.as_secs() / 60 * 60);
+    let span = if d.is_zero() {
+        "now".to_string()
+    } else {
+        humantime::format_duration(d).to_string()
+    };
+    match (ahead, span.as_str()) {
+        (_, "now") => format!("{local} (now)"),
+        (true, _) => format!("{local} (in {span})"),
+        (false, _) => format!("{local} ({span} ago)"),
+    }
+}
+
+/// Runs `spec` once, streaming its output, and returns its exit status.
+fn run_now(spec: &TaskSpec, mut store: Option<Store>, actor: &str) -> anyhow::Result<i32> {
+    let started = Utc::now();
+    let run_id = match store.as_mut() {
+        Some(store) => {
+            let mut intent =
+                NewAudit::event(started, actor, "task.run", "started from the command line");
+            intent.target = spec.id.clone();
+            intent.params = serde_json::json!({ "command": shell_words(&spec.command) });
+            store.append_audit(&intent)?;
+            store.insert_run(&NewRun {
+                task_id: spec.id.clone(),
+                trigger: Trigger::Manual,
+                state: RunState::Running,
+                attempt: 1,
+                started,
+                detail: String::new(),
+                actor: actor.to_string(),
+            })?
+        }
+        None => 0,
+    };
+    eprintln!(
+        "opsdeck: running {} ({}): {}",
+        spec.id,
+        spec.name,
+        shell_words(&spec.command)
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let mut env = spec.env.clone();
+    env.insert("OPSDECK_TASK_ID".into(), spec.id.clone());
+    env.insert("OPSDECK_RUN_ID".into(), run_id.to_string());
+    env.insert("OPSDECK_TASK_ATTEMPT".into(), "1".into());
+    env.insert(
+        "OPSDECK_TASK_TRIGGER".into(),
+        Trigger::Manual.as_str().into(),
+    );
+    let command = process::Command {
+        argv: spec.command.clone(),
+        env,
+        workdir: spec.workdir.clone(),
+        timeout: spec.timeout,
+        kill_grace: process::DEFAULT_KILL_GRACE,
+    };
+    let outcome = rt.block_on(async {
+        let cancel = tokio_util::sync::CancellationToken::new();
+        let on_signal = cancel.clone();
+        // Ctrl-C, SIGTERM or SIGHUP stop the run's whole group, then we exit.
+        tokio::spawn(async move {
+            use tokio::signal::unix::{SignalKind, signal};
+            let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
+                signal(SignalKind::interrupt()),
+                signal(SignalKind::terminate()),
+                signal(SignalKind::hangup()),
+            ) else {
+                return;
+            };
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+                _ = hup.recv() => {}
+            }
+            on_signal.cancel();
+        });
+        process::run(&command, cancel, |stream, chunk| {
+            let _ = match stream {
+                Stream::Stdout => std::io::stdout().write_all(chunk),
+                Stream::Stderr => std::io::stderr().write_all(chunk),
+            };
+        })
+        .await
+    });
+    let _ = std::io::stdout().flush();
+    let state = outcome.exit.state();
+    let detail = crate::runtime::describe_run(&outcome, spec.timeout);
+    let finished = Utc::now();
+    if let Some(store) = store.as_mut() {
+        store.finish_run(&RunEnd {
+            id: run_id,
+            state,
+            finished,
+            exit_code: match outcome.exit {
+                Exit::Code(c) => Some(c),
+                _ => None,
+            },
+            detail: detail.clone(),
+            output: outcome.output.clone(),
+        })?;
+        let mut end = NewAudit::event(
+            finished,
+            actor,
+            "task.run",
+            &format!("{}: {detail}", state.label()),
+        );
+        end.target = spec.id.clone();
+        store.append_audit(&end)?;
+    }
+    let took = humantime::format_duration(std::time::Duration::from_millis(
+        outcome.duration.as_millis() as u64,
+    ));
+    let recorded = if run_id > 0 {
+        format!(", run {run_id}")
+    } else {
+        String::new()
+    };
+    eprintln!(
+        "opsdeck: task {} {} in {took} ({detail}{recorded})",
+        spec.id,
+        state.label()
+    );
+    Ok(outcome.exit.status())
+}

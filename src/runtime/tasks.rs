@@ -1,0 +1,272 @@
+//! Carries out the scheduler's decisions: each run is written to the store,
+//! started as a supervised process group (`process`), its output streamed to
+//! the pane, and its end written before the pane shows it.
+
+use super::process::{self, Command, Outcome};
+use crate::app::Msg;
+use crate::app::tasks::{SkipRun, StartTask};
+use crate::engine::tasks::{Exit, Run, RunState};
+use crate::store::tasks::{NewRun, RunEnd};
+use crate::store::writer::StoreHandle;
+use chrono::Utc;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// Between SIGTERM and SIGKILL: short, so quitting opsdeck is not held up long.
+const KILL_GRACE: Duration = Duration::from_secs(3);
+
+/// How often a running task's new output goes to the pane.
+const OUTPUT_EVERY: Duration = Duration::from_millis(300);
+
+/// The runs this opsdeck has going, by task id.
+#[derive(Clone)]
+pub struct TaskRunner {
+    store: Option<StoreHandle>,
+    tx: mpsc::Sender<Msg>,
+    running: Rc<RefCell<HashMap<String, CancellationToken>>>,
+    done: Rc<tokio::sync::Notify>,
+}
+
+impl TaskRunner {
+    pub fn new(store: Option<StoreHandle>, tx: mpsc::Sender<Msg>) -> Self {
+        Self {
+            store,
+            tx,
+            running: Rc::default(),
+            done: Rc::default(),
+        }
+    }
+
+    /// Records the run, runs it and records its end (on the event loop's
+    /// LocalSet: the run is I/O waiting, not work).
+    pub fn start(&self, start: StartTask) {
+        let token = CancellationToken::new();
+        self.running
+            .borrow_mut()
+            .insert(start.spec.id.clone(), token.clone());
+        let this = self.clone();
+        tokio::task::spawn_local(async move {
+            let task = start.spec.id.clone();
+            this.run(start, token).await;
+            this.running.borrow_mut().remove(&task);
+            this.done.notify_waiters();
+        });
+    }
+
+    /// Records a skipped run, then shows it.
+    pub fn skip(&self, skip: SkipRun) {
+        let (store, tx) = (self.store.clone(), self.tx.clone());
+        tokio::task::spawn_local(async move {
+            let id = match (&store, skip.local_id) {
+                (_, Some(id)) => id,
+                (Some(store), None) => {
+                    let new = NewRun {
+                        task_id: skip.task_id.clone(),
+                        trigger: skip.trigger,
+                        state: RunState::Skipped,
+                        attempt: 1,
+                        started: skip.at,
+                        detail: skip.reason.clone(),
+                        actor: skip.actor.clone(),
+                    };
+                    match store.insert_run(new).await {
+                        Ok(Ok(id)) => id,
+                        _ => return,
+                    }
+                }
+                (None, None) => return,
+            };
+            let _ = tx.send(Msg::TaskSkipped(skip.run(id))).await;
+        });
+    }
+
+    /// Cancels the task's running run: its group is stopped and the run ends
+    /// `cancelled`.
+    pub fn cancel(&self, task: &str) {
+        if let Some(token) = self.running.borrow().get(task) {
+            token.cancel();
+        }
+    }
+
+    /// Cancels every run and waits (bounded) until their ends are recorded.
+    pub async fn shutdown(&self) {
+        let tokens: Vec<_> = self.running.borrow().values().cloned().collect();
+        if tokens.is_empty() {
+            return;
+        }
+        tracing::info!("quitting: cancelling {} running task(s)", tokens.len());
+        for token in tokens {
+            token.cancel();
+        }
+        let deadline = tokio::time::Instant::now() + KILL_GRACE + Duration::from_secs(3);
+        while !self.running.borrow().is_empty() {
+            let done = self.done.notified();
+            if tokio::time::timeout_at(deadline, done).await.is_err() {
+                tracing::warn!("quitting with task runs still stopping");
+                return;
+            }
+        }
+    }
+
+    async fn run(&self, start: StartTask, token: CancellationToken) {
+        let spec = &start.spec;
+        let began = Utc::now();
+        let mut run = Run {
+            id: start.local_id.unwrap_or_default(),
+            task_id: spec.id.clone(),
+            trigger: start.trigger,
+            state: RunState::Running,
+            attempt: start.attempt,
+            started: began,
+            finished: None,
+            exit_code: None,
+            detail: String::new(),
+            output: None,
+            actor: start.actor.clone(),
+        };
+        if let (Some(store), None) = (&self.store, start.local_id) {
+            let new = NewRun {
+                task_id: spec.id.clone(),
+                trigger: start.trigger,
+                state: RunState::Running,
+                attempt: start.attempt,
+                started: began,
+                detail: String::new(),
+                actor: start.actor.clone(),
+            };
+            match store.insert_run(new).await {
+                Ok(Ok(id)) => run.id = id,
+                other => {
+                    let why = match other {
+                        Ok(Err(e)) => e,
+                        _ => "the store thread is gone".into(),
+                    };
+                    run.state = RunState::Failed;
+                    run.finished = Some(Utc::now());
+                    run.detail = format!("not run: its start could not be recorded: {why}");
+                    let _ = self.tx.send(Msg::TaskFinished(run)).await;
+                    return;
+                }
+            }
+        }
+        let _ = self.tx.send(Msg::TaskStarted(run.clone())).await;
+        tracing::info!(
+            "task {} started (run {}, {} attempt {})",
+            spec.id,
+            run.id,
+            start.trigger.as_str(),
+            start.attempt
+        );
+
+        let mut env = spec.env.clone();
+        env.insert("OPSDECK_TASK_ID".into(), spec.id.clone());
+        env.insert("OPSDECK_RUN_ID".into(), run.id.to_string());
+        env.insert("OPSDECK_TASK_ATTEMPT".into(), start.attempt.to_string());
+        env.insert("OPSDECK_TASK_TRIGGER".into(), start.trigger.as_str().into());
+        let command = Command {
+            argv: spec.command.clone(),
+            env,
+            workdir: spec.workdir.clone(),
+            timeout: spec.timeout,
+            kill_grace: KILL_GRACE,
+        };
+        let outcome = self.supervise(&command, token, &spec.id, run.id).await;
+
+        run.state = outcome.exit.state();
+        run.finished = Some(Utc::now());
+        run.exit_code = match outcome.exit {
+            Exit::Code(c) => Some(c),
+            _ => None,
+        };
+        run.detail = describe(&outcome, spec.timeout);
+        let output = outcome.output;
+        if let (Some(store), None) = (&self.store, start.local_id) {
+            let end = RunEnd {
+                id: run.id,
+                state: run.state,
+                finished: run.finished.unwrap_or(began),
+                exit_code: run.exit_code,
+                detail: run.detail.clone(),
+                output: output.clone(),
+            };
+            if let Ok(Err(e)) = store.finish_run(end).await {
+                tracing::error!(
+                    "task {}: cannot record the end of run {}: {e}",
+                    spec.id,
+                    run.id
+                );
+            }
+        }
+        tracing::info!("task {} {} ({})", spec.id, run.state.label(), run.detail);
+        run.output = Some(output);
+        let _ = self.tx.send(Msg::TaskFinished(run)).await;
+    }
+
+    /// Runs the command, sending its output to the pane every `OUTPUT_EVERY`.
+    async fn supervise(
+        &self,
+        command: &Command,
+        token: CancellationToken,
+        task: &str,
+        run_id: i64,
+    ) -> Outcome {
+        let pending = RefCell::new(Vec::<u8>::new());
+        let finished = CancellationToken::new();
+        let flush = async {
+            let mut every = tokio::time::interval(OUTPUT_EVERY);
+            loop {
+                tokio::select! {
+                    _ = every.tick() => {}
+                    () = finished.cancelled() => return,
+                }
+                let bytes = std::mem::take(&mut *pending.borrow_mut());
+                if !bytes.is_empty() {
+                    let text = String::from_utf8_lossy(&bytes).into_owned();
+                    let msg = Msg::TaskOutput {
+                        task: task.to_string(),
+                        run_id,
+                        text,
+                    };
+                    let _ = self.tx.send(msg).await;
+                }
+            }
+        };
+        let work = async {
+            let outcome = process::run(command, token, |_, chunk| {
+                let mut pending = pending.borrow_mut();
+                // The pane keeps a tail; so does this buffer between flushes.
+                if pending.len() < process::TAIL_BYTES {
+                    pending.extend_from_slice(chunk);
+                }
+            })
+            .await;
+            finished.cancel();
+            outcome
+        };
+        let ((), outcome) = tokio::join!(flush, work);
+        outcome
+    }
+}
+
+/// What the run's detail says: how it ended, and how much output was cut.
+pub fn describe(outcome: &Outcome, timeout: Duration) -> String {
+    let mut detail = match &outcome.exit {
+        Exit::TimedOut => format!(
+            "timed out after {}; process group killed",
+            humantime::format_duration(timeout)
+        ),
+        Exit::Cancelled => "cancelled; process group killed".into(),
+        other => other.to_string(),
+    };
+    if outcome.dropped_bytes > 0 {
+        detail.push_str(&format!(
+            " ({} earlier output bytes not kept)",
+            outcome.dropped_bytes
+        ));
+    }
+    detail
+}

@@ -1,0 +1,352 @@
+//! Maintenance tasks end to end: the real binary in tmux runs real child
+//! processes. A triggered run shows its output and outcome, a cancel kills the
+//! whole process group, a schedule fires on its own, quitting stops what runs,
+//! and `opsdeck task run` exits with the task's status.
+
+mod tmux;
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+use tmux::{BIN, Tmux, audit_records, status_line};
+
+const SEEN: Duration = Duration::from_secs(20);
+
+/// A config file outside the tmux sandbox (which `Tmux::start` wipes).
+fn write_config(name: &str, body: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("opsdeck-tasks-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("config.toml");
+    std::fs::write(&path, body).unwrap();
+    path
+}
+
+/// The pane row of the task named `name`.
+fn row<'a>(screen: &'a str, name: &str) -> &'a str {
+    screen
+        .lines()
+        .find(|l| l.starts_with('│') && l.contains(name) && !l.contains("now "))
+        .unwrap_or("")
+}
+
+/// Processes whose command line contains `marker`.
+fn processes_with(marker: &str) -> Vec<String> {
+    let out = Command::new("pgrep")
+        .args(["-f", marker])
+        .output()
+        .expect("pgrep (procps)");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+fn wait_gone(marker: &str, timeout: Duration) {
+    let start = Instant::now();
+    while !processes_with(marker).is_empty() {
+        assert!(
+            start.elapsed() < timeout,
+            "processes of {marker:?} survived: {:?}",
+            processes_with(marker)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// `opsdeck task list --format json` for a state home.
+fn task_list(config: &Path, state_home: &Path) -> Vec<Value> {
+    let out = Command::new(BIN)
+        .args([
+            "-c",
+            config.to_str().unwrap(),
+            "task",
+            "list",
+            "--format",
+            "json",
+        ])
+        .env("XDG_STATE_HOME", state_home)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn trigger_from_the_pane_runs_the_task_and_shows_output_and_outcome() {
+    let config = write_config(
+        "trigger",
+        r#"
+[[task]]
+id = "greet"
+name = "Greeter"
+priority = "critical"
+command = ["sh", "-c", "echo hello-from-greet; echo to-stderr >&2; read line; echo read-exit=$?"]
+timeout = "30s"
+
+[[task]]
+id = "fails"
+name = "Failing check"
+priority = "low"
+command = ["sh", "-c", "echo about-to-fail; exit 3"]
+"#,
+    );
+    let t = Tmux::start(
+        "tasks-trigger",
+        &["-c", config.to_str().unwrap()],
+        120,
+        36,
+        &[],
+    );
+    t.wait_text("Tasks", SEEN);
+    t.send(&["2"]);
+    t.wait_text("Greeter", SEEN);
+    t.send(&["t"]);
+    // The confirmation names the command.
+    let screen = t.wait_text("Run Greeter now", SEEN);
+    assert!(screen.contains("sh -c 'echo hello-from-greet;"), "{screen}");
+    t.send(&["Enter"]);
+    let screen = t.wait_for("the run to succeed", SEEN, |s| {
+        row(s, "Greeter").contains("succeeded")
+    });
+    assert!(row(&screen, "Greeter").contains("✓"), "{screen}");
+    // Its output (stdin was EOF, not the terminal: `read` failed at once).
+    t.send(&["Enter"]);
+    let screen = t.wait_text("hello-from-greet", SEEN);
+    assert!(screen.contains("to-stderr"), "{screen}");
+    assert!(
+        screen.contains("read-exit=1"),
+        "stdin must be null: {screen}"
+    );
+    t.send(&["Escape"]);
+
+    // The failing task: its state and the overview's count.
+    t.send(&["j", "t"]);
+    t.wait_text("Run Failing check now", SEEN);
+    t.send(&["Enter"]);
+    let screen = t.wait_for("the failure", SEEN, |s| {
+        row(s, "Failing check").contains("failed")
+    });
+    assert!(row(&screen, "Failing check").contains("exit 3"), "{screen}");
+    t.send(&["0"]);
+    let screen = t.wait_text("failing", SEEN);
+    assert!(screen.contains("Tasks"), "{screen}");
+
+    // Both runs are in the store and the trigger in the audit log.
+    let state_home = t.dir.join("state");
+    let tasks = task_list(&config, &state_home);
+    let last = |id: &str| tasks.iter().find(|t| t["id"] == id).unwrap()["last_run"].clone();
+    assert_eq!(last("greet")["state"], "succeeded");
+    assert_eq!(last("fails")["state"], "failed");
+    assert_eq!(last("fails")["exit_code"], 3);
+    let audit = audit_records(&state_home);
+    let triggers: Vec<&Value> = audit
+        .iter()
+        .filter(|r| r["action"] == "task.trigger")
+        .collect();
+    assert_eq!(triggers.len(), 2, "{audit:?}");
+    assert_eq!(triggers[0]["target"], "greet");
+}
+
+#[test]
+fn cancel_kills_the_whole_process_group() {
+    let config = write_config(
+        "cancel",
+        r#"
+[[task]]
+id = "sleepy"
+name = "Sleepy"
+command = ["sh", "-c", "sleep 3011 & sleep 3011 & echo children-started; wait"]
+timeout = "10m"
+"#,
+    );
+    let t = Tmux::start(
+        "tasks-cancel",
+        &["-c", config.to_str().unwrap()],
+        120,
+        36,
+        &[],
+    );
+    t.wait_text("Tasks", SEEN);
+    t.send(&["2", "t"]);
+    t.wait_text("Run Sleepy now", SEEN);
+    t.send(&["Enter"]);
+    t.wait_for("the run to start", SEEN, |s| {
+        row(s, "Sleepy").contains("running")
+    });
+    let start = Instant::now();
+    while processes_with("sleep 3011").len() < 2 {
+        assert!(start.elapsed() < SEEN, "the children never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    t.send(&["x"]);
+    t.wait_text("Cancel Sleepy", SEEN);
+    t.send(&["Enter"]);
+    t.wait_for("the cancel", SEEN, |s| {
+        row(s, "Sleepy").contains("cancelled")
+    });
+    wait_gone("sleep 3011", Duration::from_secs(5));
+    let audit = audit_records(&t.dir.join("state"));
+    assert!(
+        audit
+            .iter()
+            .any(|r| r["action"] == "task.cancel" && r["target"] == "sleepy")
+    );
+}
+
+#[test]
+fn a_schedule_fires_by_itself_and_quitting_stops_a_running_task() {
+    let config = write_config(
+        "schedule",
+        r#"
+[[task]]
+id = "tick"
+name = "Ticker"
+schedule = "*/2 * * * * *"
+command = ["sh", "-c", "echo tick-ran"]
+
+[[task]]
+id = "long"
+name = "Long one"
+command = ["sh", "-c", "sleep 3022"]
+timeout = "10m"
+"#,
+    );
+    let t = Tmux::start(
+        "tasks-schedule",
+        &["-c", config.to_str().unwrap()],
+        120,
+        36,
+        &[],
+    );
+    t.wait_text("Tasks", SEEN);
+    t.send(&["2"]);
+    t.wait_for("a scheduled run", SEEN, |s| {
+        row(s, "Ticker").contains("succeeded")
+    });
+    // Start the long one, then quit: it is cancelled and recorded, not orphaned.
+    t.send(&["j", "t"]);
+    t.wait_text("Run Long one now", SEEN);
+    t.send(&["Enter"]);
+    t.wait_for("the long run", SEEN, |s| {
+        row(s, "Long one").contains("running")
+    });
+    t.send(&["q"]);
+    let screen = t.wait_text("EXIT=", SEEN);
+    assert!(screen.contains("EXIT=0"), "{screen}");
+    wait_gone("sleep 3022", Duration::from_secs(5));
+    let tasks = task_list(&config, &t.dir.join("state"));
+    let long = tasks.iter().find(|t| t["id"] == "long").unwrap();
+    assert_eq!(long["last_run"]["state"], "cancelled", "{long}");
+    let tick = tasks.iter().find(|t| t["id"] == "tick").unwrap();
+    assert_eq!(tick["last_run"]["state"], "succeeded", "{tick}");
+}
+
+#[test]
+fn read_only_refuses_trigger() {
+    let config = write_config(
+        "readonly",
+        r#"
+[[task]]
+id = "greet"
+name = "Greeter"
+command = ["true"]
+"#,
+    );
+    let t = Tmux::start(
+        "tasks-readonly",
+        &["-c", config.to_str().unwrap(), "--read-only"],
+        120,
+        36,
+        &[],
+    );
+    t.wait_text("Greeter", SEEN);
+    t.send(&["2", "t"]);
+    let screen = t.wait_text("read-only", SEEN);
+    assert!(
+        status_line(&screen).contains("trigger task is disabled"),
+        "{screen}"
+    );
+    assert!(!screen.contains("Run Greeter now"), "{screen}");
+}
+
+#[test]
+fn task_run_streams_output_and_exits_with_the_tasks_status() {
+    let config = write_config(
+        "cli",
+        r#"
+[[task]]
+id = "ok"
+command = ["sh", "-c", "echo line-one; echo line-two"]
+
+[[task]]
+id = "three"
+command = ["sh", "-c", "echo failing >&2; exit 3"]
+
+[[task]]
+id = "slow"
+command = ["sh", "-c", "sleep 3033 & sleep 3033 & wait"]
+timeout = "1s"
+
+[[task]]
+id = "missing"
+command = ["/nonexistent/opsdeck-test-binary"]
+"#,
+    );
+    let state =
+        std::env::temp_dir().join(format!("opsdeck-tasks-cli-state-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&state);
+    let task = |args: &[&str]| {
+        Command::new(BIN)
+            .args(["-c", config.to_str().unwrap(), "task"])
+            .args(args)
+            .env("XDG_STATE_HOME", &state)
+            .output()
+            .unwrap()
+    };
+    let ok = task(&["run", "ok"]);
+    assert_eq!(ok.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&ok.stdout), "line-one\nline-two\n");
+    let three = task(&["run", "three"]);
+    assert_eq!(three.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&three.stderr).contains("failing"));
+    let began = Instant::now();
+    let slow = task(&["run", "slow"]);
+    assert_eq!(
+        slow.status.code(),
+        Some(124),
+        "timed out is 124, as timeout(1)"
+    );
+    assert!(began.elapsed() < Duration::from_secs(8));
+    wait_gone("sleep 3033", Duration::from_secs(3));
+    let missing = task(&["run", "missing"]);
+    assert_eq!(missing.status.code(), Some(127));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/opsdeck-test-binary"));
+    let unknown = task(&["run", "nope"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&unknown.stderr);
+    assert!(
+        err.contains("no task \"nope\"") && err.contains("ok, three, slow, missing"),
+        "{err}"
+    );
+    // The list shows each task's last outcome from the store.
+    let list = task(&["list"]);
+    let text = String::from_utf8_lossy(&list.stdout);
+    let line = |id: &str| {
+        text.lines()
+            .find(|l| l.starts_with(id))
+            .unwrap_or("")
+            .to_string()
+    };
+    assert!(line("three").contains("failed"), "{text}");
+    assert!(line("slow").contains("timed out"), "{text}");
+    assert!(line("ok").contains("succeeded"), "{text}");
+    let _ = std::fs::remove_dir_all(&state);
+}

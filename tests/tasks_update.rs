@@ -1,0 +1,313 @@
+//! The Tasks pane's behaviour through `update`: keys become confirmations,
+//! confirmations become audited runs, the leader's ticks fire schedules,
+//! failures retry, and read-only mode refuses at the dispatcher.
+
+mod common;
+
+use chrono::{DateTime, Duration, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use opsdeck::app::state::{Mode, Overlay, StatusKind, StoreRole};
+use opsdeck::app::{AppState, Effect, Msg, update};
+use opsdeck::engine::tasks::{Run, RunState, Trigger};
+use opsdeck::store::tasks::RunChanges;
+use opsdeck::ui::color::ColorDepth;
+use opsdeck::ui::theme::Styles;
+
+const CONFIG: &str = r#"
+[[task]]
+id = "backup"
+name = "Backup verification"
+priority = "critical"
+schedule = "0 3 * * *"
+timezone = "UTC"
+command = ["/usr/local/bin/backup-verify", "--dir", "/srv/backups"]
+retries = 1
+retry_backoff = "30s"
+
+[[task]]
+id = "report"
+name = "Disk report"
+priority = "low"
+command = ["df", "-hP"]
+"#;
+
+fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    Utc.with_ymd_and_hms(2026, 3, 1, h, m, s).unwrap()
+}
+
+fn state(mode: Mode, role: StoreRole) -> AppState {
+    let loaded = opsdeck::config::parse(CONFIG, "test.toml").unwrap();
+    let mut state = AppState::new(
+        loaded.config,
+        loaded.keymap,
+        Styles::builtin("dark", ColorDepth::TrueColor),
+        mode,
+        common::host(),
+        at(2, 0, 0),
+    );
+    state.store = role;
+    state.actor = "ann@db-1".into();
+    // The store's runs arrive: the leader's schedule starts from them.
+    update(
+        &mut state,
+        Msg::TaskRuns {
+            changes: RunChanges::default(),
+            full: true,
+        },
+    );
+    state
+}
+
+fn key(state: &mut AppState, code: KeyCode) -> Vec<Effect> {
+    update(state, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn starts(effects: &[Effect]) -> Vec<(String, Trigger, u32)> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::StartTask(s) => Some((s.spec.id.clone(), s.trigger, s.attempt)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn run(id: i64, task: &str, state: RunState, attempt: u32, started: DateTime<Utc>) -> Run {
+    Run {
+        id,
+        task_id: task.into(),
+        trigger: Trigger::Schedule,
+        state,
+        attempt,
+        started,
+        finished: state
+            .is_finished()
+            .then_some(started + Duration::seconds(4)),
+        exit_code: (state == RunState::Failed).then_some(2),
+        detail: if state == RunState::Failed {
+            "exit 2".into()
+        } else {
+            String::new()
+        },
+        output: None,
+        actor: "scheduler@db-1".into(),
+    }
+}
+
+#[test]
+fn t_asks_for_confirmation_naming_the_command_then_starts_an_audited_run() {
+    let mut s = state(Mode::default(), StoreRole::Leader);
+    key(&mut s, KeyCode::Char('2'));
+    // The most important task is listed first.
+    assert_eq!(s.selected_task().unwrap().id, "backup");
+    assert!(
+        starts(&key(&mut s, KeyCode::Char('t'))).is_empty(),
+        "nothing runs before Enter"
+    );
+    let Some(Overlay::TaskConfirm(confirm)) = &s.overlay else {
+        panic!("no confirmation: {:?}", s.overlay)
+    };
+    assert_eq!(
+        confirm.command,
+        "/usr/local/bin/backup-verify --dir /srv/backups"
+    );
+    let effects = key(&mut s, KeyCode::Enter);
+    assert!(s.overlay.is_none());
+    assert_eq!(
+        starts(&effects),
+        vec![("backup".into(), Trigger::Manual, 1)]
+    );
+    let audit = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Audit(a) => Some(a),
+            _ => None,
+        })
+        .expect("audited");
+    assert_eq!(
+        (audit.action.as_str(), audit.target.as_str()),
+        ("task.trigger", "backup")
+    );
+    assert_eq!(audit.actor, "ann@db-1");
+    let Effect::StartTask(start) = effects
+        .iter()
+        .find(|e| matches!(e, Effect::StartTask(_)))
+        .unwrap()
+    else {
+        unreachable!()
+    };
+    assert_eq!(start.actor, "ann@db-1", "a manual run is the operator's");
+}
+
+#[test]
+fn esc_in_the_confirmation_runs_nothing() {
+    let mut s = state(Mode::default(), StoreRole::Leader);
+    key(&mut s, KeyCode::Char('2'));
+    key(&mut s, KeyCode::Char('t'));
+    let effects = key(&mut s, KeyCode::Esc);
+    assert!(s.overlay.is_none());
+    assert!(effects.is_empty(), "{effects:?}");
+}
+
+#[test]
+fn read_only_refuses_trigger_and_cancel_at_the_dispatcher() {
+    let mut s = state(
+        Mode {
+            read_only: true,
+            wall: false,
+        },
+        StoreRole::Leader,
+    );
+    key(&mut s, KeyCode::Char('2'));
+    for k in ['t', 'x'] {
+        let effects = key(&mut s, KeyCode::Char(k));
+        assert!(s.overlay.is_none());
+        assert!(starts(&effects).is_empty());
+        assert!(
+            matches!(&effects[..], [Effect::Audit(a)] if a.outcome.starts_with("refused: read-only")),
+            "{effects:?}"
+        );
+        let status = s.visible_status().unwrap();
+        assert_eq!(status.kind, StatusKind::Warning);
+        assert!(status.text.contains("read-only"), "{}", status.text);
+    }
+    // A confirmation opened before (it cannot be, but the dispatcher is the
+    // one place that decides): Enter is refused too.
+    s.overlay = Some(Overlay::TaskConfirm(opsdeck::app::tasks::TaskConfirm {
+        cancel: false,
+        task_id: "backup".into(),
+        name: "Backup verification".into(),
+        command: "x".into(),
+    }));
+    assert!(starts(&key(&mut s, KeyCode::Enter)).is_empty());
+}
+
+#[test]
+fn the_leader_fires_the_schedule_and_a_follower_does_not() {
+    let mut leader = state(Mode::default(), StoreRole::Leader);
+    let mut follower = state(Mode::default(), StoreRole::Follower);
+    for s in [&mut leader, &mut follower] {
+        assert!(starts(&update(s, Msg::Tick(at(2, 59, 59)))).is_empty());
+    }
+    assert_eq!(
+        starts(&update(&mut leader, Msg::Tick(at(3, 0, 0)))),
+        vec![("backup".into(), Trigger::Schedule, 1)]
+    );
+    assert!(starts(&update(&mut follower, Msg::Tick(at(3, 0, 0)))).is_empty());
+}
+
+#[test]
+fn a_failed_run_is_retried_after_its_backoff_and_shown_failing() {
+    let mut s = state(Mode::default(), StoreRole::Leader);
+    update(&mut s, Msg::Tick(at(3, 0, 0)));
+    update(
+        &mut s,
+        Msg::TaskStarted(run(7, "backup", RunState::Running, 1, at(3, 0, 0))),
+    );
+    assert_eq!(s.tasks.running(), 1);
+    update(&mut s, Msg::Tick(at(3, 0, 4)));
+    update(
+        &mut s,
+        Msg::TaskFinished(run(7, "backup", RunState::Failed, 1, at(3, 0, 0))),
+    );
+    assert_eq!(s.tasks.failing(), 1, "the overview counts it");
+    let status = s.visible_status().unwrap();
+    assert!(status.text.contains("failed: exit 2"), "{}", status.text);
+    assert!(starts(&update(&mut s, Msg::Tick(at(3, 0, 33)))).is_empty());
+    assert_eq!(
+        starts(&update(&mut s, Msg::Tick(at(3, 0, 34)))),
+        vec![("backup".into(), Trigger::Retry, 2)]
+    );
+}
+
+#[test]
+fn x_cancels_the_running_run_after_confirmation() {
+    let mut s = state(Mode::default(), StoreRole::Leader);
+    key(&mut s, KeyCode::Char('2'));
+    key(&mut s, KeyCode::Char('x'));
+    assert!(s.overlay.is_none(), "nothing runs: nothing to cancel");
+    assert!(s.visible_status().unwrap().text.contains("not running"));
+    key(&mut s, KeyCode::Char('t'));
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Char('x'));
+    assert!(matches!(&s.overlay, Some(Overlay::TaskConfirm(c)) if c.cancel));
+    let effects = key(&mut s, KeyCode::Enter);
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::CancelTask(t) if t == "backup")),
+        "{effects:?}"
+    );
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Audit(a) if a.action == "task.cancel"))
+    );
+}
+
+#[test]
+fn details_list_the_runs_and_load_the_picked_runs_output() {
+    let mut s = state(Mode::default(), StoreRole::Leader);
+    let runs = vec![
+        run(3, "backup", RunState::Failed, 1, at(1, 0, 0)),
+        run(2, "backup", RunState::Succeeded, 1, at(0, 0, 0)),
+    ];
+    update(
+        &mut s,
+        Msg::TaskRuns {
+            changes: RunChanges {
+                runs,
+                change: 3,
+                stats: None,
+            },
+            full: false,
+        },
+    );
+    key(&mut s, KeyCode::Char('2'));
+    let effects = key(&mut s, KeyCode::Enter);
+    assert_eq!(s.overlay, Some(Overlay::Details));
+    assert!(
+        matches!(&effects[..], [Effect::LoadRunOutput { run_id: 3, .. }]),
+        "{effects:?}"
+    );
+    update(
+        &mut s,
+        Msg::RunOutput {
+            task: "backup".into(),
+            run_id: 3,
+            output: "checksum mismatch\n".into(),
+        },
+    );
+    assert_eq!(
+        s.tasks.last_run("backup").unwrap().output.as_deref(),
+        Some("checksum mismatch\n")
+    );
+    let effects = key(&mut s, KeyCode::Char('j'));
+    assert_eq!(s.tasks.detail_run, 1);
+    assert_eq!(
+        s.overlay,
+        Some(Overlay::Details),
+        "j moves within the details"
+    );
+    assert!(matches!(
+        &effects[..],
+        [Effect::LoadRunOutput { run_id: 2, .. }]
+    ));
+    // Runs of the store arrive oldest change first and sort newest first.
+    let order: Vec<i64> = s.tasks.runs_of("backup").map(|r| r.id).collect();
+    assert_eq!(order, vec![3, 2]);
+}
+
+#[test]
+fn the_filter_matches_tasks_by_priority_and_state() {
+    let mut s = state(Mode::default(), StoreRole::Leader);
+    key(&mut s, KeyCode::Char('2'));
+    key(&mut s, KeyCode::Char('/'));
+    for c in "priority=\"low\"".chars() {
+        key(&mut s, KeyCode::Char(c));
+    }
+    key(&mut s, KeyCode::Enter);
+    let ids: Vec<&str> = s.visible_tasks().iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(ids, vec!["report"]);
+}
