@@ -350,3 +350,67 @@ command = ["/nonexistent/opsdeck-test-binary"]
     assert!(line("ok").contains("succeeded"), "{text}");
     let _ = std::fs::remove_dir_all(&state);
 }
+
+/// The pids that recorded runs of `task`, oldest first.
+fn run_pids(state_home: &Path, task: &str) -> Vec<i64> {
+    let db = state_home.join("opsdeck/opsdeck.db");
+    let conn =
+        rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    let mut stmt = conn
+        .prepare("SELECT pid FROM task_runs WHERE task_id = ?1 ORDER BY id")
+        .unwrap();
+    stmt.query_map([task], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+#[test]
+fn only_the_leader_schedules_a_follower_shows_its_runs_and_takes_over() {
+    let config = write_config(
+        "leader",
+        r#"
+[[task]]
+id = "beat"
+name = "Heartbeat"
+schedule = "*/2 * * * * *"
+command = ["sh", "-c", "echo beat"]
+"#,
+    );
+    let shared = std::env::temp_dir().join(format!("opsdeck-tasks-shared-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&shared);
+    std::fs::create_dir_all(&shared).unwrap();
+    let env = [("XDG_STATE_HOME", shared.to_str().unwrap())];
+    let args = ["-c", config.to_str().unwrap()];
+    let leader = Tmux::start("tasks-leader", &args, 120, 30, &env);
+    leader.wait_text("leader", SEEN);
+    let leader_pid = i64::from(leader.opsdeck_pid());
+    let follower = Tmux::start("tasks-follower", &args, 120, 30, &env);
+    follower.wait_text("follower", SEEN);
+    let follower_pid = i64::from(follower.opsdeck_pid());
+    follower.send(&["2"]);
+    // The follower shows the leader's runs, read from the store.
+    follower.wait_for("the leader's run", SEEN, |s| {
+        row(s, "Heartbeat").contains("succeeded")
+    });
+    let pids = run_pids(&shared, "beat");
+    assert!(!pids.is_empty());
+    assert!(
+        pids.iter().all(|p| *p == leader_pid),
+        "only the leader ran it: {pids:?}"
+    );
+    // The leader quits: the follower takes over the schedule.
+    leader.send(&["q"]);
+    leader.wait_text("EXIT=0", SEEN);
+    follower.wait_text("leader", SEEN);
+    let start = Instant::now();
+    while !run_pids(&shared, "beat").contains(&follower_pid) {
+        assert!(
+            start.elapsed() < SEEN,
+            "the new leader never ran the schedule"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = std::fs::remove_dir_all(&shared);
+}

@@ -489,36 +489,22 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
             };
         }
         Some(Overlay::TaskConfirm(confirm)) => {
-            let ctrl_c =
-                key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
-            return match key.code {
-                KeyCode::Enter | KeyCode::Char('y') => {
+            return match confirm_key(&key) {
+                Some(true) => {
                     let confirm = confirm.clone();
                     dispatch::submit_task(state, confirm)
                 }
-                KeyCode::Esc | KeyCode::Char('n') => {
+                Some(false) => {
                     state.overlay = None;
                     Vec::new()
                 }
-                _ if ctrl_c => {
-                    state.overlay = None;
-                    Vec::new()
-                }
-                _ => Vec::new(),
+                None => Vec::new(),
             };
         }
         Some(Overlay::Expire(confirm)) => {
-            let ctrl_c =
-                key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
-            return match key.code {
-                KeyCode::Enter | KeyCode::Char('y') if !confirm.busy => {
-                    dispatch::submit_expire(state)
-                }
-                KeyCode::Esc | KeyCode::Char('n') => {
-                    state.overlay = None;
-                    Vec::new()
-                }
-                _ if ctrl_c => {
+            return match confirm_key(&key) {
+                Some(true) if !confirm.busy => dispatch::submit_expire(state),
+                Some(false) => {
                     state.overlay = None;
                     Vec::new()
                 }
@@ -549,6 +535,18 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     match state.keymap.action_for(&key) {
         Some(action) => on_action(state, action),
         None => Vec::new(),
+    }
+}
+
+/// A yes/no confirmation: Enter or y confirms (Some(true)); Esc, n or Ctrl-C
+/// declines (Some(false)); other keys do nothing.
+fn confirm_key(key: &KeyEvent) -> Option<bool> {
+    let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        _ if ctrl_c => Some(false),
+        KeyCode::Enter | KeyCode::Char('y') => Some(true),
+        KeyCode::Esc | KeyCode::Char('n') => Some(false),
+        _ => None,
     }
 }
 

@@ -10,7 +10,7 @@ use crate::config::paths::Paths;
 use crate::runtime;
 use crate::store::leader::Leadership;
 use crate::store::writer::StoreHandle;
-use crate::store::{NewAudit, Store, audit};
+use crate::store::{NewAudit, Store};
 use std::io::IsTerminal;
 
 pub fn run(cli: &Cli, paths: &Paths) -> anyhow::Result<i32> {
@@ -23,12 +23,7 @@ pub fn run(cli: &Cli, paths: &Paths) -> anyhow::Result<i32> {
         "the dashboard needs a terminal; for a one-shot report use `opsdeck snapshot`"
     );
     let clock = SystemClock;
-    let actor = loaded
-        .config
-        .general
-        .user
-        .clone()
-        .unwrap_or_else(audit::os_actor);
+    let actor = super::actor(&loaded.config);
     // Opened before the terminal is taken, so a store problem is a plain error.
     let mut persistence = if cli.no_store {
         None

@@ -86,6 +86,15 @@ pub fn load(cli: &Cli, source: &Source) -> anyhow::Result<Loaded> {
     Ok(loaded)
 }
 
+/// Who this operator is in the audit log: `general.user`, else user@host.
+pub fn actor(config: &config::Config) -> String {
+    config
+        .general
+        .user
+        .clone()
+        .unwrap_or_else(crate::store::audit::os_actor)
+}
+
 /// Loads the configured theme; an unknown name is reported where it was given:
 /// `--theme`, or `ui.theme` in the config file.
 pub fn theme_file(

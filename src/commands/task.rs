@@ -8,7 +8,7 @@ use crate::config::paths::Paths;
 use crate::engine::tasks::{Exit, Run, RunState, TaskSpec, Trigger};
 use crate::runtime::process::{self, Stream};
 use crate::store::tasks::{NewRun, RunEnd};
-use crate::store::{NewAudit, Store, audit};
+use crate::store::{NewAudit, Store};
 use chrono::{DateTime, Local, Utc};
 use std::collections::HashMap;
 use std::io::Write;
@@ -41,12 +41,7 @@ pub fn run(cli: &Cli, paths: &Paths, command: &TaskCommand) -> anyhow::Result<i3
                 !(cli.read_only || cli.wall),
                 "read-only (--read-only): task run is disabled"
             );
-            let actor = loaded
-                .config
-                .general
-                .user
-                .clone()
-                .unwrap_or_else(audit::os_actor);
+            let actor = super::actor(&loaded.config);
             let store = if cli.no_store {
                 None
             } else {

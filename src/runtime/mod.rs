@@ -146,7 +146,7 @@ async fn event_loop(
             Some(msg) = rx.recv() => msg,
             _ = tick.tick() => {
                 if let Some(p) = persistence.as_deref_mut() {
-                    dirty |= keep_leadership(state, p, &mut last_prune, clock);
+                    dirty |= keep_leadership(state, p, &mut last_prune, clock, &tx);
                     poll_activity(&p.store, state.activity_after, &feed_busy, &tx);
                     if crate::app::local_rules::LocalRules::has_alerts(&state.remote.alert_inputs) {
                         poll_local_acks(&p.store, clock.now(), &acks_busy, &tx);
@@ -314,6 +314,7 @@ fn keep_leadership(
     p: &mut Persistence,
     last_prune: &mut Option<Instant>,
     clock: &dyn Clock,
+    tx: &mpsc::Sender<Msg>,
 ) -> bool {
     let was = p.leadership.is_leader();
     let leads = match p.leadership.poll() {
@@ -341,7 +342,11 @@ fn keep_leadership(
             "leadership: this opsdeck {}",
             if leads { "now leads" } else { "follows" }
         );
-        update(state, Msg::Leadership(leads));
+        // Through the event loop, so the effects (the schedule restarting from
+        // the store) are carried out.
+        if tx.try_send(Msg::Leadership(leads)).is_err() {
+            update(state, Msg::Leadership(leads));
+        }
         return true;
     }
     false
