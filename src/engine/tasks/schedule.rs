@@ -1,21 +1,23 @@
-//! When a task runs: a cron pattern (croner) in a time zone. croner walks the
-//! zone's civil time, so a run in a DST gap moves to the first valid instant
-//! and one in an overlap runs once.
+//! When a task runs: a cron pattern (croner) in a time zone (jiff, from the
+//! system's tzdata). croner walks the zone's civil time, so a run in a DST gap
+//! moves to the first valid instant and one in an overlap runs once.
 
-use chrono::{DateTime, Local, TimeZone, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use croner::Cron;
 use croner::parser::{CronParser, Seconds, Year};
+use jiff::tz::TimeZone as Zone;
 
 #[derive(Debug, Clone)]
 pub struct Schedule {
     cron: Cron,
-    zone: Option<chrono_tz::Tz>,
+    /// The configured zone's name and rules; None: the host's zone.
+    zone: Option<(String, Zone)>,
     pattern: String,
 }
 
 impl PartialEq for Schedule {
     fn eq(&self, other: &Self) -> bool {
-        self.pattern == other.pattern && self.zone == other.zone
+        self.pattern == other.pattern && self.zone_name() == other.zone_name()
     }
 }
 
@@ -51,18 +53,23 @@ impl Schedule {
 
     /// The first run strictly after `t`.
     pub fn next_after(&self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        match self.zone {
-            Some(zone) => next_in(&self.cron, &zone, t),
-            None => next_in(&self.cron, &Local, t),
-        }
+        let start = zoned(t, self.zone())?;
+        let next = self.cron.find_next_occurrence(&start, false).ok()?;
+        to_chrono(&next)
     }
 
     /// The last run at or before `t`.
     pub fn previous_at_or_before(&self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        match self.zone {
-            Some(zone) => previous_in(&self.cron, &zone, t),
-            None => previous_in(&self.cron, &Local, t),
-        }
+        let start = zoned(t, self.zone())?;
+        let previous = self.cron.find_previous_occurrence(&start, true).ok()?;
+        to_chrono(&previous)
+    }
+
+    fn zone(&self) -> Zone {
+        // jiff caches the system zone and notices when it changes.
+        self.zone
+            .as_ref()
+            .map_or_else(Zone::system, |(_, zone)| zone.clone())
     }
 
     /// croner's English description, e.g. "At 02:00".
@@ -77,7 +84,8 @@ impl Schedule {
     /// The zone's name, or "local".
     pub fn zone_name(&self) -> String {
         self.zone
-            .map_or_else(|| "local".into(), |z| z.name().to_string())
+            .as_ref()
+            .map_or_else(|| "local".into(), |(name, _)| name.clone())
     }
 }
 
@@ -93,27 +101,30 @@ fn explain(pattern: &str, croner: &str) -> String {
     format!("cron pattern {pattern:?}: {croner} ({hint})")
 }
 
-fn parse_zone(name: &str) -> Result<chrono_tz::Tz, String> {
-    name.parse::<chrono_tz::Tz>().map_err(|_| {
-        let near = chrono_tz::TZ_VARIANTS
-            .iter()
-            .find(|z| z.name().eq_ignore_ascii_case(name))
-            .map(|z| format!("; did you mean {:?}?", z.name()))
-            .unwrap_or_default();
-        format!(
-            "unknown time zone {name:?} (an IANA name such as \"Europe/Berlin\" or \"UTC\"){near}"
-        )
-    })
+fn parse_zone(name: &str) -> Result<(String, Zone), String> {
+    match Zone::get(name) {
+        Ok(zone) => Ok((name.to_string(), zone)),
+        Err(e) => {
+            let near = jiff::tz::db()
+                .available()
+                .find(|z| z.as_str().eq_ignore_ascii_case(name))
+                .map(|z| format!("; did you mean {:?}?", z.as_str()))
+                .unwrap_or_default();
+            Err(format!(
+                "unknown time zone {name:?}: {e} (an IANA name such as \"Europe/Berlin\" or \"UTC\", \
+                 from the system's tzdata){near}"
+            ))
+        }
+    }
 }
 
-fn next_in<Z: TimeZone>(cron: &Cron, zone: &Z, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    cron.find_next_occurrence(&t.with_timezone(zone), false)
-        .ok()
-        .map(|d| d.with_timezone(&Utc))
+fn zoned(t: DateTime<Utc>, zone: Zone) -> Option<jiff::Zoned> {
+    let ts = jiff::Timestamp::new(t.timestamp(), t.timestamp_subsec_nanos() as i32).ok()?;
+    Some(ts.to_zoned(zone))
 }
 
-fn previous_in<Z: TimeZone>(cron: &Cron, zone: &Z, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    cron.find_previous_occurrence(&t.with_timezone(zone), true)
-        .ok()
-        .map(|d| d.with_timezone(&Utc))
+fn to_chrono(z: &jiff::Zoned) -> Option<DateTime<Utc>> {
+    let ts = z.timestamp();
+    Utc.timestamp_opt(ts.as_second(), ts.subsec_nanosecond() as u32)
+        .single()
 }
