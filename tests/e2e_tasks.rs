@@ -239,6 +239,16 @@ timeout = "10m"
         row(s, "Long one").contains("running")
     });
     t.send(&["q"]);
+    // Quitting would cancel the run: asked first; Esc stays, q again quits.
+    t.wait_text("Quitting cancels them", SEEN);
+    t.send(&["Escape"]);
+    t.wait_for("the dialog to close", SEEN, |s| {
+        !s.contains("Quitting cancels")
+    });
+    assert!(!processes_with("sleep 3022").is_empty(), "still running");
+    t.send(&["q"]);
+    t.wait_text("Quitting cancels them", SEEN);
+    t.send(&["q"]);
     let screen = t.wait_text("EXIT=", SEEN);
     assert!(screen.contains("EXIT=0"), "{screen}");
     wait_gone("sleep 3022", Duration::from_secs(5));
@@ -413,4 +423,44 @@ command = ["sh", "-c", "echo beat"]
         std::thread::sleep(Duration::from_millis(100));
     }
     let _ = std::fs::remove_dir_all(&shared);
+}
+
+#[test]
+fn tasks_do_not_inherit_opsdecks_secrets() {
+    let config = write_config(
+        "secrets",
+        r#"
+[[prometheus]]
+name = "main"
+url = "http://127.0.0.1:9"
+bearer_token_env = "OPSDECK_TEST_PROM_TOKEN"
+
+[[task]]
+id = "env"
+command = ["sh", "-c", "echo token=${OPSDECK_TEST_PROM_TOKEN:-unset} id=$OPSDECK_TASK_ID other=$OPSDECK_TEST_OTHER"]
+"#,
+    );
+    let out = Command::new(BIN)
+        .args([
+            "--no-store",
+            "-c",
+            config.to_str().unwrap(),
+            "task",
+            "run",
+            "env",
+        ])
+        .env("OPSDECK_TEST_PROM_TOKEN", "s3cret-value")
+        .env("OPSDECK_TEST_OTHER", "kept")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "token=unset id=env other=kept\n"
+    );
 }

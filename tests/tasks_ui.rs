@@ -407,7 +407,7 @@ fn details_with_history_and_the_output_tail() {
             // The tail, cleaned of colour codes: the last line, not the first.
             "ERROR: CVE database is 9 days old (max 2)",
             "checked pkg-40 ok",
-            "j/k run · Esc close",
+            "j/k run · PgUp/PgDn output · Esc close",
         ],
     );
     assert!(
@@ -418,6 +418,30 @@ fn details_with_history_and_the_output_tail() {
     insta::assert_snapshot!("details_120x30", screen);
     let narrow = screen_with(&s, 80, 24, &["Runs", "ERROR: CVE database", "Esc close"]);
     insta::assert_snapshot!("details_80x24", narrow);
+}
+
+#[test]
+fn pgup_scrolls_the_output_back_to_its_head_and_pgdn_returns() {
+    let mut s = zoomed();
+    key(&mut s, KeyCode::Enter);
+    for _ in 0..10 {
+        key(&mut s, KeyCode::PageUp);
+    }
+    let screen = screen_with(&s, 120, 30, &["rows up (PgDn back)", "pkg-01"]);
+    assert!(!screen.contains("ERROR: CVE database"), "{screen}");
+    for _ in 0..10 {
+        key(&mut s, KeyCode::PageDown);
+    }
+    screen_with(
+        &s,
+        120,
+        30,
+        &["ERROR: CVE database", "last lines (PgUp scrolls)"],
+    );
+    // Picking another run starts at its end again.
+    key(&mut s, KeyCode::PageUp);
+    key(&mut s, KeyCode::Char('j'));
+    assert_eq!(s.tasks.output_scroll, 0);
 }
 
 #[test]

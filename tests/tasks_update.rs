@@ -311,3 +311,33 @@ fn the_filter_matches_tasks_by_priority_and_state() {
     let ids: Vec<&str> = s.visible_tasks().iter().map(|t| t.id.as_str()).collect();
     assert_eq!(ids, vec!["report"]);
 }
+
+#[test]
+fn quitting_while_a_task_runs_asks_first() {
+    let mut s = state(Mode::default(), StoreRole::Leader);
+    assert_eq!(
+        key(&mut s, KeyCode::Char('q')),
+        vec![Effect::Quit(0)],
+        "nothing runs"
+    );
+    key(&mut s, KeyCode::Char('2'));
+    key(&mut s, KeyCode::Char('t'));
+    key(&mut s, KeyCode::Enter);
+    assert!(key(&mut s, KeyCode::Char('q')).is_empty());
+    assert_eq!(s.overlay, Some(Overlay::QuitConfirm(1)));
+    assert!(key(&mut s, KeyCode::Esc).is_empty());
+    assert!(s.overlay.is_none());
+    key(&mut s, KeyCode::Char('q'));
+    assert_eq!(key(&mut s, KeyCode::Char('q')), vec![Effect::Quit(0)]);
+    // A wall display has nobody to ask.
+    let mut wall = state(
+        Mode {
+            read_only: true,
+            wall: true,
+        },
+        StoreRole::Leader,
+    );
+    update(&mut wall, Msg::Tick(at(3, 0, 0)));
+    assert_eq!(wall.tasks.scheduler.running_count(), 1);
+    assert_eq!(key(&mut wall, KeyCode::Char('q')), vec![Effect::Quit(0)]);
+}

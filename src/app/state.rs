@@ -49,6 +49,8 @@ pub enum Overlay {
     Expire(ExpireConfirm),
     /// `t` / `x` on a task: run it now / cancel it?
     TaskConfirm(super::tasks::TaskConfirm),
+    /// `q` while this opsdeck runs tasks (how many): quitting cancels them.
+    QuitConfirm(usize),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -28,8 +28,12 @@ pub struct Tasks {
     pub loaded: bool,
     /// In the details view: which of the task's runs is selected.
     pub detail_run: usize,
+    /// In the details view: output rows scrolled up from its end.
+    pub output_scroll: usize,
     /// Ids for runs of an opsdeck without a store (negative, counting down).
     next_local_id: i64,
+    /// Each task's next scheduled run, as of the last tick.
+    next_runs: HashMap<String, Option<DateTime<Utc>>>,
 }
 
 /// `t` or `x` on a task: what would be done, to confirm.
@@ -62,7 +66,9 @@ impl Tasks {
             change: 0,
             loaded: false,
             detail_run: 0,
+            output_scroll: 0,
             next_local_id: -1,
+            next_runs: HashMap::new(),
         }
     }
 
@@ -126,12 +132,38 @@ impl Tasks {
     }
 
     /// The next scheduled run, from the schedule itself (followers do not
-    /// schedule, but show when the leader will run it).
+    /// schedule, but show when the leader will run it); cached per tick.
     pub fn next_run(&self, spec: &TaskSpec, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        match self.next_runs.get(&spec.id) {
+            Some(next) if next.is_none_or(|t| t > now) => *next,
+            _ => Self::compute_next(spec, now),
+        }
+    }
+
+    fn compute_next(spec: &TaskSpec, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         if !spec.enabled {
             return None;
         }
         spec.schedule.as_ref().and_then(|s| s.next_after(now))
+    }
+
+    /// Recomputes the next runs that have passed (a cron search in a time zone
+    /// is too dear to repeat for every row of every frame).
+    fn refresh_next_runs(&mut self, now: DateTime<Utc>) {
+        let stale: Vec<TaskSpec> = self
+            .scheduler
+            .specs()
+            .filter(|s| {
+                self.next_runs
+                    .get(&s.id)
+                    .is_none_or(|next| next.is_some_and(|t| t <= now))
+            })
+            .cloned()
+            .collect();
+        for spec in stale {
+            let next = Self::compute_next(&spec, now);
+            self.next_runs.insert(spec.id, next);
+        }
     }
 
     /// Adds or replaces a run (by id), newest first, bounded.
@@ -221,6 +253,7 @@ pub fn on_tick(state: &mut AppState, now: DateTime<Utc>) -> Vec<Effect> {
     if state.tasks.is_empty() {
         return Vec::new();
     }
+    state.tasks.refresh_next_runs(now);
     let leads = leads(state);
     let commands = state.tasks.scheduler.tick(now, leads);
     effects_for(state, commands)

@@ -501,6 +501,21 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
                 None => Vec::new(),
             };
         }
+        Some(Overlay::QuitConfirm(_)) => {
+            // q again (or Ctrl-C) also confirms: the quit key pressed twice.
+            let quit_again = state.keymap.action_for(&key) == Some(Action::Quit);
+            if quit_again {
+                return vec![Effect::Quit(0)];
+            }
+            return match confirm_key(&key) {
+                Some(true) => vec![Effect::Quit(0)],
+                Some(false) => {
+                    state.overlay = None;
+                    Vec::new()
+                }
+                None => Vec::new(),
+            };
+        }
         Some(Overlay::Expire(confirm)) => {
             return match confirm_key(&key) {
                 Some(true) if !confirm.busy => dispatch::submit_expire(state),
@@ -587,7 +602,16 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
     }
     let focus = state.focus;
     match action {
-        Action::Quit => return vec![Effect::Quit(0)],
+        Action::Quit => {
+            // Quitting stops this opsdeck's running task runs: ask first, unless
+            // nobody is there to answer (wall mode).
+            let running = state.tasks.scheduler.running_count();
+            if running > 0 && !state.mode.wall {
+                state.overlay = Some(Overlay::QuitConfirm(running));
+                return Vec::new();
+            }
+            return vec![Effect::Quit(0)];
+        }
         Action::Suspend => return vec![Effect::Suspend],
         Action::Redraw => return vec![Effect::Redraw],
         Action::Help => state.overlay = Some(Overlay::Help),
@@ -655,6 +679,7 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
                 }
                 if focus == PaneId::Tasks {
                     state.tasks.detail_run = 0;
+                    state.tasks.output_scroll = 0;
                     return load_selected_output(state);
                 }
             }
@@ -707,17 +732,35 @@ fn move_run_selection(state: &mut AppState, action: Action) -> Vec<Effect> {
     let Some(id) = state.selected_task().map(|t| t.id.clone()) else {
         return Vec::new();
     };
-    let count = state.tasks.runs_of(&id).count();
-    let last = count.saturating_sub(1);
-    let i = state.tasks.detail_run;
-    state.tasks.detail_run = match action {
+    // PgUp/PgDn scroll the output (it keeps up to 64 KiB); the rest pick a run.
+    let tasks = &mut state.tasks;
+    match action {
+        Action::PageUp => {
+            // Not past the top: wrapped rows are at least the lines, and a long
+            // line wraps about every 40 columns at most.
+            let rows = tasks
+                .runs_of(&id)
+                .nth(tasks.detail_run)
+                .and_then(|r| r.output.as_deref())
+                .map_or(0, |o| o.lines().count() + o.len() / 40);
+            tasks.output_scroll = (tasks.output_scroll + PAGE).min(rows);
+            return Vec::new();
+        }
+        Action::PageDown => {
+            tasks.output_scroll = tasks.output_scroll.saturating_sub(PAGE);
+            return Vec::new();
+        }
+        _ => {}
+    }
+    let last = tasks.runs_of(&id).count().saturating_sub(1);
+    let i = tasks.detail_run;
+    tasks.detail_run = match action {
         Action::Up => i.saturating_sub(1),
         Action::Down => (i + 1).min(last),
         Action::Top => 0,
-        Action::Bottom => last,
-        Action::PageUp => i.saturating_sub(PAGE),
-        _ => (i + PAGE).min(last),
+        _ => last,
     };
+    tasks.output_scroll = 0;
     load_selected_output(state)
 }
 

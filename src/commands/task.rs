@@ -47,7 +47,7 @@ pub fn run(cli: &Cli, paths: &Paths, command: &TaskCommand) -> anyhow::Result<i3
             } else {
                 Some(Store::open(&paths.database())?)
             };
-            run_now(spec, store, &actor)
+            run_now(spec, store, &actor, &loaded.config.secret_env_vars())
         }
     }
 }
@@ -164,7 +164,12 @@ fn when(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
 }
 
 /// Runs `spec` once, streaming its output, and returns its exit status.
-fn run_now(spec: &TaskSpec, mut store: Option<Store>, actor: &str) -> anyhow::Result<i32> {
+fn run_now(
+    spec: &TaskSpec,
+    mut store: Option<Store>,
+    actor: &str,
+    hidden_env: &[String],
+) -> anyhow::Result<i32> {
     let started = Utc::now();
     let run_id = match store.as_mut() {
         Some(store) => {
@@ -194,21 +199,7 @@ fn run_now(spec: &TaskSpec, mut store: Option<Store>, actor: &str) -> anyhow::Re
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let mut env = spec.env.clone();
-    env.insert("OPSDECK_TASK_ID".into(), spec.id.clone());
-    env.insert("OPSDECK_RUN_ID".into(), run_id.to_string());
-    env.insert("OPSDECK_TASK_ATTEMPT".into(), "1".into());
-    env.insert(
-        "OPSDECK_TASK_TRIGGER".into(),
-        Trigger::Manual.as_str().into(),
-    );
-    let command = process::Command {
-        argv: spec.command.clone(),
-        env,
-        workdir: spec.workdir.clone(),
-        timeout: spec.timeout,
-        kill_grace: process::DEFAULT_KILL_GRACE,
-    };
+    let command = crate::runtime::task_command(spec, run_id, 1, Trigger::Manual, hidden_env);
     let outcome = rt.block_on(async {
         let cancel = tokio_util::sync::CancellationToken::new();
         let on_signal = cancel.clone();

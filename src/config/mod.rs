@@ -365,23 +365,43 @@ pub fn parse(text: &str, file: &str) -> Result<Loaded, ConfigErrors> {
     }
 }
 
+impl Config {
+    /// Every remote section's connection settings, with its section name.
+    fn connections(&self) -> impl Iterator<Item = (&'static str, remote::Connection)> + '_ {
+        self.prometheus
+            .iter()
+            .map(|p| ("prometheus", p.connection()))
+            .chain(
+                self.alertmanager
+                    .iter()
+                    .map(|a| ("alertmanager", a.connection())),
+            )
+            .chain(self.scrape.iter().map(|s| ("scrape", s.connection())))
+            .chain(self.notifier.iter().map(|n| ("notifier", n.connection())))
+    }
+
+    /// Environment variables that hold opsdeck's secrets (`bearer_token_env`,
+    /// `basic_auth.password_env`): child processes do not inherit them.
+    pub fn secret_env_vars(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .connections()
+            .flat_map(|(_, c)| {
+                let password = c.basic_auth.and_then(|b| b.password_env);
+                c.bearer_token_env.into_iter().chain(password)
+            })
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+}
+
 /// Reads every secret and CA file the remote sections name, as the dashboard
 /// will: a missing token file is reported by `check-config` with its key, not
 /// discovered at 3 a.m. (The values are never printed.)
 pub fn check_files(config: &Config, text: &str, file: &str) -> Vec<ConfigError> {
     let mut errors = Vec::new();
-    let sections = config
-        .prometheus
-        .iter()
-        .map(|p| ("prometheus", p.connection()))
-        .chain(
-            config
-                .alertmanager
-                .iter()
-                .map(|a| ("alertmanager", a.connection())),
-        )
-        .chain(config.scrape.iter().map(|s| ("scrape", s.connection())))
-        .chain(config.notifier.iter().map(|n| ("notifier", n.connection())));
+    let sections = config.connections();
     let mut index: BTreeMap<&str, usize> = BTreeMap::new();
     for (section, connection) in sections {
         let i = index.entry(section).or_default();

@@ -10,7 +10,7 @@ pub mod notify;
 pub mod process;
 pub mod remote;
 mod tasks;
-pub use tasks::describe as describe_run;
+pub use tasks::{describe as describe_run, task_command};
 pub mod terminal;
 
 use crate::app::{AppState, Effect, Msg, update};
@@ -110,8 +110,11 @@ async fn event_loop(
     if std::env::var_os("OPSDECK_TEST_PANIC").is_some() {
         panic!("deliberate panic requested by OPSDECK_TEST_PANIC");
     }
-    let runner =
-        tasks::TaskRunner::new(persistence.as_deref().map(|p| p.store.clone()), tx.clone());
+    let runner = tasks::TaskRunner::new(
+        persistence.as_deref().map(|p| p.store.clone()),
+        state.config.secret_env_vars(),
+        tx.clone(),
+    );
     let runs_busy = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     if !state.tasks.is_empty()
         && let Some(p) = persistence.as_deref()

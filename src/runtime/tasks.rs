@@ -5,7 +5,7 @@
 use super::process::{self, Command, Outcome};
 use crate::app::Msg;
 use crate::app::tasks::{SkipRun, StartTask};
-use crate::engine::tasks::{Exit, Run, RunState};
+use crate::engine::tasks::{Exit, Run, RunState, TaskSpec, Trigger};
 use crate::store::tasks::{NewRun, RunEnd};
 use crate::store::writer::StoreHandle;
 use chrono::Utc;
@@ -26,15 +26,18 @@ const OUTPUT_EVERY: Duration = Duration::from_millis(300);
 #[derive(Clone)]
 pub struct TaskRunner {
     store: Option<StoreHandle>,
+    /// Variables holding opsdeck's own secrets, kept from the tasks.
+    hidden_env: Rc<Vec<String>>,
     tx: mpsc::Sender<Msg>,
     running: Rc<RefCell<HashMap<String, CancellationToken>>>,
     done: Rc<tokio::sync::Notify>,
 }
 
 impl TaskRunner {
-    pub fn new(store: Option<StoreHandle>, tx: mpsc::Sender<Msg>) -> Self {
+    pub fn new(store: Option<StoreHandle>, hidden_env: Vec<String>, tx: mpsc::Sender<Msg>) -> Self {
         Self {
             store,
+            hidden_env: Rc::new(hidden_env),
             tx,
             running: Rc::default(),
             done: Rc::default(),
@@ -162,18 +165,9 @@ impl TaskRunner {
             start.attempt
         );
 
-        let mut env = spec.env.clone();
-        env.insert("OPSDECK_TASK_ID".into(), spec.id.clone());
-        env.insert("OPSDECK_RUN_ID".into(), run.id.to_string());
-        env.insert("OPSDECK_TASK_ATTEMPT".into(), start.attempt.to_string());
-        env.insert("OPSDECK_TASK_TRIGGER".into(), start.trigger.as_str().into());
-        let command = Command {
-            argv: spec.command.clone(),
-            env,
-            workdir: spec.workdir.clone(),
-            timeout: spec.timeout,
-            kill_grace: KILL_GRACE,
-        };
+        let mut command =
+            task_command(spec, run.id, start.attempt, start.trigger, &self.hidden_env);
+        command.kill_grace = KILL_GRACE;
         let outcome = self.supervise(&command, token, &spec.id, run.id).await;
 
         run.state = outcome.exit.state();
@@ -250,6 +244,28 @@ impl TaskRunner {
         let ((), outcome) = tokio::join!(flush, work);
         outcome
     }
+}
+
+/// The process a run of `spec` is: its argv, its env plus `OPSDECK_TASK_ID`,
+/// `OPSDECK_RUN_ID`, `OPSDECK_TASK_ATTEMPT` and `OPSDECK_TASK_TRIGGER`, without
+/// the variables that hold opsdeck's own secrets (unless the task sets them).
+pub fn task_command(
+    spec: &TaskSpec,
+    run_id: i64,
+    attempt: u32,
+    trigger: Trigger,
+    hidden_env: &[String],
+) -> Command {
+    let mut env = spec.env.clone();
+    env.insert("OPSDECK_TASK_ID".into(), spec.id.clone());
+    env.insert("OPSDECK_RUN_ID".into(), run_id.to_string());
+    env.insert("OPSDECK_TASK_ATTEMPT".into(), attempt.to_string());
+    env.insert("OPSDECK_TASK_TRIGGER".into(), trigger.as_str().into());
+    let mut command = Command::new(spec.command.iter().cloned(), spec.timeout);
+    command.env = env;
+    command.env_remove = hidden_env.to_vec();
+    command.workdir = spec.workdir.clone();
+    command
 }
 
 /// What the run's detail says: how it ended, and how much output was cut.

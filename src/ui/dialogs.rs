@@ -160,6 +160,34 @@ pub fn task_confirm(frame: &mut Frame, area: Rect, state: &AppState, confirm: &T
     show(frame, area, state, &title, hint, lines);
 }
 
+pub fn quit(frame: &mut Frame, area: Rect, state: &AppState, running: usize) {
+    let s = &state.styles;
+    let runs = if running == 1 {
+        "1 task run".to_string()
+    } else {
+        format!("{running} task runs")
+    };
+    let lines = vec![
+        Line::from(Span::styled(
+            format!(" This opsdeck has {runs} going. Quitting cancels them"),
+            s.text,
+        )),
+        Line::from(Span::styled(
+            " (their process groups are stopped and the runs recorded as cancelled).",
+            s.text,
+        )),
+        Line::default(),
+    ];
+    show(
+        frame,
+        area,
+        state,
+        " Quit? ",
+        " Enter or q quit · Esc stay ",
+        lines,
+    );
+}
+
 fn show(
     frame: &mut Frame,
     area: Rect,

@@ -14,6 +14,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
         Some(Overlay::Details) => details(frame, area, state),
         Some(Overlay::Ack(dialog)) => super::dialogs::ack(frame, area, state, dialog),
         Some(Overlay::Expire(confirm)) => super::dialogs::expire(frame, area, state, confirm),
+        Some(Overlay::QuitConfirm(running)) => super::dialogs::quit(frame, area, state, *running),
         Some(Overlay::TaskConfirm(confirm)) => {
             super::dialogs::task_confirm(frame, area, state, confirm);
         }

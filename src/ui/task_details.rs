@@ -33,7 +33,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
     let block = Block::bordered()
         .border_style(s.border_focus)
         .title(Span::styled(format!(" {} ", spec.name), s.title_focus))
-        .title_bottom(Line::from(Span::styled(" j/k run · Esc close ", s.dim)).right_aligned())
+        .title_bottom(
+            Line::from(Span::styled(
+                " j/k run · PgUp/PgDn output · Esc close ",
+                s.dim,
+            ))
+            .right_aligned(),
+        )
         .style(s.text);
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
@@ -371,18 +377,25 @@ fn output(frame: &mut Frame, area: Rect, state: &AppState, run: &Run) {
             Span::styled("Output", s.title),
             Span::styled(format!(" · run started {started} "), s.dim),
             Span::styled(format!("{symbol} {}", run.state.label()), style),
-            Span::styled(" · last lines", s.dim),
+            Span::styled(where_in_output(state.tasks.output_scroll), s.dim),
         ])),
         heading,
     );
     let rows = usize::from(body.height);
+    let scroll = state.tasks.output_scroll;
     let lines: Vec<Line> = match &run.output {
         Some(text) => {
-            let tail = tail_rows(text, usize::from(body.width), rows);
-            if tail.is_empty() {
+            // Scrolled up: the rows above the last `scroll` ones.
+            let tail = tail_rows(text, usize::from(body.width), rows + scroll);
+            let end = tail.len().saturating_sub(scroll).max(rows.min(tail.len()));
+            let window = &tail[end.saturating_sub(rows)..end];
+            if window.is_empty() {
                 vec![Line::styled("(no output)", s.dim)]
             } else {
-                tail.into_iter().map(|l| Line::styled(l, s.text)).collect()
+                window
+                    .iter()
+                    .map(|l| Line::styled(l.clone(), s.text))
+                    .collect()
             }
         }
         None if !run.state.is_finished() => vec![Line::styled("(no output yet)", s.dim)],
@@ -391,6 +404,14 @@ fn output(frame: &mut Frame, area: Rect, state: &AppState, run: &Run) {
         None => vec![Line::styled("loading…", s.dim)],
     };
     frame.render_widget(Paragraph::new(lines), body);
+}
+
+fn where_in_output(scroll: usize) -> String {
+    if scroll == 0 {
+        " · last lines (PgUp scrolls)".into()
+    } else {
+        format!(" · {scroll} rows up (PgDn back)")
+    }
 }
 
 /// The last `rows` screen rows of `text` wrapped at `width` columns: reading

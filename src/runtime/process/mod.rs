@@ -47,6 +47,8 @@ pub struct Command {
     pub argv: Vec<String>,
     /// Set on top of the inherited environment.
     pub env: BTreeMap<String, String>,
+    /// Inherited variables the child must not see (opsdeck's own secrets).
+    pub env_remove: Vec<String>,
     pub workdir: Option<PathBuf>,
     pub timeout: Duration,
     /// Time between SIGTERM and SIGKILL to the group.
@@ -60,6 +62,7 @@ impl Command {
         Self {
             argv: argv.into_iter().map(Into::into).collect(),
             env: BTreeMap::new(),
+            env_remove: Vec::new(),
             workdir: None,
             timeout,
             kill_grace: DEFAULT_KILL_GRACE,
@@ -137,6 +140,9 @@ pub async fn run(
     }
     become_subreaper();
     let mut command = tokio::process::Command::new(program);
+    for name in &cmd.env_remove {
+        command.env_remove(name);
+    }
     command
         .args(&cmd.argv[1..])
         .envs(&cmd.env)
