@@ -56,27 +56,15 @@ fn wait_gone(marker: &str, timeout: Duration) {
 
 /// `opsdeck task list --format json` for a state home.
 fn task_list(config: &Path, state_home: &Path) -> Vec<Value> {
-    let out = Command::new(BIN)
-        .args([
-            "-c",
-            config.to_str().unwrap(),
-            "task",
-            "list",
-            "--format",
-            "json",
-        ])
-        .env("XDG_STATE_HOME", state_home)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    let args = [
+        "-c",
+        config.to_str().unwrap(),
+        "task",
+        "list",
+        "--format",
+        "json",
+    ];
+    tmux::json_lines(&args, state_home, &state_home.join("no-config"))
 }
 
 #[test]

@@ -140,10 +140,17 @@ impl Drop for Tmux {
 
 /// `opsdeck audit --format json` with the given state home, parsed.
 pub fn audit_records(state_home: &Path) -> Vec<serde_json::Value> {
+    let no_config = state_home.join("no-config");
+    json_lines(&["audit", "--format", "json"], state_home, &no_config)
+}
+
+/// The output of `opsdeck ARGS` (a command printing one JSON object per line)
+/// with the given state and config homes, parsed.
+pub fn json_lines(args: &[&str], state_home: &Path, config_home: &Path) -> Vec<serde_json::Value> {
     let out = Command::new(BIN)
-        .args(["audit", "--format", "json"])
+        .args(args)
         .env("XDG_STATE_HOME", state_home)
-        .env("XDG_CONFIG_HOME", state_home.join("no-config"))
+        .env("XDG_CONFIG_HOME", config_home)
         .output()
         .unwrap();
     assert!(
