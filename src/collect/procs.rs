@@ -14,11 +14,16 @@ use std::time::Instant;
 /// operator can act on (htop hides them too).
 const PF_KTHREAD: u32 = 0x0020_0000;
 
-/// What a process is known by, read once per process lifetime.
+/// What a process is known by, read once per process image: again when it
+/// execs (its comm changes) or while its command line read empty (mid-exec,
+/// or a zombie).
 struct Identity {
     starttime: u64,
+    comm: String,
     user: String,
     command: String,
+    /// The command line was empty: `command` is `[comm]` for now.
+    provisional: bool,
 }
 
 pub struct ProcessTable {
@@ -111,7 +116,7 @@ impl ProcessTable {
                     .identities
                     .entry(s.pid)
                     .and_modify(|id| {
-                        if id.starttime != s.starttime {
+                        if id.starttime != s.starttime || id.comm != s.comm || id.provisional {
                             *id = identify(&s, user_name);
                         }
                     })
@@ -140,14 +145,16 @@ fn identify(seen: &Seen, user_name: &mut dyn FnMut(u32) -> String) -> Identity {
         .process
         .uid()
         .map_or_else(|_| "?".into(), &mut *user_name);
-    let command = match seen.process.cmdline() {
-        Ok(args) if !args.is_empty() => args.join(" "),
-        _ => format!("[{}]", seen.comm),
+    let (command, provisional) = match seen.process.cmdline() {
+        Ok(args) if !args.is_empty() => (args.join(" "), false),
+        _ => (format!("[{}]", seen.comm), true),
     };
     Identity {
         starttime: seen.starttime,
+        comm: seen.comm.clone(),
         user,
         command,
+        provisional,
     }
 }
 
@@ -232,6 +239,32 @@ mod tests {
         assert_eq!(row.command, "sh -c while :; do :; done");
         assert!(row.memory_bytes > 0);
         assert!(pass.count >= pass.top.len());
+    }
+
+    #[test]
+    fn a_process_that_execs_shows_its_new_command() {
+        let mut child = std::process::Command::new("sh")
+            .args(["-c", "sleep 0.3; exec sleep 30"])
+            .spawn()
+            .expect("spawn a shell");
+        let mut table = ProcessTable::new();
+        let mut names = |uid: u32| format!("uid{uid}");
+        let command = |table: &mut ProcessTable, names: &mut dyn FnMut(u32) -> String| {
+            let pass = table.pass(100_000, names);
+            let row = pass.top.iter().find(|p| p.pid == child.id());
+            row.map(|r| r.command.clone()).unwrap_or_default()
+        };
+        let before = command(&mut table, &mut names);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let mut after = before.clone();
+        while after != "sleep 30" && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            after = command(&mut table, &mut names);
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        assert_ne!(before, "sleep 30", "seen before the exec");
+        assert_eq!(after, "sleep 30", "the command after the exec");
     }
 
     #[test]
