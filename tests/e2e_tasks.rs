@@ -42,16 +42,38 @@ fn processes_with(marker: &str) -> Vec<String> {
         .collect()
 }
 
-fn wait_gone(marker: &str, timeout: Duration) {
+/// Polls `done` until it holds, failing with `what` after `timeout`.
+fn wait_until(what: &str, timeout: Duration, done: impl Fn() -> bool) {
     let start = Instant::now();
-    while !processes_with(marker).is_empty() {
-        assert!(
-            start.elapsed() < timeout,
-            "processes of {marker:?} survived: {:?}",
-            processes_with(marker)
-        );
+    while !done() {
+        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+fn wait_gone(marker: &str, timeout: Duration) {
+    wait_until(
+        &format!("every {marker:?} process to be gone"),
+        timeout,
+        || processes_with(marker).is_empty(),
+    );
+}
+
+/// opsdeck in tmux (120x36) with a config of `body`; the config's path.
+fn start(name: &str, body: &str, extra: &[&str]) -> (Tmux, PathBuf) {
+    let config = write_config(name, body);
+    let mut args = vec!["-c", config.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let t = Tmux::start(&format!("tasks-{name}"), &args, 120, 36, &[]);
+    (t, config)
+}
+
+/// `t` on the selected task, its confirmation (named `name`), Enter.
+fn trigger(t: &Tmux, name: &str) -> String {
+    t.send(&["t"]);
+    let screen = t.wait_text(&format!("Run {name} now"), SEEN);
+    t.send(&["Enter"]);
+    screen
 }
 
 /// `opsdeck task list --format json` for a state home.
@@ -69,7 +91,7 @@ fn task_list(config: &Path, state_home: &Path) -> Vec<Value> {
 
 #[test]
 fn trigger_from_the_pane_runs_the_task_and_shows_output_and_outcome() {
-    let config = write_config(
+    let (t, config) = start(
         "trigger",
         r#"
 [[task]]
@@ -85,22 +107,14 @@ name = "Failing check"
 priority = "low"
 command = ["sh", "-c", "echo about-to-fail; exit 3"]
 "#,
-    );
-    let t = Tmux::start(
-        "tasks-trigger",
-        &["-c", config.to_str().unwrap()],
-        120,
-        36,
         &[],
     );
     t.wait_text("Tasks", SEEN);
     t.send(&["2"]);
     t.wait_text("Greeter", SEEN);
-    t.send(&["t"]);
     // The confirmation names the command.
-    let screen = t.wait_text("Run Greeter now", SEEN);
+    let screen = trigger(&t, "Greeter");
     assert!(screen.contains("sh -c 'echo hello-from-greet;"), "{screen}");
-    t.send(&["Enter"]);
     let screen = t.wait_for("the run to succeed", SEEN, |s| {
         row(s, "Greeter").contains("succeeded")
     });
@@ -116,9 +130,8 @@ command = ["sh", "-c", "echo about-to-fail; exit 3"]
     t.send(&["Escape"]);
 
     // The failing task: its state and the overview's count.
-    t.send(&["j", "t"]);
-    t.wait_text("Run Failing check now", SEEN);
-    t.send(&["Enter"]);
+    t.send(&["j"]);
+    trigger(&t, "Failing check");
     let screen = t.wait_for("the failure", SEEN, |s| {
         row(s, "Failing check").contains("failed")
     });
@@ -145,7 +158,7 @@ command = ["sh", "-c", "echo about-to-fail; exit 3"]
 
 #[test]
 fn cancel_kills_the_whole_process_group() {
-    let config = write_config(
+    let (t, _) = start(
         "cancel",
         r#"
 [[task]]
@@ -154,26 +167,17 @@ name = "Sleepy"
 command = ["sh", "-c", "sleep 3011 & sleep 3011 & echo children-started; wait"]
 timeout = "10m"
 "#,
-    );
-    let t = Tmux::start(
-        "tasks-cancel",
-        &["-c", config.to_str().unwrap()],
-        120,
-        36,
         &[],
     );
     t.wait_text("Tasks", SEEN);
-    t.send(&["2", "t"]);
-    t.wait_text("Run Sleepy now", SEEN);
-    t.send(&["Enter"]);
+    t.send(&["2"]);
+    trigger(&t, "Sleepy");
     t.wait_for("the run to start", SEEN, |s| {
         row(s, "Sleepy").contains("running")
     });
-    let start = Instant::now();
-    while processes_with("sleep 3011").len() < 2 {
-        assert!(start.elapsed() < SEEN, "the children never started");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_until("both children", SEEN, || {
+        processes_with("sleep 3011").len() >= 2
+    });
     t.send(&["x"]);
     t.wait_text("Cancel Sleepy", SEEN);
     t.send(&["Enter"]);
@@ -191,7 +195,7 @@ timeout = "10m"
 
 #[test]
 fn a_schedule_fires_by_itself_and_quitting_stops_a_running_task() {
-    let config = write_config(
+    let (t, config) = start(
         "schedule",
         r#"
 [[task]]
@@ -206,12 +210,6 @@ name = "Long one"
 command = ["sh", "-c", "sleep 3022"]
 timeout = "10m"
 "#,
-    );
-    let t = Tmux::start(
-        "tasks-schedule",
-        &["-c", config.to_str().unwrap()],
-        120,
-        36,
         &[],
     );
     t.wait_text("Tasks", SEEN);
@@ -220,9 +218,8 @@ timeout = "10m"
         row(s, "Ticker").contains("succeeded")
     });
     // Start the long one, then quit: it is cancelled and recorded, not orphaned.
-    t.send(&["j", "t"]);
-    t.wait_text("Run Long one now", SEEN);
-    t.send(&["Enter"]);
+    t.send(&["j"]);
+    trigger(&t, "Long one");
     t.wait_for("the long run", SEEN, |s| {
         row(s, "Long one").contains("running")
     });
@@ -249,7 +246,7 @@ timeout = "10m"
 
 #[test]
 fn read_only_refuses_trigger() {
-    let config = write_config(
+    let (t, _) = start(
         "readonly",
         r#"
 [[task]]
@@ -257,13 +254,7 @@ id = "greet"
 name = "Greeter"
 command = ["true"]
 "#,
-    );
-    let t = Tmux::start(
-        "tasks-readonly",
-        &["-c", config.to_str().unwrap(), "--read-only"],
-        120,
-        36,
-        &[],
+        &["--read-only"],
     );
     t.wait_text("Greeter", SEEN);
     t.send(&["2", "t"]);
@@ -402,14 +393,9 @@ command = ["sh", "-c", "echo beat"]
     leader.send(&["q"]);
     leader.wait_text("EXIT=0", SEEN);
     follower.wait_text("leader", SEEN);
-    let start = Instant::now();
-    while !run_pids(&shared, "beat").contains(&follower_pid) {
-        assert!(
-            start.elapsed() < SEEN,
-            "the new leader never ran the schedule"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_until("the new leader to run the schedule", SEEN, || {
+        run_pids(&shared, "beat").contains(&follower_pid)
+    });
     let _ = std::fs::remove_dir_all(&shared);
 }
 

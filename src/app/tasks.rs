@@ -431,20 +431,11 @@ pub struct SkipRun {
 }
 
 impl SkipRun {
-    pub fn run(&self, id: i64) -> Run {
-        Run {
-            id,
-            task_id: self.task_id.clone(),
-            trigger: self.trigger,
-            state: RunState::Skipped,
-            attempt: 1,
-            started: self.at,
-            finished: Some(self.at),
-            exit_code: None,
-            detail: self.reason.clone(),
-            output: None,
-            actor: self.actor.clone(),
-        }
+    /// The skipped run to record (its id not yet known).
+    pub fn run(&self) -> Run {
+        let mut run = Run::start(&self.task_id, self.trigger, 1, &self.actor, self.at);
+        run.end(RunState::Skipped, self.at, self.reason.clone());
+        run
     }
 }
 

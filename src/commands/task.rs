@@ -5,9 +5,8 @@
 use crate::app::tasks::shell_words;
 use crate::cli::{AuditFormat, Cli, TaskCommand};
 use crate::config::paths::Paths;
-use crate::engine::tasks::{Exit, Run, RunState, TaskSpec, Trigger};
+use crate::engine::tasks::{Run, TaskSpec, Trigger};
 use crate::runtime::process::{self, Stream};
-use crate::store::tasks::{NewRun, RunEnd};
 use crate::store::{NewAudit, Store};
 use chrono::{DateTime, Local, Utc};
 use std::collections::HashMap;
@@ -170,26 +169,19 @@ fn run_now(
     actor: &str,
     hidden_env: &[String],
 ) -> anyhow::Result<i32> {
-    let started = Utc::now();
-    let run_id = match store.as_mut() {
-        Some(store) => {
-            let mut intent =
-                NewAudit::event(started, actor, "task.run", "started from the command line");
-            intent.target = spec.id.clone();
-            intent.params = serde_json::json!({ "command": shell_words(&spec.command) });
-            store.append_audit(&intent)?;
-            store.insert_run(&NewRun {
-                task_id: spec.id.clone(),
-                trigger: Trigger::Manual,
-                state: RunState::Running,
-                attempt: 1,
-                started,
-                detail: String::new(),
-                actor: actor.to_string(),
-            })?
-        }
-        None => 0,
-    };
+    let mut run = Run::start(&spec.id, Trigger::Manual, 1, actor, Utc::now());
+    if let Some(store) = store.as_mut() {
+        let mut intent = NewAudit::event(
+            run.started,
+            actor,
+            "task.run",
+            "started from the command line",
+        );
+        intent.target = spec.id.clone();
+        intent.params = serde_json::json!({ "command": shell_words(&spec.command) });
+        store.append_audit(&intent)?;
+        run.id = store.insert_run(&run)?;
+    }
     eprintln!(
         "opsdeck: running {} ({}): {}",
         spec.id,
@@ -199,7 +191,7 @@ fn run_now(
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let command = crate::runtime::task_command(spec, run_id, 1, Trigger::Manual, hidden_env);
+    let command = crate::runtime::task_command(spec, run.id, 1, Trigger::Manual, hidden_env);
     let outcome = rt.block_on(async {
         let cancel = tokio_util::sync::CancellationToken::new();
         let on_signal = cancel.clone();
@@ -229,42 +221,28 @@ fn run_now(
         .await
     });
     let _ = std::io::stdout().flush();
-    let state = outcome.exit.state();
-    let detail = crate::runtime::describe_run(&outcome, spec.timeout);
-    let finished = Utc::now();
+    let (took, status) = (outcome.duration, outcome.exit.status());
+    crate::runtime::record_outcome(&mut run, outcome, spec.timeout);
     if let Some(store) = store.as_mut() {
-        store.finish_run(&RunEnd {
-            id: run_id,
-            state,
-            finished,
-            exit_code: match outcome.exit {
-                Exit::Code(c) => Some(c),
-                _ => None,
-            },
-            detail: detail.clone(),
-            output: outcome.output.clone(),
-        })?;
-        let mut end = NewAudit::event(
-            finished,
-            actor,
-            "task.run",
-            &format!("{}: {detail}", state.label()),
-        );
+        store.finish_run(&run)?;
+        let what = format!("{}: {}", run.state.label(), run.detail);
+        let mut end = NewAudit::event(Utc::now(), actor, "task.run", &what);
         end.target = spec.id.clone();
         store.append_audit(&end)?;
     }
-    let took = humantime::format_duration(std::time::Duration::from_millis(
-        outcome.duration.as_millis() as u64,
-    ));
-    let recorded = if run_id > 0 {
-        format!(", run {run_id}")
+    // Whole milliseconds: "2ms", "1s 6ms".
+    let took =
+        humantime::format_duration(std::time::Duration::from_millis(took.as_millis() as u64));
+    let recorded = if run.id > 0 {
+        format!(", run {}", run.id)
     } else {
         String::new()
     };
     eprintln!(
-        "opsdeck: task {} {} in {took} ({detail}{recorded})",
+        "opsdeck: task {} {} in {took} ({}{recorded})",
         spec.id,
-        state.label()
+        run.state.label(),
+        run.detail
     );
-    Ok(outcome.exit.status())
+    Ok(status)
 }

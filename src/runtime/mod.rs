@@ -10,7 +10,7 @@ pub mod notify;
 pub mod process;
 pub mod remote;
 mod tasks;
-pub use tasks::{describe as describe_run, task_command};
+pub use tasks::{record_outcome, task_command};
 pub mod terminal;
 
 use crate::app::{AppState, Effect, Msg, update};

@@ -6,7 +6,6 @@ use super::process::{self, Command, Outcome};
 use crate::app::Msg;
 use crate::app::tasks::{SkipRun, StartTask};
 use crate::engine::tasks::{Exit, Run, RunState, TaskSpec, Trigger};
-use crate::store::tasks::{NewRun, RunEnd};
 use crate::store::writer::StoreHandle;
 use chrono::Utc;
 use std::cell::RefCell;
@@ -64,26 +63,16 @@ impl TaskRunner {
     pub fn skip(&self, skip: SkipRun) {
         let (store, tx) = (self.store.clone(), self.tx.clone());
         tokio::task::spawn_local(async move {
-            let id = match (&store, skip.local_id) {
-                (_, Some(id)) => id,
-                (Some(store), None) => {
-                    let new = NewRun {
-                        task_id: skip.task_id.clone(),
-                        trigger: skip.trigger,
-                        state: RunState::Skipped,
-                        attempt: 1,
-                        started: skip.at,
-                        detail: skip.reason.clone(),
-                        actor: skip.actor.clone(),
-                    };
-                    match store.insert_run(new).await {
-                        Ok(Ok(id)) => id,
-                        _ => return,
-                    }
-                }
+            let mut run = skip.run();
+            match (&store, skip.local_id) {
+                (_, Some(id)) => run.id = id,
+                (Some(store), None) => match store.insert_run(run.clone()).await {
+                    Ok(Ok(id)) => run.id = id,
+                    _ => return,
+                },
                 (None, None) => return,
-            };
-            let _ = tx.send(Msg::TaskSkipped(skip.run(id))).await;
+            }
+            let _ = tx.send(Msg::TaskSkipped(run)).await;
         });
     }
 
@@ -117,40 +106,24 @@ impl TaskRunner {
 
     async fn run(&self, start: StartTask, token: CancellationToken) {
         let spec = &start.spec;
-        let began = Utc::now();
-        let mut run = Run {
-            id: start.local_id.unwrap_or_default(),
-            task_id: spec.id.clone(),
-            trigger: start.trigger,
-            state: RunState::Running,
-            attempt: start.attempt,
-            started: began,
-            finished: None,
-            exit_code: None,
-            detail: String::new(),
-            output: None,
-            actor: start.actor.clone(),
-        };
+        let mut run = Run::start(
+            &spec.id,
+            start.trigger,
+            start.attempt,
+            &start.actor,
+            Utc::now(),
+        );
+        run.id = start.local_id.unwrap_or_default();
         if let (Some(store), None) = (&self.store, start.local_id) {
-            let new = NewRun {
-                task_id: spec.id.clone(),
-                trigger: start.trigger,
-                state: RunState::Running,
-                attempt: start.attempt,
-                started: began,
-                detail: String::new(),
-                actor: start.actor.clone(),
-            };
-            match store.insert_run(new).await {
+            match store.insert_run(run.clone()).await {
                 Ok(Ok(id)) => run.id = id,
                 other => {
                     let why = match other {
                         Ok(Err(e)) => e,
                         _ => "the store thread is gone".into(),
                     };
-                    run.state = RunState::Failed;
-                    run.finished = Some(Utc::now());
-                    run.detail = format!("not run: its start could not be recorded: {why}");
+                    let why = format!("not run: its start could not be recorded: {why}");
+                    run.end(RunState::Failed, Utc::now(), why);
                     let _ = self.tx.send(Msg::TaskFinished(run)).await;
                     return;
                 }
@@ -170,33 +143,17 @@ impl TaskRunner {
         command.kill_grace = KILL_GRACE;
         let outcome = self.supervise(&command, token, &spec.id, run.id).await;
 
-        run.state = outcome.exit.state();
-        run.finished = Some(Utc::now());
-        run.exit_code = match outcome.exit {
-            Exit::Code(c) => Some(c),
-            _ => None,
-        };
-        run.detail = describe(&outcome, spec.timeout);
-        let output = outcome.output;
-        if let (Some(store), None) = (&self.store, start.local_id) {
-            let end = RunEnd {
-                id: run.id,
-                state: run.state,
-                finished: run.finished.unwrap_or(began),
-                exit_code: run.exit_code,
-                detail: run.detail.clone(),
-                output: output.clone(),
-            };
-            if let Ok(Err(e)) = store.finish_run(end).await {
-                tracing::error!(
-                    "task {}: cannot record the end of run {}: {e}",
-                    spec.id,
-                    run.id
-                );
-            }
+        record_outcome(&mut run, outcome, spec.timeout);
+        if let (Some(store), None) = (&self.store, start.local_id)
+            && let Ok(Err(e)) = store.finish_run(run.clone()).await
+        {
+            tracing::error!(
+                "task {}: cannot record the end of run {}: {e}",
+                spec.id,
+                run.id
+            );
         }
         tracing::info!("task {} {} ({})", spec.id, run.state.label(), run.detail);
-        run.output = Some(output);
         let _ = self.tx.send(Msg::TaskFinished(run)).await;
     }
 
@@ -268,8 +225,19 @@ pub fn task_command(
     command
 }
 
+/// Ends `run` as its process ended: state, time, exit code, detail, output.
+pub fn record_outcome(run: &mut Run, outcome: Outcome, timeout: Duration) {
+    let detail = describe(&outcome, timeout);
+    run.end(outcome.exit.state(), Utc::now(), detail);
+    run.exit_code = match outcome.exit {
+        Exit::Code(c) => Some(c),
+        _ => None,
+    };
+    run.output = Some(outcome.output);
+}
+
 /// What the run's detail says: how it ended, and how much output was cut.
-pub fn describe(outcome: &Outcome, timeout: Duration) -> String {
+fn describe(outcome: &Outcome, timeout: Duration) -> String {
     let mut detail = match &outcome.exit {
         Exit::TimedOut => format!(
             "timed out after {}; process group killed",

@@ -8,29 +8,6 @@ use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{Row, Transaction, params};
 use std::collections::HashMap;
 
-/// A run to record: started (`Running`) or already over (`Skipped`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewRun {
-    pub task_id: String,
-    pub trigger: Trigger,
-    pub state: RunState,
-    pub attempt: u32,
-    pub started: DateTime<Utc>,
-    pub detail: String,
-    pub actor: String,
-}
-
-/// How a run ended.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RunEnd {
-    pub id: i64,
-    pub state: RunState,
-    pub finished: DateTime<Utc>,
-    pub exit_code: Option<i32>,
-    pub detail: String,
-    pub output: String,
-}
-
 /// Runs changed since a reader last looked, with the counter to look from next.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RunChanges {
@@ -44,12 +21,11 @@ const COLUMNS: &str =
     "id, task_id, trigger, state, attempt, started_ms, finished_ms, exit_code, detail, actor";
 
 impl Store {
-    /// Records a run's start (or a skip); returns its id.
-    pub fn insert_run(&mut self, run: &NewRun) -> Result<i64, StoreError> {
+    /// Records a run's start (or a skip); returns its id (`run.id` is not read).
+    pub fn insert_run(&mut self, run: &Run) -> Result<i64, StoreError> {
         let error = self.error_for();
         let tx = self.conn.transaction().map_err(&error)?;
         let change = next_change(&tx).map_err(&error)?;
-        let finished = (run.state.is_finished()).then(|| run.started.timestamp_millis());
         tx.execute(
             "INSERT INTO task_runs (task_id, trigger, state, attempt, started_ms, finished_ms, detail, actor, pid, change)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -59,7 +35,7 @@ impl Store {
                 run.state.as_str(),
                 run.attempt,
                 run.started.timestamp_millis(),
-                finished,
+                run.finished.map(|t| t.timestamp_millis()),
                 run.detail,
                 run.actor,
                 std::process::id(),
@@ -72,8 +48,8 @@ impl Store {
         Ok(id)
     }
 
-    /// Records how a run ended.
-    pub fn finish_run(&mut self, end: &RunEnd) -> Result<(), StoreError> {
+    /// Records how the run `run.id` ended: state, end, exit code, detail, output.
+    pub fn finish_run(&mut self, run: &Run) -> Result<(), StoreError> {
         let error = self.error_for();
         let tx = self.conn.transaction().map_err(&error)?;
         let change = next_change(&tx).map_err(&error)?;
@@ -82,12 +58,12 @@ impl Store {
                  output_tail = ?6, change = ?7
              WHERE id = ?1",
             params![
-                end.id,
-                end.state.as_str(),
-                end.finished.timestamp_millis(),
-                end.exit_code,
-                end.detail,
-                end.output,
+                run.id,
+                run.state.as_str(),
+                run.finished.unwrap_or(run.started).timestamp_millis(),
+                run.exit_code,
+                run.detail,
+                run.output.as_deref().unwrap_or_default(),
                 change,
             ],
         )
@@ -100,31 +76,24 @@ impl Store {
     /// failed, so no task shows running forever. Returns how many.
     pub fn close_abandoned_runs(&mut self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         let error = self.error_for();
-        let open: Vec<(i64, i64)> = {
-            let mut stmt = self
-                .conn
-                .prepare("SELECT id, pid FROM task_runs WHERE state IN ('running', 'pending')")
-                .map_err(&error)?;
-            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        let open: Vec<(Run, i64)> = {
+            let sql = format!(
+                "SELECT {COLUMNS}, pid FROM task_runs WHERE state IN ('running', 'pending')"
+            );
+            let mut stmt = self.conn.prepare(&sql).map_err(&error)?;
+            stmt.query_map([], |r| Ok((read_run(r)?, r.get(10)?)))
                 .map_err(&error)?
                 .collect::<Result<_, _>>()
                 .map_err(&error)?
         };
         let mut closed = 0;
-        for (id, pid) in open {
+        for (mut run, pid) in open {
             if process_alive(pid) {
                 continue;
             }
-            self.finish_run(&RunEnd {
-                id,
-                state: RunState::Failed,
-                finished: now,
-                exit_code: None,
-                detail: format!(
-                    "abandoned: the opsdeck running it (pid {pid}) ended during the run"
-                ),
-                output: String::new(),
-            })?;
+            let why = format!("abandoned: the opsdeck running it (pid {pid}) ended during the run");
+            run.end(RunState::Failed, now, why);
+            self.finish_run(&run)?;
             closed += 1;
         }
         Ok(closed)
@@ -283,16 +252,13 @@ mod tests {
         Store::open(&dir.join("opsdeck.db")).unwrap()
     }
 
-    fn new_run(task: &str, state: RunState, at_s: i64) -> NewRun {
-        NewRun {
-            task_id: task.into(),
-            trigger: Trigger::Schedule,
-            state,
-            attempt: 1,
-            started: Utc.timestamp_opt(at_s, 0).unwrap(),
-            detail: String::new(),
-            actor: "scheduler@test".into(),
+    fn new_run(task: &str, state: RunState, at_s: i64) -> Run {
+        let at = Utc.timestamp_opt(at_s, 0).unwrap();
+        let mut run = Run::start(task, Trigger::Schedule, 1, "scheduler@test", at);
+        if state.is_finished() {
+            run.end(state, at, String::new());
         }
+        run
     }
 
     #[test]
@@ -307,15 +273,16 @@ mod tests {
         assert_eq!(seen.runs.len(), 1);
         assert_eq!(seen.runs[0].state, RunState::Running);
         assert_eq!(seen.stats, None, "nothing ended, nothing to recount");
-        s.finish_run(&RunEnd {
-            id,
-            state: RunState::Failed,
-            finished: Utc.timestamp_opt(1005, 0).unwrap(),
-            exit_code: Some(3),
-            detail: "exit 3".into(),
-            output: "disk full\n".into(),
-        })
-        .unwrap();
+        let mut run = new_run("disk", RunState::Running, 1000);
+        run.id = id;
+        run.end(
+            RunState::Failed,
+            Utc.timestamp_opt(1005, 0).unwrap(),
+            "exit 3".into(),
+        );
+        run.exit_code = Some(3);
+        run.output = Some("disk full\n".into());
+        s.finish_run(&run).unwrap();
         let ended = s.runs_changed(seen.change, 100).unwrap();
         assert_eq!(ended.runs.len(), 1);
         let run = &ended.runs[0];

@@ -4,8 +4,9 @@
 //! durable.
 
 use super::acks::{AlertEvent, NewAck, StoredAck};
-use super::tasks::{NewRun, RunChanges, RunEnd};
+use super::tasks::RunChanges;
 use super::{AuditRecord, NewAudit, Store, StoreError};
+use crate::engine::tasks::Run;
 use std::sync::mpsc;
 use tokio::sync::oneshot;
 
@@ -41,8 +42,8 @@ enum Request {
         after_id: i64,
         reply: Reply<Vec<AuditRecord>>,
     },
-    InsertRun(NewRun, Reply<i64>),
-    FinishRun(RunEnd, Reply<()>),
+    InsertRun(Box<Run>, Reply<i64>),
+    FinishRun(Box<Run>, Reply<()>),
     LoadRuns(Reply<RunChanges>),
     RunsChanged(i64, Reply<RunChanges>),
     RunOutput(i64, Reply<Option<String>>),
@@ -111,8 +112,8 @@ impl StoreHandle {
                         Request::InsertRun(run, reply) => {
                             answer(reply, store.insert_run(&run), "task run")
                         }
-                        Request::FinishRun(end, reply) => {
-                            answer(reply, store.finish_run(&end), "task run end")
+                        Request::FinishRun(run, reply) => {
+                            answer(reply, store.finish_run(&run), "task run end")
                         }
                         Request::LoadRuns(reply) => {
                             answer(reply, store.load_runs(RUNS_PER_TASK), "read task runs")
@@ -218,13 +219,13 @@ impl StoreHandle {
     }
 
     /// Records a run's start (or a skip); the receiver gets its id once committed.
-    pub fn insert_run(&self, run: NewRun) -> oneshot::Receiver<Result<i64, String>> {
-        self.ask(|reply| Request::InsertRun(run, reply))
+    pub fn insert_run(&self, run: Run) -> oneshot::Receiver<Result<i64, String>> {
+        self.ask(|reply| Request::InsertRun(Box::new(run), reply))
     }
 
     /// Records how a run ended; the receiver hears once it is committed.
-    pub fn finish_run(&self, end: RunEnd) -> oneshot::Receiver<Result<(), String>> {
-        self.ask(|reply| Request::FinishRun(end, reply))
+    pub fn finish_run(&self, run: Run) -> oneshot::Receiver<Result<(), String>> {
+        self.ask(|reply| Request::FinishRun(Box::new(run), reply))
     }
 
     /// The newest runs of each task, their success counts and the change counter.

@@ -242,6 +242,36 @@ pub struct Run {
 }
 
 impl Run {
+    /// A run starting at `at`, before the store has given it an id.
+    pub fn start(
+        task_id: &str,
+        trigger: Trigger,
+        attempt: u32,
+        actor: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Self {
+        Self {
+            id: 0,
+            task_id: task_id.to_string(),
+            trigger,
+            state: RunState::Running,
+            attempt,
+            started: at,
+            finished: None,
+            exit_code: None,
+            detail: String::new(),
+            output: None,
+            actor: actor.to_string(),
+        }
+    }
+
+    /// Ends the run now as `state` (a skip ends where it starts).
+    pub fn end(&mut self, state: RunState, at: chrono::DateTime<chrono::Utc>, detail: String) {
+        self.state = state;
+        self.finished = Some(at);
+        self.detail = detail;
+    }
+
     pub fn duration(&self) -> Option<chrono::Duration> {
         self.finished.map(|f| f - self.started)
     }
