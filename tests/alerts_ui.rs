@@ -11,8 +11,8 @@ use opsdeck::app::state::Mode;
 use opsdeck::app::{Action, AppState, Msg, PaneId, update};
 use remote_fixtures::{self as fx, AM, PROM};
 
-fn key(state: &mut AppState, code: KeyCode) {
-    update(state, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+fn key(state: &mut AppState, code: KeyCode) -> Vec<opsdeck::app::Effect> {
+    update(state, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
 }
 
 fn typed(state: &mut AppState, text: &str) {
@@ -60,7 +60,7 @@ fn alerts_pane_with_a_realistic_mix() {
 fn alerts_grouped_by_a_label() {
     let mut s = fx::state_with(Mode::default(), "[ui.alerts]\ngroup_by = \"job\"\n");
     fx::feed_mix(&mut s);
-    update(&mut s, Msg::Action(Action::Zoom(PaneId::Alerts)));
+    let _ = update(&mut s, Msg::Action(Action::Zoom(PaneId::Alerts)));
     let screen = screen_with(
         &s,
         160,
@@ -80,11 +80,13 @@ fn ack_dialog_with_an_error_from_alertmanager() {
     fx::select(&mut s, "HighErrorRate");
     key(&mut s, KeyCode::Char('a'));
     typed(&mut s, "rolling back 4.2.1");
-    key(&mut s, KeyCode::Enter);
-    update(
+    let effects = key(&mut s, KeyCode::Enter);
+    let request = common::silence_request(&effects);
+    let _ = update(
         &mut s,
-        Msg::SilenceFailed(
-            "400 Bad Request: silence invalid: end time must not be in the past".into(),
+        common::written(
+            opsdeck::app::intent::Intent::Acknowledge(request),
+            Err("400 Bad Request: silence invalid: end time must not be in the past".into()),
         ),
     );
     let screen = screen_with(
@@ -127,7 +129,7 @@ fn expire_confirmation() {
 fn details_of_an_acknowledged_alert() {
     let mut s = fx::alerts_state();
     fx::select(&mut s, "NodeDown");
-    update(&mut s, Msg::Action(Action::Details));
+    let _ = update(&mut s, Msg::Action(Action::Details));
     let screen = screen_with(
         &s,
         160,
@@ -164,15 +166,15 @@ fn details_of_an_acknowledged_alert() {
 #[test]
 fn a_down_alertmanager_marks_the_alerts_stale() {
     let mut s = fx::alerts_state();
-    update(
+    let _ = update(
         &mut s,
         fx::failed_update(AM, 0, "down", "connection refused"),
     );
-    update(
+    let _ = update(
         &mut s,
         fx::failed_update(AM, 60, "down", "connection refused"),
     );
-    update(&mut s, Msg::Tick(fx::at(120)));
+    let _ = update(&mut s, Msg::Tick(fx::at(120)));
     let screen = screen_with(
         &s,
         160,
@@ -192,13 +194,13 @@ fn a_down_alertmanager_marks_the_alerts_stale() {
 #[test]
 fn resources_pane_with_fleet_rows_and_panels() {
     let mut s = fx::state();
-    update(&mut s, Msg::Tick(fx::at(-30)));
-    update(
+    let _ = update(&mut s, Msg::Tick(fx::at(-30)));
+    let _ = update(
         &mut s,
         fx::prom_update_with(-30, Vec::new(), Some(fx::fleet_rows()), fx::panel_results()),
     );
-    update(&mut s, Msg::Tick(common::t0()));
-    update(&mut s, Msg::Action(Action::Zoom(PaneId::Resources)));
+    let _ = update(&mut s, Msg::Tick(common::t0()));
+    let _ = update(&mut s, Msg::Action(Action::Zoom(PaneId::Resources)));
     assert_eq!(s.remote.sources[PROM].last_ok, Some(fx::at(-30)));
     let screen = screen_with(
         &s,
@@ -224,7 +226,7 @@ fn resources_pane_with_fleet_rows_and_panels() {
 #[test]
 fn empty_alerts_pane_while_sources_are_waiting() {
     let mut s = fx::state();
-    update(&mut s, Msg::Action(Action::Zoom(PaneId::Alerts)));
+    let _ = update(&mut s, Msg::Action(Action::Zoom(PaneId::Alerts)));
     let screen = screen_with(
         &s,
         80,
@@ -240,32 +242,27 @@ fn details_of_a_long_ack_give_its_end_date() {
     fx::select(&mut s, "HighErrorRate");
     key(&mut s, KeyCode::Char('a'));
     key(&mut s, KeyCode::Tab);
-    update(
+    let _ = update(
         &mut s,
         Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
     );
     typed(&mut s, "3d");
     key(&mut s, KeyCode::Tab);
     typed(&mut s, "waiting on the vendor");
-    let request = match update(
+    let request = common::silence_request(&update(
         &mut s,
         Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
-    )
-    .pop()
-    {
-        Some(opsdeck::app::Effect::CreateSilence(r)) => r,
-        other => panic!("expected a silence request, got {other:?}"),
+    ));
+    let done = opsdeck::app::intent::Done::Silenced {
+        silence_id: "5e6f7a8b-0000-4000-8000-000000000001".into(),
+        member: "http://alertmanager-0:9093".into(),
     };
-    update(
+    let _ = update(
         &mut s,
-        Msg::SilenceCreated {
-            request,
-            silence_id: "5e6f7a8b-0000-4000-8000-000000000001".into(),
-            member: "http://alertmanager-0:9093".into(),
-        },
+        common::written(opsdeck::app::intent::Intent::Acknowledge(request), Ok(done)),
     );
     fx::select(&mut s, "HighErrorRate");
-    update(&mut s, Msg::Action(Action::Details));
+    let _ = update(&mut s, Msg::Action(Action::Details));
     screen_with(
         &s,
         160,
@@ -273,7 +270,7 @@ fn details_of_a_long_ack_give_its_end_date() {
         &["by ann@db-1 0s ago until 2026-11-27 12:34: ACK! waiting on the vendor"],
     );
     // Shown in the row as acknowledged by me.
-    update(&mut s, Msg::Action(Action::Overview));
-    update(&mut s, Msg::Action(Action::Zoom(PaneId::Alerts)));
+    let _ = update(&mut s, Msg::Action(Action::Overview));
+    let _ = update(&mut s, Msg::Action(Action::Zoom(PaneId::Alerts)));
     screen_with(&s, 160, 48, &["ACK ann 0s"]);
 }

@@ -6,8 +6,10 @@ mod common;
 mod remote_fixtures;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use opsdeck::app::ack::{AckField, ExpireRequest, SilenceRequest};
+use opsdeck::app::ack::{ExpireRequest, SilenceRequest};
 use opsdeck::app::alerts::AlertState;
+use opsdeck::app::confirm::{Confirm, Draft};
+use opsdeck::app::intent::{Done, Intent};
 use opsdeck::app::sources::Health;
 use opsdeck::app::state::{Mode, Overlay, StatusKind};
 use opsdeck::app::{Action, AppState, Effect, Msg, PaneId, update};
@@ -32,10 +34,29 @@ fn typed(state: &mut AppState, text: &str) {
     }
 }
 
-fn dialog(state: &AppState) -> &opsdeck::app::ack::AckDialog {
+fn dialog(state: &AppState) -> &Confirm {
     match &state.overlay {
-        Some(Overlay::Ack(d)) => d,
+        Some(Overlay::Confirm(d)) if matches!(d.draft, Draft::Acknowledge { .. }) => d,
         other => panic!("expected the acknowledge dialog, got {other:?}"),
+    }
+}
+
+/// The one effect is a write (for the runtime to carry out): its intent.
+fn only_write(effects: Vec<Effect>) -> Intent {
+    match effects.as_slice() {
+        [Effect::Write(w)] => {
+            assert_eq!(w.outcome, None, "carried out by the runtime");
+            assert_eq!(w.record.action, w.intent.audit_name());
+            w.intent.clone()
+        }
+        other => panic!("expected one write, got {other:?}"),
+    }
+}
+
+fn silenced(id: &str) -> Done {
+    Done::Silenced {
+        silence_id: id.into(),
+        member: "http://alertmanager-0:9093".into(),
     }
 }
 
@@ -49,9 +70,9 @@ fn ack_high_errors(state: &mut AppState, comment: &str) -> SilenceRequest {
     fx::select(state, "HighErrorRate");
     assert_eq!(key(state, KeyCode::Char('a')), vec![]);
     typed(state, comment);
-    match key(state, KeyCode::Enter).as_slice() {
-        [Effect::CreateSilence(request)] => request.clone(),
-        other => panic!("expected one CreateSilence, got {other:?}"),
+    match only_write(key(state, KeyCode::Enter)) {
+        Intent::Acknowledge(request) => request,
+        other => panic!("expected an acknowledgement, got {other:?}"),
     }
 }
 
@@ -85,24 +106,33 @@ fn a_opens_the_dialog_with_the_configured_duration_and_enter_asks_for_one_silenc
     let alert = fx::select(&mut s, "HighErrorRate");
     assert_eq!(key(&mut s, KeyCode::Char('a')), vec![]);
     let d = dialog(&s);
-    assert_eq!(d.duration, "30m", "from [ack] default_duration");
-    assert_eq!((d.field, d.source), (AckField::Comment, AM));
-    assert_eq!(d.labels, alert.labels);
+    assert_eq!(d.field("duration"), "30m", "from [ack] default_duration");
+    assert_eq!(
+        d.fields[d.focus].label, "comment",
+        "the comment has the cursor"
+    );
+    assert_eq!(
+        d.draft,
+        Draft::Acknowledge {
+            source: AM,
+            labels: alert.labels.clone()
+        }
+    );
     typed(&mut s, "rolling back 4.2.1");
-    assert_eq!(dialog(&s).comment, "rolling back 4.2.1");
+    assert_eq!(dialog(&s).field("comment"), "rolling back 4.2.1");
     key(&mut s, KeyCode::Backspace);
     typed(&mut s, "0");
     let effects = key(&mut s, KeyCode::Enter);
     assert_eq!(
-        effects,
-        vec![Effect::CreateSilence(SilenceRequest {
+        only_write(effects),
+        Intent::Acknowledge(SilenceRequest {
             source: AM,
             labels: alert.labels.clone(),
             starts_at: s.now,
             ends_at: s.now + chrono::Duration::minutes(30),
             created_by: "ann@db-1".into(),
             comment: "ACK! rolling back 4.2.0".into(),
-        })]
+        })
     );
     assert!(
         alert.labels.contains_key("cluster"),
@@ -123,7 +153,7 @@ fn in_read_only_mode_a_is_only_an_audited_refusal() {
         "",
     );
     fx::feed_mix(&mut s);
-    update(&mut s, Msg::Action(Action::Zoom(PaneId::Alerts)));
+    let _ = update(&mut s, Msg::Action(Action::Zoom(PaneId::Alerts)));
     fx::select(&mut s, "HighErrorRate");
     match key(&mut s, KeyCode::Char('a')).as_slice() {
         [Effect::Audit(record)] => {
@@ -167,7 +197,7 @@ fn a_bad_duration_keeps_the_dialog_open_with_an_error_and_sends_nothing() {
     fx::select(&mut s, "HighErrorRate");
     key(&mut s, KeyCode::Char('a'));
     key(&mut s, KeyCode::Tab);
-    assert_eq!(dialog(&s).field, AckField::Duration);
+    assert_eq!(dialog(&s).fields[dialog(&s).focus].label, "duration");
     ctrl(&mut s, 'u');
     typed(&mut s, "5x");
     assert_eq!(key(&mut s, KeyCode::Enter), vec![]);
@@ -179,12 +209,12 @@ fn a_bad_duration_keeps_the_dialog_open_with_an_error_and_sends_nothing() {
     key(&mut s, KeyCode::Backspace);
     typed(&mut s, "m");
     assert_eq!(dialog(&s).error, None);
-    match key(&mut s, KeyCode::Enter).as_slice() {
-        [Effect::CreateSilence(r)] => {
+    match only_write(key(&mut s, KeyCode::Enter)) {
+        Intent::Acknowledge(r) => {
             assert_eq!(r.ends_at - r.starts_at, chrono::Duration::minutes(5));
             assert_eq!(r.comment, "ACK!");
         }
-        other => panic!("expected one CreateSilence, got {other:?}"),
+        other => panic!("expected an acknowledgement, got {other:?}"),
     }
 }
 
@@ -194,14 +224,15 @@ fn alertmanagers_refusal_is_shown_verbatim_and_enter_retries() {
     let first = ack_high_errors(&mut s, "on it");
     let refusal =
         "400 Bad Request: silence invalid: invalid label matcher 0: invalid label name \"\"";
-    assert_eq!(update(&mut s, Msg::SilenceFailed(refusal.into())), vec![]);
+    let failed = common::written(Intent::Acknowledge(first.clone()), Err(refusal.into()));
+    assert_eq!(update(&mut s, failed), vec![]);
     let d = dialog(&s);
     assert_eq!(d.error.as_deref(), Some(refusal));
     assert!(!d.busy);
-    assert_eq!(d.comment, "on it", "what was typed is kept");
+    assert_eq!(d.field("comment"), "on it", "what was typed is kept");
     assert_eq!(
-        key(&mut s, KeyCode::Enter),
-        vec![Effect::CreateSilence(first)]
+        only_write(key(&mut s, KeyCode::Enter)),
+        Intent::Acknowledge(first)
     );
 }
 
@@ -210,14 +241,8 @@ fn silence_created_closes_the_dialog_and_the_row_is_acknowledged_by_me() {
     let mut s = fx::alerts_state();
     let request = ack_high_errors(&mut s, "on it");
     let id = "9f8e7d6c-5b4a-4321-8fed-cba987654321";
-    update(
-        &mut s,
-        Msg::SilenceCreated {
-            request: request.clone(),
-            silence_id: id.into(),
-            member: "http://alertmanager-0:9093".into(),
-        },
-    );
+    let created = common::written(Intent::Acknowledge(request.clone()), Ok(silenced(id)));
+    let _ = update(&mut s, created);
     assert_eq!(s.overlay, None);
     let (kind, text) = status(&s);
     assert_eq!(kind, StatusKind::Info);
@@ -233,7 +258,7 @@ fn silence_created_closes_the_dialog_and_the_row_is_acknowledged_by_me() {
 
     // Alertmanager has not caught up on its next poll: still acknowledged.
     let (am, silences) = fx::mix_am();
-    update(&mut s, fx::am_update(10, am.clone(), silences.clone()));
+    let _ = update(&mut s, fx::am_update(10, am.clone(), silences.clone()));
     assert_eq!(fx::row(&s, "HighErrorRate").state, AlertState::Acknowledged);
 
     // Then it reports the silence itself.
@@ -248,7 +273,7 @@ fn silence_created_closes_the_dialog_and_the_row_is_acknowledged_by_me() {
     let mut mine = fx::silence(id, "HighErrorRate", "ann@db-1", "ACK! on it", 0);
     mine.ends_at = request.ends_at;
     silences.push(mine);
-    update(&mut s, fx::am_update(20, am, silences));
+    let _ = update(&mut s, fx::am_update(20, am, silences));
     assert!(s.remote.alert_inputs.pending_acks.is_empty());
     let row = fx::row(&s, "HighErrorRate");
     assert_eq!(row.state, AlertState::Acknowledged);
@@ -259,18 +284,12 @@ fn silence_created_closes_the_dialog_and_the_row_is_acknowledged_by_me() {
 fn a_local_ack_that_alertmanager_never_reports_lapses_after_a_minute() {
     let mut s = fx::alerts_state();
     let request = ack_high_errors(&mut s, "on it");
-    update(
-        &mut s,
-        Msg::SilenceCreated {
-            request,
-            silence_id: "lost".into(),
-            member: "http://alertmanager-0:9093".into(),
-        },
-    );
+    let created = common::written(Intent::Acknowledge(request), Ok(silenced("lost")));
+    let _ = update(&mut s, created);
     let (am, silences) = fx::mix_am();
-    update(&mut s, fx::am_update(50, am.clone(), silences.clone()));
+    let _ = update(&mut s, fx::am_update(50, am.clone(), silences.clone()));
     assert_eq!(fx::row(&s, "HighErrorRate").state, AlertState::Acknowledged);
-    update(&mut s, fx::am_update(61, am, silences));
+    let _ = update(&mut s, fx::am_update(61, am, silences));
     assert_eq!(fx::row(&s, "HighErrorRate").state, AlertState::Firing);
 }
 
@@ -280,9 +299,13 @@ fn u_expires_the_ack_silence_and_the_row_fires_again() {
     let node_down = fx::select(&mut s, "NodeDown");
     assert_eq!(key(&mut s, KeyCode::Char('u')), vec![]);
     match &s.overlay {
-        Some(Overlay::Expire(c)) => {
-            assert_eq!(c.silence_id, fx::ACK_SILENCE);
-            assert_eq!(c.by, "bob@ops-2");
+        Some(Overlay::Confirm(c)) => {
+            let Draft::Unacknowledge(r) = &c.draft else {
+                panic!("expected an un-acknowledgement, got {:?}", c.draft);
+            };
+            assert_eq!(r.silence_id, fx::ACK_SILENCE);
+            assert_eq!(c.plan[1].label, "acknowledged by");
+            assert_eq!(c.plan[1].value, "bob@ops-2");
         }
         other => panic!("expected the expire confirmation, got {other:?}"),
     }
@@ -292,12 +315,15 @@ fn u_expires_the_ack_silence_and_the_row_fires_again() {
         labels: node_down.labels.clone(),
     };
     assert_eq!(
-        key(&mut s, KeyCode::Enter),
-        vec![Effect::ExpireSilence(request.clone())]
+        only_write(key(&mut s, KeyCode::Enter)),
+        Intent::Unacknowledge(request.clone())
     );
     // Sent once: Enter again waits.
     assert_eq!(key(&mut s, KeyCode::Enter), vec![]);
-    update(&mut s, Msg::SilenceExpired(request));
+    let _ = update(
+        &mut s,
+        common::written(Intent::Unacknowledge(request), Ok(Done::Expired)),
+    );
     assert_eq!(s.overlay, None);
     let (_, text) = status(&s);
     assert!(text.contains(fx::ACK_SILENCE), "{text}");
@@ -311,14 +337,8 @@ fn u_expires_the_ack_silence_and_the_row_fires_again() {
 fn u_on_my_own_fresh_ack_expires_that_silence() {
     let mut s = fx::alerts_state();
     let request = ack_high_errors(&mut s, "on it");
-    update(
-        &mut s,
-        Msg::SilenceCreated {
-            request: request.clone(),
-            silence_id: "mine".into(),
-            member: "http://alertmanager-0:9093".into(),
-        },
-    );
+    let created = common::written(Intent::Acknowledge(request.clone()), Ok(silenced("mine")));
+    let _ = update(&mut s, created);
     fx::select(&mut s, "HighErrorRate");
     key(&mut s, KeyCode::Char('u'));
     let expire = ExpireRequest {
@@ -327,10 +347,13 @@ fn u_on_my_own_fresh_ack_expires_that_silence() {
         labels: request.labels,
     };
     assert_eq!(
-        key(&mut s, KeyCode::Enter),
-        vec![Effect::ExpireSilence(expire.clone())]
+        only_write(key(&mut s, KeyCode::Enter)),
+        Intent::Unacknowledge(expire.clone())
     );
-    update(&mut s, Msg::SilenceExpired(expire));
+    let _ = update(
+        &mut s,
+        common::written(Intent::Unacknowledge(expire), Ok(Done::Expired)),
+    );
     assert_eq!(fx::row(&s, "HighErrorRate").state, AlertState::Firing);
 }
 
@@ -347,7 +370,7 @@ fn u_on_an_alert_that_is_not_acknowledged_says_so() {
 fn a_failed_poll_keeps_the_alerts_and_marks_the_source_down() {
     let mut s = fx::alerts_state();
     let before = s.remote.alerts.clone();
-    update(
+    let _ = update(
         &mut s,
         fx::failed_update(AM, 5, "timeout", "timed out after 10s"),
     );
@@ -366,14 +389,14 @@ fn a_failed_poll_keeps_the_alerts_and_marks_the_source_down() {
         am.error.as_ref().map(|e| e.message.as_str()),
         Some("timed out after 10s")
     );
-    update(&mut s, Msg::Tick(fx::at(125)));
+    let _ = update(&mut s, Msg::Tick(fx::at(125)));
     assert_eq!(
         s.remote.alert_source_problems(s.now),
         vec!["am main: timed out after 10s (for 2m)".to_string()]
     );
     // Answering again clears it.
     let (am, silences) = fx::mix_am();
-    update(&mut s, fx::am_update(130, am, silences));
+    let _ = update(&mut s, fx::am_update(130, am, silences));
     assert_eq!(s.remote.sources[AM].health(), Health::Ok);
     assert!(s.remote.alert_source_problems(s.now).is_empty());
 }
@@ -381,13 +404,13 @@ fn a_failed_poll_keeps_the_alerts_and_marks_the_source_down() {
 #[test]
 fn an_alert_gone_while_its_alertmanager_is_down_is_stale_not_resolved() {
     let mut s = fx::alerts_state();
-    update(
+    let _ = update(
         &mut s,
         fx::failed_update(AM, 5, "down", "connection refused"),
     );
     // Prometheus answers without HighErrorRate; Alertmanager cannot say.
     let remaining: Vec<_> = Vec::new();
-    update(&mut s, fx::prom_update(10, remaining));
+    let _ = update(&mut s, fx::prom_update(10, remaining));
     assert_eq!(fx::row(&s, "HighErrorRate").state, AlertState::Firing);
 }
 
@@ -423,7 +446,9 @@ fn esc_cancels_the_dialog_without_effects() {
     // The expire confirmation too.
     fx::select(&mut s, "NodeDown");
     key(&mut s, KeyCode::Char('u'));
-    assert!(matches!(s.overlay, Some(Overlay::Expire(_))));
+    assert!(
+        matches!(&s.overlay, Some(Overlay::Confirm(c)) if matches!(c.draft, Draft::Unacknowledge(_)))
+    );
     assert_eq!(key(&mut s, KeyCode::Esc), vec![]);
     assert_eq!(s.overlay, None);
 }
@@ -439,7 +464,7 @@ fn the_cursor_stays_on_its_alert_when_a_new_critical_one_sorts_in_above() {
         "everything is down",
         -1,
     ));
-    update(&mut s, fx::am_update(5, am, silences));
+    let _ = update(&mut s, fx::am_update(5, am, silences));
     let new_index = s
         .visible_alerts()
         .iter()
@@ -463,7 +488,9 @@ fn the_leader_records_remote_alerts_transitions_once() {
         effects
             .iter()
             .filter_map(|e| match e {
-                Effect::RecordEvents(events) => Some(events.clone()),
+                Effect::Alerts(opsdeck::app::alerts::Effect::RecordEvents(events)) => {
+                    Some(events.clone())
+                }
                 _ => None,
             })
             .flatten()

@@ -22,7 +22,7 @@ fn sgr_sequences(depth: ColorDepth) -> Vec<String> {
             Action::Zoom(PaneId::Log),
             Action::Help,
         ] {
-            update(&mut state, Msg::Action(action));
+            let _ = update(&mut state, Msg::Action(action));
             terminal.draw(|f| opsdeck::ui::draw(f, &state)).unwrap();
         }
     }

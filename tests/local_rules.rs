@@ -57,7 +57,9 @@ fn state() -> AppState {
 }
 
 fn at(secs: i64, cpu: f32) -> Msg {
-    Msg::Resources(Box::new(common::sample(secs, cpu)))
+    Msg::Resources(opsdeck::app::resources::Msg::Sample(Box::new(
+        common::sample(secs, cpu),
+    )))
 }
 
 fn scrape(secs: i64, body: Option<&str>) -> Msg {
@@ -90,11 +92,11 @@ fn state_of(s: &AppState, name: &str) -> Option<AlertState> {
 #[test]
 fn a_host_rule_goes_pending_then_firing_then_resolved() {
     let mut s = state();
-    update(&mut s, at(0, 97.0));
+    let _ = update(&mut s, at(0, 97.0));
     assert_eq!(state_of(&s, "HostCpuCritical"), Some(AlertState::Pending));
-    update(&mut s, at(30, 98.0));
+    let _ = update(&mut s, at(30, 98.0));
     assert_eq!(state_of(&s, "HostCpuCritical"), Some(AlertState::Pending));
-    update(&mut s, at(60, 99.0));
+    let _ = update(&mut s, at(60, 99.0));
     assert_eq!(state_of(&s, "HostCpuCritical"), Some(AlertState::Firing));
     let alert = s
         .visible_alerts()
@@ -114,15 +116,15 @@ fn a_host_rule_goes_pending_then_firing_then_resolved() {
     assert_eq!(alert.sources, vec![local]);
     assert_eq!(s.remote.sources[local].health(), Health::Ok);
     // Back under the threshold: resolved at once (no keep_firing_for).
-    update(&mut s, at(61, 12.0));
+    let _ = update(&mut s, at(61, 12.0));
     assert_eq!(state_of(&s, "HostCpuCritical"), Some(AlertState::Resolved));
 }
 
 #[test]
 fn a_pending_alert_that_clears_is_dropped_not_resolved() {
     let mut s = state();
-    update(&mut s, at(0, 97.0));
-    update(&mut s, at(10, 20.0));
+    let _ = update(&mut s, at(0, 97.0));
+    let _ = update(&mut s, at(10, 20.0));
     assert_eq!(state_of(&s, "HostCpuCritical"), None);
 }
 
@@ -132,8 +134,8 @@ fn scraped_series_feed_rules_with_job_and_instance() {
     let page = "# TYPE app_errors_ratio gauge\n\
                 app_errors_ratio{service=\"checkout\"} 0.07\n\
                 app_errors_ratio{service=\"search\"} 0.01\n";
-    update(&mut s, scrape(0, Some(page)));
-    update(&mut s, at(1, 10.0));
+    let _ = update(&mut s, scrape(0, Some(page)));
+    let _ = update(&mut s, at(1, 10.0));
     let firing: Vec<_> = s
         .visible_alerts()
         .into_iter()
@@ -161,17 +163,17 @@ fn scraped_series_feed_rules_with_job_and_instance() {
 #[test]
 fn a_failing_scrape_makes_up_zero() {
     let mut s = state();
-    update(&mut s, scrape(0, None));
-    update(&mut s, at(1, 10.0));
+    let _ = update(&mut s, scrape(0, None));
+    let _ = update(&mut s, at(1, 10.0));
     assert_eq!(state_of(&s, "AppDown"), Some(AlertState::Firing));
 }
 
 #[test]
 fn rules_keep_evaluating_while_the_display_is_paused() {
     let mut s = state();
-    update(&mut s, Msg::Action(opsdeck::app::Action::Pause));
-    update(&mut s, at(0, 97.0));
-    update(&mut s, at(60, 97.0));
+    let _ = update(&mut s, Msg::Action(opsdeck::app::Action::Pause));
+    let _ = update(&mut s, at(0, 97.0));
+    let _ = update(&mut s, at(60, 97.0));
     assert_eq!(state_of(&s, "HostCpuCritical"), Some(AlertState::Firing));
 }
 
@@ -184,10 +186,10 @@ fn a_new_critical_alert_rings_the_bell_once_but_not_at_start() {
     let start = update(&mut s, scrape(0, None));
     assert_eq!(rings(&start) + rings(&update(&mut s, at(1, 10.0))), 0);
     // Back up, then down again later: a new critical alert rings, once.
-    update(&mut s, scrape(20, Some("app_errors_ratio 0\n")));
-    update(&mut s, at(21, 10.0));
+    let _ = update(&mut s, scrape(20, Some("app_errors_ratio 0\n")));
+    let _ = update(&mut s, at(21, 10.0));
     assert_eq!(state_of(&s, "AppDown"), Some(AlertState::Resolved));
-    update(&mut s, scrape(30, None));
+    let _ = update(&mut s, scrape(30, None));
     assert_eq!(rings(&update(&mut s, at(31, 10.0))), 1);
     assert_eq!(
         rings(&update(&mut s, at(32, 10.0))),
@@ -197,8 +199,8 @@ fn a_new_critical_alert_rings_the_bell_once_but_not_at_start() {
 
     let mut quiet = state();
     quiet.config.ui.bell = false;
-    update(&mut quiet, at(0, 10.0));
-    update(&mut quiet, scrape(30, None));
+    let _ = update(&mut quiet, at(0, 10.0));
+    let _ = update(&mut quiet, scrape(30, None));
     assert_eq!(rings(&update(&mut quiet, at(31, 10.0))), 0, "bell = false");
 }
 
@@ -211,7 +213,7 @@ fn incident_levels_follow_severity_unless_a_label_override_matches() {
     let loaded = config::parse(&text, "levels.toml").expect("valid");
     let overrides = loaded.config.ui.alerts.level_rules();
     let mut s = state();
-    update(
+    let _ = update(
         &mut s,
         scrape(
             0,
@@ -220,7 +222,7 @@ fn incident_levels_follow_severity_unless_a_label_override_matches() {
             ),
         ),
     );
-    update(&mut s, at(1, 10.0));
+    let _ = update(&mut s, at(1, 10.0));
     let level = |service: &str, overrides: &[opsdeck::engine::incident::LevelRule]| {
         s.visible_alerts()
             .into_iter()

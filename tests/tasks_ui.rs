@@ -6,6 +6,7 @@ mod common;
 use chrono::{DateTime, Duration, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use opsdeck::app::state::{Mode, StoreRole};
+use opsdeck::app::tasks::Msg as TaskMsg;
 use opsdeck::app::{Action, AppState, Msg, PaneId, update};
 use opsdeck::engine::tasks::{Run, RunState, RunStats, Trigger};
 use opsdeck::store::tasks::RunChanges;
@@ -130,7 +131,7 @@ fn stats(succeeded: u32, failed: u32) -> RunStats {
 }
 
 fn key(state: &mut AppState, code: KeyCode) {
-    update(state, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    let _ = update(state, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
 }
 
 /// Seven tasks: one failed a moment ago with a retry due, one timed out, one
@@ -148,14 +149,18 @@ fn tasks_state() -> AppState {
     state.store = StoreRole::Leader;
     state.actor = "ann@db-1".into();
     for i in 0..60 {
-        update(
+        let _ = update(
             &mut state,
-            Msg::Resources(Box::new(common::sample(i - 60, (i % 50) as f32 * 2.0))),
+            Msg::Resources(opsdeck::app::resources::Msg::Sample(Box::new(
+                common::sample(i - 60, (i % 50) as f32 * 2.0),
+            ))),
         );
     }
-    update(
+    let _ = update(
         &mut state,
-        Msg::Resources(Box::new(common::sample(0, 62.5))),
+        Msg::Resources(opsdeck::app::resources::Msg::Sample(Box::new(
+            common::sample(0, 62.5),
+        ))),
     );
     use RunState::*;
     use Trigger::*;
@@ -241,53 +246,53 @@ fn tasks_state() -> AppState {
         ("security_scan".to_string(), stats(2, 0)),
         ("backup_verify".to_string(), stats(9, 1)),
     ]);
-    update(
+    let _ = update(
         &mut state,
-        Msg::TaskRuns {
+        Msg::Tasks(TaskMsg::Runs {
             changes: RunChanges {
                 runs,
                 change: 31,
                 stats: Some(stats),
             },
             full: true,
-        },
+        }),
     );
     // Triggered by hand a moment ago, it failed: a retry is due in 25s.
     state.now = at(-7);
     let mut failed = run(32, "security_scan", Manual, Running, -7, None, "");
-    update(&mut state, Msg::TaskStarted(failed.clone()));
+    let _ = update(&mut state, Msg::Tasks(TaskMsg::Started(failed.clone())));
     let mut text = String::new();
     for i in 1..=40 {
         text.push_str(&format!("checked pkg-{i:02} \x1b[32mok\x1b[0m\n"));
     }
     text.push_str("ERROR: CVE database is 9 days old (max 2)\n");
-    update(
+    let _ = update(
         &mut state,
-        Msg::TaskOutput {
+        Msg::Tasks(TaskMsg::Output {
             task: "security_scan".into(),
             run_id: 32,
             text,
-        },
+        }),
     );
     state.now = at(-5);
     failed.state = Failed;
     failed.finished = Some(at(-5));
     failed.exit_code = Some(3);
     failed.detail = "exit 3".into();
-    update(&mut state, Msg::TaskFinished(failed));
+    let _ = update(&mut state, Msg::Tasks(TaskMsg::Finished(failed)));
     // Started by hand 2m56s ago, still going.
     state.now = common::t0();
     let going = run(33, "db_optimize", Manual, Running, -176, None, "");
-    update(&mut state, Msg::TaskStarted(going));
-    update(
+    let _ = update(&mut state, Msg::Tasks(TaskMsg::Started(going)));
+    let _ = update(
         &mut state,
-        Msg::TaskOutput {
+        Msg::Tasks(TaskMsg::Output {
             task: "db_optimize".into(),
             run_id: 33,
             text: "vacuumdb: vacuuming database \"app\"\n".into(),
-        },
+        }),
     );
-    update(&mut state, Msg::Tick(common::t0()));
+    let _ = update(&mut state, Msg::Tick(common::t0()));
     state
 }
 
@@ -302,7 +307,7 @@ fn screen_with(state: &AppState, w: u16, h: u16, expected: &[&str]) -> String {
 
 fn zoomed() -> AppState {
     let mut s = tasks_state();
-    update(&mut s, Msg::Action(Action::Zoom(PaneId::Tasks)));
+    let _ = update(&mut s, Msg::Action(Action::Zoom(PaneId::Tasks)));
     s
 }
 
@@ -451,13 +456,13 @@ fn details_pick_an_older_run_and_load_its_output() {
     key(&mut s, KeyCode::Char('j'));
     assert_eq!(s.tasks.detail_run, 1);
     screen_with(&s, 120, 30, &["loading…"]);
-    update(
+    let _ = update(
         &mut s,
-        Msg::RunOutput {
+        Msg::Tasks(TaskMsg::RunOutput {
             task: "security_scan".into(),
             run_id: 28,
             output: "scanned 1204 packages\n0 vulnerabilities\n".into(),
-        },
+        }),
     );
     let screen = screen_with(&s, 120, 30, &["0 vulnerabilities", "11-24 01:00:00"]);
     insta::assert_snapshot!("details_older_run_120x30", screen);
@@ -529,7 +534,7 @@ command = ["sleep", "60"]
         common::host(),
         common::t0(),
     );
-    update(&mut s, Msg::Action(Action::Zoom(PaneId::Tasks)));
+    let _ = update(&mut s, Msg::Action(Action::Zoom(PaneId::Tasks)));
     for row in 0..2 {
         if row > 0 {
             key(&mut s, KeyCode::Char('j'));

@@ -6,7 +6,10 @@ mod common;
 
 use chrono::{DateTime, Duration, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use opsdeck::app::confirm::{Confirm, Draft};
+use opsdeck::app::intent::{Intent, TaskRef};
 use opsdeck::app::state::{Mode, Overlay, StatusKind, StoreRole};
+use opsdeck::app::tasks::{Effect as TaskEffect, Msg as TaskMsg};
 use opsdeck::app::{AppState, Effect, Msg, update};
 use opsdeck::engine::tasks::{Run, RunState, Trigger};
 use opsdeck::store::tasks::RunChanges;
@@ -49,14 +52,21 @@ fn state(mode: Mode, role: StoreRole) -> AppState {
     state.store = role;
     state.actor = "ann@db-1".into();
     // The store's runs arrive: the leader's schedule starts from them.
-    update(
+    let _ = update(
         &mut state,
-        Msg::TaskRuns {
+        Msg::Tasks(TaskMsg::Runs {
             changes: RunChanges::default(),
             full: true,
-        },
+        }),
     );
     state
+}
+
+fn task_confirm(state: &AppState) -> &Confirm {
+    match &state.overlay {
+        Some(Overlay::Confirm(c)) => c,
+        other => panic!("no confirmation: {other:?}"),
+    }
 }
 
 fn key(state: &mut AppState, code: KeyCode) -> Vec<Effect> {
@@ -67,7 +77,7 @@ fn starts(effects: &[Effect]) -> Vec<(String, Trigger, u32)> {
     effects
         .iter()
         .filter_map(|e| match e {
-            Effect::StartTask(s) => Some((s.spec.id.clone(), s.trigger, s.attempt)),
+            Effect::Tasks(TaskEffect::Start(s)) => Some((s.spec.id.clone(), s.trigger, s.attempt)),
             _ => None,
         })
         .collect()
@@ -105,12 +115,20 @@ fn t_asks_for_confirmation_naming_the_command_then_starts_an_audited_run() {
         starts(&key(&mut s, KeyCode::Char('t'))).is_empty(),
         "nothing runs before Enter"
     );
-    let Some(Overlay::TaskConfirm(confirm)) = &s.overlay else {
-        panic!("no confirmation: {:?}", s.overlay)
+    let confirm = task_confirm(&s);
+    let Draft::TriggerTask(task) = &confirm.draft else {
+        panic!("not a trigger: {:?}", confirm.draft)
     };
     assert_eq!(
-        confirm.command,
+        task.command,
         "/usr/local/bin/backup-verify --dir /srv/backups"
+    );
+    assert!(
+        confirm
+            .plan
+            .iter()
+            .any(|row| row.label == "command" && row.value == task.command),
+        "the plan shows the argv"
     );
     let effects = key(&mut s, KeyCode::Enter);
     assert!(s.overlay.is_none());
@@ -118,22 +136,17 @@ fn t_asks_for_confirmation_naming_the_command_then_starts_an_audited_run() {
         starts(&effects),
         vec![("backup".into(), Trigger::Manual, 1)]
     );
-    let audit = effects
-        .iter()
-        .find_map(|e| match e {
-            Effect::Audit(a) => Some(a),
-            _ => None,
-        })
-        .expect("audited");
+    let write = common::write_in(&effects).expect("audited as a write");
+    let audit = &write.record;
     assert_eq!(
         (audit.action.as_str(), audit.target.as_str()),
         ("task.trigger", "backup")
     );
     assert_eq!(audit.actor, "ann@db-1");
-    let Effect::StartTask(start) = effects
+    assert_eq!(write.outcome.as_deref(), Some("started"));
+    let Some(Effect::Tasks(TaskEffect::Start(start))) = effects
         .iter()
-        .find(|e| matches!(e, Effect::StartTask(_)))
-        .unwrap()
+        .find(|e| matches!(e, Effect::Tasks(TaskEffect::Start(_))))
     else {
         unreachable!()
     };
@@ -174,13 +187,27 @@ fn read_only_refuses_trigger_and_cancel_at_the_dispatcher() {
     }
     // A confirmation opened before (it cannot be, but the dispatcher is the
     // one place that decides): Enter is refused too.
-    s.overlay = Some(Overlay::TaskConfirm(opsdeck::app::tasks::TaskConfirm {
-        cancel: false,
+    let task = TaskRef {
         task_id: "backup".into(),
         name: "Backup verification".into(),
         command: "x".into(),
-    }));
-    assert!(starts(&key(&mut s, KeyCode::Enter)).is_empty());
+    };
+    let confirm = Confirm::new(Draft::TriggerTask(task), "Run".into(), vec![]);
+    s.overlay = Some(Overlay::Confirm(Box::new(confirm)));
+    let effects = key(&mut s, KeyCode::Enter);
+    assert!(starts(&effects).is_empty());
+    assert!(common::write_in(&effects).is_none(), "{effects:?}");
+    // And straight to the dispatcher, as any future caller would.
+    let intent = Intent::CancelTask(TaskRef {
+        task_id: "backup".into(),
+        name: "Backup verification".into(),
+        command: "x".into(),
+    });
+    let effects = opsdeck::app::dispatch::dispatch(&mut s, intent);
+    assert!(
+        matches!(&effects[..], [Effect::Audit(a)] if a.outcome.starts_with("refused: read-only")),
+        "{effects:?}"
+    );
 }
 
 #[test]
@@ -200,16 +227,28 @@ fn the_leader_fires_the_schedule_and_a_follower_does_not() {
 #[test]
 fn a_failed_run_is_retried_after_its_backoff_and_shown_failing() {
     let mut s = state(Mode::default(), StoreRole::Leader);
-    update(&mut s, Msg::Tick(at(3, 0, 0)));
-    update(
+    let _ = update(&mut s, Msg::Tick(at(3, 0, 0)));
+    let _ = update(
         &mut s,
-        Msg::TaskStarted(run(7, "backup", RunState::Running, 1, at(3, 0, 0))),
+        Msg::Tasks(TaskMsg::Started(run(
+            7,
+            "backup",
+            RunState::Running,
+            1,
+            at(3, 0, 0),
+        ))),
     );
     assert_eq!(s.tasks.running(), 1);
-    update(&mut s, Msg::Tick(at(3, 0, 4)));
-    update(
+    let _ = update(&mut s, Msg::Tick(at(3, 0, 4)));
+    let _ = update(
         &mut s,
-        Msg::TaskFinished(run(7, "backup", RunState::Failed, 1, at(3, 0, 0))),
+        Msg::Tasks(TaskMsg::Finished(run(
+            7,
+            "backup",
+            RunState::Failed,
+            1,
+            at(3, 0, 0),
+        ))),
     );
     assert_eq!(s.tasks.failing(), 1, "the overview counts it");
     let status = s.visible_status().unwrap();
@@ -231,19 +270,17 @@ fn x_cancels_the_running_run_after_confirmation() {
     key(&mut s, KeyCode::Char('t'));
     key(&mut s, KeyCode::Enter);
     key(&mut s, KeyCode::Char('x'));
-    assert!(matches!(&s.overlay, Some(Overlay::TaskConfirm(c)) if c.cancel));
+    assert!(matches!(task_confirm(&s).draft, Draft::CancelTask(_)));
     let effects = key(&mut s, KeyCode::Enter);
     assert!(
         effects
             .iter()
-            .any(|e| matches!(e, Effect::CancelTask(t) if t == "backup")),
+            .any(|e| matches!(e, Effect::Tasks(TaskEffect::Cancel(t)) if t == "backup")),
         "{effects:?}"
     );
-    assert!(
-        effects
-            .iter()
-            .any(|e| matches!(e, Effect::Audit(a) if a.action == "task.cancel"))
-    );
+    let write = common::write_in(&effects).expect("audited as a write");
+    assert_eq!(write.record.action, "task.cancel");
+    assert_eq!(write.outcome.as_deref(), Some("cancelling the running run"));
 }
 
 #[test]
@@ -253,31 +290,34 @@ fn details_list_the_runs_and_load_the_picked_runs_output() {
         run(3, "backup", RunState::Failed, 1, at(1, 0, 0)),
         run(2, "backup", RunState::Succeeded, 1, at(0, 0, 0)),
     ];
-    update(
+    let _ = update(
         &mut s,
-        Msg::TaskRuns {
+        Msg::Tasks(TaskMsg::Runs {
             changes: RunChanges {
                 runs,
                 change: 3,
                 stats: None,
             },
             full: false,
-        },
+        }),
     );
     key(&mut s, KeyCode::Char('2'));
     let effects = key(&mut s, KeyCode::Enter);
     assert_eq!(s.overlay, Some(Overlay::Details));
     assert!(
-        matches!(&effects[..], [Effect::LoadRunOutput { run_id: 3, .. }]),
+        matches!(
+            &effects[..],
+            [Effect::Tasks(TaskEffect::LoadOutput { run_id: 3, .. })]
+        ),
         "{effects:?}"
     );
-    update(
+    let _ = update(
         &mut s,
-        Msg::RunOutput {
+        Msg::Tasks(TaskMsg::RunOutput {
             task: "backup".into(),
             run_id: 3,
             output: "checksum mismatch\n".into(),
-        },
+        }),
     );
     assert_eq!(
         s.tasks.last_run("backup").unwrap().output.as_deref(),
@@ -292,7 +332,7 @@ fn details_list_the_runs_and_load_the_picked_runs_output() {
     );
     assert!(matches!(
         &effects[..],
-        [Effect::LoadRunOutput { run_id: 2, .. }]
+        [Effect::Tasks(TaskEffect::LoadOutput { run_id: 2, .. })]
     ));
     // Runs of the store arrive oldest change first and sort newest first.
     let order: Vec<i64> = s.tasks.runs_of("backup").map(|r| r.id).collect();
@@ -324,7 +364,7 @@ fn quitting_while_a_task_runs_asks_first() {
     key(&mut s, KeyCode::Char('t'));
     key(&mut s, KeyCode::Enter);
     assert!(key(&mut s, KeyCode::Char('q')).is_empty());
-    assert_eq!(s.overlay, Some(Overlay::QuitConfirm(1)));
+    assert_eq!(task_confirm(&s).draft, Draft::Quit(1));
     assert!(key(&mut s, KeyCode::Esc).is_empty());
     assert!(s.overlay.is_none());
     key(&mut s, KeyCode::Char('q'));
@@ -337,7 +377,7 @@ fn quitting_while_a_task_runs_asks_first() {
         },
         StoreRole::Leader,
     );
-    update(&mut wall, Msg::Tick(at(3, 0, 0)));
+    let _ = update(&mut wall, Msg::Tick(at(3, 0, 0)));
     assert_eq!(wall.tasks.scheduler.running_count(), 1);
     assert_eq!(key(&mut wall, KeyCode::Char('q')), vec![Effect::Quit(0)]);
 }

@@ -10,7 +10,7 @@ use opsdeck::ui::color::ColorDepth;
 fn zoomed(pane: Option<PaneId>, depth: ColorDepth) -> opsdeck::app::AppState {
     let mut state = common::state_with(depth, Mode::default());
     if let Some(pane) = pane {
-        update(&mut state, Msg::Action(Action::Zoom(pane)));
+        let _ = update(&mut state, Msg::Action(Action::Zoom(pane)));
     }
     state
 }
@@ -71,7 +71,7 @@ fn help_lists_the_live_keymap_at_80x24() {
     );
     let mut state = common::state();
     state.keymap = opsdeck::app::keymap::KeyMap::from_config(&o).unwrap();
-    update(&mut state, Msg::Action(Action::Help));
+    let _ = update(&mut state, Msg::Action(Action::Help));
     let screen = common::screen(&state, 80, 24);
     insta::assert_snapshot!("help_80x24", screen);
     assert!(

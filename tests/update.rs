@@ -164,8 +164,18 @@ fn pause_freezes_the_display_and_resume_catches_up() {
     let mut s = common::state();
     key(&mut s, KeyCode::Char('p'));
     assert!(s.paused);
-    update(&mut s, Msg::Resources(Box::new(common::sample(1, 11.0))));
-    update(&mut s, Msg::Resources(Box::new(common::sample(2, 22.0))));
+    let _ = update(
+        &mut s,
+        Msg::Resources(opsdeck::app::resources::Msg::Sample(Box::new(
+            common::sample(1, 11.0),
+        ))),
+    );
+    let _ = update(
+        &mut s,
+        Msg::Resources(opsdeck::app::resources::Msg::Sample(Box::new(
+            common::sample(2, 22.0),
+        ))),
+    );
     assert_eq!(s.resources.latest.as_ref().unwrap().cpu_total, 62.5);
     key(&mut s, KeyCode::Char('p'));
     assert!(!s.paused);
@@ -240,7 +250,7 @@ fn status_messages_expire() {
     let mut s = common::state();
     key(&mut s, KeyCode::Char('t'));
     assert!(s.visible_status().is_some());
-    update(
+    let _ = update(
         &mut s,
         Msg::Tick(common::t0() + chrono::Duration::seconds(10)),
     );
@@ -263,12 +273,17 @@ fn log_level_keys_change_what_the_log_pane_shows() {
 fn resources_go_stale_when_samples_stop_and_recover_when_they_return() {
     let mut s = common::state();
     assert!(s.resources_stale_for().is_none());
-    update(
+    let _ = update(
         &mut s,
         Msg::Tick(common::t0() + chrono::Duration::seconds(30)),
     );
     assert_eq!(s.resources_stale_for().map(|d| d.as_secs()), Some(30));
-    update(&mut s, Msg::Resources(Box::new(common::sample(30, 5.0))));
+    let _ = update(
+        &mut s,
+        Msg::Resources(opsdeck::app::resources::Msg::Sample(Box::new(
+            common::sample(30, 5.0),
+        ))),
+    );
     assert!(s.resources_stale_for().is_none());
 }
 
@@ -277,7 +292,12 @@ fn history_is_bounded_by_the_configured_window() {
     let mut s = common::state();
     // 10m at 1s: 600 samples at most, however many arrive.
     for i in 0..1000 {
-        update(&mut s, Msg::Resources(Box::new(common::sample(i, 1.0))));
+        let _ = update(
+            &mut s,
+            Msg::Resources(opsdeck::app::resources::Msg::Sample(Box::new(
+                common::sample(i, 1.0),
+            ))),
+        );
     }
     assert_eq!(s.resources.cpu.len(), 600);
 }

@@ -1,47 +1,21 @@
-//! Acknowledging an Alertmanager alert: the dialog (duration and comment), the
-//! silence it asks for, and the confirmation before a silence is expired.
+//! Acknowledging an alert: the confirmation (duration and comment) that opens
+//! on `a`, the one before `u` expires the silence, and what the screen shows
+//! once Alertmanager (or, for a local alert, the store) has carried it out.
 //!
-//! Submitting goes back through `dispatch`, the one place read-only is enforced.
+//! Confirming goes through `dispatch`, the one place read-only is enforced.
 
-use super::alerts::{Ack, Labels, PendingAck};
-use super::sources::SourceId;
+use super::action::PaneId;
+use super::alerts::{Ack, Alert, Labels, PendingAck};
+use super::confirm::{Confirm, Draft, Field, PlanRow};
+use super::intent::{Done, Intent, Written};
+use super::sources::{SourceId, SourceKind};
 use super::state::{AppState, Overlay, StatusKind};
 use crate::collect::alertmanager::AmAlertState;
 use chrono::{DateTime, Utc};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::time::Duration;
 
 /// The longest acknowledgement: a silence longer than this is not an ack.
 pub const MAX_ACK: Duration = Duration::from_secs(30 * 86400);
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AckField {
-    Duration,
-    Comment,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct AckDialog {
-    pub source: SourceId,
-    pub labels: Labels,
-    pub duration: String,
-    pub comment: String,
-    pub field: AckField,
-    /// What went wrong with the last try, verbatim from Alertmanager.
-    pub error: Option<String>,
-    /// Sent, waiting for Alertmanager's answer.
-    pub busy: bool,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct ExpireConfirm {
-    pub source: SourceId,
-    pub silence_id: String,
-    pub labels: Labels,
-    /// Who acknowledged it, for the question.
-    pub by: String,
-    pub busy: bool,
-}
 
 /// A silence to create, as the runtime sends it.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,88 +35,141 @@ pub struct ExpireRequest {
     pub labels: Labels,
 }
 
-/// What a key does in a dialog.
-#[derive(Debug, PartialEq)]
-pub enum DialogKey {
-    /// Handled: text edited or focus moved.
-    Edited,
-    Submit,
-    Cancel,
-    Ignored,
+/// The acknowledge dialog's fields.
+pub const DURATION: &str = "duration";
+pub const COMMENT: &str = "comment";
+
+/// The duration typed, checked: at least a minute, at most `MAX_ACK`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let d = crate::config::duration::parse(text)?;
+    if d < Duration::from_secs(60) {
+        return Err("duration: at least 1m".into());
+    }
+    if d > MAX_ACK {
+        return Err("duration: at most 30d (use a silence for longer)".into());
+    }
+    Ok(d)
 }
 
-impl AckDialog {
-    pub fn new(source: SourceId, labels: Labels, default_duration: Duration) -> Self {
-        Self {
-            source,
-            labels,
-            duration: crate::config::duration::short(default_duration),
-            comment: String::new(),
-            field: AckField::Comment,
-            error: None,
-            busy: false,
-        }
+/// `a` on the selected alert: the acknowledge dialog, or why there is none.
+pub(super) fn open_ack(state: &mut AppState) {
+    let local_source = state.rules.source;
+    let Some(alert) = selected_alert(state, "acknowledge") else {
+        return;
+    };
+    let local = local_source.filter(|id| alert.sources.contains(id));
+    let problem = match (alert.alertmanager.or(local), &alert.ack) {
+        (None, _) => Some(format!(
+            "{} comes from Prometheus only: acknowledging silences it in an Alertmanager, and none has it",
+            alert.name()
+        )),
+        (Some(_), Some(ack)) => Some(format!(
+            "{} is already acknowledged by {}; u un-acknowledges",
+            alert.name(),
+            ack.by
+        )),
+        _ => None,
+    };
+    if let Some(problem) = problem {
+        state.set_status(StatusKind::Warning, format!("acknowledge: {problem}"));
+        return;
     }
+    // An Alertmanager alert is silenced there; a local one is acknowledged in the store.
+    let source = alert.alertmanager.or(local).unwrap_or_default();
+    let labels = alert.labels.clone();
+    let name = alert.name().to_string();
+    let (what, place) = match state.remote.sources.get(source) {
+        Some(s) if s.kind == SourceKind::Local => (
+            "alert",
+            "stored on this host, for every opsdeck here".to_string(),
+        ),
+        s => (
+            "silence",
+            format!("in Alertmanager {:?}", s.map_or("", |s| s.name.as_str())),
+        ),
+    };
+    let fields = vec![
+        Field {
+            label: DURATION,
+            value: crate::config::duration::short(state.config.ack.default_duration),
+        },
+        Field {
+            label: COMMENT,
+            value: String::new(),
+        },
+    ];
+    let plan = vec![PlanRow::new(what, super::alerts::label_key(&labels))];
+    let note = format!("{place}, as {}", state.actor);
+    let dialog = Confirm::new(
+        Draft::Acknowledge { source, labels },
+        format!("Acknowledge {name}"),
+        plan,
+    )
+    .notes(vec![note])
+    .fields(fields, 1)
+    .keys("acknowledge", "cancel");
+    state.overlay = Some(Overlay::Confirm(Box::new(dialog)));
+}
 
-    pub fn on_key(&mut self, key: KeyEvent) -> DialogKey {
-        if self.busy {
-            // Only Esc while the request is out: it may still succeed.
-            return if key.code == KeyCode::Esc {
-                DialogKey::Cancel
-            } else {
-                DialogKey::Ignored
-            };
-        }
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        let text = match self.field {
-            AckField::Duration => &mut self.duration,
-            AckField::Comment => &mut self.comment,
-        };
-        match key.code {
-            KeyCode::Esc => return DialogKey::Cancel,
-            KeyCode::Char('c') if ctrl => return DialogKey::Cancel,
-            KeyCode::Enter => return DialogKey::Submit,
-            KeyCode::Tab | KeyCode::BackTab | KeyCode::Up | KeyCode::Down => {
-                self.field = match self.field {
-                    AckField::Duration => AckField::Comment,
-                    AckField::Comment => AckField::Duration,
-                };
-            }
-            KeyCode::Backspace => {
-                text.pop();
-            }
-            KeyCode::Char('u') if ctrl => text.clear(),
-            KeyCode::Char(c) if !ctrl && text.chars().count() < 500 => text.push(c),
-            _ => return DialogKey::Ignored,
-        }
-        self.error = None;
-        DialogKey::Edited
-    }
+/// `u` on the selected alert: the confirmation before its silence is expired.
+pub(super) fn open_expire(state: &mut AppState) {
+    let local_source = state.rules.source;
+    let Some(alert) = selected_alert(state, "un-acknowledge") else {
+        return;
+    };
+    let local = local_source.filter(|id| alert.sources.contains(id));
+    let (Some(source), Some(ack)) = (alert.alertmanager.or(local), &alert.ack) else {
+        let name = alert.name().to_string();
+        state.set_status(
+            StatusKind::Warning,
+            format!("un-acknowledge: {name} is not acknowledged"),
+        );
+        return;
+    };
+    let what = if ack.silence_id.starts_with("local-") {
+        "remove acknowledgement"
+    } else {
+        "expire silence"
+    };
+    let plan = vec![
+        PlanRow::new(what, ack.silence_id.clone()),
+        PlanRow::new("acknowledged by", ack.by.clone()),
+    ];
+    let request = ExpireRequest {
+        source,
+        silence_id: ack.silence_id.clone(),
+        labels: alert.labels.clone(),
+    };
+    let title = format!("Un-acknowledge {}", alert.name());
+    let dialog = Confirm::new(Draft::Unacknowledge(request), title, plan).keys("expire", "keep");
+    state.overlay = Some(Overlay::Confirm(Box::new(dialog)));
+}
 
-    /// The duration typed, checked: at least a minute, at most `MAX_ACK`.
-    pub fn parsed_duration(&self) -> Result<Duration, String> {
-        let d = crate::config::duration::parse(&self.duration)?;
-        if d < Duration::from_secs(60) {
-            return Err("duration: at least 1m".into());
-        }
-        if d > MAX_ACK {
-            return Err("duration: at most 30d (use a silence for longer)".into());
-        }
-        Ok(d)
+/// The alert under the cursor, or a status line saying why there is none.
+fn selected_alert<'a>(state: &'a mut AppState, verb: &str) -> Option<&'a Alert> {
+    let why = if state.focus != PaneId::Alerts {
+        Some("select an alert in the Alerts pane first (3)")
+    } else if state.selected_alert().is_none() {
+        Some("no alert selected")
+    } else {
+        None
+    };
+    if let Some(why) = why {
+        state.set_status(StatusKind::Info, format!("{verb}: {why}"));
+        return None;
     }
+    state.selected_alert()
 }
 
 /// Alertmanager accepted the silence: the dialog closes and the row shows the ack
 /// at once, before Alertmanager's next answer reports it.
-pub(super) fn silence_created(
+fn silence_created(
     state: &mut AppState,
     request: SilenceRequest,
     silence_id: String,
     member: String,
 ) {
-    if matches!(state.overlay, Some(Overlay::Ack(_))) {
-        state.overlay = None;
-    }
+    close_confirm(state);
     let name = request.labels.get("alertname").cloned().unwrap_or_default();
     state.set_status(
         StatusKind::Info,
@@ -163,10 +190,8 @@ pub(super) fn silence_created(
 
 /// A local alert's acknowledgement is stored: shown at once, and by every other
 /// opsdeck on the host at its next look at the store.
-pub(super) fn local_acked(state: &mut AppState, request: SilenceRequest, id: i64) {
-    if matches!(state.overlay, Some(Overlay::Ack(_))) {
-        state.overlay = None;
-    }
+fn local_acked(state: &mut AppState, request: SilenceRequest, id: i64) {
+    close_confirm(state);
     let name = request.labels.get("alertname").cloned().unwrap_or_default();
     let until = request.ends_at.with_timezone(&state.local_offset);
     state.set_status(
@@ -189,9 +214,9 @@ pub(super) fn local_acked(state: &mut AppState, request: SilenceRequest, id: i64
 
 /// Alertmanager refused (or could not be reached): its words go in the dialog,
 /// which stays open for another try.
-pub(super) fn silence_failed(state: &mut AppState, error: &str) {
+fn silence_failed(state: &mut AppState, error: &str) {
     match &mut state.overlay {
-        Some(Overlay::Ack(dialog)) => {
+        Some(Overlay::Confirm(dialog)) if matches!(dialog.draft, Draft::Acknowledge { .. }) => {
             dialog.busy = false;
             dialog.error = Some(error.to_string());
         }
@@ -199,12 +224,39 @@ pub(super) fn silence_failed(state: &mut AppState, error: &str) {
     }
 }
 
-/// The silence is expired: until Alertmanager's next answer, show the alert as it
-/// now is, not silenced.
-pub(super) fn silence_expired(state: &mut AppState, request: &ExpireRequest) {
-    if matches!(state.overlay, Some(Overlay::Expire(_))) {
+/// Un-acknowledging failed: the confirmation closes and the status line says why.
+fn expire_failed(state: &mut AppState, error: &str) {
+    close_confirm(state);
+    state.set_status(StatusKind::Error, format!("un-acknowledge failed: {error}"));
+}
+
+/// Closes the open confirmation of an acknowledgement, if one is open.
+fn close_confirm(state: &mut AppState) {
+    if let Some(Overlay::Confirm(c)) = &state.overlay
+        && matches!(c.draft, Draft::Acknowledge { .. } | Draft::Unacknowledge(_))
+    {
         state.overlay = None;
     }
+}
+
+/// What carrying out an acknowledgement (or its end) gave.
+pub(super) fn on_written(state: &mut AppState, written: Written) {
+    match (written.intent, written.result) {
+        (Intent::Acknowledge(request), Ok(Done::Silenced { silence_id, member })) => {
+            silence_created(state, request, silence_id, member);
+        }
+        (Intent::Acknowledge(request), Ok(Done::AckStored(id))) => local_acked(state, request, id),
+        (Intent::Acknowledge(_), Err(e)) => silence_failed(state, &e),
+        (Intent::Unacknowledge(request), Ok(_)) => silence_expired(state, &request),
+        (Intent::Unacknowledge(_), Err(e)) => expire_failed(state, &e),
+        _ => {}
+    }
+}
+
+/// The silence is expired: until Alertmanager's next answer, show the alert as it
+/// now is, not silenced.
+fn silence_expired(state: &mut AppState, request: &ExpireRequest) {
+    close_confirm(state);
     let name = request.labels.get("alertname").cloned().unwrap_or_default();
     let id = &request.silence_id;
     state.set_status(
@@ -248,38 +300,16 @@ pub fn render_comment(template: &str, comment: &str, user: &str) -> Result<Strin
 mod tests {
     use super::*;
 
-    fn key(code: KeyCode) -> KeyEvent {
-        KeyEvent::new(code, KeyModifiers::NONE)
-    }
-
     #[test]
-    fn typing_goes_to_the_focused_field() {
-        let mut d = AckDialog::new(0, Labels::new(), Duration::from_secs(3600));
-        assert_eq!(d.duration, "1h");
-        for c in "disk".chars() {
-            d.on_key(key(KeyCode::Char(c)));
-        }
-        d.on_key(key(KeyCode::Tab));
-        d.on_key(key(KeyCode::Backspace));
-        d.on_key(key(KeyCode::Char('2')));
-        assert_eq!((d.comment.as_str(), d.duration.as_str()), ("disk", "12"));
+    fn durations_are_bounded() {
         assert!(
-            d.parsed_duration()
+            parse_duration("12")
                 .unwrap_err()
                 .contains("invalid duration")
         );
-        d.on_key(key(KeyCode::Char('h')));
-        assert_eq!(d.parsed_duration(), Ok(Duration::from_secs(12 * 3600)));
-        assert_eq!(d.on_key(key(KeyCode::Enter)), DialogKey::Submit);
-    }
-
-    #[test]
-    fn durations_are_bounded() {
-        let mut d = AckDialog::new(0, Labels::new(), Duration::from_secs(3600));
-        d.duration = "30s".into();
-        assert!(d.parsed_duration().is_err());
-        d.duration = "90d".into();
-        assert!(d.parsed_duration().is_err());
+        assert_eq!(parse_duration("12h"), Ok(Duration::from_secs(12 * 3600)));
+        assert!(parse_duration("30s").is_err());
+        assert!(parse_duration("90d").is_err());
     }
 
     #[test]

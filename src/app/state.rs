@@ -1,19 +1,19 @@
 //! The one owner of the dashboard's state. Only `update` changes it; `draw` reads it.
 
-use super::ack::{AckDialog, ExpireConfirm};
 use super::action::PaneId;
 use super::alerts::Alert;
+use super::confirm::Confirm;
 use super::filter::{Filter, Filterable};
-use super::history::Series;
 use super::keymap::KeyMap;
 use super::local_rules::LocalRules;
 use super::remote::Remote;
+use super::resources::Resources;
 use crate::collect::model::{Filesystem, HostInfo, ProcessRow, ResourceSample};
 use crate::config::Config;
 use crate::engine::forecast;
 use crate::ui::theme::Styles;
 use chrono::{DateTime, FixedOffset, Utc};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::time::Duration;
 use tui_logger::{LevelFilter, TuiWidgetState};
 
@@ -43,14 +43,9 @@ pub enum Overlay {
     Details,
     /// The `/` prompt, with the text typed so far.
     FilterInput(String),
-    /// `a` on an Alertmanager alert: duration and comment of the silence.
-    Ack(AckDialog),
-    /// `u` on an acknowledged alert: expire its silence?
-    Expire(ExpireConfirm),
-    /// `t` / `x` on a task: run it now / cancel it?
-    TaskConfirm(super::tasks::TaskConfirm),
-    /// `q` while this opsdeck runs tasks (how many): quitting cancels them.
-    QuitConfirm(usize),
+    /// The one confirmation: every write (`a`, `u`, `t`, `x`, …), and `q` while
+    /// this opsdeck runs tasks.
+    Confirm(Box<Confirm>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,71 +67,6 @@ pub struct Status {
 pub struct ListView {
     pub selected: usize,
     pub filter: Option<Filter>,
-}
-
-/// The local host: latest sample plus bounded history for the charts.
-#[derive(Debug, Clone)]
-pub struct Resources {
-    pub latest: Option<ResourceSample>,
-    pub received_at: Option<DateTime<Utc>>,
-    /// Samples received so far; aligns chart buckets so they do not shift every sample.
-    pub samples_seen: u64,
-    pub cpu: Series,
-    pub cores: Vec<Series>,
-    pub memory: Series,
-    pub swap: Series,
-    pub net_rx: Series,
-    pub net_tx: Series,
-    /// Used bytes of each filesystem by mount point, for the days-until-full trend.
-    pub fs_used: BTreeMap<String, Series>,
-    pub error: Option<(String, DateTime<Utc>)>,
-}
-
-impl Resources {
-    pub fn new(history_len: usize) -> Self {
-        Self {
-            latest: None,
-            received_at: None,
-            samples_seen: 0,
-            cpu: Series::new(history_len),
-            cores: Vec::new(),
-            memory: Series::new(history_len),
-            swap: Series::new(history_len),
-            net_rx: Series::new(history_len),
-            net_tx: Series::new(history_len),
-            fs_used: BTreeMap::new(),
-            error: None,
-        }
-    }
-
-    pub fn apply(&mut self, sample: ResourceSample) {
-        let len = self.cpu.capacity();
-        self.cpu.push(f64::from(sample.cpu_total));
-        if self.cores.len() != sample.cpu_per_core.len() {
-            self.cores = vec![Series::new(len); sample.cpu_per_core.len()];
-        }
-        for (series, v) in self.cores.iter_mut().zip(&sample.cpu_per_core) {
-            series.push(f64::from(*v));
-        }
-        self.memory.push(sample.memory.percent());
-        self.swap.push(sample.swap.percent());
-        self.net_rx
-            .push(sample.networks.iter().map(|n| n.rx_bytes_per_sec).sum());
-        self.net_tx
-            .push(sample.networks.iter().map(|n| n.tx_bytes_per_sec).sum());
-        self.fs_used
-            .retain(|mount, _| sample.filesystems.iter().any(|f| &f.mount_point == mount));
-        for f in &sample.filesystems {
-            self.fs_used
-                .entry(f.mount_point.clone())
-                .or_insert_with(|| Series::new(len))
-                .push(f.used_bytes() as f64);
-        }
-        self.samples_seen += 1;
-        self.received_at = Some(sample.taken_at);
-        self.latest = Some(sample);
-        self.error = None;
-    }
 }
 
 pub struct AppState {

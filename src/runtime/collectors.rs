@@ -1,6 +1,7 @@
 //! Starts the collectors and turns what they produce into messages for the loop.
 
 use crate::app::Msg;
+use crate::app::resources::Msg::{Failed, Sample};
 use crate::collect::local::LocalCollector;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc::Sender;
@@ -16,10 +17,7 @@ pub fn spawn_local(top_n: usize, refresh: Duration, tx: Sender<Msg>) {
                 let mut collector = match LocalCollector::new(top_n) {
                     Ok(c) => c,
                     Err(e) => {
-                        let _ = tx.blocking_send(Msg::CollectorFailed {
-                            source: "local",
-                            error: format!("{e:#}"),
-                        });
+                        let _ = tx.blocking_send(Msg::Resources(Failed(format!("{e:#}"))));
                         return;
                     }
                 };
@@ -31,7 +29,10 @@ pub fn spawn_local(top_n: usize, refresh: Duration, tx: Sender<Msg>) {
                     }
                     next += refresh;
                     let sample = collector.sample();
-                    if tx.blocking_send(Msg::Resources(Box::new(sample))).is_err() {
+                    if tx
+                        .blocking_send(Msg::Resources(Sample(Box::new(sample))))
+                        .is_err()
+                    {
                         return;
                     }
                     // After a suspend or a stall, keep the cadence instead of bursting.
@@ -42,9 +43,6 @@ pub fn spawn_local(top_n: usize, refresh: Duration, tx: Sender<Msg>) {
             }
         });
     if let Err(e) = started {
-        let _ = tx.try_send(Msg::CollectorFailed {
-            source: "local",
-            error: format!("cannot start thread: {e}"),
-        });
+        let _ = tx.try_send(Msg::Resources(Failed(format!("cannot start thread: {e}"))));
     }
 }

@@ -1,17 +1,23 @@
 //! The runtime: owns the terminal and the state, feeds messages to `update`, runs
 //! the effects it returns, and draws when something changed (coalesced, at most
 //! 10 frames per second, with synchronized output).
+//!
+//! Each feature's effects are carried out in its own module (`alerts`,
+//! `tasks`); every write goes through `write`, the one audited wrapper; store
+//! reads that `update` asks for on a tick go through `polls`.
 
-mod actions;
+mod alerts;
 pub mod backend;
 mod collectors;
 pub mod logging;
 pub mod notify;
+mod polls;
 pub mod process;
 pub mod remote;
 mod tasks;
 pub use tasks::{record_outcome, task_command};
 pub mod terminal;
+mod write;
 
 use crate::app::{AppState, Effect, Msg, update};
 use crate::clock::Clock;
@@ -58,6 +64,85 @@ pub fn run(
     })
 }
 
+/// Carries out the effects that need no terminal: writes, store reads, runs,
+/// pushes. One executor per feature, in that feature's runtime module.
+pub struct Executor {
+    pub tx: mpsc::Sender<Msg>,
+    pub store: Option<StoreHandle>,
+    pub writes: write::WriteContext,
+    pub runner: tasks::TaskRunner,
+    pub notifiers: Vec<crate::config::notifier::Notifier>,
+    /// Deliveries report to the notifiers' health marks.
+    pub report: Option<notify::Report>,
+    pub polls: polls::Polls,
+}
+
+impl Executor {
+    fn new(state: &AppState, store: Option<StoreHandle>, tx: &mpsc::Sender<Msg>) -> Self {
+        // Remote clients after the first frame: TLS setup reads the system's CA store.
+        let remote = remote::connect(&state.config);
+        let intervals = state.remote.sources.iter().map(|s| s.interval).collect();
+        remote::spawn_all(remote.pollers, intervals, tx.clone());
+        let report = state
+            .remote
+            .sources
+            .iter()
+            .position(|s| s.kind == crate::app::sources::SourceKind::Notifier)
+            .map(|first| notify::Report {
+                first,
+                tx: tx.clone(),
+            });
+        Self {
+            tx: tx.clone(),
+            writes: write::WriteContext {
+                clients: remote.clients,
+                store: store.clone(),
+                local_source: state.rules.source,
+                actor: state.actor.clone(),
+            },
+            runner: tasks::TaskRunner::new(
+                store.clone(),
+                state.config.secret_env_vars(),
+                tx.clone(),
+            ),
+            store,
+            notifiers: state.config.notifier.clone(),
+            report,
+            polls: polls::Polls::default(),
+        }
+    }
+
+    fn run(&self, effect: Effect) {
+        match effect {
+            Effect::Audit(record) => {
+                if let Some(store) = &self.store {
+                    store.audit_later(record);
+                }
+            }
+            Effect::Write(w) => write::perform(self.writes.clone(), *w, self.tx.clone()),
+            Effect::PollActivity { after } => {
+                let Some(store) = &self.store else { return };
+                self.polls.activity.read(
+                    &self.tx,
+                    || store.from_others(after),
+                    |records| (!records.is_empty()).then_some(Msg::Activity(records)),
+                );
+            }
+            Effect::Alerts(effect) => alerts::run(self, effect),
+            Effect::Tasks(effect) => tasks::run_effect(self, effect),
+            // Not printed: a task spec may carry secrets in its env.
+            _ => tracing::error!("a terminal effect reached the executor"),
+        }
+    }
+}
+
+/// What the event loop does after `update`: the terminal's effects here, the
+/// rest by the executor.
+enum Next {
+    Continue,
+    Quit(i32),
+}
+
 async fn event_loop(
     term: &mut terminal::Tui,
     state: &mut AppState,
@@ -65,9 +150,6 @@ async fn event_loop(
     mut persistence: Option<&mut Persistence>,
 ) -> anyhow::Result<i32> {
     let mut last_prune: Option<Instant> = None;
-    // At most one read of the others' activity at a time.
-    let feed_busy = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let acks_busy = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let (tx, mut rx) = mpsc::channel::<Msg>(64);
     let refresh = state.config.general.refresh;
     collectors::spawn_local(state.config.ui.processes, refresh, tx.clone());
@@ -80,51 +162,22 @@ async fn event_loop(
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
 
     draw(term, state)?;
-    // Remote clients after the first frame: TLS setup reads the system's CA store.
-    let remote = remote::connect(&state.config);
-    let intervals = state.remote.sources.iter().map(|s| s.interval).collect();
-    remote::spawn_all(remote.pollers, intervals, tx.clone());
-    // Deliveries report to the notifiers' health marks.
-    let report = state
-        .remote
-        .sources
-        .iter()
-        .position(|s| s.kind == crate::app::sources::SourceKind::Notifier)
-        .map(|first| notify::Report {
-            first,
-            tx: tx.clone(),
-        });
-    let actions = actions::ActionContext {
-        clients: remote.clients,
-        store: persistence.as_deref().map(|p| p.store.clone()),
-        source_names: state
-            .remote
-            .sources
-            .iter()
-            .map(|s| s.name.clone())
-            .collect(),
-        actor: state.actor.clone(),
-    };
+    let executor = Executor::new(state, persistence.as_deref().map(|p| p.store.clone()), &tx);
     // Lets the end-to-end tests check that a panic gives the terminal back.
     #[cfg(debug_assertions)]
     if std::env::var_os("OPSDECK_TEST_PANIC").is_some() {
         panic!("deliberate panic requested by OPSDECK_TEST_PANIC");
     }
-    let runner = tasks::TaskRunner::new(
-        persistence.as_deref().map(|p| p.store.clone()),
-        state.config.secret_env_vars(),
-        tx.clone(),
-    );
-    let runs_busy = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     if !state.tasks.is_empty()
         && let Some(p) = persistence.as_deref()
     {
-        load_runs(&p.store, p.leadership.is_leader(), &tx);
+        tasks::load_runs(&p.store, p.leadership.is_leader(), &tx);
     }
     let mut last_draw = Instant::now();
     let mut dirty = false;
     let code = 'events: loop {
         let next_frame = last_draw + FRAME_INTERVAL;
+        let mut msgs = Vec::with_capacity(2);
         let msg = tokio::select! {
             _ = sleep_until(next_frame), if dirty => {
                 draw_now(term, state, &mut last_draw, &mut dirty)?;
@@ -148,15 +201,11 @@ async fn event_loop(
             },
             Some(msg) = rx.recv() => msg,
             _ = tick.tick() => {
-                if let Some(p) = persistence.as_deref_mut() {
-                    dirty |= keep_leadership(state, p, &mut last_prune, clock, &tx);
-                    poll_activity(&p.store, state.activity_after, &feed_busy, &tx);
-                    if crate::app::local_rules::LocalRules::has_alerts(&state.remote.alert_inputs) {
-                        poll_local_acks(&p.store, clock.now(), &acks_busy, &tx);
-                    }
-                    if state.tasks.loaded {
-                        poll_runs(&p.store, state.tasks.change, &runs_busy, &tx);
-                    }
+                if let Some(p) = persistence.as_deref_mut()
+                    && let Some(changed) = keep_leadership(p, &mut last_prune, clock)
+                {
+                    // Applied here, with its effects carried out like any message's.
+                    msgs.push(changed);
                 }
                 Msg::Tick(clock.now())
             }
@@ -164,162 +213,62 @@ async fn event_loop(
             _ = sighup.recv() => Msg::Terminate(128 + 1),
             _ = sigint.recv() => Msg::Terminate(128 + 2),
         };
-        let was_tick = matches!(msg, Msg::Tick(_));
-        for effect in update(state, msg) {
-            match effect {
-                Effect::Quit(code) => break 'events code,
-                Effect::Suspend => {
-                    terminal::suspend(term)?;
-                    draw_now(term, state, &mut last_draw, &mut dirty)?;
-                }
-                Effect::Redraw => {
-                    term.backend_mut().invalidate();
-                    term.clear()?;
-                    draw_now(term, state, &mut last_draw, &mut dirty)?;
-                }
-                Effect::Audit(record) => {
-                    if let Some(p) = persistence.as_deref() {
-                        p.store.audit_later(record);
-                    }
-                }
-                Effect::CreateSilence(request) => {
-                    actions::create_silence(actions.clone(), request, tx.clone());
-                }
-                Effect::ExpireSilence(request) => {
-                    actions::expire_silence(actions.clone(), request, tx.clone());
-                }
-                Effect::Notify(batch) => {
-                    notify::send_reporting(&state.config.notifier, batch, report.as_ref());
-                }
-                Effect::PushAlerts { source, alerts } => {
-                    actions::push_alerts(&actions, source, alerts);
-                }
-                Effect::Bell => {
-                    use std::io::Write;
-                    let backend = term.backend_mut();
-                    let _ = backend.write_all(b"\x07").and_then(|()| backend.flush());
-                }
-                Effect::RecordEvents(events) => {
-                    if let Some(p) = persistence.as_deref() {
-                        p.store.record_events(events);
-                    }
-                }
-                Effect::LoadHistory(key) => {
-                    if let Some(p) = persistence.as_deref() {
-                        let reply = p.store.history(key.clone());
-                        let tx = tx.clone();
-                        tokio::spawn(async move {
-                            if let Ok(Ok(events)) = reply.await {
-                                let _ = tx.send(Msg::History(key, events)).await;
-                            }
-                        });
-                    }
-                }
-                Effect::AckLocal(request) => {
-                    actions::ack_local(actions.clone(), request, tx.clone());
-                }
-                Effect::UnackLocal(request) => {
-                    actions::unack_local(actions.clone(), request, tx.clone());
-                }
-                other => run_task_effect(other, &runner, persistence.as_deref(), &tx),
-            }
-        }
         // Samples already redraw (and move the clock) every refresh; a tick only
         // draws when nothing else did, e.g. to age a stale source.
+        let was_tick = matches!(msg, Msg::Tick(_)) && msgs.is_empty();
+        msgs.push(msg);
+        for msg in msgs {
+            for effect in update(state, msg) {
+                match carry_out(term, state, &executor, effect, &mut last_draw, &mut dirty)? {
+                    Next::Continue => {}
+                    Next::Quit(code) => break 'events code,
+                }
+            }
+        }
         dirty |= !was_tick || last_draw.elapsed() >= Duration::from_millis(900);
     };
     // Runs still going are cancelled and their ends recorded before exit.
-    runner.shutdown().await;
+    executor.runner.shutdown().await;
     Ok(code)
 }
 
-/// The effects of the task scheduler (from ticks and from messages).
-fn run_task_effect(
+/// One effect: the terminal's here, the rest by the executor.
+fn carry_out(
+    term: &mut terminal::Tui,
+    state: &AppState,
+    executor: &Executor,
     effect: Effect,
-    runner: &tasks::TaskRunner,
-    persistence: Option<&Persistence>,
-    tx: &mpsc::Sender<Msg>,
-) {
+    last_draw: &mut Instant,
+    dirty: &mut bool,
+) -> std::io::Result<Next> {
     match effect {
-        Effect::StartTask(start) => runner.start(*start),
-        Effect::RecordSkip(skip) => runner.skip(*skip),
-        Effect::CancelTask(task) => runner.cancel(&task),
-        Effect::LoadRuns => {
-            if let Some(p) = persistence {
-                load_runs(&p.store, p.leadership.is_leader(), tx);
-            }
+        Effect::Quit(code) => return Ok(Next::Quit(code)),
+        Effect::Suspend => {
+            terminal::suspend(term)?;
+            draw_now(term, state, last_draw, dirty)?;
         }
-        Effect::LoadRunOutput { task, run_id } => {
-            if let Some(p) = persistence {
-                let reply = p.store.run_output(run_id);
-                let tx = tx.clone();
-                tokio::spawn(async move {
-                    if let Ok(Ok(output)) = reply.await {
-                        let output = output.unwrap_or_default();
-                        let _ = tx
-                            .send(Msg::RunOutput {
-                                task,
-                                run_id,
-                                output,
-                            })
-                            .await;
-                    }
-                });
-            }
+        Effect::Redraw => {
+            term.backend_mut().invalidate();
+            term.clear()?;
+            draw_now(term, state, last_draw, dirty)?;
         }
-        // Not printed: a task spec may carry secrets in its env.
-        _ => tracing::error!("an effect that is not a task's reached the task runner"),
+        Effect::Bell => {
+            use std::io::Write;
+            let backend = term.backend_mut();
+            let _ = backend.write_all(b"\x07").and_then(|()| backend.flush());
+        }
+        other => executor.run(other),
     }
-}
-
-/// Reads every task's recent runs; the leader first closes runs whose process
-/// died (the store thread answers in order).
-fn load_runs(store: &StoreHandle, leads: bool, tx: &mpsc::Sender<Msg>) {
-    if leads {
-        drop(store.close_abandoned_runs(chrono::Utc::now()));
-    }
-    let reply = store.load_runs();
-    let tx = tx.clone();
-    tokio::spawn(async move {
-        match reply.await {
-            Ok(Ok(changes)) => {
-                let _ = tx
-                    .send(Msg::TaskRuns {
-                        changes,
-                        full: true,
-                    })
-                    .await;
-            }
-            Ok(Err(e)) => tracing::error!("cannot read task runs: {e}"),
-            Err(_) => {}
-        }
-    });
-}
-
-/// Runs other processes (or this one) wrote since the last read.
-fn poll_runs(store: &StoreHandle, after: i64, busy: &Busy, tx: &mpsc::Sender<Msg>) {
-    poll_store(
-        busy,
-        tx,
-        || store.runs_changed(after),
-        |changes| {
-            (!changes.runs.is_empty()).then_some(Msg::TaskRuns {
-                changes,
-                full: false,
-            })
-        },
-    );
+    Ok(Next::Continue)
 }
 
 /// Polls the leadership lock (a follower takes over when the leader is gone) and,
-/// while leading, prunes old history once an hour. Returns whether state changed.
+/// while leading, prunes old history once an hour. Returns the change, if any.
 fn keep_leadership(
-    state: &mut AppState,
     p: &mut Persistence,
     last_prune: &mut Option<Instant>,
     clock: &dyn Clock,
-    tx: &mpsc::Sender<Msg>,
-) -> bool {
+) -> Option<Msg> {
     let was = p.leadership.is_leader();
     let leads = match p.leadership.poll() {
         Ok(leads) => leads,
@@ -341,72 +290,14 @@ fn keep_leadership(
             }
         });
     }
-    if leads != was {
-        tracing::info!(
-            "leadership: this opsdeck {}",
-            if leads { "now leads" } else { "follows" }
-        );
-        // Through the event loop, so the effects (the schedule restarting from
-        // the store) are carried out.
-        if tx.try_send(Msg::Leadership(leads)).is_err() {
-            update(state, Msg::Leadership(leads));
-        }
-        return true;
+    if leads == was {
+        return None;
     }
-    false
-}
-
-/// Asks the store what other processes recorded; the answer arrives as a message.
-fn poll_activity(store: &StoreHandle, after: i64, busy: &Busy, tx: &mpsc::Sender<Msg>) {
-    poll_store(
-        busy,
-        tx,
-        || store.from_others(after),
-        |records| (!records.is_empty()).then_some(Msg::Activity(records)),
+    tracing::info!(
+        "leadership: this opsdeck {}",
+        if leads { "now leads" } else { "follows" }
     );
-}
-
-/// Reads the open acknowledgements of local alerts (every opsdeck on the host
-/// writes them); the answer arrives as a message.
-fn poll_local_acks(
-    store: &StoreHandle,
-    now: chrono::DateTime<chrono::Utc>,
-    busy: &Busy,
-    tx: &mpsc::Sender<Msg>,
-) {
-    poll_store(
-        busy,
-        tx,
-        || store.local_acks(now),
-        |acks| Some(Msg::LocalAcks(acks)),
-    );
-}
-
-/// Set while a read of one kind is out, so a slow store never queues up reads.
-type Busy = std::sync::Arc<std::sync::atomic::AtomicBool>;
-
-/// Sends a store read and turns its answer into a message, one read of a kind
-/// at a time.
-fn poll_store<T: Send + 'static>(
-    busy: &Busy,
-    tx: &mpsc::Sender<Msg>,
-    read: impl FnOnce() -> tokio::sync::oneshot::Receiver<Result<T, String>>,
-    to_msg: impl FnOnce(T) -> Option<Msg> + Send + 'static,
-) {
-    use std::sync::atomic::Ordering;
-    if busy.swap(true, Ordering::AcqRel) {
-        return;
-    }
-    let reply = read();
-    let (busy, tx) = (busy.clone(), tx.clone());
-    tokio::spawn(async move {
-        if let Ok(Ok(answer)) = reply.await
-            && let Some(msg) = to_msg(answer)
-        {
-            let _ = tx.send(msg).await;
-        }
-        busy.store(false, Ordering::Release);
-    });
+    Some(Msg::Leadership(leads))
 }
 
 /// Draws a frame now and notes that the screen is up to date.

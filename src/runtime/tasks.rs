@@ -4,7 +4,7 @@
 
 use super::process::{self, Command, Outcome};
 use crate::app::Msg;
-use crate::app::tasks::{SkipRun, StartTask};
+use crate::app::tasks::{Effect, Msg as TasksMsg, SkipRun, StartTask};
 use crate::engine::tasks::{Exit, Run, RunState, TaskSpec, Trigger};
 use crate::store::writer::StoreHandle;
 use chrono::Utc;
@@ -72,7 +72,7 @@ impl TaskRunner {
                 },
                 (None, None) => return,
             }
-            let _ = tx.send(Msg::TaskSkipped(run)).await;
+            let _ = tx.send(Msg::Tasks(TasksMsg::Skipped(run))).await;
         });
     }
 
@@ -124,12 +124,15 @@ impl TaskRunner {
                     };
                     let why = format!("not run: its start could not be recorded: {why}");
                     run.end(RunState::Failed, Utc::now(), why);
-                    let _ = self.tx.send(Msg::TaskFinished(run)).await;
+                    let _ = self.tx.send(Msg::Tasks(TasksMsg::Finished(run))).await;
                     return;
                 }
             }
         }
-        let _ = self.tx.send(Msg::TaskStarted(run.clone())).await;
+        let _ = self
+            .tx
+            .send(Msg::Tasks(TasksMsg::Started(run.clone())))
+            .await;
         tracing::info!(
             "task {} started (run {}, {} attempt {})",
             spec.id,
@@ -154,7 +157,7 @@ impl TaskRunner {
             );
         }
         tracing::info!("task {} {} ({})", spec.id, run.state.label(), run.detail);
-        let _ = self.tx.send(Msg::TaskFinished(run)).await;
+        let _ = self.tx.send(Msg::Tasks(TasksMsg::Finished(run))).await;
     }
 
     /// Runs the command, sending its output to the pane every `OUTPUT_EVERY`.
@@ -177,11 +180,11 @@ impl TaskRunner {
                 let bytes = std::mem::take(&mut *pending.borrow_mut());
                 if !bytes.is_empty() {
                     let text = String::from_utf8_lossy(&bytes).into_owned();
-                    let msg = Msg::TaskOutput {
+                    let msg = Msg::Tasks(TasksMsg::Output {
                         task: task.to_string(),
                         run_id,
                         text,
-                    };
+                    });
                     let _ = self.tx.send(msg).await;
                 }
             }
@@ -253,4 +256,72 @@ fn describe(outcome: &Outcome, timeout: Duration) -> String {
         ));
     }
     detail
+}
+
+/// The Tasks pane's effects: runs started, skipped and cancelled by the runner;
+/// runs and output read from the store.
+pub fn run_effect(ex: &super::Executor, effect: Effect) {
+    let runner = &ex.runner;
+    match effect {
+        Effect::Start(start) => runner.start(*start),
+        Effect::Skip(skip) => runner.skip(*skip),
+        Effect::Cancel(task) => runner.cancel(&task),
+        Effect::LoadRuns { close_abandoned } => {
+            if let Some(store) = &ex.store {
+                load_runs(store, close_abandoned, &ex.tx);
+            }
+        }
+        Effect::PollRuns { after } => {
+            let Some(store) = &ex.store else { return };
+            ex.polls.runs.read(
+                &ex.tx,
+                || store.runs_changed(after),
+                |changes| {
+                    (!changes.runs.is_empty()).then_some(Msg::Tasks(TasksMsg::Runs {
+                        changes,
+                        full: false,
+                    }))
+                },
+            );
+        }
+        Effect::LoadOutput { task, run_id } => {
+            let Some(store) = &ex.store else { return };
+            let reply = store.run_output(run_id);
+            let tx = ex.tx.clone();
+            tokio::spawn(async move {
+                if let Ok(Ok(output)) = reply.await {
+                    let output = output.unwrap_or_default();
+                    let msg = TasksMsg::RunOutput {
+                        task,
+                        run_id,
+                        output,
+                    };
+                    let _ = tx.send(Msg::Tasks(msg)).await;
+                }
+            });
+        }
+    }
+}
+
+/// Reads every task's recent runs; the leader first closes runs whose process
+/// died (the store thread answers in order).
+pub fn load_runs(store: &StoreHandle, close_abandoned: bool, tx: &mpsc::Sender<Msg>) {
+    if close_abandoned {
+        drop(store.close_abandoned_runs(chrono::Utc::now()));
+    }
+    let reply = store.load_runs();
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        match reply.await {
+            Ok(Ok(changes)) => {
+                let msg = TasksMsg::Runs {
+                    changes,
+                    full: true,
+                };
+                let _ = tx.send(Msg::Tasks(msg)).await;
+            }
+            Ok(Err(e)) => tracing::error!("cannot read task runs: {e}"),
+            Err(_) => {}
+        }
+    });
 }

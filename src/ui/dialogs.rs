@@ -1,51 +1,50 @@
-//! Dialogs that change something: acknowledge (duration and comment), the
-//! confirmation before a silence is expired, and before a task is triggered or
-//! cancelled. Enter confirms, Esc cancels.
+//! The one confirmation dialog, drawn from `app::confirm::Confirm`: the plan
+//! (what will happen), notes, the fields to fill in, and the answer so far.
+//! Enter confirms, Esc cancels.
 
 use crate::app::AppState;
-use crate::app::ack::{AckDialog, AckField, ExpireConfirm};
-use crate::app::alerts::label_key;
-use crate::app::tasks::TaskConfirm;
+use crate::app::confirm::Confirm;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-pub fn ack(frame: &mut Frame, area: Rect, state: &AppState, dialog: &AckDialog) {
+pub fn confirm(frame: &mut Frame, area: Rect, state: &AppState, dialog: &Confirm) {
     let s = &state.styles;
-    let source = state.remote.sources.get(dialog.source);
-    let local = source.is_some_and(|src| src.kind == crate::app::sources::SourceKind::Local);
-    let (what, where_) = if local {
-        (
-            " alert    ",
-            " stored on this host, for every opsdeck here".to_string(),
-        )
-    } else {
-        let name = source.map_or("", |src| src.name.as_str());
-        (" silence  ", format!(" in Alertmanager {name:?}"))
-    };
-    let name = dialog.labels.get("alertname").map_or("", String::as_str);
-    let field = |label: &str, value: &str, which: AckField| {
-        let focused = dialog.field == which && !dialog.busy;
+    let mut lines: Vec<Line> = dialog
+        .plan
+        .iter()
+        .map(|row| {
+            Line::from(vec![
+                Span::styled(format!(" {:<8} ", row.label), s.dim),
+                Span::styled(row.value.clone(), s.text),
+                Span::styled(row.aside.clone(), s.dim),
+            ])
+        })
+        .collect();
+    if dialog.dry_run == Some(true) {
+        lines.push(Line::from(Span::styled(
+            " Dry run: nothing is changed.",
+            s.accent,
+        )));
+    }
+    for note in &dialog.notes {
+        lines.push(Line::from(Span::styled(format!(" {note}"), s.dim)));
+    }
+    lines.push(Line::default());
+    for (i, field) in dialog.fields.iter().enumerate() {
+        let focused = i == dialog.focus && !dialog.busy;
         let cursor = if focused { "█" } else { "" };
-        Line::from(vec![
+        lines.push(Line::from(vec![
             Span::styled(
-                format!(" {label:>9} "),
+                format!(" {:>9} ", field.label),
                 if focused { s.accent } else { s.dim },
             ),
-            Span::styled(format!("{value}{cursor}"), s.text),
-        ])
-    };
-    let mut lines = vec![
-        Line::from(vec![
-            Span::styled(what, s.dim),
-            Span::styled(label_key(&dialog.labels), s.text),
-        ]),
-        Line::from(Span::styled(format!("{where_}, as {}", state.actor), s.dim)),
-        Line::default(),
-        field("duration", &dialog.duration, AckField::Duration),
-        field("comment", &dialog.comment, AckField::Comment),
-        Line::default(),
-    ];
+            Span::styled(format!("{}{cursor}", field.value), s.text),
+        ]));
+    }
+    if !dialog.fields.is_empty() {
+        lines.push(Line::default());
+    }
     if dialog.busy {
         lines.push(Line::from(Span::styled(" sending…", s.info)));
     } else if let Some(error) = &dialog.error {
@@ -54,138 +53,19 @@ pub fn ack(frame: &mut Frame, area: Rect, state: &AppState, dialog: &AckDialog) 
             Span::styled(error.clone(), s.text),
         ]));
     }
-    let hint = " Enter acknowledge · Tab field · Esc cancel ";
-    show(
-        frame,
-        area,
-        state,
-        &format!(" Acknowledge {name} "),
-        hint,
-        lines,
-    );
-}
-
-pub fn expire(frame: &mut Frame, area: Rect, state: &AppState, confirm: &ExpireConfirm) {
-    let s = &state.styles;
-    let name = confirm.labels.get("alertname").map_or("", String::as_str);
-    let mut lines = vec![
-        Line::from(vec![
-            Span::styled(
-                if confirm.silence_id.starts_with("local-") {
-                    " remove acknowledgement "
-                } else {
-                    " expire silence "
-                },
-                s.dim,
-            ),
-            Span::styled(confirm.silence_id.clone(), s.text),
-        ]),
-        Line::from(vec![
-            Span::styled(" acknowledged by ", s.dim),
-            Span::styled(confirm.by.clone(), s.text),
-        ]),
-        Line::default(),
-    ];
-    if confirm.busy {
-        lines.push(Line::from(Span::styled(" sending…", s.info)));
-    }
-    let hint = " Enter expire · Esc keep ";
-    show(
-        frame,
-        area,
-        state,
-        &format!(" Un-acknowledge {name} "),
-        hint,
-        lines,
-    );
-}
-
-pub fn task_confirm(frame: &mut Frame, area: Rect, state: &AppState, confirm: &TaskConfirm) {
-    let s = &state.styles;
-    let spec = state.tasks.scheduler.spec(&confirm.task_id);
-    let mut lines = vec![Line::from(vec![
-        Span::styled(" task     ", s.dim),
-        Span::styled(confirm.task_id.clone(), s.text),
-    ])];
-    // A `sh -c` script keeps its lines (a few of them), not one run-together row.
-    const SHOWN: usize = 8;
-    let command: Vec<&str> = confirm.command.lines().collect();
-    for (i, line) in command.iter().take(SHOWN).enumerate() {
-        let label = if i == 0 { " command  " } else { "          " };
-        lines.push(Line::from(vec![
-            Span::styled(label, s.dim),
-            Span::styled(line.to_string(), s.text),
-        ]));
-    }
-    if command.len() > SHOWN {
-        lines.push(Line::from(Span::styled(
-            format!("          … {} more lines", command.len() - SHOWN),
-            s.dim,
-        )));
-    }
-    if let Some(spec) = spec {
-        let dir = spec
-            .workdir
-            .as_ref()
-            .map_or_else(|| "opsdeck's".to_string(), |d| d.display().to_string());
-        lines.push(Line::from(vec![
-            Span::styled(" in       ", s.dim),
-            Span::styled(dir, s.text),
-            Span::styled(
-                format!(" · timeout {}", humantime::format_duration(spec.timeout)),
-                s.dim,
-            ),
-        ]));
-    }
-    lines.push(Line::default());
-    let (title, hint) = if confirm.cancel {
-        lines.push(Line::from(Span::styled(
-            " Its whole process group gets SIGTERM, then SIGKILL.",
-            s.dim,
-        )));
-        (
-            format!(" Cancel {} ", confirm.name),
-            " Enter cancel the run · Esc keep it ",
-        )
+    let tab = if dialog.fields.len() > 1 {
+        " · Tab field"
     } else {
-        lines.push(Line::from(Span::styled(
-            format!(" Runs now, outside its schedule, as {}.", state.actor),
-            s.dim,
-        )));
-        (
-            format!(" Run {} now ", confirm.name),
-            " Enter run · Esc cancel ",
-        )
+        ""
     };
-    show(frame, area, state, &title, hint, lines);
-}
-
-pub fn quit(frame: &mut Frame, area: Rect, state: &AppState, running: usize) {
-    let s = &state.styles;
-    let runs = if running == 1 {
-        "1 task run".to_string()
+    let hint = format!(" Enter {}{tab} · Esc {} ", dialog.yes, dialog.no);
+    let dry = if dialog.dry_run == Some(true) {
+        " (dry run)"
     } else {
-        format!("{running} task runs")
+        ""
     };
-    let lines = vec![
-        Line::from(Span::styled(
-            format!(" This opsdeck has {runs} going. Quitting cancels them"),
-            s.text,
-        )),
-        Line::from(Span::styled(
-            " (their process groups are stopped and the runs recorded as cancelled).",
-            s.text,
-        )),
-        Line::default(),
-    ];
-    show(
-        frame,
-        area,
-        state,
-        " Quit? ",
-        " Enter or q quit · Esc stay ",
-        lines,
-    );
+    let title = format!(" {}{dry} ", dialog.title);
+    show(frame, area, state, &title, &hint, lines);
 }
 
 fn show(

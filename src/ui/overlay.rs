@@ -12,12 +12,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
     match &state.overlay {
         Some(Overlay::Help) => help(frame, area, state),
         Some(Overlay::Details) => details(frame, area, state),
-        Some(Overlay::Ack(dialog)) => super::dialogs::ack(frame, area, state, dialog),
-        Some(Overlay::Expire(confirm)) => super::dialogs::expire(frame, area, state, confirm),
-        Some(Overlay::QuitConfirm(running)) => super::dialogs::quit(frame, area, state, *running),
-        Some(Overlay::TaskConfirm(confirm)) => {
-            super::dialogs::task_confirm(frame, area, state, confirm);
-        }
+        Some(Overlay::Confirm(dialog)) => super::dialogs::confirm(frame, area, state, dialog),
         Some(Overlay::FilterInput(_)) | None => {}
     }
 }

@@ -113,13 +113,21 @@ pub fn state_with(depth: ColorDepth, mode: Mode) -> AppState {
     state.actor = "ann@db-1".into();
     // Some history for the graphs: a ramp, then the current sample.
     for i in 0..120 {
-        update(
+        let _ = update(
             &mut state,
-            Msg::Resources(Box::new(sample(i - 120, (i % 50) as f32 * 2.0))),
+            Msg::Resources(opsdeck::app::resources::Msg::Sample(Box::new(sample(
+                i - 120,
+                (i % 50) as f32 * 2.0,
+            )))),
         );
     }
-    update(&mut state, Msg::Resources(Box::new(sample(0, 62.5))));
-    update(&mut state, Msg::Tick(t0()));
+    let _ = update(
+        &mut state,
+        Msg::Resources(opsdeck::app::resources::Msg::Sample(Box::new(sample(
+            0, 62.5,
+        )))),
+    );
+    let _ = update(&mut state, Msg::Tick(t0()));
     state
 }
 
@@ -147,4 +155,28 @@ pub fn screen(state: &AppState, width: u16, height: u16) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// The write that `effects` hand to the runtime's write wrapper, if any.
+pub fn write_in(effects: &[opsdeck::app::Effect]) -> Option<&opsdeck::app::intent::Write> {
+    effects.iter().find_map(|e| match e {
+        opsdeck::app::Effect::Write(w) => Some(w.as_ref()),
+        _ => None,
+    })
+}
+
+/// The silence an acknowledge write asks for (panics if there is none).
+pub fn silence_request(effects: &[opsdeck::app::Effect]) -> opsdeck::app::ack::SilenceRequest {
+    match write_in(effects).map(|w| &w.intent) {
+        Some(opsdeck::app::intent::Intent::Acknowledge(r)) => r.clone(),
+        other => panic!("expected an acknowledge write, got {other:?} in {effects:?}"),
+    }
+}
+
+/// The runtime's report that it carried `intent` out (or could not).
+pub fn written(
+    intent: opsdeck::app::intent::Intent,
+    result: Result<opsdeck::app::intent::Done, String>,
+) -> Msg {
+    Msg::Written(Box::new(opsdeck::app::intent::Written { intent, result }))
 }

@@ -346,21 +346,21 @@ fn mix(backup: bool) -> (Vec<PromAlert>, Vec<AmAlert>, Vec<Silence>) {
 /// ends with the clock at t0: critical firing from both sources, an ack, a silence,
 /// an inhibition, a pending warning and a resolved alert.
 pub fn feed_mix(state: &mut AppState) {
-    update(state, Msg::Tick(at(-90)));
+    let _ = update(state, Msg::Tick(at(-90)));
     let (prom, am, silences) = mix(true);
-    update(state, prom_update(-90, prom));
-    update(state, am_update(-89, am, silences));
+    let _ = update(state, prom_update(-90, prom));
+    let _ = update(state, am_update(-89, am, silences));
     let (prom, am, silences) = mix(false);
-    update(state, prom_update(-30, prom));
-    update(state, am_update(-29, am, silences));
-    update(state, Msg::Tick(common::t0()));
+    let _ = update(state, prom_update(-30, prom));
+    let _ = update(state, am_update(-29, am, silences));
+    let _ = update(state, Msg::Tick(common::t0()));
 }
 
 /// `state()` with the mix fed and the Alerts pane zoomed.
 pub fn alerts_state() -> AppState {
     let mut s = state();
     feed_mix(&mut s);
-    update(&mut s, Msg::Action(Action::Zoom(PaneId::Alerts)));
+    let _ = update(&mut s, Msg::Action(Action::Zoom(PaneId::Alerts)));
     s
 }
 
@@ -377,9 +377,9 @@ pub fn select(state: &mut AppState, alertname: &str) -> Alert {
         .iter()
         .position(|a| a.name() == alertname)
         .unwrap_or_else(|| panic!("{alertname} is listed"));
-    update(state, Msg::Action(Action::Top));
+    let _ = update(state, Msg::Action(Action::Top));
     for _ in 0..index {
-        update(state, Msg::Action(Action::Down));
+        let _ = update(state, Msg::Action(Action::Down));
     }
     let selected = state
         .selected_alert()

@@ -4,6 +4,10 @@
 //! its sources: they match on alertname and labels (one label set containing the
 //! other, since Alertmanager's copy may carry Prometheus's external labels).
 
+pub mod local;
+pub mod update;
+pub use update::{Effect, Msg};
+
 use super::filter::Filterable;
 use super::sources::SourceId;
 use crate::collect::alertmanager::{AmAlert, AmAlertState, Silence, SilenceState};

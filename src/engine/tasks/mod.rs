@@ -8,3 +8,6 @@ pub mod scheduler;
 
 pub use model::{Concurrency, Exit, Missed, Priority, Run, RunState, RunStats, TaskSpec, Trigger};
 pub use schedule::Schedule;
+
+/// How much of a run's combined output is kept, by the runner and by the pane.
+pub const OUTPUT_TAIL_BYTES: usize = 64 * 1024;

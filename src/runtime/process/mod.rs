@@ -25,8 +25,9 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-/// How much of a run's combined output is kept.
-pub const TAIL_BYTES: usize = 64 * 1024;
+/// How much of a run's combined output is kept (the engine's figure: the pane
+/// keeps as much of a live run).
+pub use crate::engine::tasks::OUTPUT_TAIL_BYTES as TAIL_BYTES;
 /// Time between SIGTERM and SIGKILL when a command does not say.
 pub const DEFAULT_KILL_GRACE: Duration = Duration::from_secs(5);
 

@@ -1,0 +1,222 @@
+//! What `update` does for the Alerts pane: remote polls and local rules feed
+//! one merged list (the cursor stays on its alert), transitions go to the
+//! history, a new critical alert rings once, acknowledgements' results show.
+
+use super::{AlertState, Severity};
+use crate::app::action::PaneId;
+use crate::app::remote::RemoteUpdate;
+use crate::app::sources::SourceId;
+use crate::app::state::{AppState, Overlay, StoreRole};
+use crate::app::update::{Effect as AppEffect, clamp_selection};
+use crate::collect::alertmanager::PostableAlert;
+use crate::store::acks::{AlertEvent, StoredAck};
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+
+/// What the store tells the Alerts pane.
+#[derive(Debug)]
+pub enum Msg {
+    /// Open acknowledgements of local alerts, as the store has them now.
+    LocalAcks(Vec<StoredAck>),
+    /// The history of one alert, newest first.
+    History(String, Vec<AlertEvent>),
+}
+
+/// What the Alerts pane asks the runtime to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Append alerts' transitions to their history (the leader only).
+    RecordEvents(Vec<AlertEvent>),
+    /// Read the history of the alert with this key (for its details).
+    LoadHistory(String),
+    /// Read the acknowledgements of local alerts open at `now` (every opsdeck
+    /// on the host writes them).
+    PollAcks { now: DateTime<Utc> },
+    /// Post local alerts to an Alertmanager (`[ack] push_local_to`).
+    PushAlerts {
+        source: SourceId,
+        alerts: Vec<PostableAlert>,
+    },
+    /// Send local alerts' firing/resolved notifications to the `[[notifier]]`s.
+    Notify(Vec<crate::app::local_rules::Notification>),
+}
+
+pub fn on_msg(state: &mut AppState, msg: Msg) -> Vec<AppEffect> {
+    match msg {
+        Msg::History(key, events) => state.history = Some((key, events)),
+        Msg::LocalAcks(acks) => {
+            if state.remote.alert_inputs.local_acks != acks {
+                state.remote.alert_inputs.local_acks = acks;
+                remerge(state);
+            }
+        }
+    }
+    Vec::new()
+}
+
+/// One poll of a remote source.
+pub fn on_remote(state: &mut AppState, remote: RemoteUpdate) -> Vec<AppEffect> {
+    if remote.at > state.now {
+        state.now = remote.at;
+    }
+    super::local::record_scrape(state, &remote);
+    if state.remote.apply(remote) {
+        remerge(state);
+    }
+    Vec::new()
+}
+
+/// The result of an acknowledgement (or its end): shown, and merged in at once.
+pub fn on_written(state: &mut AppState, written: crate::app::intent::Written) -> Vec<AppEffect> {
+    let changed = written.result.is_ok();
+    crate::app::ack::on_written(state, written);
+    if changed {
+        remerge(state);
+    }
+    Vec::new()
+}
+
+/// Every tick: the store's acknowledgements, while there are local alerts to
+/// apply them to.
+pub fn on_tick(state: &AppState) -> Vec<AppEffect> {
+    let inputs = &state.remote.alert_inputs;
+    let wanted = !inputs.local.is_empty() || !inputs.local_acks.is_empty();
+    if state.store != StoreRole::Off && wanted {
+        vec![AppEffect::Alerts(Effect::PollAcks { now: state.now })]
+    } else {
+        Vec::new()
+    }
+}
+
+/// Enter on an alert: its details, with its history read from the store.
+pub fn open_details(state: &mut AppState) -> Vec<AppEffect> {
+    match state.selected_alert().map(|a| a.key()) {
+        Some(key) => {
+            state.history = None;
+            vec![AppEffect::Alerts(Effect::LoadHistory(key))]
+        }
+        None => Vec::new(),
+    }
+}
+
+/// States of the alerts only remote sources report (local rules record their
+/// own transitions), by alert key.
+fn remote_states(state: &AppState) -> impl Iterator<Item = (String, AlertState)> + '_ {
+    let local = state.rules.source;
+    state
+        .remote
+        .alerts
+        .iter()
+        .filter(move |a| local.is_none_or(|id| !a.sources.contains(&id)))
+        .map(|a| (a.key(), a.state))
+}
+
+/// Remote alerts that went pending, firing or resolved since the last merge, for
+/// their history (written by the leader, once per host).
+fn record_remote_transitions(state: &mut AppState, before: &BTreeMap<String, AlertState>) {
+    if state.store != StoreRole::Leader {
+        return;
+    }
+    let now = state.now;
+    let local = state.rules.source;
+    let quiet = |s: AlertState| {
+        matches!(
+            s,
+            AlertState::Acknowledged | AlertState::Silenced | AlertState::Inhibited
+        )
+    };
+    let mut events = Vec::new();
+    for alert in &state.remote.alerts {
+        if local.is_some_and(|id| alert.sources.contains(&id)) {
+            continue;
+        }
+        let kind = match alert.state {
+            AlertState::Pending => "pending",
+            AlertState::Firing => "fired",
+            AlertState::Resolved => "resolved",
+            // Acks are recorded when they are made; silences live in Alertmanager.
+            _ => continue,
+        };
+        let key = alert.key();
+        let changed = match (before.get(&key).copied(), alert.state) {
+            (None, new) => new != AlertState::Resolved,
+            (Some(old), new) if old == new => false,
+            // Back from an ack or a silence: not a new firing.
+            (Some(old), AlertState::Firing) => !quiet(old),
+            _ => true,
+        };
+        if changed {
+            let source = alert
+                .sources
+                .first()
+                .and_then(|id| state.remote.sources.get(*id))
+                .map_or_else(String::new, |s| s.name.clone());
+            events.push(AlertEvent {
+                alert_key: key,
+                source,
+                kind: kind.into(),
+                at: now,
+                labels: serde_json::to_value(&alert.labels).unwrap_or_default(),
+            });
+        }
+    }
+    state.pending_events.extend(events);
+}
+
+/// Seconds after start during which new critical alerts do not ring.
+const BELL_QUIET_SECS: i64 = 10;
+
+fn firing_critical(state: &AppState) -> impl Iterator<Item = String> + '_ {
+    state
+        .remote
+        .alerts
+        .iter()
+        .filter(|a| a.state == AlertState::Firing && a.severity == Severity::Critical)
+        .map(|a| a.key())
+}
+
+/// Merges the alerts again, keeping the cursor on the same alert (not the same
+/// row number): a new critical alert sorting in above must not move `a` or `u`
+/// onto another alert. Details of an alert that is gone close.
+pub fn remerge(state: &mut AppState) {
+    let selected = state.selected_alert().map(|a| a.labels.clone());
+    let group_by = state.config.ui.alerts.group_by.clone();
+    let critical_before: Vec<String> = firing_critical(state).collect();
+    let before: BTreeMap<String, AlertState> = remote_states(state).collect();
+    state.remote.remerge(&group_by, state.now);
+    record_remote_transitions(state, &before);
+    // The first seconds list what was already firing: no bell for those.
+    let settled = (state.now - state.started_at).num_seconds() >= BELL_QUIET_SECS;
+    if settled && firing_critical(state).any(|k| !critical_before.contains(&k)) {
+        state.new_critical = true;
+        state.flash_until = Some(state.now + chrono::Duration::seconds(2));
+    }
+    let position = selected.and_then(|labels| {
+        state
+            .visible_alerts()
+            .iter()
+            .position(|a| a.labels == labels)
+    });
+    match position {
+        Some(i) => state.list_mut(PaneId::Alerts).selected = i,
+        None => {
+            if state.focus == PaneId::Alerts && matches!(state.overlay, Some(Overlay::Details)) {
+                state.overlay = None;
+            }
+            clamp_selection(state, PaneId::Alerts);
+        }
+    }
+}
+
+/// After every message: ring for a new critical alert, record transitions.
+pub fn after_update(state: &mut AppState) -> Vec<AppEffect> {
+    let mut effects = Vec::new();
+    if std::mem::take(&mut state.new_critical) && state.config.ui.bell {
+        effects.push(AppEffect::Bell);
+    }
+    let events = std::mem::take(&mut state.pending_events);
+    if !events.is_empty() {
+        effects.push(AppEffect::Alerts(Effect::RecordEvents(events)));
+    }
+    effects
+}

@@ -1,0 +1,108 @@
+//! Keys and actions: an open dialog or the `/` prompt takes keys first; else
+//! the keymap turns a key into an `Action`. Write actions go to `dispatch`,
+//! the rest move the view (`navigation`).
+
+use super::action::{Action, PaneId};
+use super::dispatch;
+use super::navigation;
+use super::state::{AppState, Overlay};
+use super::update::Effect;
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+pub fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    if key.kind == KeyEventKind::Release {
+        return Vec::new();
+    }
+    match &mut state.overlay {
+        Some(Overlay::Confirm(_)) => dispatch::confirm_key(state, key),
+        Some(Overlay::FilterInput(text)) => {
+            let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+            match key.code {
+                KeyCode::Esc => state.overlay = None,
+                KeyCode::Enter => {
+                    let text = text.clone();
+                    state.overlay = None;
+                    navigation::apply_filter(state, &text);
+                }
+                KeyCode::Backspace => {
+                    text.pop();
+                }
+                KeyCode::Char('u') if ctrl => text.clear(),
+                KeyCode::Char('c') if ctrl => state.overlay = None,
+                KeyCode::Char(c) if !ctrl => text.push(c),
+                _ => {}
+            }
+            Vec::new()
+        }
+        _ => match state.keymap.action_for(&key) {
+            Some(action) => on_action(state, action),
+            None => Vec::new(),
+        },
+    }
+}
+
+pub fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
+    // A task's details list its runs: moving picks the run whose output shows.
+    if matches!(state.overlay, Some(Overlay::Details))
+        && state.focus == PaneId::Tasks
+        && navigation::is_move(action)
+    {
+        return super::tasks::move_run_selection(state, action);
+    }
+    // While help or details are open, any bound key other than quit closes them first.
+    if matches!(state.overlay, Some(Overlay::Help | Overlay::Details))
+        && !matches!(
+            action,
+            Action::Quit | Action::Suspend | Action::Pause | Action::Redraw
+        )
+    {
+        let toggled_same = matches!(
+            (&state.overlay, action),
+            (Some(Overlay::Help), Action::Help) | (Some(Overlay::Details), Action::Details)
+        );
+        state.overlay = None;
+        if toggled_same || matches!(action, Action::Overview) {
+            return Vec::new();
+        }
+    }
+    if action.is_write() {
+        return dispatch::open(state, action);
+    }
+    match action {
+        Action::Quit => quit(state),
+        Action::Suspend => vec![Effect::Suspend],
+        Action::Redraw => vec![Effect::Redraw],
+        Action::Details => navigation::details(state),
+        _ => {
+            navigation::on_view_action(state, action);
+            Vec::new()
+        }
+    }
+}
+
+/// Quitting stops this opsdeck's running task runs: ask first, unless nobody
+/// is there to answer (wall mode).
+fn quit(state: &mut AppState) -> Vec<Effect> {
+    let running = state.tasks.scheduler.running_count();
+    if running == 0 || state.mode.wall {
+        return vec![Effect::Quit(0)];
+    }
+    let runs = if running == 1 {
+        "1 task run".to_string()
+    } else {
+        format!("{running} task runs")
+    };
+    let notes = vec![
+        format!("This opsdeck has {runs} going. Quitting cancels them"),
+        "(their process groups are stopped and the runs recorded as cancelled).".to_string(),
+    ];
+    let dialog = super::confirm::Confirm::new(
+        super::confirm::Draft::Quit(running),
+        "Quit?".into(),
+        Vec::new(),
+    )
+    .notes(notes)
+    .keys("or q quit", "stay");
+    state.overlay = Some(Overlay::Confirm(Box::new(dialog)));
+    Vec::new()
+}

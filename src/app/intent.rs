@@ -1,0 +1,162 @@
+//! The one write path's vocabulary. Every action that changes something outside
+//! this opsdeck's screen is an `Intent`: confirmed in one dialog shape
+//! (`confirm`), refused in read-only mode and audited by one function
+//! (`dispatch`), and carried out by one runtime wrapper (`runtime::write`) that
+//! records the intent durably first and the outcome after. A new action is a
+//! new variant here plus its feature's executor, not a new dialog and code path.
+
+use super::ack::{ExpireRequest, SilenceRequest};
+use super::action::Action;
+use super::alerts::label_key;
+use crate::store::{NewAudit, Phase};
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Intent {
+    /// Silence an Alertmanager alert, or store the ack of a local one.
+    Acknowledge(SilenceRequest),
+    /// Expire that silence, or remove the local ack.
+    Unacknowledge(ExpireRequest),
+    /// Run a task now, outside its schedule.
+    TriggerTask(TaskRef),
+    /// Stop a task's running run (or drop its waiting run or pending retry).
+    CancelTask(TaskRef),
+}
+
+/// A task as an intent names it: what the confirmation showed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskRef {
+    pub task_id: String,
+    pub name: String,
+    /// The argv as a shell would show it (quoted where needed).
+    pub command: String,
+}
+
+/// Which feature carries an intent out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Feature {
+    Alerts,
+    Tasks,
+}
+
+impl Intent {
+    /// The key action it comes from (read-only refusals are audited under its name).
+    pub fn action(&self) -> Action {
+        match self {
+            Intent::Acknowledge(_) => Action::Acknowledge,
+            Intent::Unacknowledge(_) => Action::Unacknowledge,
+            Intent::TriggerTask(_) => Action::TriggerTask,
+            Intent::CancelTask(_) => Action::CancelTask,
+        }
+    }
+
+    pub fn feature(&self) -> Feature {
+        match self {
+            Intent::Acknowledge(_) | Intent::Unacknowledge(_) => Feature::Alerts,
+            Intent::TriggerTask(_) | Intent::CancelTask(_) => Feature::Tasks,
+        }
+    }
+
+    /// Its name in the audit log.
+    pub fn audit_name(&self) -> &'static str {
+        match self {
+            Intent::Acknowledge(_) => "acknowledge",
+            Intent::Unacknowledge(_) => "unacknowledge",
+            Intent::TriggerTask(_) => "task.trigger",
+            Intent::CancelTask(_) => "task.cancel",
+        }
+    }
+
+    /// What it acts on, as the audit log names it.
+    pub fn target(&self) -> String {
+        match self {
+            Intent::Acknowledge(r) => label_key(&r.labels),
+            Intent::Unacknowledge(r) => label_key(&r.labels),
+            Intent::TriggerTask(t) | Intent::CancelTask(t) => t.task_id.clone(),
+        }
+    }
+
+    /// The intent record: written, durably, before anything is carried out.
+    /// `source` names the Alertmanager (or "local") of an acknowledgement;
+    /// parameters never hold secrets.
+    pub fn record(&self, at: DateTime<Utc>, actor: &str, source: &str) -> NewAudit {
+        let params = match self {
+            Intent::Acknowledge(r) if source == "local" => json!({
+                "source": "local",
+                "ends_at": r.ends_at.to_rfc3339(),
+                "comment": r.comment,
+            }),
+            Intent::Acknowledge(r) => json!({
+                "alertmanager": source,
+                "starts_at": r.starts_at.to_rfc3339(),
+                "ends_at": r.ends_at.to_rfc3339(),
+                "comment": r.comment,
+            }),
+            Intent::Unacknowledge(r) if source == "local" => {
+                json!({ "source": "local", "ack": r.silence_id })
+            }
+            Intent::Unacknowledge(r) => {
+                json!({ "alertmanager": source, "silence_id": r.silence_id })
+            }
+            Intent::TriggerTask(t) | Intent::CancelTask(t) => json!({ "command": t.command }),
+        };
+        NewAudit {
+            phase: Phase::Intent,
+            ..NewAudit::event(at, actor, self.audit_name(), "")
+        }
+        .with_target(&self.target())
+        .with_params(params)
+    }
+}
+
+/// An accepted intent, for the runtime's one write wrapper.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Write {
+    pub intent: Intent,
+    /// Written durably before anything is carried out; if it cannot be, nothing is.
+    pub record: NewAudit,
+    /// Set when `update` carried it out itself (the task scheduler decided):
+    /// only this outcome is left to record.
+    pub outcome: Option<String>,
+}
+
+/// What carrying an intent out gave, reported back to `update`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Done {
+    /// Alertmanager created the silence (its id), through this member.
+    Silenced { silence_id: String, member: String },
+    /// The local acknowledgement is stored with this id.
+    AckStored(i64),
+    /// The silence (or local acknowledgement) is gone.
+    Expired,
+    /// `update` had carried it out; the records are written.
+    Recorded,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Written {
+    pub intent: Intent,
+    pub result: Result<Done, String>,
+}
+
+impl Done {
+    /// The outcome as the audit log words it.
+    pub fn outcome(&self, intent: &Intent) -> String {
+        match (self, intent) {
+            (Done::Silenced { silence_id, member }, _) => {
+                format!("silence {silence_id} on {member}")
+            }
+            (Done::AckStored(id), _) => {
+                format!("stored as {}", super::alerts::local_ack_id(*id))
+            }
+            (Done::Expired, Intent::Unacknowledge(r)) if r.silence_id.starts_with("local-") => {
+                format!("{} removed", r.silence_id)
+            }
+            (Done::Expired, Intent::Unacknowledge(r)) => {
+                format!("silence {} expired", r.silence_id)
+            }
+            _ => "done".into(),
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! Actions that move the view and change nothing outside it: zoom, focus,
+//! cursor, filter, details, pause, the Log's levels.
+
+use super::action::{Action, PaneId};
+use super::filter::Filter;
+use super::state::{AppState, Overlay, StatusKind};
+use super::update::Effect;
+use tui_logger::{LevelFilter, TuiWidgetEvent, TuiWidgetState};
+
+/// Rows a page key moves.
+pub const PAGE: usize = 10;
+
+pub fn is_move(action: Action) -> bool {
+    matches!(
+        action,
+        Action::Up
+            | Action::Down
+            | Action::Top
+            | Action::Bottom
+            | Action::PageUp
+            | Action::PageDown
+    )
+}
+
+pub fn on_view_action(state: &mut AppState, action: Action) {
+    let focus = state.focus;
+    match action {
+        Action::Help => state.overlay = Some(Overlay::Help),
+        Action::Zoom(pane) => {
+            state.zoom = Some(pane);
+            state.focus = pane;
+        }
+        Action::Overview => {
+            if state.zoom.is_none() && state.list(focus).filter.is_some() {
+                // Esc in the overview clears the focused filter before anything else.
+                state.list_mut(focus).filter = None;
+                state.set_status(
+                    StatusKind::Info,
+                    format!("{}: filter cleared", focus.title()),
+                );
+            }
+            state.zoom = None;
+        }
+        Action::FocusNext | Action::FocusPrev => {
+            let order = PaneId::ALL;
+            let i = order.iter().position(|p| *p == focus).unwrap_or(0);
+            let n = order.len();
+            let next = if action == Action::FocusNext {
+                (i + 1) % n
+            } else {
+                (i + n - 1) % n
+            };
+            state.focus = order[next];
+            if state.zoom.is_some() {
+                state.zoom = Some(state.focus);
+            }
+        }
+        a if is_move(a) => move_selection(state, a),
+        Action::Filter => open_filter(state),
+        Action::Pause => super::resources::toggle_pause(state),
+        Action::LogMore | Action::LogLess => change_log_level(state, action == Action::LogMore),
+        // Quit, suspend, redraw, details and the writes are handled by `input`.
+        _ => {}
+    }
+}
+
+fn open_filter(state: &mut AppState) {
+    let focus = state.focus;
+    if focus == PaneId::Log {
+        state.set_status(StatusKind::Info, "Log: use + / - to choose levels");
+        return;
+    }
+    let current = state
+        .list(focus)
+        .filter
+        .as_ref()
+        .map(Filter::source)
+        .unwrap_or_default();
+    state.overlay = Some(Overlay::FilterInput(current));
+}
+
+/// Enter: details of the selected row (not on a wall display).
+pub fn details(state: &mut AppState) -> Vec<Effect> {
+    let focus = state.focus;
+    if state.mode.wall || state.row_count(focus) == 0 {
+        return Vec::new();
+    }
+    state.overlay = Some(Overlay::Details);
+    match focus {
+        PaneId::Alerts => super::alerts::update::open_details(state),
+        PaneId::Tasks => {
+            state.tasks.detail_run = 0;
+            state.tasks.output_scroll = 0;
+            super::tasks::load_selected_output(state)
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn change_log_level(state: &mut AppState, more: bool) {
+    let levels = [
+        LevelFilter::Error,
+        LevelFilter::Warn,
+        LevelFilter::Info,
+        LevelFilter::Debug,
+        LevelFilter::Trace,
+    ];
+    let i = levels
+        .iter()
+        .position(|l| *l == state.log_level)
+        .unwrap_or(2);
+    let j = if more {
+        (i + 1).min(levels.len() - 1)
+    } else {
+        i.saturating_sub(1)
+    };
+    state.log_level = levels[j];
+    state.log_view = TuiWidgetState::new().set_default_display_level(state.log_level);
+    state.set_status(
+        StatusKind::Info,
+        format!("Log: showing {} and above", state.log_level),
+    );
+}
+
+pub fn apply_filter(state: &mut AppState, text: &str) {
+    let focus = state.focus;
+    match Filter::parse(text) {
+        Ok(filter) => {
+            let view = state.list_mut(focus);
+            view.filter = filter;
+            view.selected = 0;
+        }
+        Err(e) => state.set_status(StatusKind::Error, format!("filter: {e}")),
+    }
+}
+
+fn move_selection(state: &mut AppState, action: Action) {
+    let focus = state.focus;
+    if focus == PaneId::Log {
+        let event = match action {
+            Action::Up | Action::PageUp => TuiWidgetEvent::PrevPageKey,
+            Action::Down | Action::PageDown => TuiWidgetEvent::NextPageKey,
+            _ => TuiWidgetEvent::EscapeKey,
+        };
+        state.log_view.transition(event);
+        return;
+    }
+    let count = state.row_count(focus);
+    let view = state.list_mut(focus);
+    let last = count.saturating_sub(1);
+    view.selected = match action {
+        Action::Up => view.selected.saturating_sub(1),
+        Action::Down => (view.selected + 1).min(last),
+        Action::Top => 0,
+        Action::Bottom => last,
+        Action::PageUp => view.selected.saturating_sub(PAGE),
+        _ => (view.selected + PAGE).min(last),
+    };
+}
+
+pub fn clamp_selection(state: &mut AppState, pane: PaneId) {
+    let last = state.row_count(pane).saturating_sub(1);
+    let view = state.list_mut(pane);
+    view.selected = view.selected.min(last);
+}
