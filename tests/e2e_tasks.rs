@@ -148,12 +148,25 @@ command = ["sh", "-c", "echo about-to-fail; exit 3"]
     assert_eq!(last("fails")["state"], "failed");
     assert_eq!(last("fails")["exit_code"], 3);
     let audit = audit_records(&state_home);
-    let triggers: Vec<&Value> = audit
-        .iter()
-        .filter(|r| r["action"] == "task.trigger")
-        .collect();
-    assert_eq!(triggers.len(), 2, "{audit:?}");
-    assert_eq!(triggers[0]["target"], "greet");
+    // Each trigger is written twice, as every write is: its intent (with the
+    // argv) before, its outcome (pointing at the intent) after.
+    let of_phase = |phase: &str| -> Vec<&Value> {
+        audit
+            .iter()
+            .filter(|r| r["action"] == "task.trigger" && r["phase"] == phase)
+            .collect()
+    };
+    let (intents, outcomes) = (of_phase("intent"), of_phase("outcome"));
+    assert_eq!((intents.len(), outcomes.len()), (2, 2), "{audit:?}");
+    assert_eq!(intents[0]["target"], "greet");
+    assert!(
+        intents[0]["params"]["command"]
+            .as_str()
+            .unwrap()
+            .contains("hello-from-greet")
+    );
+    assert_eq!(outcomes[0]["intent_id"], intents[0]["id"]);
+    assert_eq!(outcomes[0]["outcome"], "started");
 }
 
 #[test]
