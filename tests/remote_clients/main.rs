@@ -2,13 +2,9 @@
 //! servers: wiremock, or a raw TCP listener for faults wiremock can't make.
 //! Runs on tokio's current-thread runtime, as the app does.
 
-#[path = "remote_clients/alertmanager.rs"]
 mod alertmanager;
-#[path = "remote_clients/http_layer.rs"]
 mod http_layer;
-#[path = "remote_clients/prometheus.rs"]
 mod prometheus;
-#[path = "remote_clients/tls.rs"]
 mod tls;
 
 use std::time::Duration;
