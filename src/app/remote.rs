@@ -128,60 +128,14 @@ impl Remote {
             tracing::info!("{} {}: answering again", source.kind.label(), source.name);
         }
         source.succeeded(update.at, update.latency);
-        let id = update.source;
+        let (id, at) = (update.source, update.at);
         match payload {
             Payload::Prometheus(p) => {
-                let p = *p;
-                let warnings = (!p.warnings.is_empty()).then(|| p.warnings.join("; "));
-                if warnings.is_some() && warnings != source.note {
-                    tracing::warn!("prometheus {}: {}", source.name, p.warnings.join("; "));
-                }
-                source.note = warnings;
-                self.alert_inputs.prometheus.insert(id, p.alerts);
-                match p.fleet {
-                    Some(Ok(rows)) => {
-                        self.fleet.insert(id, rows);
-                        self.fleet_error.remove(&id);
-                    }
-                    Some(Err(e)) => {
-                        self.fleet_error.insert(id, e);
-                    }
-                    None => {}
-                }
-                for (index, result) in p.panels {
-                    let Some(view) = self.panels.get_mut(index) else {
-                        continue;
-                    };
-                    match result {
-                        Ok(series) => {
-                            view.series = series;
-                            view.updated = Some(update.at);
-                            view.error = None;
-                        }
-                        Err(e) => view.error = Some(e),
-                    }
-                }
+                self.apply_prometheus(id, at, *p);
                 true
             }
             Payload::Alertmanager(a) => {
-                let a = *a;
-                source.endpoint = a.member;
-                // The version is asked for only now and then; keep the last one.
-                if let Some(v) = a.version {
-                    source.note = Some(format!("Alertmanager {v}"));
-                }
-                // A local stand-in for a new ack lasts until Alertmanager reports the
-                // silence itself (or a minute, if it never does).
-                self.alert_inputs.pending_acks.retain(|p| {
-                    let reported = a
-                        .alerts
-                        .iter()
-                        .any(|x| x.silenced_by.contains(&p.ack.silence_id));
-                    p.source != id
-                        || (!reported && update.at < p.ack.at + chrono::Duration::seconds(60))
-                });
-                self.alert_inputs.alertmanager.insert(id, a.alerts);
-                self.alert_inputs.silences.insert(id, a.silences);
+                self.apply_alertmanager(id, at, *a);
                 true
             }
             Payload::Delivered => false,
@@ -197,6 +151,63 @@ impl Remote {
                 false
             }
         }
+    }
+
+    fn apply_prometheus(&mut self, id: SourceId, at: DateTime<Utc>, p: PromSnapshot) {
+        let Some(source) = self.sources.get_mut(id) else {
+            return;
+        };
+        let warnings = (!p.warnings.is_empty()).then(|| p.warnings.join("; "));
+        if warnings.is_some() && warnings != source.note {
+            tracing::warn!("prometheus {}: {}", source.name, p.warnings.join("; "));
+        }
+        source.note = warnings;
+        self.alert_inputs.prometheus.insert(id, p.alerts);
+        match p.fleet {
+            Some(Ok(rows)) => {
+                self.fleet.insert(id, rows);
+                self.fleet_error.remove(&id);
+            }
+            Some(Err(e)) => {
+                self.fleet_error.insert(id, e);
+            }
+            None => {}
+        }
+        for (index, result) in p.panels {
+            let Some(view) = self.panels.get_mut(index) else {
+                continue;
+            };
+            match result {
+                Ok(series) => {
+                    view.series = series;
+                    view.updated = Some(at);
+                    view.error = None;
+                }
+                Err(e) => view.error = Some(e),
+            }
+        }
+    }
+
+    fn apply_alertmanager(&mut self, id: SourceId, at: DateTime<Utc>, a: AmSnapshot) {
+        let Some(source) = self.sources.get_mut(id) else {
+            return;
+        };
+        source.endpoint = a.member;
+        // The version is asked for only now and then; keep the last one.
+        if let Some(v) = a.version {
+            source.note = Some(format!("Alertmanager {v}"));
+        }
+        // A local stand-in for a new ack lasts until Alertmanager reports the
+        // silence itself (or a minute, if it never does).
+        self.alert_inputs.pending_acks.retain(|p| {
+            let reported = a
+                .alerts
+                .iter()
+                .any(|x| x.silenced_by.contains(&p.ack.silence_id));
+            p.source != id || (!reported && at < p.ack.at + chrono::Duration::seconds(60))
+        });
+        self.alert_inputs.alertmanager.insert(id, a.alerts);
+        self.alert_inputs.silences.insert(id, a.silences);
     }
 
     pub fn remerge(&mut self, group_by: &str, now: DateTime<Utc>) {

@@ -241,6 +241,26 @@ pub fn merge(
     group_by: &str,
     now: DateTime<Utc>,
 ) -> Vec<Alert> {
+    let mut alerts = local_rows(inputs);
+    add_alertmanager(&mut alerts, inputs);
+    add_prometheus(&mut alerts, inputs);
+    for pending in &inputs.pending_acks {
+        if let Some(a) = alerts
+            .iter_mut()
+            .find(|a| a.alertmanager == Some(pending.source) && a.labels == pending.labels)
+            && a.ack.is_none()
+        {
+            a.state = AlertState::Acknowledged;
+            a.ack = Some(pending.ack.clone());
+        }
+    }
+    keep_gone(&mut alerts, previous, healthy, now);
+    sort(&mut alerts, group_by);
+    alerts
+}
+
+/// opsdeck's own alerts, with the store's acknowledgements applied.
+fn local_rows(inputs: &AlertInputs) -> Vec<Alert> {
     let mut alerts: Vec<Alert> = inputs.local.clone();
     for alert in &mut alerts {
         let key = alert.key();
@@ -257,6 +277,10 @@ pub fn merge(
             });
         }
     }
+    alerts
+}
+
+fn add_alertmanager(alerts: &mut Vec<Alert>, inputs: &AlertInputs) {
     for (&source, list) in &inputs.alertmanager {
         for a in list {
             let row = from_alertmanager(inputs, source, a);
@@ -281,6 +305,9 @@ pub fn merge(
             }
         }
     }
+}
+
+fn add_prometheus(alerts: &mut Vec<Alert>, inputs: &AlertInputs) {
     for (&source, list) in &inputs.prometheus {
         for p in list {
             let state = match p.state {
@@ -309,16 +336,16 @@ pub fn merge(
             }
         }
     }
-    for pending in &inputs.pending_acks {
-        if let Some(a) = alerts
-            .iter_mut()
-            .find(|a| a.alertmanager == Some(pending.source) && a.labels == pending.labels)
-            && a.ack.is_none()
-        {
-            a.state = AlertState::Acknowledged;
-            a.ack = Some(pending.ack.clone());
-        }
-    }
+}
+
+/// Alerts no source lists any more: resolved for `RESOLVED_KEPT` when their
+/// sources are healthy, kept as they were (stale) when a source fails.
+fn keep_gone(
+    alerts: &mut Vec<Alert>,
+    previous: &[Alert],
+    healthy: impl Fn(SourceId) -> bool,
+    now: DateTime<Utc>,
+) {
     for old in previous {
         let still_listed = alerts.iter().any(|a| same_alert(&a.labels, &old.labels));
         let gone_for_real = old.sources.iter().all(|s| healthy(*s));
@@ -343,8 +370,6 @@ pub fn merge(
             alerts.push(old.clone());
         }
     }
-    sort(&mut alerts, group_by);
-    alerts
 }
 
 fn from_alertmanager(inputs: &AlertInputs, source: SourceId, a: &AmAlert) -> Alert {
