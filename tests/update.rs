@@ -136,11 +136,14 @@ fn a_malformed_filter_is_an_error_and_keeps_the_old_filter() {
     key(&mut s, KeyCode::Enter);
     key(&mut s, KeyCode::Char('/'));
     ctrl(&mut s, 'u');
-    typed(&mut s, "user=root");
+    typed(&mut s, r#"user="root"#);
     key(&mut s, KeyCode::Enter);
     let status = s.visible_status().expect("status shown");
     assert_eq!(status.kind, StatusKind::Error);
-    assert!(status.text.contains("double quotes"), "{}", status.text);
+    assert_eq!(
+        status.text,
+        r#"filter: column 6: the quoted value is never closed with '"'"#
+    );
     assert_eq!(s.visible_processes().len(), 1);
 }
 

@@ -12,7 +12,7 @@
 
 use super::duration;
 use super::remote::{Connection, Credentials, SecretError};
-use crate::engine::notify::Matcher;
+use crate::engine::matcher::Matcher;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -39,9 +39,10 @@ pub struct Notifier {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bearer_token_env: Option<String>,
     /// Alertmanager-style matchers (`severity="critical"`, `team=~"db|ops"`);
-    /// an alert is sent when all match. Empty: every alert.
+    /// an alert is sent when all match. Empty: every alert. Parsed at load, so
+    /// a bad one is a config error at its position.
     #[serde(default, rename = "match", skip_serializing_if = "Vec::is_empty")]
-    pub matchers: Vec<String>,
+    pub matchers: Vec<Matcher>,
     /// Also send resolutions (as Alertmanager's `send_resolved`).
     #[serde(default = "yes")]
     pub send_resolved: bool,
@@ -66,15 +67,6 @@ fn yes() -> bool {
 pub const MAX_RETRIES: u32 = 10;
 
 impl Notifier {
-    /// The parsed `match` list; matchers that do not parse are left out (a
-    /// loaded config has none: `check` refuses them).
-    pub fn parsed_matchers(&self) -> Vec<Matcher> {
-        self.matchers
-            .iter()
-            .filter_map(|m| Matcher::parse(m).ok())
-            .collect()
-    }
-
     /// The token settings as a remote section's `Connection`, so `check_files`
     /// and the sender read secrets exactly as the other sections do.
     pub fn connection(&self) -> Connection {
@@ -149,11 +141,6 @@ pub fn check(notifiers: &[Notifier], err: &mut impl FnMut(&str, &str, String)) {
         for (name, value) in &n.headers {
             if let Err(m) = check_header(name, value) {
                 err(&table, "headers", m);
-            }
-        }
-        for m in &n.matchers {
-            if let Err(e) = Matcher::parse(m) {
-                err(&table, "match", format!("bad matcher {e}"));
             }
         }
     }
@@ -242,7 +229,7 @@ external_url = "https://opsdeck.example"
 "#;
         let n = &parse(text)[0];
         assert_eq!(n.matchers.len(), 2);
-        assert_eq!(n.parsed_matchers().len(), 2);
+        assert_eq!(n.matchers[1], r#"team=~"db|ops""#.parse().unwrap());
         assert_eq!(n.external_url(), "https://opsdeck.example");
         assert!(problems(text).is_empty(), "{:?}", problems(text));
     }
@@ -255,7 +242,6 @@ name = "a"
 url = "ftp://h/x"
 timeout = "10m"
 retries = 11
-match = ['severity~"x"']
 headers = { Authorization = "Bearer x", "bad name" = "v" }
 
 [[notifier]]
@@ -278,16 +264,31 @@ external_url = "nowhere"
                 ("notifier.0", "retries"),
                 ("notifier.0", "headers"),
                 ("notifier.0", "headers"),
-                ("notifier.0", "match"),
                 ("notifier.1", "name"),
                 ("notifier.1", "url"),
                 ("notifier.1", "external_url"),
                 ("notifier.1", "bearer_token_file"),
             ]
         );
-        let matcher = &got[5].2;
-        assert!(matcher.contains(r#"severity~\"x\""#), "{matcher}");
-        assert!(!got[7].2.contains("pw"), "{}", got[7].2);
+        assert!(!got[6].2.contains("pw"), "{}", got[6].2);
+    }
+
+    #[test]
+    fn a_bad_matcher_is_a_config_error_at_its_entry() {
+        let text =
+            "[[notifier]]\nname = \"a\"\nurl = \"http://h\"\nmatch = ['a=\"x\"', 'b=\"x\" c']\n";
+        let errors = crate::config::parse(text, "n.toml")
+            .expect_err("bad matcher")
+            .0;
+        let e = &errors[0];
+        assert_eq!(
+            (e.line, e.column, e.key.as_str()),
+            (4, 19, "notifier[0].match")
+        );
+        assert_eq!(
+            e.message,
+            r#"bad matcher "b=\"x\" c": column 7: expected the end, found 'c' (quote values with spaces or any of {}!=~,\"'`)"#
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! stay errors.
 
 use super::duration;
+use crate::engine::matcher::Matcher;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -261,9 +262,10 @@ pub struct AlertsView {
 #[serde(deny_unknown_fields)]
 pub struct LevelOverride {
     pub level: LevelName,
-    /// Alertmanager-style matchers, all of which must match.
+    /// Alertmanager-style matchers, all of which must match; parsed at load,
+    /// so a bad one is a config error at its position.
     #[serde(rename = "match")]
-    pub matchers: Vec<String>,
+    pub matchers: Vec<Matcher>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
@@ -275,11 +277,10 @@ pub enum LevelName {
 }
 
 impl AlertsView {
-    /// The overrides as the incident engine takes them; a matcher that does not
-    /// parse is left out (`check-config` reports it).
+    /// The overrides as the incident engine takes them (the matchers were
+    /// parsed and checked when the config was read).
     pub fn level_rules(&self) -> Vec<crate::engine::incident::LevelRule> {
-        use crate::engine::incident::{Level, LevelRule, MatchOp};
-        use crate::engine::notify::{MatchOp as Op, Matcher};
+        use crate::engine::incident::{Level, LevelRule};
         self.levels
             .iter()
             .map(|o| LevelRule {
@@ -289,20 +290,7 @@ impl AlertsView {
                     LevelName::P3 => Level::P3,
                     LevelName::P4 => Level::P4,
                 },
-                matchers: o
-                    .matchers
-                    .iter()
-                    .filter_map(|m| Matcher::parse(m).ok())
-                    .map(|m| {
-                        let op = match m.op {
-                            Op::Eq => MatchOp::Eq,
-                            Op::Ne => MatchOp::Ne,
-                            Op::Re => MatchOp::Re,
-                            Op::NotRe => MatchOp::NotRe,
-                        };
-                        (m.name, op, m.value)
-                    })
-                    .collect(),
+                matchers: o.matchers.clone(),
             })
             .collect()
     }

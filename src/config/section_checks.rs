@@ -74,11 +74,6 @@ pub(super) fn check(config: &Config, err: &mut impl FnMut(&str, &str, String)) {
         if level.matchers.is_empty() {
             err(&table, "match", "must list at least one matcher".into());
         }
-        for m in &level.matchers {
-            if let Err(e) = crate::engine::notify::Matcher::parse(m) {
-                err(&table, "match", format!("bad matcher {e}"));
-            }
-        }
     }
 }
 

@@ -21,10 +21,9 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, TimeDelta, Utc};
-use regex::Regex;
-
+use crate::engine::matcher::{self, Matcher};
 use crate::engine::rules::Labels;
+use chrono::{DateTime, TimeDelta, Utc};
 
 /// Handbook levels, most urgent first (so `Ord` sorts P1 first).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -70,73 +69,18 @@ impl Level {
     }
 }
 
-/// A label matcher operator, as in PromQL selectors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum MatchOp {
-    Eq,
-    Ne,
-    /// Regex match, anchored at both ends as in Prometheus.
-    Re,
-    NotRe,
-}
-
-/// An override: alerts whose labels match all `matchers` get `level`.
-/// A missing label is the empty string, as in Prometheus.
+/// An override: alerts whose labels match all `matchers` get `level`
+/// (`engine::matcher`: anchored regexes, a missing label reads as "").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LevelRule {
     pub level: Level,
-    pub matchers: Vec<(String, MatchOp, String)>,
+    pub matchers: Vec<Matcher>,
 }
 
 impl LevelRule {
-    /// Checks the regexes, for config loading: at match time an invalid regex
-    /// simply does not match (no panic, no error path in the hot loop).
-    pub fn validate(&self) -> Result<(), String> {
-        for (name, op, value) in &self.matchers {
-            if matches!(op, MatchOp::Re | MatchOp::NotRe) {
-                anchored(value).map_err(|e| format!("matcher on {name:?}: {e}"))?;
-            }
-        }
-        Ok(())
-    }
-
     pub fn matches(&self, labels: &Labels) -> bool {
-        self.matchers.iter().all(|(name, op, pattern)| {
-            let value = labels.get(name).map_or("", String::as_str);
-            match op {
-                MatchOp::Eq => value == pattern,
-                MatchOp::Ne => value != pattern,
-                MatchOp::Re => anchored_cached(pattern).is_some_and(|re| re.is_match(value)),
-                MatchOp::NotRe => anchored_cached(pattern).is_some_and(|re| !re.is_match(value)),
-            }
-        })
+        matcher::all_match(&self.matchers, labels)
     }
-}
-
-fn anchored(pattern: &str) -> Result<Regex, regex::Error> {
-    Regex::new(&format!("^(?:{pattern})$"))
-}
-
-/// Regexes compiled once: levels are matched for every alert on every frame.
-fn anchored_cached(pattern: &str) -> Option<Regex> {
-    use std::cell::RefCell;
-    use std::collections::HashMap;
-    thread_local! {
-        static CACHE: RefCell<HashMap<String, Option<Regex>>> = RefCell::new(HashMap::new());
-    }
-    CACHE.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        if let Some(re) = cache.get(pattern) {
-            return re.clone();
-        }
-        // Overrides are a handful; a bound keeps a pathological config finite.
-        if cache.len() >= 256 {
-            cache.clear();
-        }
-        let re = anchored(pattern).ok();
-        cache.insert(pattern.to_string(), re.clone());
-        re
-    })
 }
 
 /// The level of an alert: the first matching override, else the default map
@@ -202,12 +146,21 @@ mod tests {
     }
 
     #[test]
-    fn invalid_regex_never_matches_and_fails_validation() {
+    fn an_override_needs_every_matcher() {
         let rule = LevelRule {
             level: Level::P1,
-            matchers: vec![("job".into(), MatchOp::Re, "(".into())],
+            matchers: crate::engine::matcher::parse(r#"team="payments", env=~"prod|live""#)
+                .unwrap(),
         };
-        assert!(rule.validate().is_err());
+        let labels = |env: &str| -> Labels {
+            [("team", "payments"), ("env", env)]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        assert!(rule.matches(&labels("live")));
+        assert!(!rule.matches(&labels("production")), "anchored");
         assert!(!rule.matches(&Labels::new()));
+        assert_eq!(level_for(Some("info"), &labels("prod"), &[rule]), Level::P1);
     }
 }

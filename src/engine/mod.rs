@@ -5,6 +5,7 @@
 
 pub mod forecast;
 pub mod incident;
+pub mod matcher;
 pub mod notify;
 pub mod promql;
 pub mod rules;

@@ -57,7 +57,6 @@ pub struct Report {
 pub fn send_reporting(notifiers: &[Notifier], batch: Vec<Notification>, report: Option<&Report>) {
     for (index, notifier) in notifiers.iter().enumerate() {
         let report = report.map(|r| (r.first + index, r.tx.clone()));
-        let matchers = notifier.parsed_matchers();
         let selected: Vec<&Notification> = batch
             .iter()
             .filter(|n| match n.kind {
@@ -65,7 +64,7 @@ pub fn send_reporting(notifiers: &[Notifier], batch: Vec<Notification>, report: 
                 Transition::Resolved => notifier.send_resolved,
                 Transition::Pending => false,
             })
-            .filter(|n| routes(&matchers, &n.alert.labels))
+            .filter(|n| routes(&notifier.matchers, &n.alert.labels))
             .collect();
         if selected.is_empty() {
             continue;

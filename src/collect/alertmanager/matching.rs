@@ -1,69 +1,21 @@
-//! Which alerts a silence covers, as Alertmanager decides it: every matcher
-//! must hold; a missing label reads as ""; regexes are anchored (`^(?:…)$`).
+//! Which alerts a silence covers, as Alertmanager decides it, with the one
+//! matcher (`engine::matcher`): every matcher must hold; a missing label reads
+//! as ""; regexes are anchored (`^(?:…)$`); a regex that does not compile
+//! matches nothing.
 
-use regex::Regex;
+use crate::engine::matcher;
 
 use super::model::{Labels, Matcher, Silence};
 
-/// A silence's matchers with regexes compiled once, for matching many alerts.
-#[derive(Debug, Clone)]
-pub struct CompiledMatchers(Vec<Compiled>);
-
-#[derive(Debug, Clone)]
-struct Compiled {
-    name: String,
-    test: Test,
-    is_equal: bool,
-}
-
-#[derive(Debug, Clone)]
-enum Test {
-    Equal(String),
-    Regex(Regex),
-    /// A regex that does not compile matches nothing, negated or not:
-    /// Alertmanager would have refused it, so don't guess.
-    Invalid,
-}
-
-impl CompiledMatchers {
-    pub fn new(matchers: &[Matcher]) -> Self {
-        CompiledMatchers(matchers.iter().map(Compiled::new).collect())
-    }
-
-    pub fn matches(&self, labels: &Labels) -> bool {
-        self.0.iter().all(|m| m.matches(labels))
-    }
-}
-
-impl Compiled {
-    fn new(m: &Matcher) -> Self {
-        let test = if m.is_regex {
-            Regex::new(&format!("^(?:{})$", m.value)).map_or(Test::Invalid, Test::Regex)
-        } else {
-            Test::Equal(m.value.clone())
-        };
-        Compiled {
-            name: m.name.clone(),
-            test,
-            is_equal: m.is_equal,
-        }
-    }
-
-    fn matches(&self, labels: &Labels) -> bool {
-        let value = labels.get(&self.name).map_or("", String::as_str);
-        let hit = match &self.test {
-            Test::Equal(want) => value == want,
-            Test::Regex(re) => re.is_match(value),
-            Test::Invalid => return false,
-        };
-        hit == self.is_equal
-    }
-}
-
 impl Matcher {
+    /// This wire matcher as the engine's, its regex compiled once.
+    pub fn compile(&self) -> matcher::Matcher {
+        matcher::Matcher::from_wire(&self.name, &self.value, self.is_regex, self.is_equal)
+    }
+
     /// True when `labels` satisfy this matcher (compiles a regex each call).
     pub fn matches(&self, labels: &Labels) -> bool {
-        Compiled::new(self).matches(labels)
+        self.compile().matches(labels)
     }
 }
 
@@ -72,11 +24,12 @@ impl Silence {
     /// state or time range. Compiles regexes each call: for many alerts,
     /// use [`Silence::compile`] once.
     pub fn matches(&self, labels: &Labels) -> bool {
-        self.compile().matches(labels)
+        matcher::all_match(&self.compile(), labels)
     }
 
-    pub fn compile(&self) -> CompiledMatchers {
-        CompiledMatchers::new(&self.matchers)
+    /// The matchers with their regexes compiled, for [`matcher::all_match`].
+    pub fn compile(&self) -> Vec<matcher::Matcher> {
+        self.matchers.iter().map(Matcher::compile).collect()
     }
 }
 
@@ -122,5 +75,27 @@ mod tests {
         // Needs regex's `unicode-case` feature (today enabled through
         // promql-parser's default features).
         assert!(m("sev", "(?i)CRIT.*", true, true).matches(&labels(&[("sev", "critical")])));
+    }
+
+    #[test]
+    fn a_silence_needs_every_matcher() {
+        let silence = |matchers| Silence {
+            id: "s".into(),
+            matchers,
+            starts_at: chrono::DateTime::UNIX_EPOCH,
+            ends_at: chrono::DateTime::UNIX_EPOCH,
+            created_by: String::new(),
+            comment: String::new(),
+            state: super::super::SilenceState::Active,
+            updated_at: None,
+        };
+        let l = labels(&[("job", "api"), ("env", "prod")]);
+        let both = silence(vec![
+            m("job", "api", false, true),
+            m("env", "dev", false, true),
+        ]);
+        assert!(!both.matches(&l));
+        assert!(silence(vec![m("job", "a.*", true, true)]).matches(&l));
+        assert_eq!(both.compile().len(), 2);
     }
 }

@@ -20,7 +20,6 @@ use serde::de::DeserializeOwned;
 
 use crate::collect::http::{HttpClient, SourceError};
 
-pub use matching::CompiledMatchers;
 pub use model::{
     AmAlert, AmAlertState, AmStatus, Labels, Matcher, NewSilence, PostableAlert, Silence,
     SilenceState,
