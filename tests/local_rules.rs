@@ -42,10 +42,9 @@ severity = "critical"
 "#;
 
 fn state() -> AppState {
-    let loaded = config::parse(RULES, "rules.toml").expect("valid config");
+    let config = config::parse(RULES, "rules.toml").expect("valid config");
     let mut s = AppState::new(
-        loaded.config,
-        loaded.keymap,
+        config,
         Styles::builtin("dark", ColorDepth::Mono),
         Mode::default(),
         common::host(),
@@ -210,8 +209,8 @@ fn incident_levels_follow_severity_unless_a_label_override_matches() {
     let text = format!(
         "{RULES}\n[ui.alerts]\nlevels = [{{ level = \"P1\", match = ['service=~\"check.*\"'] }}]\n"
     );
-    let loaded = config::parse(&text, "levels.toml").expect("valid");
-    let overrides = loaded.config.ui.alerts.level_rules();
+    let config = config::parse(&text, "levels.toml").expect("valid");
+    let overrides = config.ui.alerts.level_rules();
     let mut s = state();
     let _ = update(
         &mut s,

@@ -131,7 +131,7 @@ fn notification(kind: Transition, name: &str, severity: &str) -> Notification {
 /// `[[notifier]]` sections through the real config loader (so they are valid).
 fn notifiers(text: &str) -> Vec<Notifier> {
     match config::parse(text, "notifier.toml") {
-        Ok(loaded) => loaded.config.notifier,
+        Ok(config) => config.notifier,
         Err(e) => panic!("invalid config: {e:?}"),
     }
 }
@@ -381,7 +381,7 @@ fn a_dead_receiver_neither_panics_nor_hangs() {
 #[test]
 fn a_rule_fires_then_resolves_at_the_receiver() {
     let rx = Receiver::start(&[]);
-    let loaded = config::parse(
+    let config = config::parse(
         &format!(
             r#"
 [[scrape]]
@@ -403,14 +403,14 @@ url = "{}"
         "e2e.toml",
     )
     .expect("valid config");
-    let mut rules = LocalRules::from_config(&loaded.config);
+    let mut rules = LocalRules::from_config(&config);
     let mut step = |secs: i64, value: f64| {
         let text = format!("# TYPE app_value gauge\napp_value {value}\n");
         let scrape = expfmt::parse(text.as_bytes(), Format::Text, &Limits::default());
         rules.record_scrape("app", "127.0.0.1:8000", Some(&scrape), t(secs));
         rules.evaluate(t(secs));
         let batch = rules.take_notifications();
-        run(&loaded.config.notifier, batch);
+        run(&config.notifier, batch);
     };
     step(0, 9.0);
     step(15, 2.0);

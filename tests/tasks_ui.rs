@@ -137,10 +137,9 @@ fn key(state: &mut AppState, code: KeyCode) {
 /// Seven tasks: one failed a moment ago with a retry due, one timed out, one
 /// running, one skipped, one cancelled (and disabled), one never run.
 fn tasks_state() -> AppState {
-    let loaded = opsdeck::config::parse(CONFIG, "test.toml").expect("test config is valid");
+    let config = opsdeck::config::parse(CONFIG, "test.toml").expect("test config is valid");
     let mut state = AppState::new(
-        loaded.config,
-        loaded.keymap,
+        config,
         Styles::builtin("dark", ColorDepth::TrueColor),
         Mode::default(),
         common::host(),
@@ -525,10 +524,9 @@ command = ["sleep", "60"]
 id = "second"
 command = ["sleep", "60"]
 "#;
-    let loaded = opsdeck::config::parse(text, "test.toml").expect("test config is valid");
+    let config = opsdeck::config::parse(text, "test.toml").expect("test config is valid");
     let mut s = AppState::new(
-        loaded.config,
-        loaded.keymap,
+        config,
         Styles::builtin("dark", ColorDepth::Mono),
         Mode::default(),
         common::host(),

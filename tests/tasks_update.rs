@@ -40,10 +40,9 @@ fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
 }
 
 fn state(mode: Mode, role: StoreRole) -> AppState {
-    let loaded = opsdeck::config::parse(CONFIG, "test.toml").unwrap();
+    let config = opsdeck::config::parse(CONFIG, "test.toml").unwrap();
     let mut state = AppState::new(
-        loaded.config,
-        loaded.keymap,
+        config,
         Styles::builtin("dark", ColorDepth::TrueColor),
         mode,
         common::host(),

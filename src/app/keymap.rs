@@ -1,18 +1,13 @@
-//! Keys → actions. Defaults follow DESIGN.md; `[keys]` in config replaces the keys of
-//! the actions it names. A key bound to two actions is a config error.
+//! Keys → actions. The defaults, the key names and the action names live in
+//! `config::keys`, which validates `[keys]` at load; here the validated bindings
+//! become a keymap of `Action`s.
 
-use super::action::{Action, PaneId};
+use super::action::Action;
 use crate::config::KeyList;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crate::config::keys::Bindings;
+pub use crate::config::keys::{Key, KeyProblem};
+use crossterm::event::{KeyEvent, KeyModifiers};
 use std::collections::{BTreeMap, HashMap};
-
-/// A key as the keymap sees it: SHIFT is folded into the character for printable keys.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Key {
-    pub code: KeyCode,
-    pub ctrl: bool,
-    pub alt: bool,
-}
 
 impl Key {
     pub fn from_event(ev: &KeyEvent) -> Key {
@@ -22,131 +17,6 @@ impl Key {
             alt: ev.modifiers.contains(KeyModifiers::ALT),
         }
     }
-
-    /// Parses "q", "G", "?", "ctrl-c", "alt-x", "esc", "tab", "shift-tab", "pgdn", "f1", "space".
-    pub fn parse(text: &str) -> Result<Key, String> {
-        let mut ctrl = false;
-        let mut alt = false;
-        let mut rest = text;
-        loop {
-            let lower = rest.to_ascii_lowercase();
-            if rest.len() > 1 && (lower.starts_with("ctrl-") || lower.starts_with("ctrl+")) {
-                ctrl = true;
-                rest = &rest[5..];
-            } else if rest.len() > 1 && (lower.starts_with("alt-") || lower.starts_with("alt+")) {
-                alt = true;
-                rest = &rest[4..];
-            } else {
-                break;
-            }
-        }
-        let mut chars = rest.chars();
-        let code = match (chars.next(), chars.next()) {
-            (Some(c), None) => KeyCode::Char(if ctrl { c.to_ascii_lowercase() } else { c }),
-            _ => match rest.to_ascii_lowercase().as_str() {
-                "esc" | "escape" => KeyCode::Esc,
-                "enter" | "return" => KeyCode::Enter,
-                "tab" => KeyCode::Tab,
-                "shift-tab" | "shift+tab" | "backtab" => KeyCode::BackTab,
-                "space" => KeyCode::Char(' '),
-                "backspace" => KeyCode::Backspace,
-                "up" => KeyCode::Up,
-                "down" => KeyCode::Down,
-                "left" => KeyCode::Left,
-                "right" => KeyCode::Right,
-                "home" => KeyCode::Home,
-                "end" => KeyCode::End,
-                "pgup" | "pageup" => KeyCode::PageUp,
-                "pgdn" | "pagedown" => KeyCode::PageDown,
-                "delete" | "del" => KeyCode::Delete,
-                "insert" => KeyCode::Insert,
-                f if f.starts_with('f')
-                    && f[1..].parse::<u8>().is_ok_and(|n| (1..=12).contains(&n)) =>
-                {
-                    KeyCode::F(f[1..].parse().unwrap_or(1))
-                }
-                _ => {
-                    return Err(format!(
-                        "unknown key {text:?}; use a character, ctrl-X, alt-X, esc, enter, tab, shift-tab, \
-                         space, backspace, up, down, left, right, home, end, pgup, pgdn or f1..f12"
-                    ));
-                }
-            },
-        };
-        Ok(Key { code, ctrl, alt })
-    }
-
-    pub fn label(&self) -> String {
-        let base = match self.code {
-            KeyCode::Char(' ') => "space".to_string(),
-            KeyCode::Char(c) => c.to_string(),
-            KeyCode::Esc => "Esc".into(),
-            KeyCode::Enter => "Enter".into(),
-            KeyCode::Tab => "Tab".into(),
-            KeyCode::BackTab => "Shift-Tab".into(),
-            KeyCode::Backspace => "Backspace".into(),
-            KeyCode::Up => "↑".into(),
-            KeyCode::Down => "↓".into(),
-            KeyCode::Left => "←".into(),
-            KeyCode::Right => "→".into(),
-            KeyCode::Home => "Home".into(),
-            KeyCode::End => "End".into(),
-            KeyCode::PageUp => "PgUp".into(),
-            KeyCode::PageDown => "PgDn".into(),
-            KeyCode::Delete => "Del".into(),
-            KeyCode::Insert => "Ins".into(),
-            KeyCode::F(n) => format!("F{n}"),
-            other => format!("{other:?}"),
-        };
-        let mut out = String::new();
-        if self.ctrl {
-            out.push_str("Ctrl-");
-        }
-        if self.alt {
-            out.push_str("Alt-");
-        }
-        out.push_str(&base);
-        out
-    }
-}
-
-const DEFAULTS: &[(Action, &[&str])] = &[
-    (Action::Quit, &["q", "ctrl-c"]),
-    (Action::Help, &["?"]),
-    (Action::Zoom(PaneId::Resources), &["1"]),
-    (Action::Zoom(PaneId::Tasks), &["2"]),
-    (Action::Zoom(PaneId::Alerts), &["3"]),
-    (Action::Zoom(PaneId::Scaling), &["4"]),
-    (Action::Zoom(PaneId::Log), &["5"]),
-    (Action::Overview, &["0", "esc"]),
-    (Action::FocusNext, &["tab"]),
-    (Action::FocusPrev, &["shift-tab"]),
-    (Action::Up, &["k", "up"]),
-    (Action::Down, &["j", "down"]),
-    (Action::Top, &["g", "home"]),
-    (Action::Bottom, &["G", "end"]),
-    (Action::PageUp, &["pgup"]),
-    (Action::PageDown, &["pgdn"]),
-    (Action::Filter, &["/"]),
-    (Action::Details, &["enter"]),
-    (Action::Pause, &["p"]),
-    (Action::LogMore, &["+"]),
-    (Action::LogLess, &["-"]),
-    (Action::Suspend, &["ctrl-z"]),
-    (Action::Redraw, &["ctrl-l"]),
-    (Action::Acknowledge, &["a"]),
-    (Action::Unacknowledge, &["u"]),
-    (Action::TriggerTask, &["t"]),
-    (Action::CancelTask, &["x"]),
-    (Action::RunRecovery, &["r"]),
-    (Action::Scale, &["s"]),
-];
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct KeyProblem {
-    /// The config name of the action whose binding is wrong.
-    pub action: String,
-    pub message: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -157,71 +27,28 @@ pub struct KeyMap {
 
 impl Default for KeyMap {
     fn default() -> Self {
-        Self::from_config(&BTreeMap::new()).expect("built-in keymap is consistent")
+        Self::new(&Bindings::default())
     }
 }
 
 impl KeyMap {
-    pub fn from_config(overrides: &BTreeMap<String, KeyList>) -> Result<KeyMap, Vec<KeyProblem>> {
-        let mut problems = Vec::new();
-        let mut by_action: BTreeMap<Action, Vec<Key>> = BTreeMap::new();
-        for (action, keys) in DEFAULTS {
-            let parsed = keys
-                .iter()
-                .map(|k| Key::parse(k).expect("default keys parse"))
-                .collect();
-            by_action.insert(*action, parsed);
-        }
-        for (name, list) in overrides {
-            let Some(action) = Action::from_config_name(name) else {
-                let names: Vec<_> = Action::BINDABLE.iter().map(|(_, n, _)| *n).collect();
-                problems.push(KeyProblem {
-                    action: name.clone(),
-                    message: format!("unknown action; actions are: {}", names.join(", ")),
-                });
-                continue;
-            };
-            let mut keys = Vec::new();
-            for text in list.keys() {
-                match Key::parse(text) {
-                    Ok(k) => keys.push(k),
-                    Err(message) => problems.push(KeyProblem {
-                        action: name.clone(),
-                        message,
-                    }),
-                }
-            }
-            by_action.insert(action, keys);
-        }
+    /// The keymap of validated bindings (a config's `key_bindings()`).
+    pub fn new(bindings: &Bindings) -> KeyMap {
         let mut by_key = HashMap::new();
-        for (action, keys) in &by_action {
-            for key in keys {
-                if let Some(other) = by_key.insert(*key, *action)
-                    && other != *action
-                {
-                    // Report on whichever of the two the user configured.
-                    let culprit = if overrides.contains_key(action.config_name()) {
-                        *action
-                    } else {
-                        other
-                    };
-                    let partner = if culprit == *action { other } else { *action };
-                    problems.push(KeyProblem {
-                        action: culprit.config_name().to_string(),
-                        message: format!(
-                            "key {} is already bound to `{}`; rebind that action too",
-                            key.label(),
-                            partner.config_name()
-                        ),
-                    });
-                }
+        let mut by_action = BTreeMap::new();
+        for (action, name, _) in Action::BINDABLE {
+            let keys = bindings.keys_for(name).to_vec();
+            for key in &keys {
+                by_key.insert(*key, *action);
             }
+            by_action.insert(*action, keys);
         }
-        if problems.is_empty() {
-            Ok(KeyMap { by_key, by_action })
-        } else {
-            Err(problems)
-        }
+        KeyMap { by_key, by_action }
+    }
+
+    /// The keymap of a `[keys]` table as written (what `config::parse` checks).
+    pub fn from_config(overrides: &BTreeMap<String, KeyList>) -> Result<KeyMap, Vec<KeyProblem>> {
+        Bindings::resolve(overrides).map(|b| Self::new(&b))
     }
 
     pub fn action_for(&self, ev: &KeyEvent) -> Option<Action> {
@@ -242,9 +69,28 @@ impl KeyMap {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::action::PaneId;
+    use crossterm::event::KeyCode;
 
     fn ev(code: KeyCode, mods: KeyModifiers) -> KeyEvent {
         KeyEvent::new(code, mods)
+    }
+
+    #[test]
+    fn config_names_every_bindable_action_in_help_order() {
+        let config: Vec<&str> = crate::config::keys::ACTIONS
+            .iter()
+            .map(|(n, _)| *n)
+            .collect();
+        let app: Vec<&str> = Action::BINDABLE.iter().map(|(_, n, _)| *n).collect();
+        assert_eq!(config, app);
+        let km = KeyMap::default();
+        for (action, name, _) in Action::BINDABLE {
+            assert!(
+                !km.keys_for(*action).is_empty(),
+                "{name} has no default key"
+            );
+        }
     }
 
     #[test]
@@ -286,32 +132,5 @@ mod tests {
             Some(Action::Quit)
         );
         assert_eq!(km.label_for(Action::Quit), "Q");
-    }
-
-    #[test]
-    fn conflicts_and_unknown_names_are_reported() {
-        let mut o = BTreeMap::new();
-        o.insert("help".to_string(), KeyList::One("q".into()));
-        o.insert("jump".to_string(), KeyList::One("z".into()));
-        o.insert(
-            "pause".to_string(),
-            KeyList::Many(vec!["ctrl-".into(), "hyper-x".into()]),
-        );
-        let problems = KeyMap::from_config(&o).unwrap_err();
-        assert!(
-            problems
-                .iter()
-                .any(|p| p.action == "help" && p.message.contains("already bound to `quit`"))
-        );
-        assert!(
-            problems
-                .iter()
-                .any(|p| p.action == "jump" && p.message.contains("unknown action"))
-        );
-        assert!(
-            problems
-                .iter()
-                .any(|p| p.action == "pause" && p.message.contains("unknown key"))
-        );
     }
 }

@@ -119,7 +119,6 @@ pub struct AppState {
 impl AppState {
     pub fn new(
         config: Config,
-        keymap: KeyMap,
         styles: Styles,
         mode: Mode,
         host: HostInfo,
@@ -128,18 +127,9 @@ impl AppState {
         let history_len = history_len(config.general.history, config.general.refresh);
         let level_rules = config.ui.alerts.level_rules();
         let log_level = LevelFilter::Info;
-        let tasks = super::tasks::Tasks::new(
-            config
-                .task
-                .iter()
-                .filter_map(|t| {
-                    t.spec()
-                        .map_err(|e| tracing::error!("task {}: {e}", t.id))
-                        .ok()
-                })
-                .collect(),
-            config.general.max_concurrent_tasks,
-        );
+        let tasks =
+            super::tasks::Tasks::new(config.tasks().to_vec(), config.general.max_concurrent_tasks);
+        let keymap = KeyMap::new(config.key_bindings());
         Self {
             config,
             keymap,

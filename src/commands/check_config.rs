@@ -15,9 +15,9 @@ pub fn run(file: Option<&Path>, paths: &Paths) -> i32 {
     };
     let errors = match config::parse(&source.text, &source.name) {
         Err(errors) => errors.0,
-        Ok(loaded) => {
-            let mut errors = config::check_files(&loaded.config, &source.text, &source.name);
-            if let Err(e) = super::theme_file(&loaded, paths, &source, false) {
+        Ok(config) => {
+            let mut errors = config::check_files(&config, &source.text, &source.name);
+            if let Err(e) = super::theme_file(&config, paths, &source, false) {
                 errors.push(e);
             }
             if errors.is_empty() {

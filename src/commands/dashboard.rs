@@ -16,41 +16,28 @@ use std::io::IsTerminal;
 pub fn run(cli: &Cli, paths: &Paths) -> anyhow::Result<i32> {
     // The TUI never starts on a broken config: load everything first.
     let source = super::read_source(paths)?;
-    let loaded = super::load(cli, &source)?;
-    let styles = super::styles(cli, &loaded, paths, &source)?;
+    let config = super::load(cli, &source)?;
+    let styles = super::styles(cli, &config, paths, &source)?;
     anyhow::ensure!(
         std::io::stdin().is_terminal() && std::io::stdout().is_terminal(),
         "the dashboard needs a terminal; for a one-shot report use `opsdeck snapshot`"
     );
     let clock = SystemClock;
-    let actor = super::actor(&loaded.config);
+    let actor = super::actor(&config);
     // Opened before the terminal is taken, so a store problem is a plain error.
     let mut persistence = if cli.no_store {
         None
     } else {
-        Some(open_store(
-            paths,
-            &loaded.config.general,
-            &actor,
-            cli,
-            &clock,
-        )?)
+        Some(open_store(paths, &config.general, &actor, cli, &clock)?)
     };
     let log_warning = runtime::logging::init(&paths.log_file());
     let mode = Mode {
         read_only: cli.read_only || cli.wall,
         wall: cli.wall,
     };
-    let mut remote = runtime::remote::sources(&loaded.config);
-    let rules = crate::app::local_rules::LocalRules::attach(&loaded.config, &mut remote);
-    let mut state = AppState::new(
-        loaded.config,
-        loaded.keymap,
-        styles,
-        mode,
-        local::host_info(),
-        clock.now(),
-    );
+    let mut remote = runtime::remote::sources(&config);
+    let rules = crate::app::local_rules::LocalRules::attach(&config, &mut remote);
+    let mut state = AppState::new(config, styles, mode, local::host_info(), clock.now());
     state.local_offset = *chrono::Local::now().offset();
     state.actor = actor.clone();
     state.remote = remote;

@@ -11,7 +11,7 @@ mod task;
 use crate::cli::{Cli, Command};
 use crate::config::error::ConfigError;
 use crate::config::paths::Paths;
-use crate::config::{self, Loaded};
+use crate::config::{self, Config};
 use crate::ui::color::ColorDepth;
 use crate::ui::theme::{self, Styles, ThemeError, ThemeFile};
 use std::path::PathBuf;
@@ -61,10 +61,10 @@ pub fn read_source(paths: &Paths) -> anyhow::Result<Source> {
 }
 
 /// Validates the config, with command-line overrides applied.
-pub fn load(cli: &Cli, source: &Source) -> anyhow::Result<Loaded> {
-    let mut loaded = config::parse(&source.text, &source.name)
+pub fn load(cli: &Cli, source: &Source) -> anyhow::Result<Config> {
+    let mut config = config::parse(&source.text, &source.name)
         .map_err(|e| anyhow::anyhow!("invalid config:\n{e}"))?;
-    let missing = config::check_files(&loaded.config, &source.text, &source.name);
+    let missing = config::check_files(&config, &source.text, &source.name);
     if !missing.is_empty() {
         let errors = config::error::ConfigErrors(missing);
         anyhow::bail!("invalid config:\n{errors}");
@@ -74,20 +74,20 @@ pub fn load(cli: &Cli, source: &Source) -> anyhow::Result<Loaded> {
             refresh >= std::time::Duration::from_millis(100),
             "--refresh must be at least 100ms"
         );
-        loaded.config.general.refresh = refresh;
-        loaded.config.general.history = loaded.config.general.history.max(refresh);
+        config.general.refresh = refresh;
+        config.general.history = config.general.history.max(refresh);
     }
     if let Some(theme) = &cli.theme {
-        loaded.config.ui.theme = theme.clone();
+        config.ui.theme = theme.clone();
     }
     if let Some(color) = cli.color {
-        loaded.config.ui.color = color;
+        config.ui.color = color;
     }
-    Ok(loaded)
+    Ok(config)
 }
 
 /// Who this operator is in the audit log: `general.user`, else user@host.
-pub fn actor(config: &config::Config) -> String {
+pub fn actor(config: &Config) -> String {
     config
         .general
         .user
@@ -98,12 +98,12 @@ pub fn actor(config: &config::Config) -> String {
 /// Loads the configured theme; an unknown name is reported where it was given:
 /// `--theme`, or `ui.theme` in the config file.
 pub fn theme_file(
-    loaded: &Loaded,
+    config: &Config,
     paths: &Paths,
     source: &Source,
     from_flag: bool,
 ) -> Result<ThemeFile, ConfigError> {
-    theme::load(&loaded.config.ui.theme, &paths.themes_dir.path).map_err(|e| match e {
+    theme::load(&config.ui.theme, &paths.themes_dir.path).map_err(|e| match e {
         ThemeError::File(e) => e,
         ThemeError::Unknown { name, available } => {
             let message = ThemeError::unknown_message(&name, &available);
@@ -132,14 +132,14 @@ pub fn theme_file(
 /// The configured theme resolved at the terminal's colour depth.
 pub fn styles(
     cli: &Cli,
-    loaded: &Loaded,
+    config: &Config,
     paths: &Paths,
     source: &Source,
 ) -> anyhow::Result<Styles> {
-    let theme = theme_file(loaded, paths, source, cli.theme.is_some())
+    let theme = theme_file(config, paths, source, cli.theme.is_some())
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(Styles::resolve(
         &theme,
-        ColorDepth::resolve(loaded.config.ui.color),
+        ColorDepth::resolve(config.ui.color),
     ))
 }

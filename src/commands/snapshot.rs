@@ -25,26 +25,21 @@ struct Snapshot {
 }
 
 pub fn run(cli: &Cli, paths: &Paths, format: SnapshotFormat) -> anyhow::Result<i32> {
-    let loaded = super::load(cli, &super::read_source(paths)?)?;
-    let mut collector = LocalCollector::new(loaded.config.ui.processes)?;
+    let config = super::load(cli, &super::read_source(paths)?)?;
+    let mut collector = LocalCollector::new(config.ui.processes)?;
     // Remote sources are asked while the local collector waits for its second
     // CPU reading.
-    let config = loaded.config.clone();
-    let remote = std::thread::spawn(move || crate::runtime::remote::collect_once(&config));
+    let remote_config = config.clone();
+    let remote = std::thread::spawn(move || crate::runtime::remote::collect_once(&remote_config));
     let resources = local::first_sample(&mut collector);
     let mut remote = remote
         .join()
         .map_err(|_| anyhow::anyhow!("the remote collection panicked"))??;
-    evaluate_rules_once(&loaded.config, &mut remote, &resources);
-    let out = snapshot_remote::Remote::from_state(&remote, &loaded.config);
+    evaluate_rules_once(&config, &mut remote, &resources);
+    let out = snapshot_remote::Remote::from_state(&remote, &config);
     let last = super::task::last_runs(paths)?;
     let now = chrono::Utc::now();
-    let specs: Vec<_> = loaded
-        .config
-        .task
-        .iter()
-        .filter_map(|t| t.spec().ok())
-        .collect();
+    let specs = config.tasks();
     let tasks = specs
         .iter()
         .map(|spec| super::task::task_json(spec, last.get(&spec.id), now))

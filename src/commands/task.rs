@@ -14,15 +14,10 @@ use std::io::Write;
 
 pub fn run(cli: &Cli, paths: &Paths, command: &TaskCommand) -> anyhow::Result<i32> {
     let source = super::read_source(paths)?;
-    let loaded = super::load(cli, &source)?;
-    let specs: Vec<TaskSpec> = loaded
-        .config
-        .task
-        .iter()
-        .map(|t| t.spec().map_err(|e| anyhow::anyhow!("task {}: {e}", t.id)))
-        .collect::<Result<_, _>>()?;
+    let config = super::load(cli, &source)?;
+    let specs = config.tasks();
     match command {
-        TaskCommand::List { format } => list(paths, &specs, *format),
+        TaskCommand::List { format } => list(paths, specs, *format),
         TaskCommand::Run { id } => {
             let Some(spec) = specs.iter().find(|s| &s.id == id) else {
                 let known: Vec<&str> = specs.iter().map(|s| s.id.as_str()).collect();
@@ -40,13 +35,13 @@ pub fn run(cli: &Cli, paths: &Paths, command: &TaskCommand) -> anyhow::Result<i3
                 !(cli.read_only || cli.wall),
                 "read-only (--read-only): task run is disabled"
             );
-            let actor = super::actor(&loaded.config);
+            let actor = super::actor(&config);
             let store = if cli.no_store {
                 None
             } else {
                 Some(Store::open(&paths.database())?)
             };
-            run_now(spec, store, &actor, &loaded.config.secret_env_vars())
+            run_now(spec, store, &actor, &config.secret_env_vars())
         }
     }
 }
@@ -188,38 +183,11 @@ fn run_now(
         spec.name,
         shell_words(&spec.command)
     );
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
     let command = crate::runtime::task_command(spec, run.id, 1, Trigger::Manual, hidden_env);
-    let outcome = rt.block_on(async {
-        let cancel = tokio_util::sync::CancellationToken::new();
-        let on_signal = cancel.clone();
-        // Ctrl-C, SIGTERM or SIGHUP stop the run's whole group, then we exit.
-        tokio::spawn(async move {
-            use tokio::signal::unix::{SignalKind, signal};
-            let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
-                signal(SignalKind::interrupt()),
-                signal(SignalKind::terminate()),
-                signal(SignalKind::hangup()),
-            ) else {
-                return;
-            };
-            tokio::select! {
-                _ = int.recv() => {}
-                _ = term.recv() => {}
-                _ = hup.recv() => {}
-            }
-            on_signal.cancel();
-        });
-        process::run(&command, cancel, |stream, chunk| {
-            let _ = match stream {
-                Stream::Stdout => std::io::stdout().write_all(chunk),
-                Stream::Stderr => std::io::stderr().write_all(chunk),
-            };
-        })
-        .await
-    });
+    let outcome = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(run_streaming(&command));
     let _ = std::io::stdout().flush();
     let (took, status) = (outcome.duration, outcome.exit.status());
     crate::runtime::record_outcome(&mut run, outcome, spec.timeout);
@@ -245,4 +213,34 @@ fn run_now(
         run.detail
     );
     Ok(status)
+}
+
+/// Runs `command` with its output streamed to ours. Ctrl-C, SIGTERM or SIGHUP
+/// stop the run's whole group, then we exit.
+async fn run_streaming(command: &process::Command) -> process::Outcome {
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let on_signal = cancel.clone();
+    tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
+            return;
+        };
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => {}
+            _ = hup.recv() => {}
+        }
+        on_signal.cancel();
+    });
+    process::run(command, cancel, |stream, chunk| {
+        let _ = match stream {
+            Stream::Stdout => std::io::stdout().write_all(chunk),
+            Stream::Stderr => std::io::stderr().write_all(chunk),
+        };
+    })
+    .await
 }

@@ -5,6 +5,8 @@
 
 pub mod duration;
 pub mod error;
+pub mod graph;
+pub mod keys;
 pub mod locate;
 pub mod notifier;
 pub mod paths;
@@ -14,8 +16,9 @@ pub mod rules;
 mod section_checks;
 pub mod tasks;
 
-use crate::app::keymap::KeyMap;
+use crate::engine::tasks::TaskSpec;
 use error::{ConfigError, ConfigErrors, from_toml};
+pub use keys::KeyList;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -35,13 +38,17 @@ pub const ARRAY_SECTIONS: &[&str] = &[
 pub const DEFAULT_CONFIG: &str = include_str!("../../assets/default.toml");
 pub const EMBEDDED_NAME: &str = "<embedded assets/default.toml>";
 
+/// A config as `parse` returns it: sections that need no more than serde are
+/// public fields; `[keys]` and `[[task]]` are kept as written (for serde) and
+/// read through their validated, typed form (`key_bindings()`, `tasks()`),
+/// built once by `parse`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub general: General,
     pub ui: Ui,
     /// Action name → one key or a list of keys, replacing that action's defaults.
-    pub keys: BTreeMap<String, KeyList>,
+    keys: BTreeMap<String, KeyList>,
     pub ack: remote::Ack,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub prometheus: Vec<remote::Prometheus>,
@@ -56,7 +63,13 @@ pub struct Config {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notifier: Vec<notifier::Notifier>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub task: Vec<tasks::Task>,
+    task: Vec<tasks::Task>,
+    /// `keys`, validated (set by `parse`; the defaults otherwise).
+    #[serde(skip)]
+    key_bindings: keys::Bindings,
+    /// `task`, validated (set by `parse`).
+    #[serde(skip)]
+    task_specs: Vec<TaskSpec>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -181,55 +194,6 @@ impl Default for Thresholds {
     }
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
-#[serde(untagged)]
-pub enum KeyList {
-    One(String),
-    Many(Vec<String>),
-}
-
-impl<'de> Deserialize<'de> for KeyList {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = KeyList;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a key such as \"q\" or a list of keys such as [\"q\", \"ctrl-c\"]")
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<KeyList, E> {
-                Ok(KeyList::One(v.to_string()))
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                mut seq: A,
-            ) -> Result<KeyList, A::Error> {
-                let mut keys = Vec::new();
-                while let Some(k) = seq.next_element::<String>()? {
-                    keys.push(k);
-                }
-                Ok(KeyList::Many(keys))
-            }
-        }
-        d.deserialize_any(Visitor)
-    }
-}
-
-impl KeyList {
-    pub fn keys(&self) -> Vec<&str> {
-        match self {
-            KeyList::One(k) => vec![k.as_str()],
-            KeyList::Many(v) => v.iter().map(String::as_str).collect(),
-        }
-    }
-}
-
-/// A parsed and validated config, with the keymap already built from it.
-#[derive(Debug, Clone)]
-pub struct Loaded {
-    pub config: Config,
-    pub keymap: KeyMap,
-}
-
 /// Reads a config or theme file. A file that is not UTF-8 is reported at its first
 /// bad byte, with the key being written there.
 pub fn read_file(path: &std::path::Path) -> Result<String, ConfigError> {
@@ -256,8 +220,8 @@ pub fn read_file(path: &std::path::Path) -> Result<String, ConfigError> {
 }
 
 /// Parses and validates config text. `file` names the source in every error.
-pub fn parse(text: &str, file: &str) -> Result<Loaded, ConfigErrors> {
-    let config: Config =
+pub fn parse(text: &str, file: &str) -> Result<Config, ConfigErrors> {
+    let mut config: Config =
         toml::from_str(text).map_err(|e| ConfigErrors(vec![from_toml(&e, text, file)]))?;
     let mut errors = Vec::new();
     let mut err = |table: &str, key: &str, message: String| {
@@ -271,8 +235,24 @@ pub fn parse(text: &str, file: &str) -> Result<Loaded, ConfigErrors> {
             message,
         });
     };
+    check_general(&config.general, &mut err);
+    check_ui(&config.ui, &mut err);
+    let task_specs = section_checks::check(&config, &mut err);
+    let key_bindings = keys::Bindings::resolve(&config.keys).unwrap_or_else(|problems| {
+        for p in problems {
+            err("keys", &p.action, p.message);
+        }
+        keys::Bindings::default()
+    });
+    if !errors.is_empty() {
+        return Err(ConfigErrors(errors));
+    }
+    config.key_bindings = key_bindings;
+    config.task_specs = task_specs;
+    Ok(config)
+}
 
-    let g = &config.general;
+fn check_general(g: &General, err: &mut impl FnMut(&str, &str, String)) {
     if g.refresh < Duration::from_millis(100) {
         err("general", "refresh", "must be at least 100ms".into());
     }
@@ -314,13 +294,16 @@ pub fn parse(text: &str, file: &str) -> Result<Loaded, ConfigErrors> {
             ),
         );
     }
-    if config.ui.theme.trim().is_empty() {
+}
+
+fn check_ui(ui: &Ui, err: &mut impl FnMut(&str, &str, String)) {
+    if ui.theme.trim().is_empty() {
         err("ui", "theme", "must name a theme, e.g. \"dark\"".into());
     }
-    if !(1..=1000).contains(&config.ui.processes) {
+    if !(1..=1000).contains(&ui.processes) {
         err("ui", "processes", "must be between 1 and 1000".into());
     }
-    let t = &config.ui.thresholds;
+    let t = &ui.thresholds;
     for (name, th) in [
         ("cpu", t.cpu),
         ("memory", t.memory),
@@ -346,26 +329,19 @@ pub fn parse(text: &str, file: &str) -> Result<Loaded, ConfigErrors> {
             );
         }
     }
-
-    section_checks::check(&config, &mut err);
-
-    let keymap = match KeyMap::from_config(&config.keys) {
-        Ok(k) => Some(k),
-        Err(problems) => {
-            for p in problems {
-                err("keys", &p.action, p.message);
-            }
-            None
-        }
-    };
-
-    match keymap {
-        Some(keymap) if errors.is_empty() => Ok(Loaded { config, keymap }),
-        _ => Err(ConfigErrors(errors)),
-    }
 }
 
 impl Config {
+    /// The validated `[[task]]`s, in file order.
+    pub fn tasks(&self) -> &[TaskSpec] {
+        &self.task_specs
+    }
+
+    /// The validated `[keys]`: every action's keys, defaults included.
+    pub fn key_bindings(&self) -> &keys::Bindings {
+        &self.key_bindings
+    }
+
     /// Every remote section's connection settings, with its section name.
     fn connections(&self) -> impl Iterator<Item = (&'static str, remote::Connection)> + '_ {
         self.prometheus
@@ -456,14 +432,15 @@ mod tests {
 
     #[test]
     fn embedded_default_is_valid_and_matches_builtin_defaults() {
-        let loaded = parse(DEFAULT_CONFIG, EMBEDDED_NAME).expect("embedded default parses");
-        assert_eq!(loaded.config.general, General::default());
-        assert_eq!(loaded.config.ui.thresholds, Thresholds::default());
+        let config = parse(DEFAULT_CONFIG, EMBEDDED_NAME).expect("embedded default parses");
+        assert_eq!(config.general, General::default());
+        assert_eq!(config.ui.thresholds, Thresholds::default());
+        assert_eq!(config.tasks().len(), config.task.len());
     }
 
     #[test]
     fn empty_file_gives_defaults() {
-        assert_eq!(parse("", "x").unwrap().config, Config::default());
+        assert_eq!(parse("", "x").unwrap(), Config::default());
     }
 
     #[test]

@@ -6,7 +6,11 @@ use super::{Config, duration, promql};
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-pub(super) fn check(config: &Config, err: &mut impl FnMut(&str, &str, String)) {
+/// Returns the validated tasks (`tasks::check`).
+pub(super) fn check(
+    config: &Config,
+    err: &mut impl FnMut(&str, &str, String),
+) -> Vec<crate::engine::tasks::TaskSpec> {
     check_ack(config, err);
     let mut names = BTreeSet::new();
     for (i, p) in config.prometheus.iter().enumerate() {
@@ -68,13 +72,14 @@ pub(super) fn check(config: &Config, err: &mut impl FnMut(&str, &str, String)) {
         }
     }
     super::notifier::check(&config.notifier, err);
-    super::tasks::check(&config.task, err);
+    let tasks = super::tasks::check(&config.task, err);
     for (i, level) in config.ui.alerts.levels.iter().enumerate() {
         let table = format!("ui.alerts.levels.{i}");
         if level.matchers.is_empty() {
             err(&table, "match", "must list at least one matcher".into());
         }
     }
+    tasks
 }
 
 fn check_ack(config: &Config, err: &mut impl FnMut(&str, &str, String)) {

@@ -2,7 +2,6 @@
 #![allow(dead_code)]
 
 use chrono::{DateTime, TimeZone, Utc};
-use opsdeck::app::keymap::KeyMap;
 use opsdeck::app::state::{Mode, StoreRole};
 use opsdeck::app::{AppState, Msg, update};
 use opsdeck::collect::model::{
@@ -103,7 +102,6 @@ pub fn host() -> HostInfo {
 pub fn state_with(depth: ColorDepth, mode: Mode) -> AppState {
     let mut state = AppState::new(
         Config::default(),
-        KeyMap::default(),
         Styles::builtin("dark", depth),
         mode,
         host(),

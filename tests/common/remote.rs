@@ -72,8 +72,8 @@ pub fn labels(pairs: &[(&str, &str)]) -> Labels {
 pub fn state_with(mode: Mode, extra_config: &str) -> AppState {
     let mut state = common::state_with(ColorDepth::TrueColor, mode);
     let text = format!("{CONFIG}\n{extra_config}");
-    let loaded = opsdeck::config::parse(&text, "test.toml").expect("test config is valid");
-    state.config = loaded.config;
+    let config = opsdeck::config::parse(&text, "test.toml").expect("test config is valid");
+    state.config = config;
     let mut prom = Source::new(
         SourceKind::Prometheus,
         "main",
