@@ -33,13 +33,7 @@ pub struct LocalRules {
     pub last_push: Option<DateTime<Utc>>,
 }
 
-/// A firing or resolved notification of one local alert, for `[[notifier]]`s.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Notification {
-    /// `Firing` or `Resolved`.
-    pub kind: Transition,
-    pub alert: RuleAlert,
-}
+pub use crate::engine::notify::Notification;
 
 /// How often local alerts are posted to `[ack] push_local_to` while firing.
 pub const PUSH_EVERY: Duration = Duration::from_secs(30);

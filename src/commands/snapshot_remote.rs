@@ -193,6 +193,12 @@ pub fn print_text(
     panels: &[PanelOut],
     scrapes: &[ScrapeOut],
 ) {
+    print_sources_and_alerts(sources, alerts);
+    print_fleet(fleet);
+    print_panels_and_scrapes(panels, scrapes);
+}
+
+fn print_sources_and_alerts(sources: &[SourceOut], alerts: &[AlertOut]) {
     for s in sources {
         let detail = match (&s.error, s.latency_ms) {
             (Some(e), _) => e.clone(),
@@ -224,6 +230,9 @@ pub fn print_text(
             a.sources.join(", ")
         );
     }
+}
+
+fn print_fleet(fleet: &[FleetOut]) {
     let pct = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{v:.1}%"));
     for f in fleet {
         let up = match f.up {
@@ -240,6 +249,9 @@ pub fn print_text(
             pct(f.disk_percent)
         );
     }
+}
+
+fn print_panels_and_scrapes(panels: &[PanelOut], scrapes: &[ScrapeOut]) {
     for p in panels {
         let values: Vec<String> = p
             .series

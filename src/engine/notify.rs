@@ -10,9 +10,16 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
 
-use crate::app::local_rules::Notification;
 use crate::engine::matcher::{self, Matcher};
-use crate::engine::rules::{Labels, Transition};
+use crate::engine::rules::{Labels, RuleAlert, Transition};
+
+/// A firing or resolved notification of one local alert, for `[[notifier]]`s.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notification {
+    /// `Firing` or `Resolved`.
+    pub kind: Transition,
+    pub alert: RuleAlert,
+}
 
 /// Go's zero `time.Time`: the `endsAt` Alertmanager sends for an alert that is
 /// still firing. Receivers test for it, so it must be exactly this string.

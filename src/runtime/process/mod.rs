@@ -140,6 +140,45 @@ pub async fn run(
         };
     }
     become_subreaper();
+    let mut child = match build(cmd, program).spawn() {
+        Ok(child) => child,
+        Err(e) => {
+            let why = spawn_error(program, cmd.workdir.as_deref(), &e);
+            tracing::debug!("spawn failed: {why}");
+            return Outcome::not_started(why, start);
+        }
+    };
+    // A pid is there until the child is reaped, which has not happened yet.
+    let pid = child.id();
+    let Some(pgid) = pid.and_then(|p| i32::try_from(p).ok()).map(Pid::from_raw) else {
+        return Outcome::not_started(format!("{program:?}: started without a pid"), start);
+    };
+    let ended = supervise(&mut child, pgid, cmd, cancel, &mut on_output).await;
+    let exit = match (ended.killed_for, ended.status) {
+        (Some(exit), _) => exit,
+        (None, Some(Ok(status))) => exit_of(status),
+        (None, Some(Err(e))) => Exit::SpawnFailed(format!("{program:?}: cannot wait for it: {e}")),
+        // Running only ends with a status or a kill.
+        (None, None) => Exit::SpawnFailed(format!("{program:?}: lost track of it")),
+    };
+    let outcome = Outcome {
+        exit,
+        output: ended.tail.text(),
+        dropped_bytes: ended.tail.dropped_bytes(),
+        duration: start.elapsed(),
+        pid,
+    };
+    tracing::debug!(
+        "{program:?} (pid {pgid}) ended: {:?} after {:?}",
+        outcome.exit,
+        outcome.duration
+    );
+    outcome
+}
+
+/// The child as `run` starts it: argv without a shell, its own process group,
+/// stdin null, output piped.
+fn build(cmd: &Command, program: &str) -> tokio::process::Command {
     let mut command = tokio::process::Command::new(program);
     for name in &cmd.env_remove {
         command.env_remove(name);
@@ -156,26 +195,29 @@ pub async fn run(
     if let Some(dir) = &cmd.workdir {
         command.current_dir(dir);
     }
-    let mut child = match command.spawn() {
-        Ok(child) => child,
-        Err(e) => {
-            let why = spawn_error(program, cmd.workdir.as_deref(), &e);
-            tracing::debug!("spawn failed: {why}");
-            return Outcome::not_started(why, start);
-        }
-    };
-    // A pid is there until the child is reaped, which has not happened yet.
-    let pid = child.id();
-    let Some(pgid) = pid.and_then(|p| i32::try_from(p).ok()).map(Pid::from_raw) else {
-        return Outcome::not_started(format!("{program:?}: started without a pid"), start);
-    };
-    let mut guard = GroupGuard(Some(pgid));
+    command
+}
 
+/// How a supervised group ended.
+struct Ended {
+    status: Option<io::Result<ExitStatus>>,
+    killed_for: Option<Exit>,
+    tail: OutputTail,
+}
+
+/// Reads the output, enforces the timeout and the cancel, and stops the whole
+/// group (leftovers included) until it is gone and its pipes are drained.
+async fn supervise(
+    child: &mut tokio::process::Child,
+    pgid: Pid,
+    cmd: &Command,
+    cancel: CancellationToken,
+    on_output: &mut impl FnMut(Stream, &[u8]),
+) -> Ended {
+    let mut guard = GroupGuard(Some(pgid));
     let mut tail = OutputTail::new();
-    let mut stdout = child.stdout.take();
-    let mut stderr = child.stderr.take();
-    let mut out_buf = vec![0u8; READ_CHUNK];
-    let mut err_buf = vec![0u8; READ_CHUNK];
+    let (mut stdout, mut stderr) = (child.stdout.take(), child.stderr.take());
+    let (mut out_buf, mut err_buf) = (vec![0u8; READ_CHUNK], vec![0u8; READ_CHUNK]);
     let mut status: Option<io::Result<ExitStatus>> = None;
     let mut killed_for: Option<Exit> = None;
     let mut phase = Phase::Running;
@@ -197,10 +239,10 @@ pub async fn run(
         // while the other is being read.
         tokio::select! {
             read = read_some(&mut stdout, &mut out_buf), if stdout.is_some() => {
-                take_output(read, &mut stdout, &out_buf, Stream::Stdout, &mut tail, &mut on_output);
+                take_output(read, &mut stdout, &out_buf, Stream::Stdout, &mut tail, on_output);
             }
             read = read_some(&mut stderr, &mut err_buf), if stderr.is_some() => {
-                take_output(read, &mut stderr, &err_buf, Stream::Stderr, &mut tail, &mut on_output);
+                take_output(read, &mut stderr, &err_buf, Stream::Stderr, &mut tail, on_output);
             }
             st = child.wait(), if status.is_none() && !draining => {
                 status = Some(st);
@@ -234,28 +276,11 @@ pub async fn run(
             guard.disarm();
         }
     }
-    drop((stdout, stderr));
-
-    let exit = match (killed_for, status) {
-        (Some(exit), _) => exit,
-        (None, Some(Ok(status))) => exit_of(status),
-        (None, Some(Err(e))) => Exit::SpawnFailed(format!("{program:?}: cannot wait for it: {e}")),
-        // Running only ends with a status or a kill.
-        (None, None) => Exit::SpawnFailed(format!("{program:?}: lost track of it")),
-    };
-    let outcome = Outcome {
-        exit,
-        output: tail.text(),
-        dropped_bytes: tail.dropped_bytes(),
-        duration: start.elapsed(),
-        pid,
-    };
-    tracing::debug!(
-        "{program:?} (pid {pgid}) ended: {:?} after {:?}",
-        outcome.exit,
-        outcome.duration
-    );
-    outcome
+    Ended {
+        status,
+        killed_for,
+        tail,
+    }
 }
 
 /// Reads from a pipe, or never completes once it is closed.
