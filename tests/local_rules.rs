@@ -168,6 +168,17 @@ fn a_failing_scrape_makes_up_zero() {
 }
 
 #[test]
+fn a_scrape_is_evaluated_when_it_arrives_not_at_the_next_local_sample() {
+    let mut s = state();
+    let page = "app_errors_ratio{service=\"checkout\"} 0.07\n";
+    let _ = update(&mut s, scrape(0, Some(page)));
+    assert_eq!(state_of(&s, "AppErrors"), Some(AlertState::Firing));
+    // The target dies: `up` is 0 at once, and the rule over it fires.
+    let _ = update(&mut s, scrape(5, None));
+    assert_eq!(state_of(&s, "AppDown"), Some(AlertState::Firing));
+}
+
+#[test]
 fn rules_keep_evaluating_while_the_display_is_paused() {
     let mut s = state();
     let _ = update(&mut s, Msg::Action(opsdeck::app::Action::Pause));
@@ -188,8 +199,9 @@ fn a_new_critical_alert_rings_the_bell_once_but_not_at_start() {
     let _ = update(&mut s, scrape(20, Some("app_errors_ratio 0\n")));
     let _ = update(&mut s, at(21, 10.0));
     assert_eq!(state_of(&s, "AppDown"), Some(AlertState::Resolved));
-    let _ = update(&mut s, scrape(30, None));
-    assert_eq!(rings(&update(&mut s, at(31, 10.0))), 1);
+    // The failed scrape is evaluated when it arrives: it rings, not the next sample.
+    assert_eq!(rings(&update(&mut s, scrape(30, None))), 1);
+    assert_eq!(rings(&update(&mut s, at(31, 10.0))), 0);
     assert_eq!(
         rings(&update(&mut s, at(32, 10.0))),
         0,

@@ -42,8 +42,14 @@ impl Receiver {
             for (i, stream) in listener.incoming().enumerate() {
                 let Ok(stream) = stream else { continue };
                 let status = statuses.get(i).copied().unwrap_or(200);
-                if let Some(request) = serve(stream, status) {
+                // Recorded before it is answered: the sender may look as soon
+                // as its request completes.
+                if let Some((request, mut stream)) = read_request(stream) {
                     record.lock().expect("lock").push(request);
+                    let answer = format!(
+                        "HTTP/1.1 {status} X\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+                    );
+                    let _ = stream.write_all(answer.as_bytes());
                 }
             }
         });
@@ -59,9 +65,9 @@ impl Receiver {
     }
 }
 
-/// Reads one HTTP/1.1 request and answers `status`, closing the connection so
-/// each request arrives on its own (and is counted in order).
-fn serve(stream: TcpStream, status: u16) -> Option<Seen> {
+/// Reads one HTTP/1.1 request; the answer closes the connection, so each
+/// request arrives on its own (and is counted in order).
+fn read_request(stream: TcpStream) -> Option<(Seen, TcpStream)> {
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
     let mut reader = BufReader::new(stream.try_clone().ok()?);
     let mut line = String::new();
@@ -82,15 +88,13 @@ fn serve(stream: TcpStream, status: u16) -> Option<Seen> {
     let length: usize = headers.get("content-length")?.parse().ok()?;
     let mut body = vec![0; length];
     reader.read_exact(&mut body).ok()?;
-    let mut stream = stream;
-    let answer = format!("HTTP/1.1 {status} X\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
-    stream.write_all(answer.as_bytes()).ok()?;
-    Some(Seen {
+    let seen = Seen {
         method,
         path,
         headers,
         body: serde_json::from_slice(&body).ok()?,
-    })
+    };
+    Some((seen, stream))
 }
 
 fn t(secs: i64) -> DateTime<Utc> {
@@ -403,7 +407,7 @@ url = "{}"
         "e2e.toml",
     )
     .expect("valid config");
-    let mut rules = LocalRules::from_config(&config);
+    let mut rules = LocalRules::from_config(&config).engine;
     let mut step = |secs: i64, value: f64| {
         let text = format!("# TYPE app_value gauge\napp_value {value}\n");
         let scrape = expfmt::parse(text.as_bytes(), Format::Text, &Limits::default());

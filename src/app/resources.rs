@@ -6,7 +6,7 @@ use super::action::PaneId;
 use super::history::Series;
 use super::state::AppState;
 use super::update::{Effect, clamp_selection};
-use crate::app::alerts::local::evaluate_rules;
+use crate::app::alerts::local;
 use crate::collect::model::ResourceSample;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
@@ -35,7 +35,7 @@ fn on_sample(state: &mut AppState, sample: ResourceSample) -> Vec<Effect> {
     // data frame also updates the clock and no extra frame is needed.
     state.now = state.now.max(sample.taken_at);
     // Rules are evaluated on every sample, paused or not: alerting never pauses.
-    let effects = evaluate_rules(state, &sample);
+    let effects = local::on_sample(state, &sample);
     if state.paused {
         if state.queued.len() == state.resources.cpu.capacity() {
             state.queued.pop_front();

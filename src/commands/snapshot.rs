@@ -73,18 +73,21 @@ fn evaluate_rules_once(
     remote: &mut crate::app::remote::Remote,
     sample: &ResourceSample,
 ) {
-    use crate::app::local_rules::{LocalRules, scrape_instance};
+    use crate::app::local_rules::LocalRules;
+    use crate::app::sources::SourceKind;
     let mut rules = LocalRules::attach(config, remote);
     if rules.is_empty() {
         return;
     }
-    for (id, view) in &remote.scrapes {
-        if let Some(source) = remote.sources.get(*id) {
-            let instance = scrape_instance(&source.endpoint);
-            rules.record_scrape(&source.name, &instance, Some(&view.scrape), view.at);
+    // As the dashboard feeds them: every scrape target, a failed one as `up` 0.
+    for (id, source) in remote.sources.iter().enumerate() {
+        if source.kind == SourceKind::Scrape {
+            let view = remote.scrapes.get(&id);
+            let at = view.map_or(sample.taken_at, |v| v.at);
+            rules.ingest_scrape(source, view.map(|v| v.scrape.as_ref()), at);
         }
     }
-    rules.record_sample(&local::host_info().hostname, sample);
+    rules.ingest_sample(&local::host_info().hostname, sample);
     rules.evaluate_into(sample.taken_at, remote);
     remote.remerge(&config.ui.alerts.group_by, sample.taken_at);
 }

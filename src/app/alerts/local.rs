@@ -10,18 +10,39 @@ use crate::app::update::Effect as AppEffect;
 use crate::collect::model::ResourceSample;
 use chrono::{DateTime, Utc};
 
-/// Feeds a sample to the local rules, evaluates them, and lists their alerts.
-/// Their notifications go out from one opsdeck per host: the leader (or this
-/// one, without a store).
-pub fn evaluate_rules(state: &mut AppState, sample: &ResourceSample) -> Vec<AppEffect> {
+/// A local sample feeds the rules' series; then they evaluate.
+pub fn on_sample(state: &mut AppState, sample: &ResourceSample) -> Vec<AppEffect> {
     if state.rules.is_empty() {
         return Vec::new();
     }
-    state.rules.record_sample(&state.host.hostname, sample);
+    state.rules.ingest_sample(&state.host.hostname, sample);
+    evaluate(state)
+}
+
+/// A `[[scrape]]` result (or failure: `up` is 0) feeds the rules' series.
+/// Returns whether it did (then the rules evaluate at once, not at the next
+/// local sample).
+pub fn ingest_scrape(state: &mut AppState, update: &RemoteUpdate) -> bool {
+    let Some(source) = state.remote.sources.get(update.source) else {
+        return false;
+    };
+    if source.kind != SourceKind::Scrape || state.rules.is_empty() {
+        return false;
+    }
+    let scrape = match &update.result {
+        Ok(Payload::Scrape(scrape)) => Some(scrape.as_ref()),
+        _ => None,
+    };
+    state.rules.ingest_scrape(source, scrape, update.at);
+    true
+}
+
+/// Evaluates the rules now and lists their alerts. Their notifications go out
+/// from one opsdeck per host: the leader (or this one, without a store).
+pub fn evaluate(state: &mut AppState) -> Vec<AppEffect> {
+    let now = state.now;
     let before = std::mem::take(&mut state.remote.alert_inputs.local);
-    state
-        .rules
-        .evaluate_into(sample.taken_at, &mut state.remote);
+    state.rules.evaluate_into(now, &mut state.remote);
     // Most seconds nothing changes: the list is merged again only when it does.
     if state.remote.alert_inputs.local != before {
         super::update::remerge(state);
@@ -38,7 +59,7 @@ pub fn evaluate_rules(state: &mut AppState, sample: &ResourceSample) -> Vec<AppE
     if state.store == StoreRole::Leader && changed {
         effects.push(AppEffect::Alerts(Effect::RecordEvents(events)));
     }
-    if leads && let Some(push) = push_local(state, sample.taken_at, changed) {
+    if leads && let Some(push) = push_local(state, now, changed) {
         effects.push(push);
     }
     effects
@@ -64,23 +85,4 @@ fn push_local(state: &mut AppState, now: DateTime<Utc>, changed: bool) -> Option
     }
     state.rules.last_push = Some(now);
     Some(AppEffect::Alerts(Effect::PushAlerts { source, alerts }))
-}
-
-/// A `[[scrape]]` result (or failure) feeds the local rules' series and `up`.
-pub fn record_scrape(state: &mut AppState, update: &RemoteUpdate) {
-    let Some(source) = state.remote.sources.get(update.source) else {
-        return;
-    };
-    if source.kind != SourceKind::Scrape || state.rules.is_empty() {
-        return;
-    }
-    let instance = crate::app::local_rules::scrape_instance(&source.endpoint);
-    let scrape = match &update.result {
-        Ok(Payload::Scrape(scrape)) => Some(scrape.as_ref()),
-        _ => None,
-    };
-    let job = source.name.clone();
-    state
-        .rules
-        .record_scrape(&job, &instance, scrape, update.at);
 }

@@ -5,6 +5,7 @@
 //! other, since Alertmanager's copy may carry Prometheus's external labels).
 
 pub mod local;
+mod silences;
 pub mod update;
 pub use update::{Effect, Msg};
 

@@ -59,11 +59,16 @@ pub fn on_remote(state: &mut AppState, remote: RemoteUpdate) -> Vec<AppEffect> {
     if remote.at > state.now {
         state.now = remote.at;
     }
-    super::local::record_scrape(state, &remote);
+    let rules_fed = super::local::ingest_scrape(state, &remote);
     if state.remote.apply(remote) {
         remerge(state);
     }
-    Vec::new()
+    // Rules over a scrape's series are evaluated when it arrives.
+    if rules_fed {
+        super::local::evaluate(state)
+    } else {
+        Vec::new()
+    }
 }
 
 /// The result of an acknowledgement (or its end): shown, and merged in at once.

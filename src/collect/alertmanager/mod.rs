@@ -8,7 +8,6 @@
 //! applied it: a duplicate silence is harmless, a missing one during an
 //! incident is not.
 
-mod matching;
 mod model;
 
 use std::sync::Arc;

@@ -6,9 +6,11 @@
 //! notifications to send. Nothing here reads the clock or does I/O: every call
 //! takes the evaluation time, so the state machine is tested with explicit times.
 //!
-//! Layout: this module holds the plain data types; `state` the state machine,
+//! Layout: this module holds the plain data types; `evaluator` the engine that
+//! records series and evaluates the rules over them, `state` the state machine,
 //! `template` the annotation templates, `fingerprint` the stable alert identity.
 
+mod evaluator;
 mod fingerprint;
 mod state;
 mod template;
@@ -18,6 +20,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+pub use evaluator::{RuleEngine, RuleEvent};
 pub use fingerprint::fingerprint;
 pub use state::{RESOLVED_RETENTION, RuleState};
 pub use template::{humanize, humanize_duration, humanize_percentage, rewrite_prometheus_vars};

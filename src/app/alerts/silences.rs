@@ -1,11 +1,12 @@
-//! Which alerts a silence covers, as Alertmanager decides it, with the one
-//! matcher (`engine::matcher`): every matcher must hold; a missing label reads
+//! Which alerts an Alertmanager silence covers, as Alertmanager decides it,
+//! with the one matcher (`engine::matcher`; the client in `collect` only
+//! carries the wire form): every matcher must hold; a missing label reads
 //! as ""; regexes are anchored (`^(?:…)$`); a regex that does not compile
 //! matches nothing.
 
 use crate::engine::matcher;
 
-use super::model::{Labels, Matcher, Silence};
+use crate::collect::alertmanager::{Labels, Matcher, Silence};
 
 impl Matcher {
     /// This wire matcher as the engine's, its regex compiled once.
