@@ -12,8 +12,6 @@ use opsdeck::app::state::Mode;
 use opsdeck::app::{AppState, Msg, update};
 use opsdeck::collect::expfmt::{self, Format, Limits};
 use opsdeck::config;
-use opsdeck::ui::color::ColorDepth;
-use opsdeck::ui::theme::Styles;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -46,7 +44,6 @@ fn state() -> AppState {
     let mut s = AppState::new(
         loaded.config,
         loaded.keymap,
-        Styles::builtin("dark", ColorDepth::Mono),
         Mode::default(),
         common::host(),
         common::t0(),

@@ -10,8 +10,6 @@ use opsdeck::app::tasks::Msg as TaskMsg;
 use opsdeck::app::{Action, AppState, Msg, PaneId, update};
 use opsdeck::engine::tasks::{Run, RunState, RunStats, Trigger};
 use opsdeck::store::tasks::RunChanges;
-use opsdeck::ui::color::ColorDepth;
-use opsdeck::ui::theme::Styles;
 use std::collections::HashMap;
 
 /// The handbook's maintenance tasks, in UTC so the snapshots do not depend on
@@ -141,7 +139,6 @@ fn tasks_state() -> AppState {
     let mut state = AppState::new(
         loaded.config,
         loaded.keymap,
-        Styles::builtin("dark", ColorDepth::TrueColor),
         Mode::default(),
         common::host(),
         common::t0(),
@@ -529,7 +526,6 @@ command = ["sleep", "60"]
     let mut s = AppState::new(
         loaded.config,
         loaded.keymap,
-        Styles::builtin("dark", ColorDepth::Mono),
         Mode::default(),
         common::host(),
         common::t0(),

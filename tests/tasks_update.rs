@@ -13,8 +13,6 @@ use opsdeck::app::tasks::{Effect as TaskEffect, Msg as TaskMsg};
 use opsdeck::app::{AppState, Effect, Msg, update};
 use opsdeck::engine::tasks::{Run, RunState, Trigger};
 use opsdeck::store::tasks::RunChanges;
-use opsdeck::ui::color::ColorDepth;
-use opsdeck::ui::theme::Styles;
 
 const CONFIG: &str = r#"
 [[task]]
@@ -44,7 +42,6 @@ fn state(mode: Mode, role: StoreRole) -> AppState {
     let mut state = AppState::new(
         loaded.config,
         loaded.keymap,
-        Styles::builtin("dark", ColorDepth::TrueColor),
         mode,
         common::host(),
         at(2, 0, 0),

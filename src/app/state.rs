@@ -11,7 +11,6 @@ use super::resources::Resources;
 use crate::collect::model::{Filesystem, HostInfo, ProcessRow, ResourceSample};
 use crate::config::Config;
 use crate::engine::forecast;
-use crate::ui::theme::Styles;
 use chrono::{DateTime, FixedOffset, Utc};
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -72,7 +71,6 @@ pub struct ListView {
 pub struct AppState {
     pub config: Config,
     pub keymap: KeyMap,
-    pub styles: Styles,
     pub mode: Mode,
     pub host: HostInfo,
     /// Wall-clock time of the last tick; the only clock `draw` sees.
@@ -120,7 +118,6 @@ impl AppState {
     pub fn new(
         config: Config,
         keymap: KeyMap,
-        styles: Styles,
         mode: Mode,
         host: HostInfo,
         now: DateTime<Utc>,
@@ -143,7 +140,6 @@ impl AppState {
         Self {
             config,
             keymap,
-            styles,
             mode,
             host,
             now,

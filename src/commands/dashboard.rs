@@ -46,7 +46,6 @@ pub fn run(cli: &Cli, paths: &Paths) -> anyhow::Result<i32> {
     let mut state = AppState::new(
         loaded.config,
         loaded.keymap,
-        styles,
         mode,
         local::host_info(),
         clock.now(),
@@ -69,14 +68,14 @@ pub fn run(cli: &Cli, paths: &Paths) -> anyhow::Result<i32> {
         env!("CARGO_PKG_VERSION"),
         source.name,
         state.config.ui.theme,
-        state.styles.depth.name(),
+        styles.depth.name(),
         if mode.read_only { ", read-only" } else { "" }
     );
     if let Some(warning) = log_warning {
         tracing::warn!("{warning}");
         state.set_status(StatusKind::Warning, warning);
     }
-    let result = runtime::run(state, &clock, persistence.as_mut());
+    let result = runtime::run(state, &styles, &clock, persistence.as_mut());
     let outcome = match &result {
         Ok(code) => format!("exit code {code}"),
         Err(e) => format!("error: {e:#}"),

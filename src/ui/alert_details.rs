@@ -1,14 +1,14 @@
 //! Enter on an alert: every label and annotation, its sources, the generator URL,
 //! and the silences that match it.
 
-use crate::app::AppState;
+use crate::ui::Ui;
 use crate::ui::widgets::format;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
-    let s = &state.styles;
+pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
+    let Ui { state, styles: s } = ui;
     let Some(alert) = state.selected_alert() else {
         return;
     };
@@ -122,5 +122,5 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
         .min(area.height);
     let rect = super::overlay::centered(area, width, height);
     let title = format!(" {} ", alert.name());
-    super::overlay::popup(frame, rect, state, &title, " Esc closes ", lines);
+    super::overlay::popup(frame, rect, ui, &title, " Esc closes ", lines);
 }

@@ -2,9 +2,9 @@
 //! schedule and its next runs), its run history, and the selected run's output
 //! tail. Env values are never shown: they may be secrets.
 
-use crate::app::AppState;
 use crate::app::tasks::{TaskStatus, shell_words};
 use crate::engine::tasks::{Concurrency, Missed, Run, RunState, TaskSpec};
+use crate::ui::Ui;
 use crate::ui::panes::{
     clock, duration, outcome, priority_look, run_look, since, status_line, until,
 };
@@ -21,8 +21,8 @@ const COMMAND_LINES: usize = 5;
 /// Fewest history rows kept on screen when there are runs.
 const HISTORY_MIN: u16 = 3;
 
-pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
-    let s = &state.styles;
+pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
+    let Ui { state, styles: s } = ui;
     let Some(spec) = state.selected_task() else {
         return;
     };
@@ -49,7 +49,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
     let runs: Vec<&Run> = state.tasks.runs_of(&spec.id).collect();
     let selected = state.tasks.detail_run.min(runs.len().saturating_sub(1));
 
-    let info = info_lines(state, spec);
+    let info = info_lines(ui, spec);
     let count = u16::try_from(runs.len()).unwrap_or(u16::MAX);
     // Heading and table header, then the rows; the output has a heading too.
     let (history_min, history_want, output_min) = if runs.is_empty() {
@@ -73,16 +73,16 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
     ])
     .areas(inner);
     frame.render_widget(Paragraph::new(info).wrap(Wrap { trim: false }), info_area);
-    history(frame, history_area, state, spec, &runs, selected);
+    history(frame, history_area, ui, spec, &runs, selected);
     if let Some(run) = runs.get(selected) {
-        output(frame, output_area, state, run);
+        output(frame, output_area, ui, run);
     }
 }
 
 /// What the task is: the fields of its `[[task]]`, the schedule in words and
 /// its next runs, and what it is doing now.
-fn info_lines(state: &AppState, spec: &TaskSpec) -> Vec<Line<'static>> {
-    let s = &state.styles;
+fn info_lines(ui: Ui<'_>, spec: &TaskSpec) -> Vec<Line<'static>> {
+    let Ui { state, styles: s } = ui;
     let field = |name: &str, value: Vec<Span<'static>>| {
         let mut spans = vec![Span::styled(format!("{name:>9}  "), s.dim)];
         spans.extend(value);
@@ -229,7 +229,7 @@ fn info_lines(state: &AppState, spec: &TaskSpec) -> Vec<Line<'static>> {
     }
     let status = state.tasks.status(&spec.id);
     let last = state.tasks.last_run(&spec.id);
-    let mut now = status_line(state, &status, last, false).spans;
+    let mut now = status_line(ui, &status, last, false).spans;
     match (&status, last) {
         (TaskStatus::Waiting(reason), _) => now.push(dim(format!(": {reason}"))),
         (TaskStatus::Run(RunState::Running), Some(run)) => now.push(dim(format!(
@@ -260,12 +260,12 @@ fn info_lines(state: &AppState, spec: &TaskSpec) -> Vec<Line<'static>> {
 fn history(
     frame: &mut Frame,
     area: Rect,
-    state: &AppState,
+    ui: Ui<'_>,
     spec: &TaskSpec,
     runs: &[&Run],
     selected: usize,
 ) {
-    let s = &state.styles;
+    let Ui { state, styles: s } = ui;
     if area.is_empty() {
         return;
     }
@@ -360,8 +360,8 @@ fn history(
 }
 
 /// The selected run's output: its last lines, as many as fit.
-fn output(frame: &mut Frame, area: Rect, state: &AppState, run: &Run) {
-    let s = &state.styles;
+fn output(frame: &mut Frame, area: Rect, ui: Ui<'_>, run: &Run) {
+    let Ui { state, styles: s } = ui;
     if area.is_empty() {
         return;
     }

@@ -4,6 +4,7 @@
 use crate::app::alerts::{Alert, AlertState, Severity};
 use crate::app::sources::{Health, SourceKind};
 use crate::app::{AppState, PaneId};
+use crate::ui::Ui;
 use crate::ui::theme::Styles;
 use crate::ui::widgets::format;
 use crate::ui::{note, pane_block};
@@ -13,9 +14,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Table, TableState};
 
-pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
-    let s = &state.styles;
-    let block = pane_block(state, PaneId::Alerts, title_notes(state));
+pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
+    let Ui { state, styles: s } = ui;
+    let block = pane_block(ui, PaneId::Alerts, title_notes(ui));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.is_empty() {
@@ -23,7 +24,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
     }
     let visible = state.visible_alerts();
     if visible.is_empty() {
-        let (text, style) = empty_text(state);
+        let (text, style) = empty_text(ui);
         note(frame, inner, &text, style);
         return;
     }
@@ -76,7 +77,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
         if i == selected {
             selected_row = Some(rows.len());
         }
-        rows.push(alert_row(state, alert, &header, &column_widths));
+        rows.push(alert_row(ui, alert, &header, &column_widths));
     }
     let focused = state.focus == PaneId::Alerts;
     let table = Table::new(rows, widths)
@@ -100,13 +101,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
     }
 }
 
-fn alert_row<'a>(state: &AppState, alert: &'a Alert, header: &[&str], widths: &[usize]) -> Row<'a> {
+fn alert_row<'a>(ui: Ui<'_>, alert: &'a Alert, header: &[&str], widths: &[usize]) -> Row<'a> {
+    let Ui { state, styles: s } = ui;
     let width = |name: &str| {
         let i = header.iter().position(|h| *h == name);
         i.and_then(|i| widths.get(i)).copied().unwrap_or(0)
     };
     let fit = |text: &str, column: &str| format::ellipsis(text, width(column));
-    let s = &state.styles;
+    let s = s;
     let (symbol, sev_style) = severity_look(s, alert.severity);
     let resolved = alert.state == AlertState::Resolved;
     let dim_if_quiet = |style: Style| {
@@ -128,8 +130,8 @@ fn alert_row<'a>(state: &AppState, alert: &'a Alert, header: &[&str], widths: &[
             format!("{symbol} {}", alert.severity.label()),
             dim_if_quiet(sev_style),
         )),
-        level_cell(state, alert),
-        state_cell(state, alert),
+        level_cell(ui, alert),
+        state_cell(ui, alert),
         Line::from(Span::styled(since, s.dim)),
     ];
     if header.contains(&"Source") {
@@ -165,8 +167,8 @@ pub fn severity_look(s: &Styles, severity: Severity) -> (&'static str, Style) {
 
 /// P1–P4, and for an unacknowledged firing alert the time left to respond:
 /// "P1 4m", or "P1 late 2m" once the response target has passed.
-fn level_cell(state: &AppState, alert: &Alert) -> Line<'static> {
-    let s = &state.styles;
+fn level_cell(ui: Ui<'_>, alert: &Alert) -> Line<'static> {
+    let Ui { state, styles: s } = ui;
     let level = alert.level(&state.level_rules);
     let left = alert.response_left(level, state.now);
     let level = level.label();
@@ -196,8 +198,8 @@ fn coarse(secs: u64) -> String {
     }
 }
 
-fn state_cell<'a>(state: &AppState, alert: &'a Alert) -> Line<'a> {
-    let s = &state.styles;
+fn state_cell<'a>(ui: Ui<'_>, alert: &'a Alert) -> Line<'a> {
+    let Ui { state, styles: s } = ui;
     match (&alert.ack, alert.state) {
         (Some(ack), AlertState::Acknowledged) => {
             let who = ack.by.split('@').next().unwrap_or(&ack.by);
@@ -252,8 +254,8 @@ fn key_labels(state: &AppState, alert: &Alert) -> String {
 }
 
 /// The pane's right-hand title: counts, and every failing source with its age.
-fn title_notes(state: &AppState) -> Vec<Span<'static>> {
-    let s = &state.styles;
+fn title_notes(ui: Ui<'_>) -> Vec<Span<'static>> {
+    let Ui { state, styles: s } = ui;
     let mut notes = Vec::new();
     let firing = state
         .remote
@@ -276,8 +278,8 @@ fn title_notes(state: &AppState) -> Vec<Span<'static>> {
     notes
 }
 
-fn empty_text(state: &AppState) -> (String, Style) {
-    let s = &state.styles;
+fn empty_text(ui: Ui<'_>) -> (String, Style) {
+    let Ui { state, styles: s } = ui;
     let sources: Vec<_> = state
         .remote
         .sources

@@ -6,6 +6,7 @@ use crate::app::remote::PanelView;
 use crate::app::sources::{SourceId, SourceKind};
 use crate::config::Threshold;
 use crate::config::remote::{Panel, PanelKind};
+use crate::ui::Ui;
 use crate::ui::widgets::format::{self, unit_value};
 use crate::ui::widgets::graph::HistoryGraph;
 use crate::ui::widgets::meter::{self, Level, grade, level_style};
@@ -28,15 +29,16 @@ pub fn wanted_height(state: &AppState) -> u16 {
     fleet + panels
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
+pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
+    let state = ui.state;
     let panels_height = panels_height(state).min(area.height);
     let [fleet_area, panels_area] =
         Layout::vertical([Constraint::Fill(1), Constraint::Length(panels_height)]).areas(area);
     if state.config.prometheus.iter().any(|p| p.fleet.enabled) {
-        fleet(frame, fleet_area, state);
+        fleet(frame, fleet_area, ui);
     }
     if panels_height > 0 {
-        panels(frame, panels_area, state);
+        panels(frame, panels_area, ui);
     }
 }
 
@@ -67,8 +69,8 @@ fn fleet_sources(state: &AppState) -> Vec<SourceId> {
         .collect()
 }
 
-fn fleet(frame: &mut Frame, area: Rect, state: &AppState) {
-    let s = &state.styles;
+fn fleet(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
+    let Ui { state, styles: s } = ui;
     if area.height < 2 {
         return;
     }
@@ -201,7 +203,8 @@ fn sparkline(
     );
 }
 
-fn panels(frame: &mut Frame, area: Rect, state: &AppState) {
+fn panels(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
+    let state = ui.state;
     let count = state.config.panel.len();
     // At least 24 columns a panel; the rest scroll off to the right.
     let per_row = (usize::from(area.width) / 24).clamp(1, count);
@@ -214,12 +217,12 @@ fn panels(frame: &mut Frame, area: Rect, state: &AppState) {
         .take(per_row)
         .enumerate()
     {
-        panel_box(frame, cells[i], state, panel, view);
+        panel_box(frame, cells[i], ui, panel, view);
     }
 }
 
-fn panel_box(frame: &mut Frame, area: Rect, state: &AppState, panel: &Panel, view: &PanelView) {
-    let s = &state.styles;
+fn panel_box(frame: &mut Frame, area: Rect, ui: Ui<'_>, panel: &Panel, view: &PanelView) {
+    let Ui { state, styles: s } = ui;
     let block = ratatui::widgets::Block::bordered()
         .border_style(s.border)
         .title(Span::styled(format!(" {} ", panel.title), s.title));
