@@ -60,6 +60,32 @@ fn wall_mode_has_big_header_and_says_read_only() {
 }
 
 #[test]
+fn wall_header_flashes_in_the_critical_style_until_flash_until() {
+    use ratatui::style::Modifier;
+    let mut state = common::state_with(Mode {
+        read_only: true,
+        wall: true,
+    });
+    let styles = common::styles(ColorDepth::TrueColor);
+    // The hostname, top left, is drawn in the header's style.
+    let host_cell = |state: &opsdeck::app::AppState| {
+        common::render_in(state, &styles, 120, 36)
+            .backend()
+            .buffer()[(1, 0)]
+            .style()
+    };
+    let calm = host_cell(&state);
+    assert_eq!(calm.fg, styles.header.fg);
+    assert!(!calm.add_modifier.contains(Modifier::REVERSED));
+    state.flash_until = Some(state.now + chrono::Duration::seconds(2));
+    let flashing = host_cell(&state);
+    assert_eq!(flashing.fg, styles.critical.fg);
+    assert!(flashing.add_modifier.contains(Modifier::REVERSED));
+    state.now += chrono::Duration::seconds(2);
+    assert_eq!(host_cell(&state), calm, "the flash ends at flash_until");
+}
+
+#[test]
 fn help_lists_the_live_keymap_at_80x24() {
     let mut o = std::collections::BTreeMap::new();
     o.insert(

@@ -28,9 +28,29 @@ pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
         note(frame, inner, &text, style);
         return;
     }
-    let wide = inner.width >= 110;
-    // Narrow terminals leave out the source; wide ones add the key labels.
-    let narrow = inner.width < 100;
+    let (header, widths) = columns(inner.width);
+    // Column widths as the table will lay them out, to cut long text with "…".
+    let column_widths: Vec<usize> = Layout::horizontal(widths.clone())
+        .spacing(1)
+        .split(inner)
+        .iter()
+        .map(|r| usize::from(r.width))
+        .collect();
+    let grouped = grouped_rows(ui, &visible, &header, &column_widths);
+    let focused = state.focus == PaneId::Alerts;
+    let table = Table::new(grouped.rows, widths)
+        .header(Row::new(header).style(s.title))
+        .row_highlight_style(if focused { s.selection } else { Style::new() });
+    let mut table_state = TableState::default().with_selected(grouped.selected.filter(|_| focused));
+    frame.render_stateful_widget(table, inner, &mut table_state);
+    group_headings(frame, inner, ui, table_state.offset(), grouped.headings);
+}
+
+/// The columns for a width: narrow terminals leave out the source; wide ones add
+/// the key labels.
+fn columns(width: u16) -> (Vec<&'static str>, Vec<Constraint>) {
+    let wide = width >= 110;
+    let narrow = width < 100;
     let mut columns = vec![
         ("Sev", Constraint::Length(6)),
         ("Level", Constraint::Length(11)),
@@ -45,20 +65,35 @@ pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
         columns.push(("Labels", Constraint::Fill(2)));
     }
     columns.push(("Summary", Constraint::Fill(3)));
-    let (header, widths): (Vec<&str>, Vec<Constraint>) = columns.into_iter().unzip();
-    // Column widths as the table will lay them out, to cut long text with "…".
-    let column_widths: Vec<usize> = Layout::horizontal(widths.clone())
-        .spacing(1)
-        .split(inner)
-        .iter()
-        .map(|r| usize::from(r.width))
-        .collect();
+    columns.into_iter().unzip()
+}
+
+/// The table's rows, with an empty row where each group's heading goes.
+struct Grouped<'a> {
+    rows: Vec<Row<'a>>,
+    /// (row index, heading) of each group.
+    headings: Vec<(usize, String)>,
+    /// The row of the selected alert.
+    selected: Option<usize>,
+}
+
+/// One row per alert; grouped by `[ui.alerts] group_by`, each group after a
+/// heading row with its label value and size.
+fn grouped_rows<'a>(
+    ui: Ui<'_>,
+    visible: &[&'a Alert],
+    header: &[&str],
+    widths: &[usize],
+) -> Grouped<'a> {
+    let state = ui.state;
     let group_by = state.config.ui.alerts.group_by.as_str();
-    let mut rows = Vec::with_capacity(visible.len() + 4);
-    let mut selected_row = None;
     let selected = state.list(PaneId::Alerts).selected;
+    let mut grouped = Grouped {
+        rows: Vec::with_capacity(visible.len() + 4),
+        headings: Vec::new(),
+        selected: None,
+    };
     let mut group: Option<&str> = None;
-    let mut headings: Vec<(usize, String)> = Vec::new();
     for (i, alert) in visible.iter().enumerate() {
         if !group_by.is_empty() {
             let value = alert.labels.get(group_by).map_or("", String::as_str);
@@ -70,23 +105,28 @@ pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
                     .count();
                 let shown = if value.is_empty() { "(none)" } else { value };
                 // Drawn over the whole row below: a cell would cut it to "Sev"'s width.
-                headings.push((rows.len(), format!("{group_by}={shown} ({count})")));
-                rows.push(Row::new(Vec::<Line>::new()));
+                let heading = format!("{group_by}={shown} ({count})");
+                grouped.headings.push((grouped.rows.len(), heading));
+                grouped.rows.push(Row::new(Vec::<Line>::new()));
             }
         }
         if i == selected {
-            selected_row = Some(rows.len());
+            grouped.selected = Some(grouped.rows.len());
         }
-        rows.push(alert_row(ui, alert, &header, &column_widths));
+        grouped.rows.push(alert_row(ui, alert, header, widths));
     }
-    let focused = state.focus == PaneId::Alerts;
-    let table = Table::new(rows, widths)
-        .header(Row::new(header).style(s.title))
-        .row_highlight_style(if focused { s.selection } else { Style::new() });
-    let mut table_state = TableState::default().with_selected(selected_row.filter(|_| focused));
-    frame.render_stateful_widget(table, inner, &mut table_state);
-    // Group headings span the row; the table's header takes the first line.
-    let offset = table_state.offset();
+    grouped
+}
+
+/// Group headings span the row, over the table's empty heading rows that are
+/// scrolled into view; the table's header takes the first line.
+fn group_headings(
+    frame: &mut Frame,
+    inner: Rect,
+    ui: Ui<'_>,
+    offset: usize,
+    headings: Vec<(usize, String)>,
+) {
     let body = inner.height.saturating_sub(1);
     for (index, heading) in headings {
         let Some(line) = index.checked_sub(offset) else {
@@ -97,7 +137,7 @@ pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
             break;
         }
         let area = Rect::new(inner.x, inner.y + 1 + line, inner.width, 1);
-        frame.render_widget(Paragraph::new(Span::styled(heading, s.title)), area);
+        frame.render_widget(Paragraph::new(Span::styled(heading, ui.styles.title)), area);
     }
 }
 
@@ -108,7 +148,6 @@ fn alert_row<'a>(ui: Ui<'_>, alert: &'a Alert, header: &[&str], widths: &[usize]
         i.and_then(|i| widths.get(i)).copied().unwrap_or(0)
     };
     let fit = |text: &str, column: &str| format::ellipsis(text, width(column));
-    let s = s;
     let (symbol, sev_style) = severity_look(s, alert.severity);
     let resolved = alert.state == AlertState::Resolved;
     let dim_if_quiet = |style: Style| {

@@ -22,7 +22,6 @@ pub(super) fn graph(frame: &mut Frame, area: Rect, ui: Ui<'_>, kind: GraphKind) 
     if area.height < 2 || area.width < 12 {
         return;
     }
-    let s = s;
     let r = &state.resources;
     let (series, style, label) = match kind {
         GraphKind::Cpu => (&r.cpu, s.graph_cpu, "cpu"),

@@ -168,7 +168,6 @@ fn narrow(frame: &mut Frame, area: Rect, ui: Ui<'_>, sample: &ResourceSample) {
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), fs);
-    let s = s;
     let mut spans = vec![Span::styled("Net  ", s.title)];
     for n in sample.networks.iter().take(3) {
         spans.push(Span::styled(format!("{} ", n.interface), s.dim));
@@ -272,7 +271,6 @@ fn per_core(frame: &mut Frame, area: Rect, ui: Ui<'_>, sample: &ResourceSample, 
     if area.is_empty() {
         return;
     }
-    let s = s;
     let symbols = state.config.ui.graph;
     let per_row = usize::from((area.width / cell).max(1));
     let digits = sample
