@@ -11,7 +11,8 @@ use ratatui::Terminal;
 
 /// Every SGR parameter list the frames contain, e.g. "38;5;196".
 fn sgr_sequences(depth: ColorDepth) -> Vec<String> {
-    let mut state = common::state_with(depth, Mode::default());
+    let mut state = common::state_with(Mode::default());
+    let styles = common::styles(depth);
     let mut bytes = Vec::new();
     {
         let mut terminal = Terminal::new(AnsiBackend::with_size(&mut bytes, 160, 48)).unwrap();
@@ -23,7 +24,9 @@ fn sgr_sequences(depth: ColorDepth) -> Vec<String> {
             Action::Help,
         ] {
             let _ = update(&mut state, Msg::Action(action));
-            terminal.draw(|f| opsdeck::ui::draw(f, &state)).unwrap();
+            terminal
+                .draw(|f| opsdeck::ui::draw(f, &state, &styles))
+                .unwrap();
         }
     }
     let text = String::from_utf8_lossy(&bytes).into_owned();

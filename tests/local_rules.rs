@@ -12,8 +12,6 @@ use opsdeck::app::state::Mode;
 use opsdeck::app::{AppState, Msg, update};
 use opsdeck::collect::expfmt::{self, Format, Limits};
 use opsdeck::config;
-use opsdeck::ui::color::ColorDepth;
-use opsdeck::ui::theme::Styles;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -43,13 +41,7 @@ severity = "critical"
 
 fn state() -> AppState {
     let config = config::parse(RULES, "rules.toml").expect("valid config");
-    let mut s = AppState::new(
-        config,
-        Styles::builtin("dark", ColorDepth::Mono),
-        Mode::default(),
-        common::host(),
-        common::t0(),
-    );
+    let mut s = AppState::new(config, Mode::default(), common::host(), common::t0());
     s.remote = opsdeck::runtime::remote::sources(&s.config);
     s.rules = LocalRules::attach(&s.config, &mut s.remote);
     s

@@ -10,8 +10,6 @@ use opsdeck::app::tasks::Msg as TaskMsg;
 use opsdeck::app::{Action, AppState, Msg, PaneId, update};
 use opsdeck::engine::tasks::{Run, RunState, RunStats, Trigger};
 use opsdeck::store::tasks::RunChanges;
-use opsdeck::ui::color::ColorDepth;
-use opsdeck::ui::theme::Styles;
 use std::collections::HashMap;
 
 /// The handbook's maintenance tasks, in UTC so the snapshots do not depend on
@@ -138,13 +136,7 @@ fn key(state: &mut AppState, code: KeyCode) {
 /// running, one skipped, one cancelled (and disabled), one never run.
 fn tasks_state() -> AppState {
     let config = opsdeck::config::parse(CONFIG, "test.toml").expect("test config is valid");
-    let mut state = AppState::new(
-        config,
-        Styles::builtin("dark", ColorDepth::TrueColor),
-        Mode::default(),
-        common::host(),
-        common::t0(),
-    );
+    let mut state = AppState::new(config, Mode::default(), common::host(), common::t0());
     state.store = StoreRole::Leader;
     state.actor = "ann@db-1".into();
     for i in 0..60 {
@@ -525,13 +517,7 @@ id = "second"
 command = ["sleep", "60"]
 "#;
     let config = opsdeck::config::parse(text, "test.toml").expect("test config is valid");
-    let mut s = AppState::new(
-        config,
-        Styles::builtin("dark", ColorDepth::Mono),
-        Mode::default(),
-        common::host(),
-        common::t0(),
-    );
+    let mut s = AppState::new(config, Mode::default(), common::host(), common::t0());
     let _ = update(&mut s, Msg::Action(Action::Zoom(PaneId::Tasks)));
     for row in 0..2 {
         if row > 0 {

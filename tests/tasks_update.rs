@@ -13,8 +13,6 @@ use opsdeck::app::tasks::{Effect as TaskEffect, Msg as TaskMsg};
 use opsdeck::app::{AppState, Effect, Msg, update};
 use opsdeck::engine::tasks::{Run, RunState, Trigger};
 use opsdeck::store::tasks::RunChanges;
-use opsdeck::ui::color::ColorDepth;
-use opsdeck::ui::theme::Styles;
 
 const CONFIG: &str = r#"
 [[task]]
@@ -41,13 +39,7 @@ fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
 
 fn state(mode: Mode, role: StoreRole) -> AppState {
     let config = opsdeck::config::parse(CONFIG, "test.toml").unwrap();
-    let mut state = AppState::new(
-        config,
-        Styles::builtin("dark", ColorDepth::TrueColor),
-        mode,
-        common::host(),
-        at(2, 0, 0),
-    );
+    let mut state = AppState::new(config, mode, common::host(), at(2, 0, 0));
     state.store = role;
     state.actor = "ann@db-1".into();
     // The store's runs arrive: the leader's schedule starts from them.

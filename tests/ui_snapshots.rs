@@ -7,8 +7,8 @@ use opsdeck::app::state::Mode;
 use opsdeck::app::{Action, Msg, PaneId, update};
 use opsdeck::ui::color::ColorDepth;
 
-fn zoomed(pane: Option<PaneId>, depth: ColorDepth) -> opsdeck::app::AppState {
-    let mut state = common::state_with(depth, Mode::default());
+fn zoomed(pane: Option<PaneId>) -> opsdeck::app::AppState {
+    let mut state = common::state_with(Mode::default());
     if let Some(pane) = pane {
         let _ = update(&mut state, Msg::Action(Action::Zoom(pane)));
     }
@@ -27,7 +27,7 @@ const VIEWS: [(&str, Option<PaneId>); 6] = [
 #[test]
 fn panes_as_text_at_80x24_and_160x48() {
     for (name, pane) in VIEWS {
-        let state = zoomed(pane, ColorDepth::TrueColor);
+        let state = zoomed(pane);
         for (w, h) in [(80, 24), (160, 48)] {
             insta::assert_snapshot!(format!("{name}_{w}x{h}"), common::screen(&state, w, h));
         }
@@ -38,8 +38,8 @@ fn panes_as_text_at_80x24_and_160x48() {
 fn panes_with_styles_in_16_colours_and_mono() {
     for (name, pane) in VIEWS {
         for (depth, tag) in [(ColorDepth::C16, "16"), (ColorDepth::Mono, "mono")] {
-            let state = zoomed(pane, depth);
-            let terminal = common::render(&state, 80, 24);
+            let state = zoomed(pane);
+            let terminal = common::render_in(&state, &common::styles(depth), 80, 24);
             insta::assert_debug_snapshot!(
                 format!("{name}_80x24_{tag}"),
                 terminal.backend().buffer()
@@ -50,16 +50,39 @@ fn panes_with_styles_in_16_colours_and_mono() {
 
 #[test]
 fn wall_mode_has_big_header_and_says_read_only() {
-    let state = common::state_with(
-        ColorDepth::TrueColor,
-        Mode {
-            read_only: true,
-            wall: true,
-        },
-    );
+    let state = common::state_with(Mode {
+        read_only: true,
+        wall: true,
+    });
     let screen = common::screen(&state, 120, 36);
     insta::assert_snapshot!("wall_120x36", screen);
     assert!(screen.contains("READ-ONLY"));
+}
+
+#[test]
+fn wall_header_flashes_in_the_critical_style_until_flash_until() {
+    use ratatui::style::Modifier;
+    let mut state = common::state_with(Mode {
+        read_only: true,
+        wall: true,
+    });
+    let styles = common::styles(ColorDepth::TrueColor);
+    // The hostname, top left, is drawn in the header's style.
+    let host_cell = |state: &opsdeck::app::AppState| {
+        common::render_in(state, &styles, 120, 36)
+            .backend()
+            .buffer()[(1, 0)]
+            .style()
+    };
+    let calm = host_cell(&state);
+    assert_eq!(calm.fg, styles.header.fg);
+    assert!(!calm.add_modifier.contains(Modifier::REVERSED));
+    state.flash_until = Some(state.now + chrono::Duration::seconds(2));
+    let flashing = host_cell(&state);
+    assert_eq!(flashing.fg, styles.critical.fg);
+    assert!(flashing.add_modifier.contains(Modifier::REVERSED));
+    state.now += chrono::Duration::seconds(2);
+    assert_eq!(host_cell(&state), calm, "the flash ends at flash_until");
 }
 
 #[test]

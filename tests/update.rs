@@ -5,7 +5,6 @@ mod common;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use opsdeck::app::state::{Mode, Overlay, StatusKind};
 use opsdeck::app::{Effect, Msg, PaneId, update};
-use opsdeck::ui::color::ColorDepth;
 use tui_logger::LevelFilter;
 
 fn key(state: &mut opsdeck::app::AppState, code: KeyCode) -> Vec<Effect> {
@@ -191,13 +190,10 @@ fn pause_freezes_the_display_and_resume_catches_up() {
 
 #[test]
 fn write_actions_are_refused_in_read_only_mode() {
-    let mut s = common::state_with(
-        ColorDepth::TrueColor,
-        Mode {
-            read_only: true,
-            wall: false,
-        },
-    );
+    let mut s = common::state_with(Mode {
+        read_only: true,
+        wall: false,
+    });
     let names = [
         "acknowledge",
         "unacknowledge",
@@ -224,13 +220,10 @@ fn write_actions_are_refused_in_read_only_mode() {
             status.text
         );
     }
-    let mut wall = common::state_with(
-        ColorDepth::TrueColor,
-        Mode {
-            read_only: true,
-            wall: true,
-        },
-    );
+    let mut wall = common::state_with(Mode {
+        read_only: true,
+        wall: true,
+    });
     key(&mut wall, KeyCode::Char('a'));
     assert!(wall.visible_status().unwrap().text.contains("--wall"));
 }

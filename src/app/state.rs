@@ -11,7 +11,6 @@ use super::resources::Resources;
 use crate::collect::model::{Filesystem, HostInfo, ProcessRow, ResourceSample};
 use crate::config::Config;
 use crate::engine::forecast;
-use crate::ui::theme::Styles;
 use chrono::{DateTime, FixedOffset, Utc};
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -72,7 +71,6 @@ pub struct ListView {
 pub struct AppState {
     pub config: Config,
     pub keymap: KeyMap,
-    pub styles: Styles,
     pub mode: Mode,
     pub host: HostInfo,
     /// Wall-clock time of the last tick; the only clock `draw` sees.
@@ -117,13 +115,7 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(
-        config: Config,
-        styles: Styles,
-        mode: Mode,
-        host: HostInfo,
-        now: DateTime<Utc>,
-    ) -> Self {
+    pub fn new(config: Config, mode: Mode, host: HostInfo, now: DateTime<Utc>) -> Self {
         let history_len = history_len(config.general.history, config.general.refresh);
         let level_rules = config.ui.alerts.level_rules();
         let log_level = LevelFilter::Info;
@@ -133,7 +125,6 @@ impl AppState {
         Self {
             config,
             keymap,
-            styles,
             mode,
             host,
             now,

@@ -37,7 +37,7 @@ pub fn run(cli: &Cli, paths: &Paths) -> anyhow::Result<i32> {
     };
     let mut remote = runtime::remote::sources(&config);
     let rules = crate::app::local_rules::LocalRules::attach(&config, &mut remote);
-    let mut state = AppState::new(config, styles, mode, local::host_info(), clock.now());
+    let mut state = AppState::new(config, mode, local::host_info(), clock.now());
     state.local_offset = *chrono::Local::now().offset();
     state.actor = actor.clone();
     state.remote = remote;
@@ -56,14 +56,14 @@ pub fn run(cli: &Cli, paths: &Paths) -> anyhow::Result<i32> {
         env!("CARGO_PKG_VERSION"),
         source.name,
         state.config.ui.theme,
-        state.styles.depth.name(),
+        styles.depth.name(),
         if mode.read_only { ", read-only" } else { "" }
     );
     if let Some(warning) = log_warning {
         tracing::warn!("{warning}");
         state.set_status(StatusKind::Warning, warning);
     }
-    let result = runtime::run(state, &clock, persistence.as_mut());
+    let result = runtime::run(state, &styles, &clock, persistence.as_mut());
     let outcome = match &result {
         Ok(code) => format!("exit code {code}"),
         Err(e) => format!("error: {e:#}"),

@@ -1,4 +1,4 @@
-//! The runtime: owns the terminal and the state, feeds messages to `update`, runs
+//! The runtime: owns the terminal, the state and the styles, feeds messages to `update`, runs
 //! the effects it returns, and draws when something changed (coalesced, at most
 //! 10 frames per second, with synchronized output).
 //!
@@ -23,6 +23,7 @@ use crate::app::{AppState, Effect, Msg, update};
 use crate::clock::Clock;
 use crate::store::leader::Leadership;
 use crate::store::writer::StoreHandle;
+use crate::ui::theme::Styles;
 use crossterm::event::{Event, EventStream};
 use futures_util::StreamExt;
 use std::time::Duration;
@@ -48,6 +49,7 @@ const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 /// Runs the dashboard until quit; returns the process exit code.
 pub fn run(
     mut state: AppState,
+    styles: &Styles,
     clock: &dyn Clock,
     persistence: Option<&mut Persistence>,
 ) -> anyhow::Result<i32> {
@@ -58,7 +60,7 @@ pub fn run(
     tokio::task::LocalSet::new().block_on(&rt, async {
         terminal::install_panic_hook();
         let mut term = terminal::enter()?;
-        let result = event_loop(&mut term, &mut state, clock, persistence).await;
+        let result = event_loop(&mut term, &mut state, styles, clock, persistence).await;
         terminal::restore();
         result
     })
@@ -146,6 +148,7 @@ enum Next {
 async fn event_loop(
     term: &mut terminal::Tui,
     state: &mut AppState,
+    styles: &Styles,
     clock: &dyn Clock,
     mut persistence: Option<&mut Persistence>,
 ) -> anyhow::Result<i32> {
@@ -161,7 +164,7 @@ async fn event_loop(
     let mut tick = interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
 
-    draw(term, state)?;
+    draw(term, state, styles)?;
     let executor = Executor::new(state, persistence.as_deref().map(|p| p.store.clone()), &tx);
     // Lets the end-to-end tests check that a panic gives the terminal back.
     #[cfg(debug_assertions)]
@@ -180,7 +183,7 @@ async fn event_loop(
         let mut msgs = Vec::with_capacity(2);
         let msg = tokio::select! {
             _ = sleep_until(next_frame), if dirty => {
-                draw_now(term, state, &mut last_draw, &mut dirty)?;
+                draw_now(term, state, styles, &mut last_draw, &mut dirty)?;
                 continue;
             }
             event = events.next() => match event {
@@ -188,7 +191,7 @@ async fn event_loop(
                 Some(Ok(Event::Resize(..))) => {
                     // Redraw at once on resize, not at the next frame slot.
                     term.autoresize()?;
-                    draw_now(term, state, &mut last_draw, &mut dirty)?;
+                    draw_now(term, state, styles, &mut last_draw, &mut dirty)?;
                     continue;
                 }
                 Some(Ok(_)) => continue,
@@ -219,7 +222,15 @@ async fn event_loop(
         msgs.push(msg);
         for msg in msgs {
             for effect in update(state, msg) {
-                match carry_out(term, state, &executor, effect, &mut last_draw, &mut dirty)? {
+                match carry_out(
+                    term,
+                    state,
+                    styles,
+                    &executor,
+                    effect,
+                    &mut last_draw,
+                    &mut dirty,
+                )? {
                     Next::Continue => {}
                     Next::Quit(code) => break 'events code,
                 }
@@ -236,6 +247,7 @@ async fn event_loop(
 fn carry_out(
     term: &mut terminal::Tui,
     state: &AppState,
+    styles: &Styles,
     executor: &Executor,
     effect: Effect,
     last_draw: &mut Instant,
@@ -245,12 +257,12 @@ fn carry_out(
         Effect::Quit(code) => return Ok(Next::Quit(code)),
         Effect::Suspend => {
             terminal::suspend(term)?;
-            draw_now(term, state, last_draw, dirty)?;
+            draw_now(term, state, styles, last_draw, dirty)?;
         }
         Effect::Redraw => {
             term.backend_mut().invalidate();
             term.clear()?;
-            draw_now(term, state, last_draw, dirty)?;
+            draw_now(term, state, styles, last_draw, dirty)?;
         }
         Effect::Bell => {
             use std::io::Write;
@@ -304,17 +316,19 @@ fn keep_leadership(
 fn draw_now(
     term: &mut terminal::Tui,
     state: &AppState,
+    styles: &Styles,
     last_draw: &mut Instant,
     dirty: &mut bool,
 ) -> std::io::Result<()> {
-    draw(term, state)?;
+    draw(term, state, styles)?;
     *last_draw = Instant::now();
     *dirty = false;
     Ok(())
 }
 
 /// Draws a frame; the backend writes only what changed, as one synchronized update.
-fn draw(term: &mut terminal::Tui, state: &AppState) -> std::io::Result<()> {
+fn draw(term: &mut terminal::Tui, state: &AppState, styles: &Styles) -> std::io::Result<()> {
     logging::move_events();
-    term.draw(|frame| crate::ui::draw(frame, state)).map(drop)
+    term.draw(|frame| crate::ui::draw(frame, state, styles))
+        .map(drop)
 }

@@ -2,31 +2,58 @@
 //! and the silences that match it.
 
 use crate::app::AppState;
+use crate::app::alerts::Alert;
+use crate::ui::Ui;
+use crate::ui::theme::Styles;
 use crate::ui::widgets::format;
+use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
-    let s = &state.styles;
-    let Some(alert) = state.selected_alert() else {
+pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
+    let Some(alert) = ui.state.selected_alert() else {
         return;
     };
-    let age = |t: chrono::DateTime<chrono::Utc>| {
-        (state.now - t)
-            .to_std()
-            .map(|d| format!("{} ago", format::age(d.as_secs())))
-            .unwrap_or_else(|_| "in the future".into())
-    };
-    let heading = |text: &str| Line::from(Span::styled(text.to_string(), s.title));
-    let field = |name: &str, value: String| {
-        Line::from(vec![
-            Span::styled(format!("  {name:>14}  "), s.dim),
-            Span::styled(value, s.text),
-        ])
-    };
+    let mut lines = vec![summary(ui, alert)];
+    lines.extend(facts(ui, alert));
+    lines.extend(labels(ui.styles, alert));
+    lines.extend(history(ui, alert));
+    lines.extend(silences(ui, alert));
+    let width = area.width.saturating_sub(4).min(110);
+    // Generator URLs and comments wrap: count the rows they take.
+    let height = super::dialogs::wrapped_height(&lines, width.saturating_sub(2))
+        .saturating_add(2)
+        .min(area.height);
+    let rect = super::overlay::centered(area, width, height);
+    let title = format!(" {} ", alert.name());
+    super::overlay::popup(frame, rect, ui, &title, " Esc closes ", lines);
+}
+
+fn heading(s: &Styles, text: &str) -> Line<'static> {
+    Line::from(Span::styled(text.to_string(), s.title))
+}
+
+/// A dim name, right-aligned, then its value.
+fn field(s: &Styles, name: &str, value: String) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("  {name:>14}  "), s.dim),
+        Span::styled(value, s.text),
+    ])
+}
+
+fn age(state: &AppState, t: DateTime<Utc>) -> String {
+    (state.now - t)
+        .to_std()
+        .map(|d| format!("{} ago", format::age(d.as_secs())))
+        .unwrap_or_else(|_| "in the future".into())
+}
+
+/// Severity, state, and since when.
+fn summary(ui: Ui<'_>, alert: &Alert) -> Line<'static> {
+    let Ui { state, styles: s } = ui;
     let (symbol, style) = crate::ui::panes::severity_look(s, alert.severity);
-    let mut lines = vec![Line::from(vec![
+    Line::from(vec![
         Span::styled(format!("{symbol} {} ", alert.severity.label()), style),
         Span::styled(alert.state.label(), s.text),
         Span::styled(
@@ -37,22 +64,27 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
                         "  since {} ({})",
                         t.with_timezone(&state.local_offset)
                             .format("%Y-%m-%d %H:%M:%S"),
-                        age(t)
+                        age(state, t)
                     )
                 })
                 .unwrap_or_default(),
             s.dim,
         ),
-    ])];
+    ])
+}
+
+/// Where it comes from, who acknowledged it, what inhibits it.
+fn facts(ui: Ui<'_>, alert: &Alert) -> Vec<Line<'static>> {
+    let Ui { state, styles: s } = ui;
     let sources: Vec<String> = alert
         .sources
         .iter()
         .filter_map(|id| state.remote.sources.get(*id))
         .map(|src| format!("{} {}", src.kind.label(), src.name))
         .collect();
-    lines.push(field("sources", sources.join(", ")));
+    let mut lines = vec![field(s, "sources", sources.join(", "))];
     if let Some(url) = &alert.generator_url {
-        lines.push(field("generator", url.clone()));
+        lines.push(field(s, "generator", url.clone()));
     }
     if let Some(ack) = &alert.ack {
         // Acks last up to 30 days: the date too unless it ends today.
@@ -64,63 +96,83 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
             until.format("%Y-%m-%d %H:%M")
         };
         lines.push(field(
+            s,
             "acknowledged",
             format!(
                 "by {} {} until {}: {}",
                 ack.by,
-                age(ack.at),
+                age(state, ack.at),
                 until,
                 ack.comment
             ),
         ));
     }
     if !alert.inhibited_by.is_empty() {
-        lines.push(field("inhibited by", alert.inhibited_by.join(", ")));
+        lines.push(field(s, "inhibited by", alert.inhibited_by.join(", ")));
     }
-    lines.push(heading("Labels"));
-    lines.extend(alert.labels.iter().map(|(k, v)| field(k, v.clone())));
+    lines
+}
+
+/// Every label, then the annotations if any.
+fn labels(s: &Styles, alert: &Alert) -> Vec<Line<'static>> {
+    let mut lines = vec![heading(s, "Labels")];
+    lines.extend(alert.labels.iter().map(|(k, v)| field(s, k, v.clone())));
     if !alert.annotations.is_empty() {
-        lines.push(heading("Annotations"));
-        lines.extend(alert.annotations.iter().map(|(k, v)| field(k, v.clone())));
+        lines.push(heading(s, "Annotations"));
+        lines.extend(
+            alert
+                .annotations
+                .iter()
+                .map(|(k, v)| field(s, k, v.clone())),
+        );
     }
-    if let Some((key, events)) = &state.history
-        && *key == alert.key()
-        && !events.is_empty()
-    {
-        lines.push(heading("History"));
-        for e in events.iter().take(10) {
-            let at = e.at.with_timezone(&state.local_offset);
-            lines.push(field(
-                &at.format("%m-%d %H:%M:%S").to_string(),
-                format!("{} ({})", e.kind, e.source),
-            ));
-        }
+    lines
+}
+
+/// Its recorded transitions, newest ten, once loaded for this alert.
+fn history(ui: Ui<'_>, alert: &Alert) -> Vec<Line<'static>> {
+    let Ui { state, styles: s } = ui;
+    let Some((key, events)) = &state.history else {
+        return Vec::new();
+    };
+    if *key != alert.key() || events.is_empty() {
+        return Vec::new();
     }
+    let mut lines = vec![heading(s, "History")];
+    for e in events.iter().take(10) {
+        let at = e.at.with_timezone(&state.local_offset);
+        lines.push(field(
+            s,
+            &at.format("%m-%d %H:%M:%S").to_string(),
+            format!("{} ({})", e.kind, e.source),
+        ));
+    }
+    lines
+}
+
+/// Alertmanager silences whose matchers match it.
+fn silences(ui: Ui<'_>, alert: &Alert) -> Vec<Line<'static>> {
+    let Ui { state, styles: s } = ui;
     let silences = state.remote.alert_inputs.matching_silences(alert);
-    if !silences.is_empty() {
-        lines.push(heading("Silences that match"));
-        for silence in silences {
-            lines.push(field(
-                &silence.id.chars().take(8).collect::<String>(),
-                format!(
-                    "{} by {}, ends {}: {}",
-                    format!("{:?}", silence.state).to_lowercase(),
-                    silence.created_by,
-                    silence
-                        .ends_at
-                        .with_timezone(&state.local_offset)
-                        .format("%Y-%m-%d %H:%M"),
-                    silence.comment
-                ),
-            ));
-        }
+    if silences.is_empty() {
+        return Vec::new();
     }
-    let width = area.width.saturating_sub(4).min(110);
-    // Generator URLs and comments wrap: count the rows they take.
-    let height = super::dialogs::wrapped_height(&lines, width.saturating_sub(2))
-        .saturating_add(2)
-        .min(area.height);
-    let rect = super::overlay::centered(area, width, height);
-    let title = format!(" {} ", alert.name());
-    super::overlay::popup(frame, rect, state, &title, " Esc closes ", lines);
+    let mut lines = vec![heading(s, "Silences that match")];
+    for silence in silences {
+        lines.push(field(
+            s,
+            &silence.id.chars().take(8).collect::<String>(),
+            format!(
+                "{} by {}, ends {}: {}",
+                format!("{:?}", silence.state).to_lowercase(),
+                silence.created_by,
+                silence
+                    .ends_at
+                    .with_timezone(&state.local_offset)
+                    .format("%Y-%m-%d %H:%M"),
+                silence.comment
+            ),
+        ));
+    }
+    lines
 }

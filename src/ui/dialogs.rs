@@ -2,14 +2,14 @@
 //! (what will happen), notes, the fields to fill in, and the answer so far.
 //! Enter confirms, Esc cancels.
 
-use crate::app::AppState;
 use crate::app::confirm::Confirm;
+use crate::ui::Ui;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-pub fn confirm(frame: &mut Frame, area: Rect, state: &AppState, dialog: &Confirm) {
-    let s = &state.styles;
+pub fn confirm(frame: &mut Frame, area: Rect, ui: Ui<'_>, dialog: &Confirm) {
+    let s = ui.styles;
     let mut lines: Vec<Line> = dialog
         .plan
         .iter()
@@ -65,23 +65,16 @@ pub fn confirm(frame: &mut Frame, area: Rect, state: &AppState, dialog: &Confirm
         ""
     };
     let title = format!(" {}{dry} ", dialog.title);
-    show(frame, area, state, &title, &hint, lines);
+    show(frame, area, ui, &title, &hint, lines);
 }
 
-fn show(
-    frame: &mut Frame,
-    area: Rect,
-    state: &AppState,
-    title: &str,
-    hint: &str,
-    lines: Vec<Line>,
-) {
+fn show(frame: &mut Frame, area: Rect, ui: Ui<'_>, title: &str, hint: &str, lines: Vec<Line>) {
     // Long label sets and Alertmanager's errors wrap: count the rows they take, or
     // the last lines (the error) fall off the bottom.
     let width = area.width.min(76);
     let height = wrapped_height(&lines, width.saturating_sub(2)).saturating_add(2);
     let rect = super::overlay::centered(area, width, height);
-    super::overlay::popup(frame, rect, state, title, hint, lines);
+    super::overlay::popup(frame, rect, ui, title, hint, lines);
 }
 
 /// Rows `lines` take in a `Paragraph` word-wrapped at `width` columns (greedy, as

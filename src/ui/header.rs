@@ -4,15 +4,18 @@
 use super::widgets::{bigtext, format};
 use crate::app::AppState;
 use crate::app::sources::Health;
+use crate::ui::Ui;
+use chrono::{DateTime, FixedOffset};
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 /// One mark per remote source: its health by symbol (not colour alone), its
 /// name, and a loud marker when TLS verification is off.
-fn source_marks(state: &AppState) -> Vec<Span<'static>> {
-    let s = &state.styles;
+fn source_marks(ui: Ui<'_>) -> Vec<Span<'static>> {
+    let Ui { state, styles: s } = ui;
     let mut spans = Vec::new();
     for source in &state.remote.sources {
         let (mark, style) = match source.health() {
@@ -37,9 +40,19 @@ pub fn height(state: &AppState) -> u16 {
     if state.mode.wall { 3 } else { 1 }
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
-    let s = &state.styles;
-    let local = state.now.with_timezone(&state.local_offset);
+pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
+    let flags = flags(ui);
+    let uptime = uptime(ui.state);
+    if ui.state.mode.wall {
+        wall(frame, area, ui, flags, &uptime);
+    } else {
+        bar(frame, area, ui, flags, &uptime);
+    }
+}
+
+/// Paused, read-only, and the remote sources' marks.
+fn flags(ui: Ui<'_>) -> Vec<Span<'static>> {
+    let Ui { state, styles: s } = ui;
     let mut flags: Vec<Span> = Vec::new();
     if state.paused {
         flags.push(Span::styled(" ⏸ PAUSED ", s.warning.patch(s.header)));
@@ -47,60 +60,24 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
     if state.mode.read_only {
         flags.push(Span::styled(" READ-ONLY ", s.header));
     }
-    flags.extend(source_marks(state));
-    let uptime = state
+    flags.extend(source_marks(ui));
+    flags
+}
+
+fn uptime(state: &AppState) -> String {
+    state
         .resources
         .latest
         .as_ref()
         .map(|r| format!("up {}", format::age(r.uptime_secs)))
-        .unwrap_or_default();
-    if state.mode.wall {
-        // A critical alert just started firing: the header flashes for a moment.
-        let flashing = state.flash_until.is_some_and(|until| state.now < until);
-        let flash;
-        let s = if flashing {
-            let mut styles = state.styles.clone();
-            styles.header = styles
-                .header
-                .patch(state.styles.critical)
-                .add_modifier(ratatui::style::Modifier::REVERSED);
-            flash = styles;
-            &flash
-        } else {
-            &state.styles
-        };
-        let [left, right] =
-            Layout::horizontal([Constraint::Min(10), Constraint::Length(22)]).areas(area);
-        let mut lines = vec![
-            Line::from(Span::styled(
-                format!(" {}", state.host.hostname),
-                s.header.add_modifier(ratatui::style::Modifier::BOLD),
-            )),
-            Line::from(Span::styled(
-                format!(" {}  {}  {} cores", state.host.os, uptime, state.host.cores),
-                s.header,
-            )),
-        ];
-        lines.push(Line::from(flags));
-        frame.render_widget(Paragraph::new(lines).style(s.header), left);
-        let big = bigtext::render(&local.format("%H:%M").to_string());
-        let clock: Vec<Line> = big
-            .into_iter()
-            .map(|row| Line::from(format!("{row} ")))
-            .collect();
-        frame.render_widget(
-            Paragraph::new(clock)
-                .style(s.header)
-                .alignment(Alignment::Right),
-            right,
-        );
-        return;
-    }
+        .unwrap_or_default()
+}
+
+/// The one-line header: name, host, cores, uptime, flags, and the clock.
+fn bar(frame: &mut Frame, area: Rect, ui: Ui<'_>, flags: Vec<Span>, uptime: &str) {
+    let Ui { state, styles: s } = ui;
     let mut spans = vec![
-        Span::styled(
-            " opsdeck ",
-            s.header.add_modifier(ratatui::style::Modifier::BOLD),
-        ),
+        Span::styled(" opsdeck ", s.header.add_modifier(Modifier::BOLD)),
         Span::styled(format!("│ {} ", state.host.hostname), s.header),
         Span::styled(format!("│ {} cores ", state.host.cores), s.header),
     ];
@@ -112,9 +89,56 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
         Layout::horizontal([Constraint::Min(10), Constraint::Length(10)]).areas(area);
     frame.render_widget(Paragraph::new(Line::from(spans)).style(s.header), left);
     frame.render_widget(
-        Paragraph::new(local.format("%H:%M:%S ").to_string())
+        Paragraph::new(local_time(state).format("%H:%M:%S ").to_string())
             .style(s.header)
             .alignment(Alignment::Right),
         right,
     );
+}
+
+/// Wall mode's three lines: host, system and flags, beside a big clock.
+fn wall(frame: &mut Frame, area: Rect, ui: Ui<'_>, flags: Vec<Span>, uptime: &str) {
+    let state = ui.state;
+    let header = wall_style(ui);
+    let [left, right] =
+        Layout::horizontal([Constraint::Min(10), Constraint::Length(22)]).areas(area);
+    let lines = vec![
+        Line::from(Span::styled(
+            format!(" {}", state.host.hostname),
+            header.add_modifier(Modifier::BOLD),
+        )),
+        Line::from(Span::styled(
+            format!(" {}  {}  {} cores", state.host.os, uptime, state.host.cores),
+            header,
+        )),
+        Line::from(flags),
+    ];
+    frame.render_widget(Paragraph::new(lines).style(header), left);
+    let big = bigtext::render(&local_time(state).format("%H:%M").to_string());
+    let clock: Vec<Line> = big
+        .into_iter()
+        .map(|row| Line::from(format!("{row} ")))
+        .collect();
+    frame.render_widget(
+        Paragraph::new(clock)
+            .style(header)
+            .alignment(Alignment::Right),
+        right,
+    );
+}
+
+/// The wall header's style: a critical alert just started firing, so it flashes
+/// for a moment.
+fn wall_style(ui: Ui<'_>) -> Style {
+    let Ui { state, styles: s } = ui;
+    let flashing = state.flash_until.is_some_and(|until| state.now < until);
+    if flashing {
+        s.header.patch(s.critical).add_modifier(Modifier::REVERSED)
+    } else {
+        s.header
+    }
+}
+
+fn local_time(state: &AppState) -> DateTime<FixedOffset> {
+    state.now.with_timezone(&state.local_offset)
 }

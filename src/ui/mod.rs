@@ -1,4 +1,6 @@
-//! Drawing: `draw(frame, &state)` reads state and holds no business logic.
+//! Drawing: `draw(frame, &state, &styles)` reads state and holds no business logic.
+//! The styles are the runtime's, resolved once at start; every part of the screen
+//! gets both as one [`Ui`].
 
 mod alert_details;
 pub mod color;
@@ -18,10 +20,20 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Block;
+use theme::Styles;
 
-pub fn draw(frame: &mut Frame, state: &AppState) {
+/// What every part of the screen reads: the state, and the styles to draw it in.
+#[derive(Clone, Copy)]
+pub(crate) struct Ui<'a> {
+    pub state: &'a AppState,
+    pub styles: &'a Styles,
+}
+
+pub fn draw(frame: &mut Frame, state: &AppState, styles: &Styles) {
+    let ui = Ui { state, styles };
+    let s = styles;
     let area = frame.area();
-    frame.render_widget(Block::new().style(state.styles.text), area);
+    frame.render_widget(Block::new().style(s.text), area);
     let header_height = header::height(state);
     let [top, body, bottom] = Layout::vertical([
         Constraint::Length(header_height),
@@ -29,23 +41,23 @@ pub fn draw(frame: &mut Frame, state: &AppState) {
         Constraint::Length(1),
     ])
     .areas(area);
-    header::draw(frame, top, state);
+    header::draw(frame, top, ui);
     match state.zoom {
-        Some(pane) => panes::draw(frame, body, state, pane),
+        Some(pane) => panes::draw(frame, body, ui, pane),
         None => {
             for (pane, rect) in layout::overview(body) {
-                panes::draw(frame, rect, state, pane);
+                panes::draw(frame, rect, ui, pane);
             }
         }
     }
-    status::draw(frame, bottom, state);
-    overlay::draw(frame, area, state);
+    status::draw(frame, bottom, ui);
+    overlay::draw(frame, area, ui);
 }
 
 /// A pane's frame: number and title, focus highlight, and right-aligned notes
 /// (filter, staleness).
-pub(crate) fn pane_block<'a>(state: &AppState, pane: PaneId, notes: Vec<Span<'a>>) -> Block<'a> {
-    let s = &state.styles;
+pub(crate) fn pane_block<'a>(ui: Ui<'_>, pane: PaneId, notes: Vec<Span<'a>>) -> Block<'a> {
+    let Ui { state, styles: s } = ui;
     let focused = state.focus == pane;
     let (border, title) = if focused {
         (s.border_focus, s.title_focus)

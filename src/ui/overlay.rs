@@ -1,18 +1,20 @@
 //! Overlays drawn over the panes: help (the live keymap) and row details.
 
 use crate::app::state::Overlay;
-use crate::app::{Action, AppState, PaneId};
+use crate::app::{Action, PaneId};
+use crate::ui::Ui;
 use crate::ui::widgets::format;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
+pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
+    let state = ui.state;
     match &state.overlay {
-        Some(Overlay::Help) => help(frame, area, state),
-        Some(Overlay::Details) => details(frame, area, state),
-        Some(Overlay::Confirm(dialog)) => super::dialogs::confirm(frame, area, state, dialog),
+        Some(Overlay::Help) => help(frame, area, ui),
+        Some(Overlay::Details) => details(frame, area, ui),
+        Some(Overlay::Confirm(dialog)) => super::dialogs::confirm(frame, area, ui, dialog),
         Some(Overlay::FilterInput(_)) | None => {}
     }
 }
@@ -28,8 +30,8 @@ pub(super) fn centered(area: Rect, width: u16, height: u16) -> Rect {
     )
 }
 
-fn help(frame: &mut Frame, area: Rect, state: &AppState) {
-    let s = &state.styles;
+fn help(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
+    let Ui { state, styles: s } = ui;
     let labels: Vec<String> = Action::BINDABLE
         .iter()
         .map(|(action, _, _)| {
@@ -83,13 +85,13 @@ fn help(frame: &mut Frame, area: Rect, state: &AppState) {
     }
 }
 
-fn details(frame: &mut Frame, area: Rect, state: &AppState) {
-    let s = &state.styles;
+fn details(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
+    let Ui { state, styles: s } = ui;
     if state.focus == PaneId::Alerts {
-        return super::alert_details::draw(frame, area, state);
+        return super::alert_details::draw(frame, area, ui);
     }
     if state.focus == PaneId::Tasks {
-        return super::task_details::draw(frame, area, state);
+        return super::task_details::draw(frame, area, ui);
     }
     if state.focus != PaneId::Resources {
         return;
@@ -115,7 +117,7 @@ fn details(frame: &mut Frame, area: Rect, state: &AppState) {
     popup(
         frame,
         rect,
-        state,
+        ui,
         &format!(" Process {} ", p.pid),
         " Esc closes ",
         lines,
@@ -127,12 +129,12 @@ fn details(frame: &mut Frame, area: Rect, state: &AppState) {
 pub(super) fn popup(
     frame: &mut Frame,
     rect: Rect,
-    state: &AppState,
+    ui: Ui<'_>,
     title: &str,
     hint: &str,
     lines: Vec<Line>,
 ) {
-    let s = &state.styles;
+    let s = ui.styles;
     frame.render_widget(Clear, rect);
     let block = Block::bordered()
         .border_style(s.border_focus)

@@ -1,14 +1,15 @@
 //! The bottom line: the filter prompt, the latest status message, or key hints.
 
+use crate::app::Action;
 use crate::app::state::{Overlay, StatusKind, StoreRole};
-use crate::app::{Action, AppState};
+use crate::ui::Ui;
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
-    let s = &state.styles;
+pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
+    let Ui { state, styles: s } = ui;
     let mut right_text = state.focus.title().to_string();
     if state.zoom.is_some() {
         right_text = format!("zoom: {right_text}");

@@ -99,14 +99,8 @@ pub fn host() -> HostInfo {
     }
 }
 
-pub fn state_with(depth: ColorDepth, mode: Mode) -> AppState {
-    let mut state = AppState::new(
-        Config::default(),
-        Styles::builtin("dark", depth),
-        mode,
-        host(),
-        t0(),
-    );
+pub fn state_with(mode: Mode) -> AppState {
+    let mut state = AppState::new(Config::default(), mode, host(), t0());
     state.store = StoreRole::Leader;
     state.actor = "ann@db-1".into();
     // Some history for the graphs: a ramp, then the current sample.
@@ -130,12 +124,29 @@ pub fn state_with(depth: ColorDepth, mode: Mode) -> AppState {
 }
 
 pub fn state() -> AppState {
-    state_with(ColorDepth::TrueColor, Mode::default())
+    state_with(Mode::default())
 }
 
+/// The built-in dark theme at a colour depth, as the runtime would resolve it.
+pub fn styles(depth: ColorDepth) -> Styles {
+    Styles::builtin("dark", depth)
+}
+
+/// A frame in true colour.
 pub fn render(state: &AppState, width: u16, height: u16) -> Terminal<TestBackend> {
+    render_in(state, &styles(ColorDepth::TrueColor), width, height)
+}
+
+pub fn render_in(
+    state: &AppState,
+    styles: &Styles,
+    width: u16,
+    height: u16,
+) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|f| opsdeck::ui::draw(f, state)).unwrap();
+    terminal
+        .draw(|f| opsdeck::ui::draw(f, state, styles))
+        .unwrap();
     terminal
 }
 

@@ -15,7 +15,6 @@ use opsdeck::app::state::Mode;
 use opsdeck::app::{Action, AppState, Msg, PaneId, update};
 use opsdeck::collect::alertmanager::{AmAlert, AmAlertState, Matcher, Silence, SilenceState};
 use opsdeck::collect::prometheus::{PromAlert, PromAlertState};
-use opsdeck::ui::color::ColorDepth;
 use std::time::Duration;
 
 pub const PROM: SourceId = 0;
@@ -70,7 +69,7 @@ pub fn labels(pairs: &[(&str, &str)]) -> Labels {
 /// The usual test state with `CONFIG` loaded and its sources in place, none of
 /// which has answered yet.
 pub fn state_with(mode: Mode, extra_config: &str) -> AppState {
-    let mut state = common::state_with(ColorDepth::TrueColor, mode);
+    let mut state = common::state_with(mode);
     let text = format!("{CONFIG}\n{extra_config}");
     let config = opsdeck::config::parse(&text, "test.toml").expect("test config is valid");
     state.config = config;

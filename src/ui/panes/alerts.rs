@@ -4,6 +4,7 @@
 use crate::app::alerts::{Alert, AlertState, Severity};
 use crate::app::sources::{Health, SourceKind};
 use crate::app::{AppState, PaneId};
+use crate::ui::Ui;
 use crate::ui::theme::Styles;
 use crate::ui::widgets::format;
 use crate::ui::{note, pane_block};
@@ -13,9 +14,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Table, TableState};
 
-pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
-    let s = &state.styles;
-    let block = pane_block(state, PaneId::Alerts, title_notes(state));
+pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
+    let Ui { state, styles: s } = ui;
+    let block = pane_block(ui, PaneId::Alerts, title_notes(ui));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.is_empty() {
@@ -23,13 +24,33 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
     }
     let visible = state.visible_alerts();
     if visible.is_empty() {
-        let (text, style) = empty_text(state);
+        let (text, style) = empty_text(ui);
         note(frame, inner, &text, style);
         return;
     }
-    let wide = inner.width >= 110;
-    // Narrow terminals leave out the source; wide ones add the key labels.
-    let narrow = inner.width < 100;
+    let (header, widths) = columns(inner.width);
+    // Column widths as the table will lay them out, to cut long text with "…".
+    let column_widths: Vec<usize> = Layout::horizontal(widths.clone())
+        .spacing(1)
+        .split(inner)
+        .iter()
+        .map(|r| usize::from(r.width))
+        .collect();
+    let grouped = grouped_rows(ui, &visible, &header, &column_widths);
+    let focused = state.focus == PaneId::Alerts;
+    let table = Table::new(grouped.rows, widths)
+        .header(Row::new(header).style(s.title))
+        .row_highlight_style(if focused { s.selection } else { Style::new() });
+    let mut table_state = TableState::default().with_selected(grouped.selected.filter(|_| focused));
+    frame.render_stateful_widget(table, inner, &mut table_state);
+    group_headings(frame, inner, ui, table_state.offset(), grouped.headings);
+}
+
+/// The columns for a width: narrow terminals leave out the source; wide ones add
+/// the key labels.
+fn columns(width: u16) -> (Vec<&'static str>, Vec<Constraint>) {
+    let wide = width >= 110;
+    let narrow = width < 100;
     let mut columns = vec![
         ("Sev", Constraint::Length(6)),
         ("Level", Constraint::Length(11)),
@@ -44,20 +65,35 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
         columns.push(("Labels", Constraint::Fill(2)));
     }
     columns.push(("Summary", Constraint::Fill(3)));
-    let (header, widths): (Vec<&str>, Vec<Constraint>) = columns.into_iter().unzip();
-    // Column widths as the table will lay them out, to cut long text with "…".
-    let column_widths: Vec<usize> = Layout::horizontal(widths.clone())
-        .spacing(1)
-        .split(inner)
-        .iter()
-        .map(|r| usize::from(r.width))
-        .collect();
+    columns.into_iter().unzip()
+}
+
+/// The table's rows, with an empty row where each group's heading goes.
+struct Grouped<'a> {
+    rows: Vec<Row<'a>>,
+    /// (row index, heading) of each group.
+    headings: Vec<(usize, String)>,
+    /// The row of the selected alert.
+    selected: Option<usize>,
+}
+
+/// One row per alert; grouped by `[ui.alerts] group_by`, each group after a
+/// heading row with its label value and size.
+fn grouped_rows<'a>(
+    ui: Ui<'_>,
+    visible: &[&'a Alert],
+    header: &[&str],
+    widths: &[usize],
+) -> Grouped<'a> {
+    let state = ui.state;
     let group_by = state.config.ui.alerts.group_by.as_str();
-    let mut rows = Vec::with_capacity(visible.len() + 4);
-    let mut selected_row = None;
     let selected = state.list(PaneId::Alerts).selected;
+    let mut grouped = Grouped {
+        rows: Vec::with_capacity(visible.len() + 4),
+        headings: Vec::new(),
+        selected: None,
+    };
     let mut group: Option<&str> = None;
-    let mut headings: Vec<(usize, String)> = Vec::new();
     for (i, alert) in visible.iter().enumerate() {
         if !group_by.is_empty() {
             let value = alert.labels.get(group_by).map_or("", String::as_str);
@@ -69,23 +105,28 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
                     .count();
                 let shown = if value.is_empty() { "(none)" } else { value };
                 // Drawn over the whole row below: a cell would cut it to "Sev"'s width.
-                headings.push((rows.len(), format!("{group_by}={shown} ({count})")));
-                rows.push(Row::new(Vec::<Line>::new()));
+                let heading = format!("{group_by}={shown} ({count})");
+                grouped.headings.push((grouped.rows.len(), heading));
+                grouped.rows.push(Row::new(Vec::<Line>::new()));
             }
         }
         if i == selected {
-            selected_row = Some(rows.len());
+            grouped.selected = Some(grouped.rows.len());
         }
-        rows.push(alert_row(state, alert, &header, &column_widths));
+        grouped.rows.push(alert_row(ui, alert, header, widths));
     }
-    let focused = state.focus == PaneId::Alerts;
-    let table = Table::new(rows, widths)
-        .header(Row::new(header).style(s.title))
-        .row_highlight_style(if focused { s.selection } else { Style::new() });
-    let mut table_state = TableState::default().with_selected(selected_row.filter(|_| focused));
-    frame.render_stateful_widget(table, inner, &mut table_state);
-    // Group headings span the row; the table's header takes the first line.
-    let offset = table_state.offset();
+    grouped
+}
+
+/// Group headings span the row, over the table's empty heading rows that are
+/// scrolled into view; the table's header takes the first line.
+fn group_headings(
+    frame: &mut Frame,
+    inner: Rect,
+    ui: Ui<'_>,
+    offset: usize,
+    headings: Vec<(usize, String)>,
+) {
     let body = inner.height.saturating_sub(1);
     for (index, heading) in headings {
         let Some(line) = index.checked_sub(offset) else {
@@ -96,17 +137,17 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
             break;
         }
         let area = Rect::new(inner.x, inner.y + 1 + line, inner.width, 1);
-        frame.render_widget(Paragraph::new(Span::styled(heading, s.title)), area);
+        frame.render_widget(Paragraph::new(Span::styled(heading, ui.styles.title)), area);
     }
 }
 
-fn alert_row<'a>(state: &AppState, alert: &'a Alert, header: &[&str], widths: &[usize]) -> Row<'a> {
+fn alert_row<'a>(ui: Ui<'_>, alert: &'a Alert, header: &[&str], widths: &[usize]) -> Row<'a> {
+    let Ui { state, styles: s } = ui;
     let width = |name: &str| {
         let i = header.iter().position(|h| *h == name);
         i.and_then(|i| widths.get(i)).copied().unwrap_or(0)
     };
     let fit = |text: &str, column: &str| format::ellipsis(text, width(column));
-    let s = &state.styles;
     let (symbol, sev_style) = severity_look(s, alert.severity);
     let resolved = alert.state == AlertState::Resolved;
     let dim_if_quiet = |style: Style| {
@@ -128,8 +169,8 @@ fn alert_row<'a>(state: &AppState, alert: &'a Alert, header: &[&str], widths: &[
             format!("{symbol} {}", alert.severity.label()),
             dim_if_quiet(sev_style),
         )),
-        level_cell(state, alert),
-        state_cell(state, alert),
+        level_cell(ui, alert),
+        state_cell(ui, alert),
         Line::from(Span::styled(since, s.dim)),
     ];
     if header.contains(&"Source") {
@@ -165,8 +206,8 @@ pub fn severity_look(s: &Styles, severity: Severity) -> (&'static str, Style) {
 
 /// P1–P4, and for an unacknowledged firing alert the time left to respond:
 /// "P1 4m", or "P1 late 2m" once the response target has passed.
-fn level_cell(state: &AppState, alert: &Alert) -> Line<'static> {
-    let s = &state.styles;
+fn level_cell(ui: Ui<'_>, alert: &Alert) -> Line<'static> {
+    let Ui { state, styles: s } = ui;
     let level = alert.level(&state.level_rules);
     let left = alert.response_left(level, state.now);
     let level = level.label();
@@ -196,8 +237,8 @@ fn coarse(secs: u64) -> String {
     }
 }
 
-fn state_cell<'a>(state: &AppState, alert: &'a Alert) -> Line<'a> {
-    let s = &state.styles;
+fn state_cell<'a>(ui: Ui<'_>, alert: &'a Alert) -> Line<'a> {
+    let Ui { state, styles: s } = ui;
     match (&alert.ack, alert.state) {
         (Some(ack), AlertState::Acknowledged) => {
             let who = ack.by.split('@').next().unwrap_or(&ack.by);
@@ -252,8 +293,8 @@ fn key_labels(state: &AppState, alert: &Alert) -> String {
 }
 
 /// The pane's right-hand title: counts, and every failing source with its age.
-fn title_notes(state: &AppState) -> Vec<Span<'static>> {
-    let s = &state.styles;
+fn title_notes(ui: Ui<'_>) -> Vec<Span<'static>> {
+    let Ui { state, styles: s } = ui;
     let mut notes = Vec::new();
     let firing = state
         .remote
@@ -276,8 +317,8 @@ fn title_notes(state: &AppState) -> Vec<Span<'static>> {
     notes
 }
 
-fn empty_text(state: &AppState) -> (String, Style) {
-    let s = &state.styles;
+fn empty_text(ui: Ui<'_>) -> (String, Style) {
+    let Ui { state, styles: s } = ui;
     let sources: Vec<_> = state
         .remote
         .sources

@@ -1,17 +1,18 @@
 //! The program's own log (tui-logger), filtered by level with + and -.
 
-use crate::app::{AppState, PaneId};
+use crate::app::PaneId;
+use crate::ui::Ui;
 use crate::ui::pane_block;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Span;
 use tui_logger::{TuiLoggerLevelOutput, TuiLoggerWidget};
 
-pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
-    let s = &state.styles;
+pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
+    let Ui { state, styles: s } = ui;
     let level = Span::styled(format!(" ≥{} ", state.log_level), s.dim);
     let widget = TuiLoggerWidget::default()
-        .block(pane_block(state, PaneId::Log, vec![level]))
+        .block(pane_block(ui, PaneId::Log, vec![level]))
         .style(s.text)
         .style_error(s.critical)
         .style_warn(s.warning)

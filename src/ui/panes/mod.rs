@@ -9,30 +9,32 @@ mod unconfigured;
 pub use alerts::severity_look;
 pub use tasks::{clock, duration, outcome, priority_look, run_look, since, status_line, until};
 
-use crate::app::{AppState, PaneId};
+use crate::app::PaneId;
+use crate::ui::Ui;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
-pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, pane: PaneId) {
+pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>, pane: PaneId) {
+    let state = ui.state;
     if area.is_empty() {
         return;
     }
     match pane {
-        PaneId::Resources => resources::draw(frame, area, state),
-        PaneId::Log => log::draw(frame, area, state),
-        PaneId::Tasks if !state.tasks.is_empty() => tasks::draw(frame, area, state),
+        PaneId::Resources => resources::draw(frame, area, ui),
+        PaneId::Log => log::draw(frame, area, ui),
+        PaneId::Tasks if !state.tasks.is_empty() => tasks::draw(frame, area, ui),
         PaneId::Tasks => unconfigured::draw(
             frame,
             area,
-            state,
+            ui,
             pane,
             "no tasks configured — see [[task]] in config",
         ),
-        PaneId::Alerts => alerts::draw(frame, area, state),
+        PaneId::Alerts => alerts::draw(frame, area, ui),
         PaneId::Scaling => unconfigured::draw(
             frame,
             area,
-            state,
+            ui,
             pane,
             "no scaling targets configured — see [[scaling]] in config",
         ),

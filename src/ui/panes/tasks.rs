@@ -5,6 +5,7 @@
 use crate::app::tasks::TaskStatus;
 use crate::app::{AppState, PaneId};
 use crate::engine::tasks::{Priority, Run, RunState, TaskSpec};
+use crate::ui::Ui;
 use crate::ui::theme::Styles;
 use crate::ui::widgets::format;
 use crate::ui::{note, pane_block};
@@ -22,9 +23,9 @@ const NAME_MIN: u16 = 10;
 /// The widest a Category column gets; longer ones end in "…".
 const CATEGORY_MAX: usize = 14;
 
-pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
-    let s = &state.styles;
-    let block = pane_block(state, PaneId::Tasks, title_notes(state, area.width));
+pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
+    let Ui { state, styles: s } = ui;
+    let block = pane_block(ui, PaneId::Tasks, title_notes(ui, area.width));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.is_empty() {
@@ -35,7 +36,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
         note(frame, inner, "no task matches the filter", s.dim);
         return;
     }
-    let cells: Vec<Cells> = visible.iter().map(|spec| cells(state, spec)).collect();
+    let cells: Vec<Cells> = visible.iter().map(|spec| cells(ui, spec)).collect();
     let plan = Plan::fit(&cells, inner.width);
     let widths: Vec<Constraint> = plan
         .columns
@@ -224,8 +225,8 @@ impl Cells {
     }
 }
 
-fn cells(state: &AppState, spec: &TaskSpec) -> Cells {
-    let s = &state.styles;
+fn cells(ui: Ui<'_>, spec: &TaskSpec) -> Cells {
+    let Ui { state, styles: s } = ui;
     let tasks = &state.tasks;
     let (symbol, word, style) = priority_look(s, spec.priority);
     let status = tasks.status(&spec.id);
@@ -247,9 +248,9 @@ fn cells(state: &AppState, spec: &TaskSpec) -> Cells {
         name: spec.name.clone(),
         id: spec.id.clone(),
         name_style: if spec.enabled { s.text } else { s.dim },
-        state: [false, true].map(|compact| status_line(state, &status, last_run, compact)),
-        last: [false, true].map(|compact| last_line(state, tasks.last_finished(&spec.id), compact)),
-        next: [false, true].map(|compact| next_line(state, spec, compact)),
+        state: [false, true].map(|compact| status_line(ui, &status, last_run, compact)),
+        last: [false, true].map(|compact| last_line(ui, tasks.last_finished(&spec.id), compact)),
+        next: [false, true].map(|compact| next_line(ui, spec, compact)),
         attempt,
         ok,
     }
@@ -280,12 +281,12 @@ pub fn run_look(s: &Styles, state: RunState) -> (&'static str, Style) {
 
 /// "✗ failed", "▶ running 3m2s" (the elapsed time only in the long form).
 pub fn status_line(
-    state: &AppState,
+    ui: Ui<'_>,
     status: &TaskStatus,
     last_run: Option<&Run>,
     compact: bool,
 ) -> Line<'static> {
-    let s = &state.styles;
+    let Ui { state, styles: s } = ui;
     match status {
         TaskStatus::Never => Line::styled("– never run", s.dim),
         TaskStatus::Waiting(_) => {
@@ -320,8 +321,8 @@ pub fn outcome(run: &Run) -> String {
 }
 
 /// "✗ exit 3 · 2.1s · 3h ago"; the short form leaves out the duration.
-fn last_line(state: &AppState, run: Option<&Run>, compact: bool) -> Line<'static> {
-    let s = &state.styles;
+fn last_line(ui: Ui<'_>, run: Option<&Run>, compact: bool) -> Line<'static> {
+    let Ui { state, styles: s } = ui;
     let Some(run) = run else {
         return Line::styled("–", s.dim);
     };
@@ -344,8 +345,8 @@ fn last_line(state: &AppState, run: Option<&Run>, compact: bool) -> Line<'static
 
 /// "02:00 (in 5h12m)"; a pending retry, "manual" or "disabled" instead. The
 /// short form is the relative time alone.
-fn next_line(state: &AppState, spec: &TaskSpec, compact: bool) -> Line<'static> {
-    let s = &state.styles;
+fn next_line(ui: Ui<'_>, spec: &TaskSpec, compact: bool) -> Line<'static> {
+    let Ui { state, styles: s } = ui;
     let now = state.now;
     if let Some((at, attempt)) = state.tasks.scheduler.retry(&spec.id) {
         let when = if at <= now {
@@ -424,8 +425,8 @@ fn coarse(now: DateTime<Utc>, at: DateTime<Utc>) -> String {
 
 /// The right-hand title: how many tasks, how many run, how many fail, in the
 /// longest form that fits beside the pane's name (failing always stays).
-fn title_notes(state: &AppState, width: u16) -> Vec<Span<'static>> {
-    let s = &state.styles;
+fn title_notes(ui: Ui<'_>, width: u16) -> Vec<Span<'static>> {
+    let Ui { state, styles: s } = ui;
     let tasks = &state.tasks;
     let (total, running, failing) = (tasks.len(), tasks.running(), tasks.failing());
     let shown = state.visible_tasks().len();

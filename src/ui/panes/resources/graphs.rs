@@ -1,7 +1,7 @@
 //! History graphs of the Resources pane: CPU and memory on a 0–100 % scale,
 //! network rates on a power-of-two scale.
 
-use crate::app::AppState;
+use crate::ui::Ui;
 use crate::ui::widgets::format;
 use crate::ui::widgets::graph::HistoryGraph;
 use ratatui::Frame;
@@ -17,11 +17,11 @@ pub(super) enum GraphKind {
     NetTx,
 }
 
-pub(super) fn graph(frame: &mut Frame, area: Rect, state: &AppState, kind: GraphKind) {
+pub(super) fn graph(frame: &mut Frame, area: Rect, ui: Ui<'_>, kind: GraphKind) {
+    let Ui { state, styles: s } = ui;
     if area.height < 2 || area.width < 12 {
         return;
     }
-    let s = &state.styles;
     let r = &state.resources;
     let (series, style, label) = match kind {
         GraphKind::Cpu => (&r.cpu, s.graph_cpu, "cpu"),

@@ -6,9 +6,10 @@ mod graphs;
 mod remote;
 mod tables;
 
-use crate::app::{AppState, PaneId};
+use crate::app::PaneId;
 use crate::collect::model::ResourceSample;
 use crate::config::Threshold;
+use crate::ui::Ui;
 pub(super) use crate::ui::widgets::format::ellipsis as truncate_right;
 use crate::ui::widgets::format::{self, bytes, rate};
 use crate::ui::widgets::meter::{self, grade, level_style};
@@ -21,8 +22,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use tables::{filesystems_table, network_table, processes};
 
-pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
-    let s = &state.styles;
+pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
+    let Ui { state, styles: s } = ui;
     let mut notes = Vec::new();
     if let Some(age) = state.resources_stale_for() {
         let why = state
@@ -36,7 +37,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
             s.warning,
         ));
     }
-    let block = pane_block(state, PaneId::Resources, notes);
+    let block = pane_block(ui, PaneId::Resources, notes);
     let mut inner = block.inner(area);
     frame.render_widget(block, area);
     let remote_height = remote::wanted_height(state).min(inner.height * 2 / 5);
@@ -47,7 +48,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
             Constraint::Length(remote_height),
         ])
         .areas(inner);
-        remote::draw(frame, remote_area, state);
+        remote::draw(frame, remote_area, ui);
         inner = local;
     }
     let Some(sample) = &state.resources.latest else {
@@ -59,13 +60,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
         return;
     };
     if inner.width >= 90 {
-        wide(frame, inner, state, sample);
+        wide(frame, inner, ui, sample);
     } else {
-        narrow(frame, inner, state, sample);
+        narrow(frame, inner, ui, sample);
     }
 }
 
-fn wide(frame: &mut Frame, area: Rect, state: &AppState, sample: &ResourceSample) {
+fn wide(frame: &mut Frame, area: Rect, ui: Ui<'_>, sample: &ResourceSample) {
     let [left, _, right] = Layout::horizontal([
         Constraint::Percentage(44),
         Constraint::Length(1),
@@ -95,14 +96,14 @@ fn wide(frame: &mut Frame, area: Rect, state: &AppState, sample: &ResourceSample
         Constraint::Fill(1),
     ])
     .areas(left);
-    cpu_meter(frame, cpu_line, state, sample);
-    frame.render_widget(Paragraph::new(load_text(state, sample)), load_line);
-    graph(frame, cpu_graph, state, GraphKind::Cpu);
-    per_core(frame, cores, state, sample, 24);
-    memory_meters(frame, mem_line, swap_line, state, sample);
-    graph(frame, mem_graph, state, GraphKind::Memory);
-    graph(frame, rx_graph, state, GraphKind::NetRx);
-    graph(frame, tx_graph, state, GraphKind::NetTx);
+    cpu_meter(frame, cpu_line, ui, sample);
+    frame.render_widget(Paragraph::new(load_text(ui, sample)), load_line);
+    graph(frame, cpu_graph, ui, GraphKind::Cpu);
+    per_core(frame, cores, ui, sample, 24);
+    memory_meters(frame, mem_line, swap_line, ui, sample);
+    graph(frame, mem_graph, ui, GraphKind::Memory);
+    graph(frame, rx_graph, ui, GraphKind::NetRx);
+    graph(frame, tx_graph, ui, GraphKind::NetTx);
 
     let fs_rows = (sample.filesystems.len() as u16 + 1)
         .min(right.height / 3)
@@ -118,12 +119,13 @@ fn wide(frame: &mut Frame, area: Rect, state: &AppState, sample: &ResourceSample
         Constraint::Min(3),
     ])
     .areas(right);
-    filesystems_table(frame, fs, state, &sample.filesystems);
-    network_table(frame, net, state, sample);
-    processes(frame, procs, state, sample);
+    filesystems_table(frame, fs, ui, &sample.filesystems);
+    network_table(frame, net, ui, sample);
+    processes(frame, procs, ui, sample);
 }
 
-fn narrow(frame: &mut Frame, area: Rect, state: &AppState, sample: &ResourceSample) {
+fn narrow(frame: &mut Frame, area: Rect, ui: Ui<'_>, sample: &ResourceSample) {
+    let Ui { state, styles: s } = ui;
     let core_rows = core_rows(sample.cpu_per_core.len(), area.width, 16);
     let graph_rows = if area.height >= 20 { 3 } else { 0 };
     let fs_count = (sample.filesystems.len() as u16).min(if area.height >= 18 { 3 } else { 1 });
@@ -147,10 +149,10 @@ fn narrow(frame: &mut Frame, area: Rect, state: &AppState, sample: &ResourceSamp
         Constraint::Min(2),
     ])
     .areas(area);
-    cpu_meter(frame, cpu_line, state, sample);
-    per_core(frame, cores, state, sample, 16);
-    graph(frame, cpu_graph, state, GraphKind::Cpu);
-    memory_meters(frame, mem_line, swap_line, state, sample);
+    cpu_meter(frame, cpu_line, ui, sample);
+    per_core(frame, cores, ui, sample, 16);
+    graph(frame, cpu_graph, ui, GraphKind::Cpu);
+    memory_meters(frame, mem_line, swap_line, ui, sample);
     let t = state.config.ui.thresholds.disk;
     let lines: Vec<Line> = sample
         .filesystems
@@ -162,11 +164,10 @@ fn narrow(frame: &mut Frame, area: Rect, state: &AppState, sample: &ResourceSamp
             if let Some(t) = state.time_until_full(f) {
                 used.push_str(&format!(" full in {}", format::age(t.as_secs())));
             }
-            meter_line(state, &label, f.used_percent(), &used, t, fs.width)
+            meter_line(ui, &label, f.used_percent(), &used, t, fs.width)
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), fs);
-    let s = &state.styles;
     let mut spans = vec![Span::styled("Net  ", s.title)];
     for n in sample.networks.iter().take(3) {
         spans.push(Span::styled(format!("{} ", n.interface), s.dim));
@@ -183,19 +184,19 @@ fn narrow(frame: &mut Frame, area: Rect, state: &AppState, sample: &ResourceSamp
         spans.push(Span::styled("no interfaces besides lo", s.dim));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), net);
-    processes(frame, procs, state, sample);
+    processes(frame, procs, ui, sample);
 }
 
 /// "CPU  ■■■■····· 45.2%!" sized to `width`.
 fn meter_line(
-    state: &AppState,
+    ui: Ui<'_>,
     label: &str,
     percent: f64,
     detail: &str,
     t: Threshold,
     width: u16,
 ) -> Line<'static> {
-    let s = &state.styles;
+    let Ui { state, styles: s } = ui;
     let symbols = state.config.ui.graph;
     let level = grade(percent, t);
     let value = format!(" {percent:5.1}%{}", meter::marker(level, symbols));
@@ -219,11 +220,12 @@ fn meter_line(
     Line::from(spans)
 }
 
-fn cpu_meter(frame: &mut Frame, area: Rect, state: &AppState, sample: &ResourceSample) {
+fn cpu_meter(frame: &mut Frame, area: Rect, ui: Ui<'_>, sample: &ResourceSample) {
+    let state = ui.state;
     let t = state.config.ui.thresholds.cpu;
     let detail = format!("{} procs", sample.process_count);
     let line = meter_line(
-        state,
+        ui,
         "CPU",
         f64::from(sample.cpu_total),
         &detail,
@@ -233,8 +235,8 @@ fn cpu_meter(frame: &mut Frame, area: Rect, state: &AppState, sample: &ResourceS
     frame.render_widget(Paragraph::new(line), area);
 }
 
-fn load_text(state: &AppState, sample: &ResourceSample) -> Line<'static> {
-    let s = &state.styles;
+fn load_text(ui: Ui<'_>, sample: &ResourceSample) -> Line<'static> {
+    let Ui { state, styles: s } = ui;
     let cores = sample.cpu_per_core.len().max(1) as f64;
     let per_core = sample.load.one / cores * 100.0;
     let level = grade(per_core, state.config.ui.thresholds.load);
@@ -264,11 +266,11 @@ fn core_rows(cores: usize, width: u16, cell: u16) -> u16 {
     cores.div_ceil(per_row) as u16
 }
 
-fn per_core(frame: &mut Frame, area: Rect, state: &AppState, sample: &ResourceSample, cell: u16) {
+fn per_core(frame: &mut Frame, area: Rect, ui: Ui<'_>, sample: &ResourceSample, cell: u16) {
+    let Ui { state, styles: s } = ui;
     if area.is_empty() {
         return;
     }
-    let s = &state.styles;
     let symbols = state.config.ui.graph;
     let per_row = usize::from((area.width / cell).max(1));
     let digits = sample
@@ -307,19 +309,14 @@ fn per_core(frame: &mut Frame, area: Rect, state: &AppState, sample: &ResourceSa
     frame.render_widget(Paragraph::new(lines), area);
 }
 
-fn memory_meters(
-    frame: &mut Frame,
-    mem: Rect,
-    swap: Rect,
-    state: &AppState,
-    sample: &ResourceSample,
-) {
+fn memory_meters(frame: &mut Frame, mem: Rect, swap: Rect, ui: Ui<'_>, sample: &ResourceSample) {
+    let Ui { state, styles: s } = ui;
     let t = &state.config.ui.thresholds;
     let m = &sample.memory;
     let detail = format!("{}/{}", bytes(m.used_bytes), bytes(m.total_bytes));
     frame.render_widget(
         Paragraph::new(meter_line(
-            state,
+            ui,
             "Mem",
             m.percent(),
             &detail,
@@ -331,12 +328,12 @@ fn memory_meters(
     let sw = &sample.swap;
     let line = if sw.total_bytes == 0 {
         Line::from(vec![
-            Span::styled("Swap ", state.styles.title),
-            Span::styled("none configured", state.styles.dim),
+            Span::styled("Swap ", s.title),
+            Span::styled("none configured", s.dim),
         ])
     } else {
         let detail = format!("{}/{}", bytes(sw.used_bytes), bytes(sw.total_bytes));
-        meter_line(state, "Swap", sw.percent(), &detail, t.swap, swap.width)
+        meter_line(ui, "Swap", sw.percent(), &detail, t.swap, swap.width)
     };
     frame.render_widget(Paragraph::new(line), swap);
 }

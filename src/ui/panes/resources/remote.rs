@@ -2,10 +2,11 @@
 //! instance) and the user's PromQL panels. Stale data stays, marked with its age.
 
 use crate::app::AppState;
-use crate::app::remote::PanelView;
+use crate::app::remote::{FleetRow, PanelView};
 use crate::app::sources::{SourceId, SourceKind};
 use crate::config::Threshold;
 use crate::config::remote::{Panel, PanelKind};
+use crate::ui::Ui;
 use crate::ui::widgets::format::{self, unit_value};
 use crate::ui::widgets::graph::HistoryGraph;
 use crate::ui::widgets::meter::{self, Level, grade, level_style};
@@ -28,15 +29,16 @@ pub fn wanted_height(state: &AppState) -> u16 {
     fleet + panels
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
+pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
+    let state = ui.state;
     let panels_height = panels_height(state).min(area.height);
     let [fleet_area, panels_area] =
         Layout::vertical([Constraint::Fill(1), Constraint::Length(panels_height)]).areas(area);
     if state.config.prometheus.iter().any(|p| p.fleet.enabled) {
-        fleet(frame, fleet_area, state);
+        fleet(frame, fleet_area, ui);
     }
     if panels_height > 0 {
-        panels(frame, panels_area, state);
+        panels(frame, panels_area, ui);
     }
 }
 
@@ -67,76 +69,20 @@ fn fleet_sources(state: &AppState) -> Vec<SourceId> {
         .collect()
 }
 
-fn fleet(frame: &mut Frame, area: Rect, state: &AppState) {
-    let s = &state.styles;
+fn fleet(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
+    let Ui { state, styles: s } = ui;
     if area.height < 2 {
         return;
     }
     let [title_area, table_area] =
         Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
     let sources = fleet_sources(state);
-    let t = &state.config.ui.thresholds;
-    let mut title = vec![Span::styled("Fleet", s.title)];
-    let mut rows = Vec::new();
-    for id in &sources {
-        let Some(source) = state.remote.sources.get(*id) else {
-            continue;
-        };
-        if let Some(e) = &source.error {
-            let stale = source
-                .stale_for(state.now)
-                .map(|age| format!(", data {} old", format::age(age.as_secs())))
-                .unwrap_or_default();
-            title.push(Span::styled(
-                format!(" · {} down{stale}: {}", source.name, e.message),
-                s.warning,
-            ));
-        } else if let Some(e) = state.remote.fleet_error.get(id) {
-            title.push(Span::styled(format!(" · {}: {e}", source.name), s.warning));
-        } else if let Some(warnings) = &source.note {
-            // Prometheus's own warnings (e.g. partial results) are news too.
-            title.push(Span::styled(
-                format!(" · {} warns: {warnings}", source.name),
-                s.warning,
-            ));
-        }
-        for r in state.remote.fleet.get(id).into_iter().flatten() {
-            let pct = |v: Option<f64>, th: Threshold| -> Line<'static> {
-                match v {
-                    Some(v) if v.is_finite() => {
-                        let level = grade(v, th);
-                        let style = if level == Level::Ok {
-                            s.text
-                        } else {
-                            level_style(s, level)
-                        };
-                        Line::from(Span::styled(
-                            format!("{v:5.1}%{}", meter::marker(level, state.config.ui.graph)),
-                            style,
-                        ))
-                    }
-                    _ => Line::from(Span::styled("    –", s.dim)),
-                }
-            };
-            let up = match r.up {
-                Some(true) => Span::styled("up", s.ok),
-                Some(false) => Span::styled("DOWN", s.critical),
-                None => Span::styled("?", s.dim),
-            };
-            rows.push((
-                Row::new(vec![
-                    Line::from(r.instance.clone()),
-                    Line::from(up),
-                    pct(r.cpu, t.cpu),
-                    Line::default(),
-                    pct(r.memory, t.memory),
-                    pct(r.disk, t.disk),
-                ]),
-                r.cpu_history.clone(),
-            ));
-        }
-    }
-    frame.render_widget(Paragraph::new(Line::from(title)), title_area);
+    frame.render_widget(Paragraph::new(fleet_title(ui, &sources)), title_area);
+    let rows: Vec<&FleetRow> = sources
+        .iter()
+        .filter(|id| state.remote.sources.get(**id).is_some())
+        .flat_map(|id| state.remote.fleet.get(id).into_iter().flatten())
+        .collect();
     if rows.is_empty() {
         let waiting = sources
             .iter()
@@ -158,26 +104,86 @@ fn fleet(frame: &mut Frame, area: Rect, state: &AppState) {
         Constraint::Length(7),
         Constraint::Length(7),
     ];
-    let histories: Vec<Vec<f64>> = rows.iter().map(|(_, h)| h.clone()).collect();
-    let table = Table::new(rows.into_iter().map(|(r, _)| r), widths)
+    let table = Table::new(rows.iter().map(|r| fleet_row(ui, r)), widths)
         .header(Row::new(["Instance", "Up", "CPU", "CPU history", "Mem", "Disk"]).style(s.title));
     frame.render_widget(table, table_area);
     // Sparklines go in the "CPU history" column, one per row, under the header.
     let columns = Layout::horizontal(widths).spacing(1).split(table_area);
     let column = columns[3];
-    for (i, history) in histories.iter().enumerate() {
+    for (i, row) in rows.iter().enumerate() {
         let y = column.y + 1 + i as u16;
         if y >= column.bottom() {
             break;
         }
-        sparkline(
-            frame,
-            Rect::new(column.x, y, column.width, 1),
-            state,
-            history,
-            100.0,
-            s.graph_cpu,
-        );
+        let area = Rect::new(column.x, y, column.width, 1);
+        sparkline(frame, area, state, &row.cpu_history, 100.0, s.graph_cpu);
+    }
+}
+
+/// "Fleet", and what is wrong with each source that feeds it.
+fn fleet_title(ui: Ui<'_>, sources: &[SourceId]) -> Line<'static> {
+    let Ui { state, styles: s } = ui;
+    let mut title = vec![Span::styled("Fleet", s.title)];
+    for id in sources {
+        let Some(source) = state.remote.sources.get(*id) else {
+            continue;
+        };
+        let problem = if let Some(e) = &source.error {
+            let stale = source
+                .stale_for(state.now)
+                .map(|age| format!(", data {} old", format::age(age.as_secs())))
+                .unwrap_or_default();
+            format!(" · {} down{stale}: {}", source.name, e.message)
+        } else if let Some(e) = state.remote.fleet_error.get(id) {
+            format!(" · {}: {e}", source.name)
+        } else if let Some(warnings) = &source.note {
+            // Prometheus's own warnings (e.g. partial results) are news too.
+            format!(" · {} warns: {warnings}", source.name)
+        } else {
+            continue;
+        };
+        title.push(Span::styled(problem, s.warning));
+    }
+    Line::from(title)
+}
+
+/// One instance: up or down, CPU, memory and the fullest disk (the CPU history
+/// column is left for a sparkline).
+fn fleet_row(ui: Ui<'_>, r: &FleetRow) -> Row<'static> {
+    let Ui { state, styles: s } = ui;
+    let t = &state.config.ui.thresholds;
+    let up = match r.up {
+        Some(true) => Span::styled("up", s.ok),
+        Some(false) => Span::styled("DOWN", s.critical),
+        None => Span::styled("?", s.dim),
+    };
+    Row::new(vec![
+        Line::from(r.instance.clone()),
+        Line::from(up),
+        percent(ui, r.cpu, t.cpu),
+        Line::default(),
+        percent(ui, r.memory, t.memory),
+        percent(ui, r.disk, t.disk),
+    ])
+}
+
+/// A percentage, coloured and marked by its level; "–" when unknown.
+fn percent(ui: Ui<'_>, v: Option<f64>, th: Threshold) -> Line<'static> {
+    let Ui { state, styles: s } = ui;
+    match v {
+        Some(v) if v.is_finite() => {
+            let level = grade(v, th);
+            let style = if level == Level::Ok {
+                s.text
+            } else {
+                level_style(s, level)
+            };
+            Line::from(Span::styled(
+                format!("{v:5.1}%{}", meter::marker(level, state.config.ui.graph)),
+                style,
+            ))
+        }
+        _ => Line::from(Span::styled("    –", s.dim)),
     }
 }
 
@@ -201,7 +207,8 @@ fn sparkline(
     );
 }
 
-fn panels(frame: &mut Frame, area: Rect, state: &AppState) {
+fn panels(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
+    let state = ui.state;
     let count = state.config.panel.len();
     // At least 24 columns a panel; the rest scroll off to the right.
     let per_row = (usize::from(area.width) / 24).clamp(1, count);
@@ -214,12 +221,12 @@ fn panels(frame: &mut Frame, area: Rect, state: &AppState) {
         .take(per_row)
         .enumerate()
     {
-        panel_box(frame, cells[i], state, panel, view);
+        panel_box(frame, cells[i], ui, panel, view);
     }
 }
 
-fn panel_box(frame: &mut Frame, area: Rect, state: &AppState, panel: &Panel, view: &PanelView) {
-    let s = &state.styles;
+fn panel_box(frame: &mut Frame, area: Rect, ui: Ui<'_>, panel: &Panel, view: &PanelView) {
+    let Ui { state, styles: s } = ui;
     let block = ratatui::widgets::Block::bordered()
         .border_style(s.border)
         .title(Span::styled(format!(" {} ", panel.title), s.title));
@@ -228,20 +235,6 @@ fn panel_box(frame: &mut Frame, area: Rect, state: &AppState, panel: &Panel, vie
     if inner.is_empty() {
         return;
     }
-    let style_of = |v: f64| match panel.thresholds {
-        Some(t) if v.is_finite() => level_style(s, grade(v, t)),
-        _ => s.text,
-    };
-    // The level as a symbol too, as fleet cells have it: colour alone is lost in mono.
-    let marked = |v: f64| -> String {
-        let text = unit_value(v, panel.unit);
-        match panel.thresholds.map(|t| grade(v, t)) {
-            Some(level) if v.is_finite() && level != Level::Ok => {
-                format!("{text}{}", meter::marker(level, state.config.ui.graph))
-            }
-            _ => text,
-        }
-    };
     let mut lines = Vec::new();
     if let Some(e) = &view.error {
         lines.push(Line::from(Span::styled(e.clone(), s.warning)));
@@ -257,34 +250,10 @@ fn panel_box(frame: &mut Frame, area: Rect, state: &AppState, panel: &Panel, vie
         }
         (None, _) => {}
         (Some(_), PanelKind::Table) => {
-            let room = usize::from(inner.height);
-            // When series do not fit, the last line says how many are not shown.
-            let shown = if view.series.len() > room {
-                room.saturating_sub(1)
-            } else {
-                room
-            };
-            for series in view.series.iter().take(shown) {
-                lines.push(Line::from(vec![
-                    Span::styled(format!("{} ", marked(series.value)), style_of(series.value)),
-                    Span::styled(series.name.clone(), s.dim),
-                ]));
-            }
-            if view.series.len() > shown {
-                let more = view.series.len() - shown;
-                lines.push(Line::from(Span::styled(format!("+{more} more"), s.dim)));
-            }
+            lines.extend(series_lines(ui, panel, view, usize::from(inner.height)));
         }
         (Some(first), kind) => {
-            let more = if view.series.len() > 1 {
-                format!("  (+{} series)", view.series.len() - 1)
-            } else {
-                String::new()
-            };
-            lines.push(Line::from(vec![
-                Span::styled(marked(first.value), style_of(first.value)),
-                Span::styled(more, s.dim),
-            ]));
+            lines.push(value_line(ui, panel, view, first.value));
             if kind.is_range() && inner.height > 1 {
                 frame.render_widget(Paragraph::new(lines), inner);
                 let graph = Rect::new(inner.x, inner.y + 1, inner.width, inner.height - 1);
@@ -300,4 +269,63 @@ fn panel_box(frame: &mut Frame, area: Rect, state: &AppState, panel: &Panel, vie
         }
     }
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// A table panel: one series a line, as many as fit in `room` lines; when they
+/// do not fit, the last line says how many are not shown.
+fn series_lines(ui: Ui<'_>, panel: &Panel, view: &PanelView, room: usize) -> Vec<Line<'static>> {
+    let s = ui.styles;
+    let shown = if view.series.len() > room {
+        room.saturating_sub(1)
+    } else {
+        room
+    };
+    let mut lines = Vec::new();
+    for series in view.series.iter().take(shown) {
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("{} ", marked(ui, panel, series.value)),
+                value_style(ui, panel, series.value),
+            ),
+            Span::styled(series.name.clone(), s.dim),
+        ]));
+    }
+    if view.series.len() > shown {
+        let more = view.series.len() - shown;
+        lines.push(Line::from(Span::styled(format!("+{more} more"), s.dim)));
+    }
+    lines
+}
+
+/// The first series' value, and how many more series there are.
+fn value_line(ui: Ui<'_>, panel: &Panel, view: &PanelView, value: f64) -> Line<'static> {
+    let more = if view.series.len() > 1 {
+        format!("  (+{} series)", view.series.len() - 1)
+    } else {
+        String::new()
+    };
+    Line::from(vec![
+        Span::styled(marked(ui, panel, value), value_style(ui, panel, value)),
+        Span::styled(more, ui.styles.dim),
+    ])
+}
+
+/// A value's colour by the panel's thresholds, if it has any.
+fn value_style(ui: Ui<'_>, panel: &Panel, v: f64) -> Style {
+    match panel.thresholds {
+        Some(t) if v.is_finite() => level_style(ui.styles, grade(v, t)),
+        _ => ui.styles.text,
+    }
+}
+
+/// A value in its unit, with its level as a symbol too, as fleet cells have it:
+/// colour alone is lost in mono.
+fn marked(ui: Ui<'_>, panel: &Panel, v: f64) -> String {
+    let text = unit_value(v, panel.unit);
+    match panel.thresholds.map(|t| grade(v, t)) {
+        Some(level) if v.is_finite() && level != Level::Ok => {
+            format!("{text}{}", meter::marker(level, ui.state.config.ui.graph))
+        }
+        _ => text,
+    }
 }

@@ -2,8 +2,9 @@
 //! forecast), network interfaces and processes.
 
 use super::{note_below_header, truncate_right};
-use crate::app::{AppState, PaneId};
+use crate::app::PaneId;
 use crate::collect::model::{Filesystem, ResourceSample};
+use crate::ui::Ui;
 use crate::ui::widgets::format::{self, bytes, rate};
 use crate::ui::widgets::meter::{self, Level, grade, level_style};
 use ratatui::Frame;
@@ -15,10 +16,10 @@ use ratatui::widgets::{Row, Table, TableState};
 pub(super) fn filesystems_table(
     frame: &mut Frame,
     area: Rect,
-    state: &AppState,
+    ui: Ui<'_>,
     filesystems: &[Filesystem],
 ) {
-    let s = &state.styles;
+    let Ui { state, styles: s } = ui;
     let t = state.config.ui.thresholds.disk;
     let symbols = state.config.ui.graph;
     let rows: Vec<Row> = filesystems
@@ -37,7 +38,7 @@ pub(super) fn filesystems_table(
                     format!("{pct:5.1}%{}", meter::marker(level, symbols)),
                     level_style(s, level),
                 )),
-                full_in(state, f),
+                full_in(ui, f),
             ])
         })
         .collect();
@@ -62,8 +63,8 @@ pub(super) fn filesystems_table(
 }
 
 /// The days-until-full forecast: critical within an hour, warning within a day.
-fn full_in(state: &AppState, fs: &Filesystem) -> Line<'static> {
-    let s = &state.styles;
+fn full_in(ui: Ui<'_>, fs: &Filesystem) -> Line<'static> {
+    let Ui { state, styles: s } = ui;
     match state.time_until_full(fs) {
         None => Line::from(Span::styled("–", s.dim)),
         Some(t) => {
@@ -77,13 +78,8 @@ fn full_in(state: &AppState, fs: &Filesystem) -> Line<'static> {
     }
 }
 
-pub(super) fn network_table(
-    frame: &mut Frame,
-    area: Rect,
-    state: &AppState,
-    sample: &ResourceSample,
-) {
-    let s = &state.styles;
+pub(super) fn network_table(frame: &mut Frame, area: Rect, ui: Ui<'_>, sample: &ResourceSample) {
+    let s = ui.styles;
     let rows: Vec<Row> = sample
         .networks
         .iter()
@@ -115,8 +111,8 @@ pub(super) fn network_table(
     }
 }
 
-pub(super) fn processes(frame: &mut Frame, area: Rect, state: &AppState, sample: &ResourceSample) {
-    let s = &state.styles;
+pub(super) fn processes(frame: &mut Frame, area: Rect, ui: Ui<'_>, sample: &ResourceSample) {
+    let Ui { state, styles: s } = ui;
     let t = state.config.ui.thresholds.cpu;
     let symbols = state.config.ui.graph;
     let visible = state.visible_processes();
