@@ -9,11 +9,13 @@
 mod alerts;
 pub mod backend;
 mod collectors;
+mod inputs;
 pub mod logging;
 pub mod notify;
 mod polls;
 pub mod process;
 pub mod remote;
+mod screen;
 mod tasks;
 pub use tasks::{record_outcome, task_command};
 pub mod terminal;
@@ -24,15 +26,10 @@ use crate::clock::Clock;
 use crate::store::leader::Leadership;
 use crate::store::writer::StoreHandle;
 use crate::ui::theme::Styles;
-use crossterm::event::{Event, EventStream};
-use futures_util::StreamExt;
+use inputs::Input;
 use std::time::Duration;
-use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
-use tokio::time::{Instant, MissedTickBehavior, interval, sleep_until};
-
-/// Minimum time between two frames (10 frames per second at most).
-const FRAME_INTERVAL: Duration = Duration::from_millis(100);
+use tokio::time::Instant;
 
 /// The state database as the running dashboard uses it.
 pub struct Persistence {
@@ -138,13 +135,6 @@ impl Executor {
     }
 }
 
-/// What the event loop does after `update`: the terminal's effects here, the
-/// rest by the executor.
-enum Next {
-    Continue,
-    Quit(i32),
-}
-
 async fn event_loop(
     term: &mut terminal::Tui,
     state: &mut AppState,
@@ -153,18 +143,12 @@ async fn event_loop(
     mut persistence: Option<&mut Persistence>,
 ) -> anyhow::Result<i32> {
     let mut last_prune: Option<Instant> = None;
-    let (tx, mut rx) = mpsc::channel::<Msg>(64);
+    let (tx, rx) = mpsc::channel::<Msg>(64);
     let refresh = state.config.general.refresh;
     collectors::spawn_local(state.config.ui.processes, refresh, tx.clone());
-    let mut events = EventStream::new();
-    let mut sigterm = signal(SignalKind::terminate())?;
-    let mut sighup = signal(SignalKind::hangup())?;
-    let mut sigint = signal(SignalKind::interrupt())?;
-    // The clock and staleness marks need a tick even when no data arrives.
-    let mut tick = interval(Duration::from_secs(1));
-    tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
-
-    draw(term, state, styles)?;
+    let mut inputs = inputs::Inputs::new(rx)?;
+    let mut screen = screen::Screen::new(term, styles);
+    screen.draw_now(state)?;
     let executor = Executor::new(state, persistence.as_deref().map(|p| p.store.clone()), &tx);
     // Lets the end-to-end tests check that a panic gives the terminal back.
     #[cfg(debug_assertions)]
@@ -176,102 +160,55 @@ async fn event_loop(
     {
         tasks::load_runs(&p.store, p.leadership.is_leader(), &tx);
     }
-    let mut last_draw = Instant::now();
-    let mut dirty = false;
-    let code = 'events: loop {
-        let next_frame = last_draw + FRAME_INTERVAL;
+    let code = loop {
         let mut msgs = Vec::with_capacity(2);
-        let msg = tokio::select! {
-            _ = sleep_until(next_frame), if dirty => {
-                draw_now(term, state, styles, &mut last_draw, &mut dirty)?;
-                continue;
-            }
-            event = events.next() => match event {
-                Some(Ok(Event::Key(key))) => Msg::Key(key),
-                Some(Ok(Event::Resize(..))) => {
-                    // Redraw at once on resize, not at the next frame slot.
-                    term.autoresize()?;
-                    draw_now(term, state, styles, &mut last_draw, &mut dirty)?;
-                    continue;
-                }
-                Some(Ok(_)) => continue,
-                Some(Err(e)) => {
-                    tracing::error!("terminal input failed: {e}");
-                    Msg::Terminate(1)
-                }
-                // stdin closed: nobody is there to see the dashboard.
-                None => Msg::Terminate(0),
-            },
-            Some(msg) = rx.recv() => msg,
-            _ = tick.tick() => {
+        match inputs.next(screen.frame_due()).await {
+            Input::Frame => screen.draw_now(state)?,
+            Input::Resize => screen.resized(state)?,
+            Input::Nothing => {}
+            Input::Msg(msg) => msgs.push(msg),
+            Input::Tick => {
                 if let Some(p) = persistence.as_deref_mut()
                     && let Some(changed) = keep_leadership(p, &mut last_prune, clock)
                 {
                     // Applied here, with its effects carried out like any message's.
                     msgs.push(changed);
                 }
-                Msg::Tick(clock.now())
-            }
-            _ = sigterm.recv() => Msg::Terminate(128 + 15),
-            _ = sighup.recv() => Msg::Terminate(128 + 1),
-            _ = sigint.recv() => Msg::Terminate(128 + 2),
-        };
-        // Samples already redraw (and move the clock) every refresh; a tick only
-        // draws when nothing else did, e.g. to age a stale source.
-        let was_tick = matches!(msg, Msg::Tick(_)) && msgs.is_empty();
-        msgs.push(msg);
-        for msg in msgs {
-            for effect in update(state, msg) {
-                match carry_out(
-                    term,
-                    state,
-                    styles,
-                    &executor,
-                    effect,
-                    &mut last_draw,
-                    &mut dirty,
-                )? {
-                    Next::Continue => {}
-                    Next::Quit(code) => break 'events code,
-                }
+                msgs.push(Msg::Tick(clock.now()));
             }
         }
-        dirty |= !was_tick || last_draw.elapsed() >= Duration::from_millis(900);
+        if msgs.is_empty() {
+            continue;
+        }
+        let only_a_tick = matches!(msgs.as_slice(), [Msg::Tick(_)]);
+        if let Some(code) = apply(state, &mut screen, &executor, msgs)? {
+            break code;
+        }
+        screen.changed(only_a_tick);
     };
     // Runs still going are cancelled and their ends recorded before exit.
     executor.runner.shutdown().await;
     Ok(code)
 }
 
-/// One effect: the terminal's here, the rest by the executor.
-fn carry_out(
-    term: &mut terminal::Tui,
-    state: &AppState,
-    styles: &Styles,
+/// Applies messages and carries out every effect they return: the terminal's
+/// on the screen, the rest by the executor. `Some(code)`: quit.
+fn apply(
+    state: &mut AppState,
+    screen: &mut screen::Screen,
     executor: &Executor,
-    effect: Effect,
-    last_draw: &mut Instant,
-    dirty: &mut bool,
-) -> std::io::Result<Next> {
-    match effect {
-        Effect::Quit(code) => return Ok(Next::Quit(code)),
-        Effect::Suspend => {
-            terminal::suspend(term)?;
-            draw_now(term, state, styles, last_draw, dirty)?;
+    msgs: Vec<Msg>,
+) -> std::io::Result<Option<i32>> {
+    for msg in msgs {
+        for effect in update(state, msg) {
+            match screen.carry_out(state, effect)? {
+                Some(Effect::Quit(code)) => return Ok(Some(code)),
+                Some(other) => executor.run(other),
+                None => {}
+            }
         }
-        Effect::Redraw => {
-            term.backend_mut().invalidate();
-            term.clear()?;
-            draw_now(term, state, styles, last_draw, dirty)?;
-        }
-        Effect::Bell => {
-            use std::io::Write;
-            let backend = term.backend_mut();
-            let _ = backend.write_all(b"\x07").and_then(|()| backend.flush());
-        }
-        other => executor.run(other),
     }
-    Ok(Next::Continue)
+    Ok(None)
 }
 
 /// Polls the leadership lock (a follower takes over when the leader is gone) and,
@@ -310,25 +247,4 @@ fn keep_leadership(
         if leads { "now leads" } else { "follows" }
     );
     Some(Msg::Leadership(leads))
-}
-
-/// Draws a frame now and notes that the screen is up to date.
-fn draw_now(
-    term: &mut terminal::Tui,
-    state: &AppState,
-    styles: &Styles,
-    last_draw: &mut Instant,
-    dirty: &mut bool,
-) -> std::io::Result<()> {
-    draw(term, state, styles)?;
-    *last_draw = Instant::now();
-    *dirty = false;
-    Ok(())
-}
-
-/// Draws a frame; the backend writes only what changed, as one synchronized update.
-fn draw(term: &mut terminal::Tui, state: &AppState, styles: &Styles) -> std::io::Result<()> {
-    logging::move_events();
-    term.draw(|frame| crate::ui::draw(frame, state, styles))
-        .map(drop)
 }
