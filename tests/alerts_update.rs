@@ -35,7 +35,7 @@ fn typed(state: &mut AppState, text: &str) {
 }
 
 fn dialog(state: &AppState) -> &Confirm {
-    match &state.overlay {
+    match &state.view.overlay {
         Some(Overlay::Confirm(d)) if matches!(d.draft, Draft::Acknowledge { .. }) => d,
         other => panic!("expected the acknowledge dialog, got {other:?}"),
     }
@@ -163,7 +163,7 @@ fn in_read_only_mode_a_is_only_an_audited_refusal() {
         }
         other => panic!("expected only an audit record, got {other:?}"),
     }
-    assert_eq!(s.overlay, None);
+    assert_eq!(s.view.overlay, None);
     assert_eq!(status(&s).0, StatusKind::Warning);
 }
 
@@ -172,7 +172,7 @@ fn a_on_a_prometheus_only_alert_says_why_and_opens_nothing() {
     let mut s = fx::alerts_state();
     fx::select(&mut s, "PostgresSlowQueries");
     assert_eq!(key(&mut s, KeyCode::Char('a')), vec![]);
-    assert_eq!(s.overlay, None);
+    assert_eq!(s.view.overlay, None);
     let (kind, text) = status(&s);
     assert_eq!(kind, StatusKind::Warning);
     assert!(
@@ -186,7 +186,7 @@ fn a_on_an_acknowledged_alert_points_to_u() {
     let mut s = fx::alerts_state();
     fx::select(&mut s, "NodeDown");
     assert_eq!(key(&mut s, KeyCode::Char('a')), vec![]);
-    assert_eq!(s.overlay, None);
+    assert_eq!(s.view.overlay, None);
     let (_, text) = status(&s);
     assert!(text.contains("already acknowledged by bob@ops-2"), "{text}");
 }
@@ -243,7 +243,7 @@ fn silence_created_closes_the_dialog_and_the_row_is_acknowledged_by_me() {
     let id = "9f8e7d6c-5b4a-4321-8fed-cba987654321";
     let created = common::written(Intent::Acknowledge(request.clone()), Ok(silenced(id)));
     let _ = update(&mut s, created);
-    assert_eq!(s.overlay, None);
+    assert_eq!(s.view.overlay, None);
     let (kind, text) = status(&s);
     assert_eq!(kind, StatusKind::Info);
     assert!(
@@ -298,7 +298,7 @@ fn u_expires_the_ack_silence_and_the_row_fires_again() {
     let mut s = fx::alerts_state();
     let node_down = fx::select(&mut s, "NodeDown");
     assert_eq!(key(&mut s, KeyCode::Char('u')), vec![]);
-    match &s.overlay {
+    match &s.view.overlay {
         Some(Overlay::Confirm(c)) => {
             let Draft::Unacknowledge(r) = &c.draft else {
                 panic!("expected an un-acknowledgement, got {:?}", c.draft);
@@ -324,7 +324,7 @@ fn u_expires_the_ack_silence_and_the_row_fires_again() {
         &mut s,
         common::written(Intent::Unacknowledge(request), Ok(Done::Expired)),
     );
-    assert_eq!(s.overlay, None);
+    assert_eq!(s.view.overlay, None);
     let (_, text) = status(&s);
     assert!(text.contains(fx::ACK_SILENCE), "{text}");
     let row = fx::row(&s, "NodeDown");
@@ -362,7 +362,7 @@ fn u_on_an_alert_that_is_not_acknowledged_says_so() {
     let mut s = fx::alerts_state();
     fx::select(&mut s, "HighErrorRate");
     assert_eq!(key(&mut s, KeyCode::Char('u')), vec![]);
-    assert_eq!(s.overlay, None);
+    assert_eq!(s.view.overlay, None);
     assert!(status(&s).1.contains("HighErrorRate is not acknowledged"));
 }
 
@@ -440,17 +440,21 @@ fn esc_cancels_the_dialog_without_effects() {
     key(&mut s, KeyCode::Char('a'));
     typed(&mut s, "never mind");
     assert_eq!(key(&mut s, KeyCode::Esc), vec![]);
-    assert_eq!(s.overlay, None);
-    assert_eq!(s.zoom, Some(PaneId::Alerts), "Esc closed only the dialog");
+    assert_eq!(s.view.overlay, None);
+    assert_eq!(
+        s.view.zoom,
+        Some(PaneId::Alerts),
+        "Esc closed only the dialog"
+    );
     assert_eq!(fx::row(&s, "HighErrorRate").state, AlertState::Firing);
     // The expire confirmation too.
     fx::select(&mut s, "NodeDown");
     key(&mut s, KeyCode::Char('u'));
     assert!(
-        matches!(&s.overlay, Some(Overlay::Confirm(c)) if matches!(c.draft, Draft::Unacknowledge(_)))
+        matches!(&s.view.overlay, Some(Overlay::Confirm(c)) if matches!(c.draft, Draft::Unacknowledge(_)))
     );
     assert_eq!(key(&mut s, KeyCode::Esc), vec![]);
-    assert_eq!(s.overlay, None);
+    assert_eq!(s.view.overlay, None);
 }
 
 #[test]

@@ -54,7 +54,7 @@ fn state(mode: Mode, role: StoreRole) -> AppState {
 }
 
 fn task_confirm(state: &AppState) -> &Confirm {
-    match &state.overlay {
+    match &state.view.overlay {
         Some(Overlay::Confirm(c)) => c,
         other => panic!("no confirmation: {other:?}"),
     }
@@ -122,7 +122,7 @@ fn t_asks_for_confirmation_naming_the_command_then_starts_an_audited_run() {
         "the plan shows the argv"
     );
     let effects = key(&mut s, KeyCode::Enter);
-    assert!(s.overlay.is_none());
+    assert!(s.view.overlay.is_none());
     assert_eq!(
         starts(&effects),
         vec![("backup".into(), Trigger::Manual, 1)]
@@ -150,7 +150,7 @@ fn esc_in_the_confirmation_runs_nothing() {
     key(&mut s, KeyCode::Char('2'));
     key(&mut s, KeyCode::Char('t'));
     let effects = key(&mut s, KeyCode::Esc);
-    assert!(s.overlay.is_none());
+    assert!(s.view.overlay.is_none());
     assert!(effects.is_empty(), "{effects:?}");
 }
 
@@ -166,7 +166,7 @@ fn read_only_refuses_trigger_and_cancel_at_the_dispatcher() {
     key(&mut s, KeyCode::Char('2'));
     for k in ['t', 'x'] {
         let effects = key(&mut s, KeyCode::Char(k));
-        assert!(s.overlay.is_none());
+        assert!(s.view.overlay.is_none());
         assert!(starts(&effects).is_empty());
         assert!(
             matches!(&effects[..], [Effect::Audit(a)] if a.outcome.starts_with("refused: read-only")),
@@ -184,7 +184,7 @@ fn read_only_refuses_trigger_and_cancel_at_the_dispatcher() {
         command: "x".into(),
     };
     let confirm = Confirm::new(Draft::TriggerTask(task), "Run".into(), vec![]);
-    s.overlay = Some(Overlay::Confirm(Box::new(confirm)));
+    s.view.overlay = Some(Overlay::Confirm(Box::new(confirm)));
     let effects = key(&mut s, KeyCode::Enter);
     assert!(starts(&effects).is_empty());
     assert!(common::write_in(&effects).is_none(), "{effects:?}");
@@ -256,7 +256,7 @@ fn x_cancels_the_running_run_after_confirmation() {
     let mut s = state(Mode::default(), StoreRole::Leader);
     key(&mut s, KeyCode::Char('2'));
     key(&mut s, KeyCode::Char('x'));
-    assert!(s.overlay.is_none(), "nothing runs: nothing to cancel");
+    assert!(s.view.overlay.is_none(), "nothing runs: nothing to cancel");
     assert!(s.visible_status().unwrap().text.contains("not running"));
     key(&mut s, KeyCode::Char('t'));
     key(&mut s, KeyCode::Enter);
@@ -294,7 +294,7 @@ fn details_list_the_runs_and_load_the_picked_runs_output() {
     );
     key(&mut s, KeyCode::Char('2'));
     let effects = key(&mut s, KeyCode::Enter);
-    assert_eq!(s.overlay, Some(Overlay::Details));
+    assert_eq!(s.view.overlay, Some(Overlay::Details));
     assert!(
         matches!(
             &effects[..],
@@ -317,7 +317,7 @@ fn details_list_the_runs_and_load_the_picked_runs_output() {
     let effects = key(&mut s, KeyCode::Char('j'));
     assert_eq!(s.tasks.detail_run, 1);
     assert_eq!(
-        s.overlay,
+        s.view.overlay,
         Some(Overlay::Details),
         "j moves within the details"
     );
@@ -357,7 +357,7 @@ fn quitting_while_a_task_runs_asks_first() {
     assert!(key(&mut s, KeyCode::Char('q')).is_empty());
     assert_eq!(task_confirm(&s).draft, Draft::Quit(1));
     assert!(key(&mut s, KeyCode::Esc).is_empty());
-    assert!(s.overlay.is_none());
+    assert!(s.view.overlay.is_none());
     key(&mut s, KeyCode::Char('q'));
     assert_eq!(key(&mut s, KeyCode::Char('q')), vec![Effect::Quit(0)]);
     // A wall display has nobody to ask.

@@ -77,7 +77,7 @@ fn wall_header_flashes_in_the_critical_style_until_flash_until() {
     let calm = host_cell(&state);
     assert_eq!(calm.fg, styles.header.fg);
     assert!(!calm.add_modifier.contains(Modifier::REVERSED));
-    state.flash_until = Some(state.now + chrono::Duration::seconds(2));
+    state.view.flash_until = Some(state.now + chrono::Duration::seconds(2));
     let flashing = host_cell(&state);
     assert_eq!(flashing.fg, styles.critical.fg);
     assert!(flashing.add_modifier.contains(Modifier::REVERSED));

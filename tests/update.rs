@@ -43,21 +43,24 @@ fn q_and_ctrl_c_quit_with_zero_and_signals_keep_their_code() {
 fn number_keys_zoom_and_zero_or_esc_return_to_overview() {
     let mut s = common::state();
     key(&mut s, KeyCode::Char('3'));
-    assert_eq!((s.zoom, s.focus), (Some(PaneId::Alerts), PaneId::Alerts));
+    assert_eq!(
+        (s.view.zoom, s.view.focus),
+        (Some(PaneId::Alerts), PaneId::Alerts)
+    );
     key(&mut s, KeyCode::Char('0'));
-    assert_eq!(s.zoom, None);
+    assert_eq!(s.view.zoom, None);
     key(&mut s, KeyCode::Char('5'));
     key(&mut s, KeyCode::Esc);
-    assert_eq!((s.zoom, s.focus), (None, PaneId::Log));
+    assert_eq!((s.view.zoom, s.view.focus), (None, PaneId::Log));
 }
 
 #[test]
 fn tab_cycles_focus_through_all_panes_and_shift_tab_goes_back() {
     let mut s = common::state();
-    let mut seen = vec![s.focus];
+    let mut seen = vec![s.view.focus];
     for _ in 0..5 {
         key(&mut s, KeyCode::Tab);
-        seen.push(s.focus);
+        seen.push(s.view.focus);
     }
     assert_eq!(
         seen,
@@ -71,19 +74,19 @@ fn tab_cycles_focus_through_all_panes_and_shift_tab_goes_back() {
         ]
     );
     key(&mut s, KeyCode::BackTab);
-    assert_eq!(s.focus, PaneId::Log);
+    assert_eq!(s.view.focus, PaneId::Log);
 }
 
 #[test]
 fn help_opens_and_any_close_key_closes_it_without_side_effects() {
     let mut s = common::state();
     key(&mut s, KeyCode::Char('?'));
-    assert_eq!(s.overlay, Some(Overlay::Help));
+    assert_eq!(s.view.overlay, Some(Overlay::Help));
     key(&mut s, KeyCode::Esc);
-    assert_eq!(s.overlay, None);
+    assert_eq!(s.view.overlay, None);
     key(&mut s, KeyCode::Char('?'));
     key(&mut s, KeyCode::Char('?'));
-    assert_eq!(s.overlay, None);
+    assert_eq!(s.view.overlay, None);
 }
 
 #[test]
@@ -110,7 +113,7 @@ fn slash_filters_the_focused_list_by_text_or_matchers() {
     let mut s = common::state();
     key(&mut s, KeyCode::Char('/'));
     typed(&mut s, "NGINX");
-    assert!(matches!(s.overlay, Some(Overlay::FilterInput(ref t)) if t == "NGINX"));
+    assert!(matches!(s.view.overlay, Some(Overlay::FilterInput(ref t)) if t == "NGINX"));
     key(&mut s, KeyCode::Enter);
     let pids: Vec<u32> = s.visible_processes().iter().map(|p| p.pid).collect();
     assert_eq!(pids, vec![1337]);
@@ -152,9 +155,9 @@ fn typing_in_the_filter_prompt_does_not_trigger_actions() {
     key(&mut s, KeyCode::Char('/'));
     assert_eq!(key(&mut s, KeyCode::Char('q')), vec![]);
     key(&mut s, KeyCode::Char('3'));
-    assert_eq!(s.zoom, None);
+    assert_eq!(s.view.zoom, None);
     key(&mut s, KeyCode::Esc);
-    assert_eq!(s.overlay, None);
+    assert_eq!(s.view.overlay, None);
     assert!(
         s.list(PaneId::Resources).filter.is_none(),
         "Esc cancels without applying"
@@ -165,7 +168,7 @@ fn typing_in_the_filter_prompt_does_not_trigger_actions() {
 fn pause_freezes_the_display_and_resume_catches_up() {
     let mut s = common::state();
     key(&mut s, KeyCode::Char('p'));
-    assert!(s.paused);
+    assert!(s.view.paused);
     let _ = update(
         &mut s,
         Msg::Resources(opsdeck::app::resources::Msg::Sample(Box::new(
@@ -180,7 +183,7 @@ fn pause_freezes_the_display_and_resume_catches_up() {
     );
     assert_eq!(s.resources.latest.as_ref().unwrap().cpu_total, 62.5);
     key(&mut s, KeyCode::Char('p'));
-    assert!(!s.paused);
+    assert!(!s.view.paused);
     assert_eq!(s.resources.latest.as_ref().unwrap().cpu_total, 22.0);
     assert_eq!(
         s.resources.cpu.iter().rev().take(2).collect::<Vec<_>>(),
@@ -256,13 +259,13 @@ fn status_messages_expire() {
 #[test]
 fn log_level_keys_change_what_the_log_pane_shows() {
     let mut s = common::state();
-    assert_eq!(s.log_level, LevelFilter::Info);
+    assert_eq!(s.view.log_level, LevelFilter::Info);
     key(&mut s, KeyCode::Char('+'));
-    assert_eq!(s.log_level, LevelFilter::Debug);
+    assert_eq!(s.view.log_level, LevelFilter::Debug);
     for _ in 0..5 {
         key(&mut s, KeyCode::Char('-'));
     }
-    assert_eq!(s.log_level, LevelFilter::Error);
+    assert_eq!(s.view.log_level, LevelFilter::Error);
 }
 
 #[test]

@@ -108,7 +108,7 @@ pub(super) fn open_ack(state: &mut AppState) {
     .notes(vec![note])
     .fields(fields, 1)
     .keys("acknowledge", "cancel");
-    state.overlay = Some(Overlay::Confirm(Box::new(dialog)));
+    state.view.overlay = Some(Overlay::Confirm(Box::new(dialog)));
 }
 
 /// `u` on the selected alert: the confirmation before its silence is expired.
@@ -142,12 +142,12 @@ pub(super) fn open_expire(state: &mut AppState) {
     };
     let title = format!("Un-acknowledge {}", alert.name());
     let dialog = Confirm::new(Draft::Unacknowledge(request), title, plan).keys("expire", "keep");
-    state.overlay = Some(Overlay::Confirm(Box::new(dialog)));
+    state.view.overlay = Some(Overlay::Confirm(Box::new(dialog)));
 }
 
 /// The alert under the cursor, or a status line saying why there is none.
 fn selected_alert<'a>(state: &'a mut AppState, verb: &str) -> Option<&'a Alert> {
-    let why = if state.focus != PaneId::Alerts {
+    let why = if state.view.focus != PaneId::Alerts {
         Some("select an alert in the Alerts pane first (3)")
     } else if state.selected_alert().is_none() {
         Some("no alert selected")
@@ -215,7 +215,7 @@ fn local_acked(state: &mut AppState, request: SilenceRequest, id: i64) {
 /// Alertmanager refused (or could not be reached): its words go in the dialog,
 /// which stays open for another try.
 fn silence_failed(state: &mut AppState, error: &str) {
-    match &mut state.overlay {
+    match &mut state.view.overlay {
         Some(Overlay::Confirm(dialog)) if matches!(dialog.draft, Draft::Acknowledge { .. }) => {
             dialog.busy = false;
             dialog.error = Some(error.to_string());
@@ -232,10 +232,10 @@ fn expire_failed(state: &mut AppState, error: &str) {
 
 /// Closes the open confirmation of an acknowledgement, if one is open.
 fn close_confirm(state: &mut AppState) {
-    if let Some(Overlay::Confirm(c)) = &state.overlay
+    if let Some(Overlay::Confirm(c)) = &state.view.overlay
         && matches!(c.draft, Draft::Acknowledge { .. } | Draft::Unacknowledge(_))
     {
-        state.overlay = None;
+        state.view.overlay = None;
     }
 }
 

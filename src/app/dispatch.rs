@@ -43,7 +43,7 @@ pub fn open(state: &mut AppState, action: Action) -> Vec<Effect> {
 /// A key in the open confirmation: edit, cancel, or confirm (then dispatch).
 pub fn confirm_key(state: &mut AppState, key: crossterm::event::KeyEvent) -> Vec<Effect> {
     let quit_key = state.keymap.action_for(&key) == Some(Action::Quit);
-    let Some(Overlay::Confirm(dialog)) = &mut state.overlay else {
+    let Some(Overlay::Confirm(dialog)) = &mut state.view.overlay else {
         return Vec::new();
     };
     // On the quit question, the quit key again (or Ctrl-C) also confirms.
@@ -53,7 +53,7 @@ pub fn confirm_key(state: &mut AppState, key: crossterm::event::KeyEvent) -> Vec
     match dialog.on_key(key) {
         DialogKey::Submit => {}
         DialogKey::Cancel => {
-            state.overlay = None;
+            state.view.overlay = None;
             return Vec::new();
         }
         DialogKey::Edited | DialogKey::Ignored => return Vec::new(),
@@ -77,7 +77,7 @@ pub fn confirm_key(state: &mut AppState, key: crossterm::event::KeyEvent) -> Vec
 /// else carried out by its feature and handed to the runtime's write wrapper.
 pub fn dispatch(state: &mut AppState, intent: Intent) -> Vec<Effect> {
     if let Some(refused) = refuse_if_read_only(state, intent.action()) {
-        state.overlay = None;
+        state.view.overlay = None;
         return refused;
     }
     let source = match &intent {
@@ -89,7 +89,7 @@ pub fn dispatch(state: &mut AppState, intent: Intent) -> Vec<Effect> {
     let (outcome, effects) = match intent.feature() {
         Feature::Alerts => {
             // Sent: the dialog waits for the answer.
-            if let Some(Overlay::Confirm(dialog)) = &mut state.overlay {
+            if let Some(Overlay::Confirm(dialog)) = &mut state.view.overlay {
                 dialog.busy = true;
                 dialog.error = None;
             }

@@ -13,22 +13,22 @@ pub fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     if key.kind == KeyEventKind::Release {
         return Vec::new();
     }
-    match &mut state.overlay {
+    match &mut state.view.overlay {
         Some(Overlay::Confirm(_)) => dispatch::confirm_key(state, key),
         Some(Overlay::FilterInput(text)) => {
             let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
             match key.code {
-                KeyCode::Esc => state.overlay = None,
+                KeyCode::Esc => state.view.overlay = None,
                 KeyCode::Enter => {
                     let text = text.clone();
-                    state.overlay = None;
+                    state.view.overlay = None;
                     navigation::apply_filter(state, &text);
                 }
                 KeyCode::Backspace => {
                     text.pop();
                 }
                 KeyCode::Char('u') if ctrl => text.clear(),
-                KeyCode::Char('c') if ctrl => state.overlay = None,
+                KeyCode::Char('c') if ctrl => state.view.overlay = None,
                 KeyCode::Char(c) if !ctrl => text.push(c),
                 _ => {}
             }
@@ -43,24 +43,24 @@ pub fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
 
 pub fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
     // A task's details list its runs: moving picks the run whose output shows.
-    if matches!(state.overlay, Some(Overlay::Details))
-        && state.focus == PaneId::Tasks
+    if matches!(state.view.overlay, Some(Overlay::Details))
+        && state.view.focus == PaneId::Tasks
         && navigation::is_move(action)
     {
         return super::tasks::move_run_selection(state, action);
     }
     // While help or details are open, any bound key other than quit closes them first.
-    if matches!(state.overlay, Some(Overlay::Help | Overlay::Details))
+    if matches!(state.view.overlay, Some(Overlay::Help | Overlay::Details))
         && !matches!(
             action,
             Action::Quit | Action::Suspend | Action::Pause | Action::Redraw
         )
     {
         let toggled_same = matches!(
-            (&state.overlay, action),
+            (&state.view.overlay, action),
             (Some(Overlay::Help), Action::Help) | (Some(Overlay::Details), Action::Details)
         );
-        state.overlay = None;
+        state.view.overlay = None;
         if toggled_same || matches!(action, Action::Overview) {
             return Vec::new();
         }
@@ -103,6 +103,6 @@ fn quit(state: &mut AppState) -> Vec<Effect> {
     )
     .notes(notes)
     .keys("or q quit", "stay");
-    state.overlay = Some(Overlay::Confirm(Box::new(dialog)));
+    state.view.overlay = Some(Overlay::Confirm(Box::new(dialog)));
     Vec::new()
 }

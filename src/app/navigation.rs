@@ -23,15 +23,15 @@ pub fn is_move(action: Action) -> bool {
 }
 
 pub fn on_view_action(state: &mut AppState, action: Action) {
-    let focus = state.focus;
+    let focus = state.view.focus;
     match action {
-        Action::Help => state.overlay = Some(Overlay::Help),
+        Action::Help => state.view.overlay = Some(Overlay::Help),
         Action::Zoom(pane) => {
-            state.zoom = Some(pane);
-            state.focus = pane;
+            state.view.zoom = Some(pane);
+            state.view.focus = pane;
         }
         Action::Overview => {
-            if state.zoom.is_none() && state.list(focus).filter.is_some() {
+            if state.view.zoom.is_none() && state.list(focus).filter.is_some() {
                 // Esc in the overview clears the focused filter before anything else.
                 state.list_mut(focus).filter = None;
                 state.set_status(
@@ -39,7 +39,7 @@ pub fn on_view_action(state: &mut AppState, action: Action) {
                     format!("{}: filter cleared", focus.title()),
                 );
             }
-            state.zoom = None;
+            state.view.zoom = None;
         }
         Action::FocusNext | Action::FocusPrev => {
             let order = PaneId::ALL;
@@ -50,9 +50,9 @@ pub fn on_view_action(state: &mut AppState, action: Action) {
             } else {
                 (i + n - 1) % n
             };
-            state.focus = order[next];
-            if state.zoom.is_some() {
-                state.zoom = Some(state.focus);
+            state.view.focus = order[next];
+            if state.view.zoom.is_some() {
+                state.view.zoom = Some(state.view.focus);
             }
         }
         a if is_move(a) => move_selection(state, a),
@@ -65,7 +65,7 @@ pub fn on_view_action(state: &mut AppState, action: Action) {
 }
 
 fn open_filter(state: &mut AppState) {
-    let focus = state.focus;
+    let focus = state.view.focus;
     if focus == PaneId::Log {
         state.set_status(StatusKind::Info, "Log: use + / - to choose levels");
         return;
@@ -76,16 +76,16 @@ fn open_filter(state: &mut AppState) {
         .as_ref()
         .map(Filter::source)
         .unwrap_or_default();
-    state.overlay = Some(Overlay::FilterInput(current));
+    state.view.overlay = Some(Overlay::FilterInput(current));
 }
 
 /// Enter: details of the selected row (not on a wall display).
 pub fn details(state: &mut AppState) -> Vec<Effect> {
-    let focus = state.focus;
+    let focus = state.view.focus;
     if state.mode.wall || state.row_count(focus) == 0 {
         return Vec::new();
     }
-    state.overlay = Some(Overlay::Details);
+    state.view.overlay = Some(Overlay::Details);
     match focus {
         PaneId::Alerts => super::alerts::update::open_details(state),
         PaneId::Tasks => {
@@ -107,23 +107,23 @@ fn change_log_level(state: &mut AppState, more: bool) {
     ];
     let i = levels
         .iter()
-        .position(|l| *l == state.log_level)
+        .position(|l| *l == state.view.log_level)
         .unwrap_or(2);
     let j = if more {
         (i + 1).min(levels.len() - 1)
     } else {
         i.saturating_sub(1)
     };
-    state.log_level = levels[j];
-    state.log_view = TuiWidgetState::new().set_default_display_level(state.log_level);
+    state.view.log_level = levels[j];
+    state.view.log_view = TuiWidgetState::new().set_default_display_level(state.view.log_level);
     state.set_status(
         StatusKind::Info,
-        format!("Log: showing {} and above", state.log_level),
+        format!("Log: showing {} and above", state.view.log_level),
     );
 }
 
 pub fn apply_filter(state: &mut AppState, text: &str) {
-    let focus = state.focus;
+    let focus = state.view.focus;
     match Filter::parse(text) {
         Ok(filter) => {
             let view = state.list_mut(focus);
@@ -135,14 +135,14 @@ pub fn apply_filter(state: &mut AppState, text: &str) {
 }
 
 fn move_selection(state: &mut AppState, action: Action) {
-    let focus = state.focus;
+    let focus = state.view.focus;
     if focus == PaneId::Log {
         let event = match action {
             Action::Up | Action::PageUp => TuiWidgetEvent::PrevPageKey,
             Action::Down | Action::PageDown => TuiWidgetEvent::NextPageKey,
             _ => TuiWidgetEvent::EscapeKey,
         };
-        state.log_view.transition(event);
+        state.view.log_view.transition(event);
         return;
     }
     let count = state.row_count(focus);

@@ -36,7 +36,7 @@ fn on_sample(state: &mut AppState, sample: ResourceSample) -> Vec<Effect> {
     state.now = state.now.max(sample.taken_at);
     // Rules are evaluated on every sample, paused or not: alerting never pauses.
     let effects = local::on_sample(state, &sample);
-    if state.paused {
+    if state.view.paused {
         if state.queued.len() == state.resources.cpu.capacity() {
             state.queued.pop_front();
         }
@@ -50,8 +50,8 @@ fn on_sample(state: &mut AppState, sample: ResourceSample) -> Vec<Effect> {
 
 /// `p`: pause or resume; samples that arrived meanwhile are applied on resume.
 pub fn toggle_pause(state: &mut AppState) {
-    state.paused = !state.paused;
-    if !state.paused {
+    state.view.paused = !state.view.paused;
+    if !state.view.paused {
         while let Some(sample) = state.queued.pop_front() {
             state.resources.apply(sample);
         }

@@ -68,20 +68,27 @@ pub struct ListView {
     pub filter: Option<Filter>,
 }
 
+/// The dashboard's state, in three parts: what this process is (config, mode,
+/// host, role), the domain data the features own (resources, alerts, tasks),
+/// and `view`, what the operator is looking at.
 pub struct AppState {
     pub config: Config,
     pub keymap: KeyMap,
     pub mode: Mode,
     pub host: HostInfo,
+    /// Who this operator is in the audit log (`general.user` or user@host).
+    pub actor: String,
+    pub store: StoreRole,
     /// Wall-clock time of the last tick; the only clock `draw` sees.
     pub now: DateTime<Utc>,
     /// The operator's time zone offset, fixed at start, for displayed times.
     pub local_offset: FixedOffset,
-    pub focus: PaneId,
-    pub zoom: Option<PaneId>,
-    pub overlay: Option<Overlay>,
-    pub lists: [ListView; 5],
+    /// When this dashboard started (no bell for what already fired then).
+    pub started_at: DateTime<Utc>,
+
     pub resources: Resources,
+    /// Samples that arrived while paused, applied on resume (bounded by history).
+    pub queued: VecDeque<ResourceSample>,
     /// Prometheus, Alertmanager and scrape sources, and the alerts they feed.
     pub remote: Remote,
     /// opsdeck's own alert rules and the series they read.
@@ -90,28 +97,33 @@ pub struct AppState {
     pub tasks: super::tasks::Tasks,
     /// `[ui.alerts] levels`, ready to match.
     pub level_rules: Vec<crate::engine::incident::LevelRule>,
-    /// When this dashboard started (no bell for what already fired then).
-    pub started_at: DateTime<Utc>,
+    /// The newest audit record of other processes seen so far.
+    pub activity_after: i64,
     /// A critical alert started firing: ring once (taken by `update`).
     pub new_critical: bool,
     /// Remote alerts' transitions to record (taken by `update`).
     pub pending_events: Vec<crate::store::acks::AlertEvent>,
-    /// Wall mode flashes the header until then.
-    pub flash_until: Option<DateTime<Utc>>,
+
+    pub view: View,
+}
+
+/// What the operator is looking at: focus, zoom, dialogs, each list's cursor
+/// and filter, the status line, the Log's level. Changes nothing outside.
+pub struct View {
+    pub focus: PaneId,
+    pub zoom: Option<PaneId>,
+    pub overlay: Option<Overlay>,
+    pub lists: [ListView; 5],
+    /// The data on screen is held (`p`); alerting goes on.
+    pub paused: bool,
+    pub status: Option<Status>,
     /// The history of the alert whose details are open: (alert key, events).
     pub history: Option<(String, Vec<crate::store::acks::AlertEvent>)>,
-    pub paused: bool,
-    /// Samples that arrived while paused, applied on resume (bounded by history).
-    pub queued: VecDeque<ResourceSample>,
-    pub status: Option<Status>,
+    /// Wall mode flashes the header until then.
+    pub flash_until: Option<DateTime<Utc>>,
     pub log_level: LevelFilter,
     /// tui-logger's scroll position; a handle, changed only by `update`.
     pub log_view: TuiWidgetState,
-    pub store: StoreRole,
-    /// Who this operator is in the audit log (`general.user` or user@host).
-    pub actor: String,
-    /// The newest audit record of other processes seen so far.
-    pub activity_after: i64,
 }
 
 impl AppState {
@@ -127,39 +139,41 @@ impl AppState {
             keymap,
             mode,
             host,
+            actor: String::new(),
+            store: StoreRole::Off,
             now,
             local_offset: FixedOffset::east_opt(0).expect("zero offset is valid"),
-            focus: PaneId::Resources,
-            zoom: None,
-            overlay: None,
-            lists: Default::default(),
+            started_at: now,
             resources: Resources::new(history_len),
+            queued: VecDeque::new(),
             remote: Remote::default(),
             rules: LocalRules::default(),
             tasks,
-            history: None,
-            started_at: now,
             level_rules,
+            activity_after: 0,
             new_critical: false,
             pending_events: Vec::new(),
-            flash_until: None,
-            paused: false,
-            queued: VecDeque::new(),
-            status: None,
-            log_level,
-            log_view: TuiWidgetState::new().set_default_display_level(log_level),
-            store: StoreRole::Off,
-            actor: String::new(),
-            activity_after: 0,
+            view: View {
+                focus: PaneId::Resources,
+                zoom: None,
+                overlay: None,
+                lists: Default::default(),
+                paused: false,
+                status: None,
+                history: None,
+                flash_until: None,
+                log_level,
+                log_view: TuiWidgetState::new().set_default_display_level(log_level),
+            },
         }
     }
 
     pub fn list(&self, pane: PaneId) -> &ListView {
-        &self.lists[pane as usize]
+        &self.view.lists[pane as usize]
     }
 
     pub fn list_mut(&mut self, pane: PaneId) -> &mut ListView {
-        &mut self.lists[pane as usize]
+        &mut self.view.lists[pane as usize]
     }
 
     /// Processes shown in the Resources pane, after its filter.
@@ -238,13 +252,14 @@ impl AppState {
     }
 
     pub fn visible_status(&self) -> Option<&Status> {
-        self.status
+        self.view
+            .status
             .as_ref()
             .filter(|s| (self.now - s.at).num_seconds() < STATUS_SECONDS)
     }
 
     pub fn set_status(&mut self, kind: StatusKind, text: impl Into<String>) {
-        self.status = Some(Status {
+        self.view.status = Some(Status {
             text: text.into(),
             kind,
             at: self.now,

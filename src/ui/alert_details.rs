@@ -132,7 +132,7 @@ fn labels(s: &Styles, alert: &Alert) -> Vec<Line<'static>> {
 /// Its recorded transitions, newest ten, once loaded for this alert.
 fn history(ui: Ui<'_>, alert: &Alert) -> Vec<Line<'static>> {
     let Ui { state, styles: s } = ui;
-    let Some((key, events)) = &state.history else {
+    let Some((key, events)) = &state.view.history else {
         return Vec::new();
     };
     if *key != alert.key() || events.is_empty() {

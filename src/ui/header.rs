@@ -54,7 +54,7 @@ pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
 fn flags(ui: Ui<'_>) -> Vec<Span<'static>> {
     let Ui { state, styles: s } = ui;
     let mut flags: Vec<Span> = Vec::new();
-    if state.paused {
+    if state.view.paused {
         flags.push(Span::styled(" ⏸ PAUSED ", s.warning.patch(s.header)));
     }
     if state.mode.read_only {
@@ -131,7 +131,10 @@ fn wall(frame: &mut Frame, area: Rect, ui: Ui<'_>, flags: Vec<Span>, uptime: &st
 /// for a moment.
 fn wall_style(ui: Ui<'_>) -> Style {
     let Ui { state, styles: s } = ui;
-    let flashing = state.flash_until.is_some_and(|until| state.now < until);
+    let flashing = state
+        .view
+        .flash_until
+        .is_some_and(|until| state.now < until);
     if flashing {
         s.header.patch(s.critical).add_modifier(Modifier::REVERSED)
     } else {

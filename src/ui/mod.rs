@@ -42,7 +42,7 @@ pub fn draw(frame: &mut Frame, state: &AppState, styles: &Styles) {
     ])
     .areas(area);
     header::draw(frame, top, ui);
-    match state.zoom {
+    match state.view.zoom {
         Some(pane) => panes::draw(frame, body, ui, pane),
         None => {
             for (pane, rect) in layout::overview(body) {
@@ -58,7 +58,7 @@ pub fn draw(frame: &mut Frame, state: &AppState, styles: &Styles) {
 /// (filter, staleness).
 pub(crate) fn pane_block<'a>(ui: Ui<'_>, pane: PaneId, notes: Vec<Span<'a>>) -> Block<'a> {
     let Ui { state, styles: s } = ui;
-    let focused = state.focus == pane;
+    let focused = state.view.focus == pane;
     let (border, title) = if focused {
         (s.border_focus, s.title_focus)
     } else {

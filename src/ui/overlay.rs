@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
     let state = ui.state;
-    match &state.overlay {
+    match &state.view.overlay {
         Some(Overlay::Help) => help(frame, area, ui),
         Some(Overlay::Details) => details(frame, area, ui),
         Some(Overlay::Confirm(dialog)) => super::dialogs::confirm(frame, area, ui, dialog),
@@ -87,13 +87,13 @@ fn help(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
 
 fn details(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
     let Ui { state, styles: s } = ui;
-    if state.focus == PaneId::Alerts {
+    if state.view.focus == PaneId::Alerts {
         return super::alert_details::draw(frame, area, ui);
     }
-    if state.focus == PaneId::Tasks {
+    if state.view.focus == PaneId::Tasks {
         return super::task_details::draw(frame, area, ui);
     }
-    if state.focus != PaneId::Resources {
+    if state.view.focus != PaneId::Resources {
         return;
     }
     let procs = state.visible_processes();

@@ -10,8 +10,8 @@ use ratatui::widgets::Paragraph;
 
 pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
     let Ui { state, styles: s } = ui;
-    let mut right_text = state.focus.title().to_string();
-    if state.zoom.is_some() {
+    let mut right_text = state.view.focus.title().to_string();
+    if state.view.zoom.is_some() {
         right_text = format!("zoom: {right_text}");
     }
     let role = match state.store {
@@ -23,9 +23,9 @@ pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
     let right_width = right_text.chars().count() as u16;
     let [left, right] =
         Layout::horizontal([Constraint::Min(10), Constraint::Length(right_width)]).areas(area);
-    let line = if let Some(Overlay::FilterInput(text)) = &state.overlay {
+    let line = if let Some(Overlay::FilterInput(text)) = &state.view.overlay {
         Line::from(vec![
-            Span::styled(format!(" filter {}: ", state.focus.title()), s.accent),
+            Span::styled(format!(" filter {}: ", state.view.focus.title()), s.accent),
             Span::styled(format!("{text}█"), s.text),
             Span::styled(
                 "  Enter apply · Esc cancel · text or name=\"v\", =~, !=, !~",

@@ -43,7 +43,7 @@ pub enum Effect {
 
 pub fn on_msg(state: &mut AppState, msg: Msg) -> Vec<AppEffect> {
     match msg {
-        Msg::History(key, events) => state.history = Some((key, events)),
+        Msg::History(key, events) => state.view.history = Some((key, events)),
         Msg::LocalAcks(acks) => {
             if state.remote.alert_inputs.local_acks != acks {
                 state.remote.alert_inputs.local_acks = acks;
@@ -97,7 +97,7 @@ pub fn on_tick(state: &AppState) -> Vec<AppEffect> {
 pub fn open_details(state: &mut AppState) -> Vec<AppEffect> {
     match state.selected_alert().map(|a| a.key()) {
         Some(key) => {
-            state.history = None;
+            state.view.history = None;
             vec![AppEffect::Alerts(Effect::LoadHistory(key))]
         }
         None => Vec::new(),
@@ -194,7 +194,7 @@ pub fn remerge(state: &mut AppState) {
     let settled = (state.now - state.started_at).num_seconds() >= BELL_QUIET_SECS;
     if settled && firing_critical(state).any(|k| !critical_before.contains(&k)) {
         state.new_critical = true;
-        state.flash_until = Some(state.now + chrono::Duration::seconds(2));
+        state.view.flash_until = Some(state.now + chrono::Duration::seconds(2));
     }
     let position = selected.and_then(|labels| {
         state
@@ -205,8 +205,10 @@ pub fn remerge(state: &mut AppState) {
     match position {
         Some(i) => state.list_mut(PaneId::Alerts).selected = i,
         None => {
-            if state.focus == PaneId::Alerts && matches!(state.overlay, Some(Overlay::Details)) {
-                state.overlay = None;
+            if state.view.focus == PaneId::Alerts
+                && matches!(state.view.overlay, Some(Overlay::Details))
+            {
+                state.view.overlay = None;
             }
             clamp_selection(state, PaneId::Alerts);
         }

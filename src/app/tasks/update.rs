@@ -259,7 +259,7 @@ pub fn open_confirm(state: &mut AppState, cancel: bool) {
     } else {
         "trigger task"
     };
-    if state.focus != PaneId::Tasks {
+    if state.view.focus != PaneId::Tasks {
         state.set_status(
             StatusKind::Info,
             format!("{verb}: select a task in the Tasks pane first (2)"),
@@ -316,7 +316,7 @@ pub fn open_confirm(state: &mut AppState, cancel: bool) {
             .notes(vec![note])
             .keys("run", "cancel")
     };
-    state.overlay = Some(Overlay::Confirm(Box::new(dialog)));
+    state.view.overlay = Some(Overlay::Confirm(Box::new(dialog)));
 }
 
 /// A command's rows in the plan: a `sh -c` script keeps its lines (a few of
@@ -340,7 +340,7 @@ fn command_rows(command: &str) -> Vec<PlanRow> {
 /// A confirmed trigger or cancel, carried out on the scheduler: the outcome for
 /// the audit log and the effects (a run to start, one to kill).
 pub fn carry_out(state: &mut AppState, intent: &Intent) -> (String, Vec<AppEffect>) {
-    state.overlay = None;
+    state.view.overlay = None;
     let now = state.now;
     let (task, outcome, effects) = match intent {
         Intent::CancelTask(task) => {

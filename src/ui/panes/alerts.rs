@@ -37,7 +37,7 @@ pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
         .map(|r| usize::from(r.width))
         .collect();
     let grouped = grouped_rows(ui, &visible, &header, &column_widths);
-    let focused = state.focus == PaneId::Alerts;
+    let focused = state.view.focus == PaneId::Alerts;
     let table = Table::new(grouped.rows, widths)
         .header(Row::new(header).style(s.title))
         .row_highlight_style(if focused { s.selection } else { Style::new() });

@@ -10,7 +10,7 @@ use tui_logger::{TuiLoggerLevelOutput, TuiLoggerWidget};
 
 pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
     let Ui { state, styles: s } = ui;
-    let level = Span::styled(format!(" ≥{} ", state.log_level), s.dim);
+    let level = Span::styled(format!(" ≥{} ", state.view.log_level), s.dim);
     let widget = TuiLoggerWidget::default()
         .block(pane_block(ui, PaneId::Log, vec![level]))
         .style(s.text)
@@ -25,6 +25,6 @@ pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
         .output_target(false)
         .output_file(false)
         .output_line(false)
-        .state(&state.log_view);
+        .state(&state.view.log_view);
     frame.render_widget(widget, area);
 }

@@ -63,7 +63,7 @@ pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
             )
         })
         .collect();
-    let focused = state.focus == PaneId::Tasks;
+    let focused = state.view.focus == PaneId::Tasks;
     let selected = state.list(PaneId::Tasks).selected;
     let table = Table::new(rows, widths)
         .header(Row::new(header).style(s.title))

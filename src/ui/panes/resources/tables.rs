@@ -149,14 +149,14 @@ pub(super) fn processes(frame: &mut Frame, area: Rect, ui: Ui<'_>, sample: &Reso
         ],
     )
     .header(Row::new(["PID", "USER", "CPU%", "MEM", title.as_str()]).style(s.title))
-    .row_highlight_style(if state.focus == PaneId::Resources {
+    .row_highlight_style(if state.view.focus == PaneId::Resources {
         s.selection
     } else {
         Style::new()
     });
     let selected = state.list(PaneId::Resources).selected;
-    let mut table_state =
-        TableState::default().with_selected((state.focus == PaneId::Resources).then_some(selected));
+    let mut table_state = TableState::default()
+        .with_selected((state.view.focus == PaneId::Resources).then_some(selected));
     frame.render_stateful_widget(table, area, &mut table_state);
     if visible.is_empty() {
         let text = if state.list(PaneId::Resources).filter.is_some() {
