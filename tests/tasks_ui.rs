@@ -535,3 +535,51 @@ command = ["sleep", "60"]
         &["… pending: waiting for a free slot", "Runs · never run"],
     );
 }
+
+#[test]
+fn the_confirmation_shows_the_plan_argv_and_where_it_runs() {
+    let mut s = zoomed();
+    // The first row is the most important task: the security scan.
+    key(&mut s, KeyCode::Char('t'));
+    screen_with(
+        &s,
+        100,
+        30,
+        &[
+            "Run Security scan now",
+            " task     security_scan",
+            " command  /usr/local/bin/scan --all --db '/var/lib/cve db'",
+            " in       opsdeck's · timeout 20m",
+            "Runs now, outside its schedule, as ann@db-1.",
+            "Enter run · Esc cancel",
+        ],
+    );
+}
+
+#[test]
+fn a_dry_run_says_so_in_the_title_and_the_body() {
+    use opsdeck::app::confirm::{Confirm, Draft, PlanRow};
+    use opsdeck::app::intent::TaskRef;
+    let mut s = zoomed();
+    let task = TaskRef {
+        task_id: "security_scan".into(),
+        name: "Security scan".into(),
+        command: "/usr/local/bin/scan".into(),
+    };
+    let mut dialog = Confirm::new(
+        Draft::TriggerTask(task),
+        "Run Security scan now".into(),
+        vec![PlanRow::new("task", "security_scan")],
+    );
+    dialog.dry_run = Some(true);
+    s.view.overlay = Some(opsdeck::app::state::Overlay::Confirm(Box::new(dialog)));
+    screen_with(
+        &s,
+        100,
+        30,
+        &[
+            "Run Security scan now (dry run)",
+            "Dry run: nothing is changed.",
+        ],
+    );
+}
