@@ -128,6 +128,10 @@ command = ["sh", "-c", "echo about-to-fail; exit 3"]
         "stdin must be null: {screen}"
     );
     t.send(&["Escape"]);
+    // Wait for it to close: an Esc and a key read together are Alt+key.
+    t.wait_for("the details to close", SEEN, |s| {
+        !s.contains("hello-from-greet")
+    });
 
     // The failing task: its state and the overview's count.
     t.send(&["j"]);
