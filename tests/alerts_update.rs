@@ -45,7 +45,6 @@ fn dialog(state: &AppState) -> &Confirm {
 fn only_write(effects: Vec<Effect>) -> Intent {
     match effects.as_slice() {
         [Effect::Write(w)] => {
-            assert_eq!(w.outcome, None, "carried out by the runtime");
             assert_eq!(w.record.action, w.intent.audit_name());
             w.intent.clone()
         }
@@ -525,4 +524,30 @@ fn the_leader_records_remote_alerts_transitions_once() {
         kinds(&update(&mut follower, fx::prom_update(0, vec![firing]))),
         vec![]
     );
+}
+
+#[test]
+fn an_answer_for_an_earlier_dialog_leaves_the_open_one_alone() {
+    let mut s = fx::alerts_state();
+    let request = ack_high_errors(&mut s, "on it");
+    // Esc while it is out, then `u` on another alert.
+    assert_eq!(key(&mut s, KeyCode::Esc), vec![]);
+    fx::select(&mut s, "NodeDown");
+    assert_eq!(key(&mut s, KeyCode::Char('u')), vec![]);
+    let _ = update(
+        &mut s,
+        common::written(Intent::Acknowledge(request.clone()), Ok(silenced("late"))),
+    );
+    assert!(
+        matches!(&s.view.overlay, Some(Overlay::Confirm(c)) if matches!(c.draft, Draft::Unacknowledge(_))),
+        "the un-acknowledge dialog stays open: {:?}",
+        s.view.overlay
+    );
+    // A failure for it goes to the status line, not into the other dialog.
+    let _ = update(
+        &mut s,
+        common::written(Intent::Acknowledge(request), Err("502 Bad Gateway".into())),
+    );
+    assert!(matches!(&s.view.overlay, Some(Overlay::Confirm(c)) if c.error.is_none()));
+    assert!(status(&s).1.contains("502 Bad Gateway"));
 }

@@ -524,7 +524,15 @@ command = ["sleep", "60"]
             key(&mut s, KeyCode::Char('j'));
         }
         key(&mut s, KeyCode::Char('t'));
-        key(&mut s, KeyCode::Enter);
+        let enter = update(
+            &mut s,
+            Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+        );
+        // The runtime records the intent (no store here: no id), then the
+        // scheduler acts.
+        let write = common::write_in(&enter).expect("a write").clone();
+        let recorded = opsdeck::app::intent::Done::IntentRecorded(None);
+        let _ = update(&mut s, common::written(write.intent, Ok(recorded)));
     }
     screen_with(&s, 80, 24, &["… pending", "manual"]);
     key(&mut s, KeyCode::Enter);

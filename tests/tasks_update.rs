@@ -53,6 +53,39 @@ fn state(mode: Mode, role: StoreRole) -> AppState {
     state
 }
 
+/// `t`, Enter, and the runtime's answer that the intent is recorded.
+fn trigger_selected(s: &mut AppState) -> Vec<Effect> {
+    key(s, KeyCode::Char('t'));
+    let write = common::write_in(&key(s, KeyCode::Enter))
+        .expect("a write")
+        .clone();
+    recorded(s, &write, 1)
+}
+
+/// The runtime's answer that `write`'s intent is recorded as `id`.
+fn recorded(s: &mut AppState, write: &opsdeck::app::intent::Write, id: i64) -> Vec<Effect> {
+    let done = opsdeck::app::intent::Done::IntentRecorded(Some(id));
+    update(s, common::written(write.intent.clone(), Ok(done)))
+}
+
+/// The outcome record among `effects`.
+fn outcome_of(effects: &[Effect]) -> opsdeck::store::NewAudit {
+    effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Audit(a) if a.phase == opsdeck::store::Phase::Outcome => Some(a.clone()),
+            _ => None,
+        })
+        .expect("an outcome record")
+}
+
+fn task_command(write: &opsdeck::app::intent::Write) -> String {
+    match &write.intent {
+        Intent::TriggerTask(t) | Intent::CancelTask(t) => t.command.clone(),
+        other => panic!("not a task's intent: {other:?}"),
+    }
+}
+
 fn task_confirm(state: &AppState) -> &Confirm {
     match &state.view.overlay {
         Some(Overlay::Confirm(c)) => c,
@@ -121,20 +154,31 @@ fn t_asks_for_confirmation_naming_the_command_then_starts_an_audited_run() {
             .any(|row| row.label == "command" && row.value == task.command),
         "the plan shows the argv"
     );
+    // Enter only asks for the intent to be recorded: nothing runs before it is.
     let effects = key(&mut s, KeyCode::Enter);
-    assert!(s.view.overlay.is_none());
-    assert_eq!(
-        starts(&effects),
-        vec![("backup".into(), Trigger::Manual, 1)]
-    );
-    let write = common::write_in(&effects).expect("audited as a write");
+    assert!(starts(&effects).is_empty(), "{effects:?}");
+    let write = common::write_in(&effects)
+        .expect("audited as a write")
+        .clone();
     let audit = &write.record;
     assert_eq!(
         (audit.action.as_str(), audit.target.as_str()),
         ("task.trigger", "backup")
     );
     assert_eq!(audit.actor, "ann@db-1");
-    assert_eq!(write.outcome.as_deref(), Some("started"));
+    assert_eq!(audit.params["command"], task_command(&write));
+    // Recorded: the scheduler starts it, and the outcome points at the intent.
+    let effects = recorded(&mut s, &write, 7);
+    assert!(s.view.overlay.is_none());
+    assert_eq!(
+        starts(&effects),
+        vec![("backup".into(), Trigger::Manual, 1)]
+    );
+    let outcome = outcome_of(&effects);
+    assert_eq!(
+        (outcome.intent_id, outcome.outcome.as_str()),
+        (Some(7), "started")
+    );
     let Some(Effect::Tasks(TaskEffect::Start(start))) = effects
         .iter()
         .find(|e| matches!(e, Effect::Tasks(TaskEffect::Start(_))))
@@ -258,20 +302,42 @@ fn x_cancels_the_running_run_after_confirmation() {
     key(&mut s, KeyCode::Char('x'));
     assert!(s.view.overlay.is_none(), "nothing runs: nothing to cancel");
     assert!(s.visible_status().unwrap().text.contains("not running"));
-    key(&mut s, KeyCode::Char('t'));
-    key(&mut s, KeyCode::Enter);
+    trigger_selected(&mut s);
     key(&mut s, KeyCode::Char('x'));
     assert!(matches!(task_confirm(&s).draft, Draft::CancelTask(_)));
-    let effects = key(&mut s, KeyCode::Enter);
+    let write = common::write_in(&key(&mut s, KeyCode::Enter))
+        .expect("audited as a write")
+        .clone();
+    assert_eq!(write.record.action, "task.cancel");
+    let effects = recorded(&mut s, &write, 9);
     assert!(
         effects
             .iter()
             .any(|e| matches!(e, Effect::Tasks(TaskEffect::Cancel(t)) if t == "backup")),
         "{effects:?}"
     );
-    let write = common::write_in(&effects).expect("audited as a write");
-    assert_eq!(write.record.action, "task.cancel");
-    assert_eq!(write.outcome.as_deref(), Some("cancelling the running run"));
+    assert_eq!(outcome_of(&effects).outcome, "cancelling the running run");
+}
+
+#[test]
+fn a_trigger_whose_intent_cannot_be_recorded_runs_nothing() {
+    let mut s = state(Mode::default(), StoreRole::Leader);
+    key(&mut s, KeyCode::Char('2'));
+    key(&mut s, KeyCode::Char('t'));
+    let write = common::write_in(&key(&mut s, KeyCode::Enter))
+        .expect("a write")
+        .clone();
+    let failed = common::written(
+        write.intent,
+        Err("not sent: the audit log could not be written: disk full".into()),
+    );
+    let effects = update(&mut s, failed);
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(s.view.overlay.is_none());
+    let status = s.visible_status().unwrap();
+    assert_eq!(status.kind, StatusKind::Error);
+    assert!(status.text.contains("disk full"), "{}", status.text);
+    assert_eq!(s.tasks.scheduler.running_count(), 0);
 }
 
 #[test]
@@ -352,8 +418,7 @@ fn quitting_while_a_task_runs_asks_first() {
         "nothing runs"
     );
     key(&mut s, KeyCode::Char('2'));
-    key(&mut s, KeyCode::Char('t'));
-    key(&mut s, KeyCode::Enter);
+    trigger_selected(&mut s);
     assert!(key(&mut s, KeyCode::Char('q')).is_empty());
     assert_eq!(task_confirm(&s).draft, Draft::Quit(1));
     assert!(key(&mut s, KeyCode::Esc).is_empty());

@@ -311,3 +311,44 @@ fn a_filling_disk_gets_a_forecast_and_a_steady_one_does_not() {
     let t = s.time_until_full(pg).expect("forecast for a filling disk");
     assert!((t.as_secs() as i64 - 20_360).abs() <= 5, "{t:?}");
 }
+
+#[test]
+fn another_opsdecks_write_shows_once_with_its_outcome() {
+    use opsdeck::store::{AuditRecord, NewAudit, Phase};
+    let mut s = common::state();
+    let intent = NewAudit {
+        phase: Phase::Intent,
+        ..NewAudit::event(common::t0(), "bob@ops-2", "task.trigger", "")
+    }
+    .with_target("backup");
+    let outcome = NewAudit {
+        phase: Phase::Outcome,
+        intent_id: Some(1),
+        ..NewAudit::event(common::t0(), "bob@ops-2", "task.trigger", "started")
+    }
+    .with_target("backup");
+    let records = vec![
+        AuditRecord {
+            id: 1,
+            entry: intent,
+            pid: 42,
+        },
+        AuditRecord {
+            id: 2,
+            entry: outcome,
+            pid: 42,
+        },
+    ];
+    let _ = update(&mut s, Msg::Activity(records.clone()));
+    assert_eq!(s.activity_after, 2);
+    let status = s.visible_status().expect("a status line");
+    assert_eq!(
+        status.text,
+        "bob@ops-2 (pid 42): task.trigger backup: started"
+    );
+    // The intent alone (its outcome not written yet) says nothing.
+    let mut quiet = common::state();
+    let _ = update(&mut quiet, Msg::Activity(records[..1].to_vec()));
+    assert_eq!(quiet.activity_after, 1);
+    assert!(quiet.visible_status().is_none());
+}

@@ -169,7 +169,6 @@ fn silence_created(
     silence_id: String,
     member: String,
 ) {
-    close_confirm(state);
     let name = request.labels.get("alertname").cloned().unwrap_or_default();
     state.set_status(
         StatusKind::Info,
@@ -191,7 +190,6 @@ fn silence_created(
 /// A local alert's acknowledgement is stored: shown at once, and by every other
 /// opsdeck on the host at its next look at the store.
 fn local_acked(state: &mut AppState, request: SilenceRequest, id: i64) {
-    close_confirm(state);
     let name = request.labels.get("alertname").cloned().unwrap_or_default();
     let until = request.ends_at.with_timezone(&state.local_offset);
     state.set_status(
@@ -214,39 +212,53 @@ fn local_acked(state: &mut AppState, request: SilenceRequest, id: i64) {
 
 /// Alertmanager refused (or could not be reached): its words go in the dialog,
 /// which stays open for another try.
-fn silence_failed(state: &mut AppState, error: &str) {
-    match &mut state.view.overlay {
-        Some(Overlay::Confirm(dialog)) if matches!(dialog.draft, Draft::Acknowledge { .. }) => {
+fn silence_failed(state: &mut AppState, intent: &Intent, error: &str) {
+    match dialog_for(state, intent) {
+        Some(dialog) => {
             dialog.busy = false;
             dialog.error = Some(error.to_string());
         }
-        _ => state.set_status(StatusKind::Error, format!("acknowledge failed: {error}")),
+        None => state.set_status(StatusKind::Error, format!("acknowledge failed: {error}")),
     }
 }
 
 /// Un-acknowledging failed: the confirmation closes and the status line says why.
 fn expire_failed(state: &mut AppState, error: &str) {
-    close_confirm(state);
     state.set_status(StatusKind::Error, format!("un-acknowledge failed: {error}"));
 }
 
-/// Closes the open confirmation of an acknowledgement, if one is open.
-fn close_confirm(state: &mut AppState) {
-    if let Some(Overlay::Confirm(c)) = &state.view.overlay
-        && matches!(c.draft, Draft::Acknowledge { .. } | Draft::Unacknowledge(_))
-    {
-        state.view.overlay = None;
-    }
+/// Whether the open dialog is the one that asked for `intent` (another may
+/// have been opened since: it is left alone).
+fn dialog_for<'a>(state: &'a mut AppState, intent: &Intent) -> Option<&'a mut Confirm> {
+    let Some(Overlay::Confirm(dialog)) = &mut state.view.overlay else {
+        return None;
+    };
+    let same = match (&dialog.draft, intent) {
+        (Draft::Acknowledge { source, labels }, Intent::Acknowledge(r)) => {
+            *source == r.source && *labels == r.labels
+        }
+        (Draft::Unacknowledge(asked), Intent::Unacknowledge(r)) => asked == r,
+        _ => false,
+    };
+    same.then_some(dialog.as_mut())
 }
 
 /// What carrying out an acknowledgement (or its end) gave.
 pub(super) fn on_written(state: &mut AppState, written: Written) {
-    match (written.intent, written.result) {
+    let Written { intent, result } = written;
+    if result.is_ok() || matches!(intent, Intent::Unacknowledge(_)) {
+        // Done (or an un-acknowledge failed, said on the status line): its
+        // dialog closes. A failed acknowledgement keeps it open for another try.
+        if dialog_for(state, &intent).is_some() {
+            state.view.overlay = None;
+        }
+    }
+    match (intent, result) {
         (Intent::Acknowledge(request), Ok(Done::Silenced { silence_id, member })) => {
             silence_created(state, request, silence_id, member);
         }
         (Intent::Acknowledge(request), Ok(Done::AckStored(id))) => local_acked(state, request, id),
-        (Intent::Acknowledge(_), Err(e)) => silence_failed(state, &e),
+        (intent @ Intent::Acknowledge(_), Err(e)) => silence_failed(state, &intent, &e),
         (Intent::Unacknowledge(request), Ok(_)) => silence_expired(state, &request),
         (Intent::Unacknowledge(_), Err(e)) => expire_failed(state, &e),
         _ => {}
@@ -256,7 +268,6 @@ pub(super) fn on_written(state: &mut AppState, written: Written) {
 /// The silence is expired: until Alertmanager's next answer, show the alert as it
 /// now is, not silenced.
 fn silence_expired(state: &mut AppState, request: &ExpireRequest) {
-    close_confirm(state);
     let name = request.labels.get("alertname").cloned().unwrap_or_default();
     let id = &request.silence_id;
     state.set_status(

@@ -145,8 +145,13 @@ impl Confirm {
     pub fn on_key(&mut self, key: KeyEvent) -> DialogKey {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         if self.busy {
-            // Only Esc while the request is out: it may still succeed.
-            return if key.code == KeyCode::Esc {
+            // Sent: it may still succeed. Closing is all a key can do (and in
+            // a dialog without fields, n and Ctrl-C close it as Esc does).
+            let close = key.code == KeyCode::Esc
+                || (self.fields.is_empty()
+                    && (key.code == KeyCode::Char('n')
+                        || (ctrl && key.code == KeyCode::Char('c'))));
+            return if close {
                 DialogKey::Cancel
             } else {
                 DialogKey::Ignored
@@ -234,7 +239,9 @@ mod tests {
         assert_eq!(c.on_key(key(KeyCode::Char('x'))), DialogKey::Ignored);
         c.busy = true;
         assert_eq!(c.on_key(key(KeyCode::Enter)), DialogKey::Ignored);
+        assert_eq!(c.on_key(key(KeyCode::Char('y'))), DialogKey::Ignored);
         assert_eq!(c.on_key(key(KeyCode::Esc)), DialogKey::Cancel);
+        assert_eq!(c.on_key(key(KeyCode::Char('n'))), DialogKey::Cancel);
     }
 
     #[test]

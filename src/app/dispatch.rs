@@ -5,7 +5,7 @@
 
 use super::action::Action;
 use super::confirm::{AckContext, DialogKey};
-use super::intent::{Feature, Intent, Write};
+use super::intent::{Done, Feature, Intent, Write, Written};
 use super::state::{AppState, Overlay, StatusKind};
 use super::update::Effect;
 use crate::store::NewAudit;
@@ -81,46 +81,58 @@ pub fn dispatch(state: &mut AppState, intent: Intent) -> Vec<Effect> {
         return refused;
     }
     let source = match &intent {
-        Intent::Acknowledge(r) => source_name(state, r.source),
-        Intent::Unacknowledge(r) => source_name(state, r.source),
-        _ => String::new(),
+        Intent::Acknowledge(r) => alertmanager_name(state, r.source),
+        Intent::Unacknowledge(r) => alertmanager_name(state, r.source),
+        _ => None,
     };
-    let record = intent.record(state.now, &state.actor, &source);
-    let (outcome, effects) = match intent.feature() {
-        Feature::Alerts => {
-            // Sent: the dialog waits for the answer.
-            if let Some(Overlay::Confirm(dialog)) = &mut state.view.overlay {
-                dialog.busy = true;
-                dialog.error = None;
-            }
-            (None, Vec::new())
-        }
-        Feature::Tasks => {
-            let (outcome, effects) = super::tasks::carry_out(state, &intent);
-            (Some(outcome), effects)
-        }
-    };
-    let write = Write {
-        intent,
-        record,
-        outcome,
-    };
-    let mut all = vec![Effect::Write(Box::new(write))];
-    all.extend(effects);
-    all
+    let record = intent.record(state.now, &state.actor, source.as_deref());
+    // Sent: the dialog waits for the answer (the task scheduler, too, acts only
+    // once the intent is recorded).
+    if let Some(Overlay::Confirm(dialog)) = &mut state.view.overlay {
+        dialog.busy = true;
+        dialog.error = None;
+    }
+    vec![Effect::Write(Box::new(Write { intent, record }))]
 }
 
-/// The name an acknowledgement's source has in the audit log ("local" for
-/// opsdeck's own rules).
-fn source_name(state: &AppState, source: super::sources::SourceId) -> String {
-    if Some(source) == state.rules.source {
-        return "local".into();
+/// What `update` does once the runtime has recorded a write's intent (and
+/// carried out what is the runtime's to do).
+pub fn written(state: &mut AppState, written: Written) -> Vec<Effect> {
+    match (written.intent.feature(), written.result) {
+        (Feature::Alerts, result) => super::alerts::update::on_written(
+            state,
+            Written {
+                intent: written.intent,
+                result,
+            },
+        ),
+        (Feature::Tasks, Ok(Done::IntentRecorded(intent_id))) => {
+            let intent = written.intent;
+            let (outcome, mut effects) = super::tasks::carry_out(state, &intent);
+            let record = intent.outcome_record(state.now, &state.actor, intent_id, &outcome);
+            // Queued before the run's own row: the store writes in order.
+            effects.insert(0, Effect::Audit(record));
+            effects
+        }
+        (Feature::Tasks, result) => {
+            // The intent could not be recorded: nothing was started or stopped.
+            state.view.overlay = None;
+            let why = result.err().unwrap_or_else(|| "unexpected answer".into());
+            let what = written.intent.audit_name();
+            state.set_status(StatusKind::Error, format!("{what}: {why}"));
+            Vec::new()
+        }
     }
-    state
-        .remote
-        .sources
-        .get(source)
-        .map_or_else(String::new, |s| s.name.clone())
+}
+
+/// The Alertmanager an acknowledgement goes to, by name; `None` for opsdeck's
+/// own alerts, acknowledged in the store.
+fn alertmanager_name(state: &AppState, source: super::sources::SourceId) -> Option<String> {
+    if Some(source) == state.rules.source {
+        return None;
+    }
+    let name = state.remote.sources.get(source).map(|s| s.name.clone());
+    Some(name.unwrap_or_default())
 }
 
 /// Refuses every write in read-only mode, with a status line and an audit record.

@@ -2,7 +2,8 @@
 //! this opsdeck's screen is an `Intent`: confirmed in one dialog shape
 //! (`confirm`), refused in read-only mode and audited by one function
 //! (`dispatch`), and carried out by one runtime wrapper (`runtime::write`) that
-//! records the intent durably first and the outcome after. A new action is a
+//! records the intent durably first (nothing happens if it cannot) and the
+//! outcome after. A new action is a
 //! new variant here plus its feature's executor, not a new dialog and code path.
 
 use super::ack::{ExpireRequest, SilenceRequest};
@@ -78,11 +79,12 @@ impl Intent {
     }
 
     /// The intent record: written, durably, before anything is carried out.
-    /// `source` names the Alertmanager (or "local") of an acknowledgement;
-    /// parameters never hold secrets.
-    pub fn record(&self, at: DateTime<Utc>, actor: &str, source: &str) -> NewAudit {
+    /// `source` is the Alertmanager of an acknowledgement, `None` for
+    /// opsdeck's own alerts (acknowledged in the store); parameters never hold
+    /// secrets.
+    pub fn record(&self, at: DateTime<Utc>, actor: &str, source: Option<&str>) -> NewAudit {
         let params = match self {
-            Intent::Acknowledge(r) if source == "local" => json!({
+            Intent::Acknowledge(r) if source.is_none() => json!({
                 "source": "local",
                 "ends_at": r.ends_at.to_rfc3339(),
                 "comment": r.comment,
@@ -93,7 +95,7 @@ impl Intent {
                 "ends_at": r.ends_at.to_rfc3339(),
                 "comment": r.comment,
             }),
-            Intent::Unacknowledge(r) if source == "local" => {
+            Intent::Unacknowledge(r) if source.is_none() => {
                 json!({ "source": "local", "ack": r.silence_id })
             }
             Intent::Unacknowledge(r) => {
@@ -108,6 +110,22 @@ impl Intent {
         .with_target(&self.target())
         .with_params(params)
     }
+
+    /// The outcome record, pointing at its intent's.
+    pub fn outcome_record(
+        &self,
+        at: DateTime<Utc>,
+        actor: &str,
+        intent_id: Option<i64>,
+        outcome: &str,
+    ) -> NewAudit {
+        NewAudit {
+            phase: Phase::Outcome,
+            intent_id,
+            ..NewAudit::event(at, actor, self.audit_name(), outcome)
+        }
+        .with_target(&self.target())
+    }
 }
 
 /// An accepted intent, for the runtime's one write wrapper.
@@ -116,9 +134,6 @@ pub struct Write {
     pub intent: Intent,
     /// Written durably before anything is carried out; if it cannot be, nothing is.
     pub record: NewAudit,
-    /// Set when `update` carried it out itself (the task scheduler decided):
-    /// only this outcome is left to record.
-    pub outcome: Option<String>,
 }
 
 /// What carrying an intent out gave, reported back to `update`.
@@ -130,8 +145,9 @@ pub enum Done {
     AckStored(i64),
     /// The silence (or local acknowledgement) is gone.
     Expired,
-    /// `update` had carried it out; the records are written.
-    Recorded,
+    /// The intent is recorded (with this id; none without a store): `update`
+    /// carries it out now (the task scheduler decides) and records the outcome.
+    IntentRecorded(Option<i64>),
 }
 
 #[derive(Debug, Clone, PartialEq)]

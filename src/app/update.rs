@@ -4,7 +4,7 @@
 //! (`alerts::Msg`, `tasks::Effect`, …) and handled in its own module.
 
 use super::action::Action;
-use super::intent::{Feature, Write, Written};
+use super::intent::{Write, Written};
 use super::state::{AppState, StatusKind, StoreRole};
 use super::{alerts, resources, tasks};
 use crate::app::remote::RemoteUpdate;
@@ -125,6 +125,10 @@ fn on_activity(state: &mut AppState, records: &[AuditRecord]) {
     for record in records {
         state.activity_after = state.activity_after.max(record.id);
         let (r, pid) = (&record.entry, record.pid);
+        // A write's intent is followed by its outcome, which says what happened.
+        if r.phase == crate::store::Phase::Intent {
+            continue;
+        }
         let target = if r.target.is_empty() {
             String::new()
         } else {
@@ -145,15 +149,5 @@ fn on_activity(state: &mut AppState, records: &[AuditRecord]) {
 
 /// A write's result goes to the feature that asked for it.
 fn on_written(state: &mut AppState, written: Written) -> Vec<Effect> {
-    match written.intent.feature() {
-        Feature::Alerts => alerts::update::on_written(state, written),
-        Feature::Tasks => {
-            // The scheduler already carried it out; only a failed record is news.
-            if let Err(e) = written.result {
-                let what = written.intent.audit_name();
-                state.set_status(StatusKind::Error, format!("{what}: {e}"));
-            }
-            Vec::new()
-        }
-    }
+    super::dispatch::written(state, written)
 }

@@ -66,17 +66,19 @@ pub fn perform(ctx: WriteContext, write: Write, tx: mpsc::Sender<Msg>) {
 }
 
 async fn carry_out(ctx: &WriteContext, write: &Write) -> Result<Done, String> {
-    let intent_id = ctx.intent(write.record.clone()).await?;
-    let result = match (&write.outcome, write.intent.feature()) {
-        (Some(_), _) => Ok(Done::Recorded),
-        (None, Feature::Alerts) => super::alerts::execute(ctx, &write.intent).await,
-        (None, Feature::Tasks) => Err("a task's write reached the runtime undecided".into()),
+    let mut record = write.record.clone();
+    record.at = Utc::now();
+    let intent_id = ctx.intent(record.clone()).await?;
+    let result = match write.intent.feature() {
+        // The scheduler is `update`'s: it carries the write out now that its
+        // intent is durable, and records the outcome.
+        Feature::Tasks => return Ok(Done::IntentRecorded(intent_id)),
+        Feature::Alerts => super::alerts::execute(ctx, &write.intent).await,
     };
-    let outcome = match (&write.outcome, &result) {
-        (Some(decided), _) => decided.clone(),
-        (None, Ok(done)) => done.outcome(&write.intent),
-        (None, Err(e)) => format!("failed: {e}"),
+    let outcome = match &result {
+        Ok(done) => done.outcome(&write.intent),
+        Err(e) => format!("failed: {e}"),
     };
-    ctx.outcome(&write.record, intent_id, outcome).await;
+    ctx.outcome(&record, intent_id, outcome).await;
     result
 }
