@@ -136,6 +136,25 @@ fn signal_ends_cleanly(signal: &str, code: i32) {
         "exit code after SIG{signal}:\n{after}"
     );
     assert_cooked(&after);
+    assert_the_db_file_alone_is_complete(&t);
+}
+
+/// After a clean exit the WAL is checkpointed into the database file, so a
+/// copy of the .db file alone (a backup) holds everything, the session's end
+/// included.
+fn assert_the_db_file_alone_is_complete(t: &Tmux) {
+    let db = t.state_dir().join("opsdeck.db");
+    let wal = db.with_extension("db-wal");
+    let wal_bytes = std::fs::metadata(&wal).map_or(0, |m| m.len());
+    assert_eq!(wal_bytes, 0, "{} left behind", wal.display());
+    let copy = t.dir.join("backup");
+    std::fs::create_dir_all(copy.join("opsdeck")).unwrap();
+    std::fs::copy(&db, copy.join("opsdeck/opsdeck.db")).unwrap();
+    let records = audit_records(&copy);
+    assert!(
+        records.iter().any(|r| r["action"] == "session.end"),
+        "the copy lacks the session's end: {records:?}"
+    );
 }
 
 #[test]
@@ -324,6 +343,7 @@ fn a_session_start_and_end_are_in_the_audit_log() {
     assert_eq!(end["actor"], actor.as_str());
     assert_eq!(end["outcome"], "exit code 0");
     assert_eq!(start["pid"], end["pid"]);
+    assert_the_db_file_alone_is_complete(&t);
 }
 
 #[test]
@@ -479,4 +499,39 @@ fn a_corrupt_database_names_its_path_and_no_store_still_runs() {
     rescued.wait_text("CPU ", STARTUP);
     rescued.send(&["q"]);
     rescued.wait_text("EXIT=0", Duration::from_secs(2));
+}
+
+#[test]
+fn the_log_file_keeps_info_and_up_without_http_noise() {
+    // A scrape target that refuses every connection: the HTTP crates log at
+    // DEBUG on each try, and opsdeck itself logs the failure.
+    let config =
+        std::env::temp_dir().join(format!("opsdeck-log-noise-{}.toml", std::process::id()));
+    std::fs::write(
+        &config,
+        "[[scrape]]\nname = \"gone\"\nurl = \"http://127.0.0.1:9/metrics\"\ninterval = \"1s\"\n",
+    )
+    .unwrap();
+    let t = Tmux::start("lognoise", &["-c", config.to_str().unwrap()], 100, 30, &[]);
+    t.wait_for("the scrape to fail", STARTUP, |s| s.contains("gone"));
+    std::thread::sleep(Duration::from_secs(3));
+    t.send(&["q"]);
+    t.wait_text("EXIT=0", Duration::from_secs(2));
+    let _ = std::fs::remove_file(&config);
+    let log = std::fs::read_to_string(t.state_dir().join("opsdeck.log")).expect("a log file");
+    assert!(log.contains("opsdeck 0.1.0 started"), "{log}");
+    for line in log.lines() {
+        let mut words = line.split_whitespace().skip(1);
+        let (level, target) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
+        assert!(
+            matches!(level, "INFO" | "WARN" | "ERROR"),
+            "below INFO by default: {line}"
+        );
+        assert!(
+            !["hyper", "reqwest", "rustls", "h2"]
+                .iter()
+                .any(|c| target.starts_with(c)),
+            "HTTP noise: {line}"
+        );
+    }
 }

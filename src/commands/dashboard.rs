@@ -80,6 +80,11 @@ pub fn run(cli: &Cli, paths: &Paths) -> anyhow::Result<i32> {
         {
             tracing::error!("cannot record session.end: {e}");
         }
+        // Checkpointed and closed before the process exits, so the .db file
+        // alone is a full copy of the state.
+        if let Ok(Err(e)) | Err(e) = p.store.close().blocking_recv().map_err(|e| e.to_string()) {
+            tracing::error!("cannot close the state database cleanly: {e}");
+        }
     }
     // The log file is written as events move out of the hot buffer; flush them.
     runtime::logging::move_events();

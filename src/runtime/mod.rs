@@ -168,6 +168,7 @@ async fn event_loop(
             Input::Nothing => {}
             Input::Msg(msg) => msgs.push(msg),
             Input::Tick => {
+                logging::rotate_if_due();
                 if let Some(p) = persistence.as_deref_mut()
                     && let Some(changed) = keep_leadership(p, &mut last_prune, clock)
                 {

@@ -99,6 +99,20 @@ impl Store {
         Ok(store)
     }
 
+    /// Moves every committed transaction from the WAL into the database file
+    /// and empties the WAL (as far as other processes' readers allow), so a copy
+    /// of the .db file alone is a full backup.
+    pub fn checkpoint(&mut self) -> Result<(), StoreError> {
+        // Returns (busy, WAL frames, frames checkpointed); busy only means
+        // another process still reads: what it could move, it moved.
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .map_err(|cause| StoreError::Database {
+                path: self.path.clone(),
+                cause,
+            })
+    }
+
     /// Opens an existing database without changing it (for `opsdeck audit`).
     pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
         let db = |cause| StoreError::Database {

@@ -48,6 +48,8 @@ enum Request {
     RunsChanged(i64, Reply<RunChanges>),
     RunOutput(i64, Reply<Option<String>>),
     CloseAbandonedRuns(chrono::DateTime<chrono::Utc>, Reply<usize>),
+    /// Checkpoint the WAL into the database file, close, and stop the thread.
+    Close(Reply<()>),
 }
 
 /// An un-acknowledgement to record.
@@ -75,64 +77,27 @@ impl StoreHandle {
             .spawn(move || {
                 let mut store = store;
                 for request in rx {
-                    match request {
-                        Request::Audit(record, reply) => {
-                            answer(reply, store.append_audit(&record), "audit")
-                        }
-                        Request::Ack(ack, reply) => answer(reply, store.record_ack(&ack), "ack"),
-                        Request::Unack(u, reply) => answer(
-                            reply,
-                            store.record_unack(
-                                &u.source,
-                                &u.silence_id,
-                                &u.alert_key,
-                                &u.labels,
-                                u.at,
-                            ),
-                            "unack",
-                        ),
-                        Request::RecordEvents(events) => {
-                            answer(None, store.record_events(&events), "alert events")
-                        }
-                        Request::History(key, reply) => {
-                            answer(reply, store.alert_history(&key, HISTORY), "history")
-                        }
-                        Request::LocalAcks(now, reply) => {
-                            answer(reply, store.open_local_acks(now), "read acks")
-                        }
-                        Request::RemoveLocalAck(id, labels, at, reply) => {
-                            answer(reply, store.remove_local_ack(id, &labels, at), "unack")
-                        }
-                        Request::Prune { before_ms, reply } => {
-                            answer(reply, store.prune(before_ms), "prune")
-                        }
-                        Request::FromOthers { after_id, reply } => {
-                            answer(reply, store.audit_from_others(after_id, FEED_BATCH), "read")
-                        }
-                        Request::InsertRun(run, reply) => {
-                            answer(reply, store.insert_run(&run), "task run")
-                        }
-                        Request::FinishRun(run, reply) => {
-                            answer(reply, store.finish_run(&run), "task run end")
-                        }
-                        Request::LoadRuns(reply) => {
-                            answer(reply, store.load_runs(RUNS_PER_TASK), "read task runs")
-                        }
-                        Request::RunsChanged(after, reply) => answer(
-                            reply,
-                            store.runs_changed(after, FEED_BATCH),
-                            "read task runs",
-                        ),
-                        Request::RunOutput(id, reply) => {
-                            answer(reply, store.run_output(id), "read task output")
-                        }
-                        Request::CloseAbandonedRuns(now, reply) => {
-                            answer(reply, store.close_abandoned_runs(now), "close task runs")
-                        }
+                    if let Request::Close(reply) = request {
+                        // Checkpointed and closed: the .db file alone is then a
+                        // full copy (SQLite removes the WAL when the last
+                        // connection closes).
+                        let result = store.checkpoint();
+                        drop(store);
+                        answer(reply, result, "close");
+                        return;
                     }
+                    handle(&mut store, request);
                 }
             })?;
         Ok(StoreHandle { tx })
+    }
+
+    /// Checkpoints the WAL into the database file and closes it; the receiver
+    /// hears once it is closed. Requests sent after it are lost (logged).
+    pub fn close(&self) -> oneshot::Receiver<Result<(), String>> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Request::Close(Some(reply)));
+        rx
     }
 
     /// Appends an audit record; the receiver gets its id once committed.
@@ -264,6 +229,45 @@ impl StoreHandle {
         if self.tx.send(request).is_err() {
             tracing::error!("store thread is gone; a request was lost");
         }
+    }
+}
+
+/// One request, on the store thread.
+fn handle(store: &mut Store, request: Request) {
+    match request {
+        Request::Audit(record, reply) => answer(reply, store.append_audit(&record), "audit"),
+        Request::Ack(ack, reply) => answer(reply, store.record_ack(&ack), "ack"),
+        Request::Unack(u, reply) => answer(
+            reply,
+            store.record_unack(&u.source, &u.silence_id, &u.alert_key, &u.labels, u.at),
+            "unack",
+        ),
+        Request::RecordEvents(events) => answer(None, store.record_events(&events), "alert events"),
+        Request::History(key, reply) => {
+            answer(reply, store.alert_history(&key, HISTORY), "history")
+        }
+        Request::LocalAcks(now, reply) => answer(reply, store.open_local_acks(now), "read acks"),
+        Request::RemoveLocalAck(id, labels, at, reply) => {
+            answer(reply, store.remove_local_ack(id, &labels, at), "unack")
+        }
+        Request::Prune { before_ms, reply } => answer(reply, store.prune(before_ms), "prune"),
+        Request::FromOthers { after_id, reply } => {
+            answer(reply, store.audit_from_others(after_id, FEED_BATCH), "read")
+        }
+        Request::InsertRun(run, reply) => answer(reply, store.insert_run(&run), "task run"),
+        Request::FinishRun(run, reply) => answer(reply, store.finish_run(&run), "task run end"),
+        Request::LoadRuns(reply) => answer(reply, store.load_runs(RUNS_PER_TASK), "read task runs"),
+        Request::RunsChanged(after, reply) => answer(
+            reply,
+            store.runs_changed(after, FEED_BATCH),
+            "read task runs",
+        ),
+        Request::RunOutput(id, reply) => answer(reply, store.run_output(id), "read task output"),
+        Request::CloseAbandonedRuns(now, reply) => {
+            answer(reply, store.close_abandoned_runs(now), "close task runs")
+        }
+        // The thread's loop closes (it owns the store).
+        Request::Close(reply) => answer(reply, Ok(()), "close"),
     }
 }
 
