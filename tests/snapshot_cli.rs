@@ -109,3 +109,56 @@ fn text_snapshot_is_readable() {
         );
     }
 }
+
+/// `df -B1 --output=target,size,used,avail` for every mount, by mount point.
+fn df() -> std::collections::HashMap<String, [u64; 3]> {
+    let out = Command::new("df")
+        .args(["-B1", "--output=target,size,used,avail"])
+        .output()
+        .expect("df (coreutils) runs");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            let n = |i: usize| f.get(i)?.parse::<u64>().ok();
+            Some((f.first()?.to_string(), [n(1)?, n(2)?, n(3)?]))
+        })
+        .collect()
+}
+
+#[test]
+fn filesystem_figures_match_df() {
+    let (code, stdout, stderr) = run(&["snapshot", "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let doc: serde_json::Value = serde_json::from_str(&stdout).expect("valid JSON");
+    let df = df();
+    let filesystems = doc["resources"]["filesystems"].as_array().unwrap();
+    assert!(!filesystems.is_empty());
+    // A write elsewhere on the host may land between the two reads.
+    let near = |a: u64, b: u64| a.abs_diff(b) <= 64 * 1024 * 1024;
+    for f in filesystems {
+        let mount = f["mount_point"].as_str().unwrap();
+        let Some(&[size, used, avail]) = df.get(mount) else {
+            continue;
+        };
+        let total = f["total_bytes"].as_u64().unwrap();
+        let ours_used = total - f["free_bytes"].as_u64().unwrap();
+        let ours_avail = f["available_bytes"].as_u64().unwrap();
+        assert_eq!(total, size, "{mount}: size, df says {size}: {f}");
+        assert!(
+            near(ours_used, used),
+            "{mount}: used {ours_used}, df {used}"
+        );
+        assert!(
+            near(ours_avail, avail),
+            "{mount}: avail {ours_avail}, df {avail}"
+        );
+    }
+    assert!(
+        filesystems
+            .iter()
+            .any(|f| df.contains_key(f["mount_point"].as_str().unwrap())),
+        "no filesystem in common with df: {filesystems:?}"
+    );
+}

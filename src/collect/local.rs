@@ -151,12 +151,18 @@ impl LocalCollector {
                 let fs = d.file_system().to_string_lossy();
                 d.total_space() > 0 && !PSEUDO_FS.contains(&fs.as_ref())
             })
-            .map(|d| Filesystem {
-                mount_point: d.mount_point().to_string_lossy().into_owned(),
-                device: d.name().to_string_lossy().into_owned(),
-                fs_type: d.file_system().to_string_lossy().into_owned(),
-                total_bytes: d.total_space(),
-                available_bytes: d.available_space(),
+            .map(|d| {
+                let mut fs = Filesystem {
+                    mount_point: d.mount_point().to_string_lossy().into_owned(),
+                    device: d.name().to_string_lossy().into_owned(),
+                    fs_type: d.file_system().to_string_lossy().into_owned(),
+                    total_bytes: d.total_space(),
+                    available_bytes: d.available_space(),
+                    // Without statvfs, nothing is known to be reserved.
+                    free_bytes: d.available_space(),
+                };
+                df_figures(d.mount_point(), &mut fs);
+                fs
             })
             .collect();
         // Bind mounts (containers bind /etc/hosts and friends) repeat one filesystem;
@@ -194,4 +200,17 @@ pub fn host_info() -> HostInfo {
 pub fn first_sample(collector: &mut LocalCollector) -> ResourceSample {
     std::thread::sleep(sysinfo::MINIMUM_CPU_UPDATE_INTERVAL.max(Duration::from_millis(200)));
     collector.sample()
+}
+
+/// Size, free and available as `df` reads them (statvfs), so the figures match
+/// the tool users trust: sysinfo has no free count, only available, and a
+/// filesystem with blocks reserved for root then looks far fuller than it is.
+fn df_figures(mount: &std::path::Path, fs: &mut Filesystem) {
+    let Ok(st) = nix::sys::statvfs::statvfs(mount) else {
+        return;
+    };
+    let unit = st.fragment_size();
+    fs.total_bytes = st.blocks().saturating_mul(unit);
+    fs.free_bytes = st.blocks_free().saturating_mul(unit);
+    fs.available_bytes = st.blocks_available().saturating_mul(unit);
 }

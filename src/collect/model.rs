@@ -55,16 +55,23 @@ pub struct Filesystem {
     pub device: String,
     pub fs_type: String,
     pub total_bytes: u64,
+    /// What an unprivileged user can still write (`df`'s Avail).
     pub available_bytes: u64,
+    /// Free blocks, those reserved for root included.
+    pub free_bytes: u64,
 }
 
 impl Filesystem {
+    /// As `df` counts it: size − free (blocks reserved for root are neither
+    /// used nor available).
     pub fn used_bytes(&self) -> u64 {
-        self.total_bytes.saturating_sub(self.available_bytes)
+        self.total_bytes.saturating_sub(self.free_bytes)
     }
 
+    /// As `df` counts Use%: used / (used + available), the share of what users
+    /// can fill.
     pub fn used_percent(&self) -> f64 {
-        percent(self.used_bytes(), self.total_bytes)
+        percent(self.used_bytes(), self.used_bytes() + self.available_bytes)
     }
 }
 

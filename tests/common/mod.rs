@@ -47,6 +47,8 @@ pub fn sample(seconds_after_t0: i64, cpu: f32) -> ResourceSample {
                 fs_type: "ext4".into(),
                 total_bytes: 100 * GIB,
                 available_bytes: 40 * GIB,
+                // 5 GiB reserved for root, as ext4 keeps by default.
+                free_bytes: 45 * GIB,
             },
             Filesystem {
                 mount_point: "/var/lib/postgresql".into(),
@@ -55,6 +57,7 @@ pub fn sample(seconds_after_t0: i64, cpu: f32) -> ResourceSample {
                 total_bytes: 500 * GIB,
                 // Filling at 1 MiB/s: the days-until-full forecast has a trend to show.
                 available_bytes: 20 * GIB - (seconds_after_t0 + 120) as u64 * 1024 * 1024,
+                free_bytes: 20 * GIB - (seconds_after_t0 + 120) as u64 * 1024 * 1024,
             },
         ],
         networks: vec![NetworkRate {

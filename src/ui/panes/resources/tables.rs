@@ -13,6 +13,10 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Row, Table, TableState};
 
+/// Columns the filesystem table needs to show its bar too: Mount at least 10,
+/// the fixed columns, one space between each.
+const FS_WIDTH_WITH_BAR: u16 = 10 + 6 + 5 + 5 + 5 + 8 + 7 + 7 + 7;
+
 pub(super) fn filesystems_table(
     frame: &mut Frame,
     area: Rect,
@@ -22,40 +26,48 @@ pub(super) fn filesystems_table(
     let Ui { state, styles: s } = ui;
     let t = state.config.ui.thresholds.disk;
     let symbols = state.config.ui.graph;
+    // Too narrow for everything: the bar goes first (Use% says the same).
+    let with_bar = area.width >= FS_WIDTH_WITH_BAR;
     let rows: Vec<Row> = filesystems
         .iter()
         .map(|f| {
             let pct = f.used_percent();
             let level = grade(pct, t);
-            let [on, off] = meter::bar(pct, 8, level_style(s, level), s.dim, symbols);
-            Row::new(vec![
+            let mut cells = vec![
                 Line::from(f.mount_point.clone()),
                 Line::from(Span::styled(f.fs_type.clone(), s.dim)),
                 Line::from(bytes(f.total_bytes)),
                 Line::from(bytes(f.used_bytes())),
-                Line::from(vec![on, off]),
-                Line::from(Span::styled(
-                    format!("{pct:5.1}%{}", meter::marker(level, symbols)),
-                    level_style(s, level),
-                )),
-                full_in(ui, f),
-            ])
+                Line::from(bytes(f.available_bytes)),
+            ];
+            if with_bar {
+                let [on, off] = meter::bar(pct, 8, level_style(s, level), s.dim, symbols);
+                cells.push(Line::from(vec![on, off]));
+            }
+            cells.push(Line::from(Span::styled(
+                format!("{pct:5.1}%{}", meter::marker(level, symbols)),
+                level_style(s, level),
+            )));
+            cells.push(full_in(ui, f));
+            Row::new(cells)
         })
         .collect();
     let empty = rows.is_empty();
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Min(10),
-            Constraint::Length(6),
-            Constraint::Length(5),
-            Constraint::Length(5),
-            Constraint::Length(8),
-            Constraint::Length(7),
-            Constraint::Length(7),
-        ],
-    )
-    .header(Row::new(["Mount", "Type", "Size", "Used", "", "Use%", "Full in"]).style(s.title));
+    let mut widths = vec![
+        Constraint::Min(10),
+        Constraint::Length(6),
+        Constraint::Length(5),
+        Constraint::Length(5),
+        Constraint::Length(5),
+    ];
+    let mut header = vec!["Mount", "Type", "Size", "Used", "Avail"];
+    if with_bar {
+        widths.push(Constraint::Length(8));
+        header.push("");
+    }
+    widths.extend([Constraint::Length(7), Constraint::Length(7)]);
+    header.extend(["Use%", "Full in"]);
+    let table = Table::new(rows, widths).header(Row::new(header).style(s.title));
     frame.render_widget(table, area);
     if empty {
         note_below_header(frame, area, "no disk filesystems mounted", s.dim);
