@@ -162,3 +162,15 @@ fn filesystem_figures_match_df() {
         "no filesystem in common with df: {filesystems:?}"
     );
 }
+
+#[test]
+fn the_cpu_breakdown_is_there_and_adds_up() {
+    let (code, stdout, stderr) = run(&["snapshot", "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let doc: serde_json::Value = serde_json::from_str(&stdout).expect("valid JSON");
+    let b = &doc["resources"]["cpu_breakdown"];
+    let part = |k: &str| b[k].as_f64().unwrap_or_else(|| panic!("{k} in {b}"));
+    let parts = ["user", "system", "iowait", "steal"].map(part);
+    assert!(parts.iter().all(|p| (0.0..=100.0).contains(p)), "{b}");
+    assert!(parts.iter().sum::<f64>() <= 100.5, "{b}");
+}

@@ -2,6 +2,7 @@
 //! sysinfo, processes and network rates through procfs (see `procs`). It runs on
 //! its own thread because both read /proc synchronously.
 
+use super::cpu_times::{CpuBreakdown, CpuTimes};
 use super::model::{Filesystem, HostInfo, LoadAverage, MemoryUsage, NetworkRate, ResourceSample};
 use super::procs::{NetworkCounters, ProcessPass, ProcessTable};
 use chrono::Utc;
@@ -54,6 +55,8 @@ pub struct LocalCollector {
     processes: ProcessTable,
     networks: NetworkCounters,
     top_n: usize,
+    /// The last /proc/stat reading, for the CPU breakdown.
+    cpu_times: Option<CpuTimes>,
 }
 
 impl LocalCollector {
@@ -77,6 +80,7 @@ impl LocalCollector {
             processes: ProcessTable::new(),
             networks: NetworkCounters::default(),
             top_n,
+            cpu_times: CpuTimes::read(),
         };
         collector.processes_and_networks();
         Ok(collector)
@@ -101,6 +105,12 @@ impl LocalCollector {
 
     pub fn sample(&mut self) -> ResourceSample {
         self.system.refresh_cpu_usage();
+        let times = CpuTimes::read();
+        let cpu_breakdown = match (times, self.cpu_times) {
+            (Some(now), Some(before)) => now.since(&before),
+            _ => CpuBreakdown::default(),
+        };
+        self.cpu_times = times;
         self.system
             .refresh_memory_specifics(MemoryRefreshKind::nothing().with_ram().with_swap());
         // Mounts come and go (USB, NFS): refresh the list, not only the figures.
@@ -118,6 +128,7 @@ impl LocalCollector {
             uptime_secs: System::uptime().unwrap_or(0),
             cpu_total: self.system.global_cpu_usage(),
             cpu_per_core: self.system.cpus().iter().map(|c| c.usage()).collect(),
+            cpu_breakdown,
             load: LoadAverage {
                 one: load.one,
                 five: load.five,

@@ -3,6 +3,7 @@
 
 pub mod alertmanager;
 pub mod backoff;
+pub mod cpu_times;
 pub mod expfmt;
 pub mod http;
 pub mod local;

@@ -20,6 +20,8 @@ pub struct ResourceSample {
     pub cpu_total: f32,
     /// Percent of each core, 0–100.
     pub cpu_per_core: Vec<f32>,
+    /// Where the time went (user, system, iowait, steal), as `top` shows it.
+    pub cpu_breakdown: super::cpu_times::CpuBreakdown,
     pub load: LoadAverage,
     pub memory: MemoryUsage,
     pub swap: MemoryUsage,

@@ -27,6 +27,13 @@ pub fn sample(seconds_after_t0: i64, cpu: f32) -> ResourceSample {
         uptime_secs: 3 * 86400 + 4 * 3600,
         cpu_total: cpu,
         cpu_per_core: vec![cpu, 12.0, 85.5, 97.0],
+        // The disks keep it waiting too: iowait is not in the total, as in top.
+        cpu_breakdown: opsdeck::collect::cpu_times::CpuBreakdown {
+            user: cpu * 0.8,
+            system: cpu * 0.2,
+            iowait: 21.0,
+            steal: 0.5,
+        },
         load: LoadAverage {
             one: 2.5,
             five: 1.75,

@@ -127,6 +127,9 @@ impl RuleEngine {
             self.store.push(labels, at, value);
         };
         put("opsdeck_cpu_usage_percent", &[], f64::from(s.cpu_total));
+        let b = s.cpu_breakdown;
+        put("opsdeck_cpu_iowait_percent", &[], f64::from(b.iowait));
+        put("opsdeck_cpu_steal_percent", &[], f64::from(b.steal));
         for (i, core) in s.cpu_per_core.iter().enumerate() {
             let core_label = i.to_string();
             put(

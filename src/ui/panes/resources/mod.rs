@@ -223,7 +223,16 @@ fn meter_line(
 fn cpu_meter(frame: &mut Frame, area: Rect, ui: Ui<'_>, sample: &ResourceSample) {
     let state = ui.state;
     let t = state.config.ui.thresholds.cpu;
-    let detail = format!("{} procs", sample.process_count);
+    // At every size: time lost waiting on disks or the hypervisor, when it is
+    // large enough to matter (the total leaves it out, as top's us+sy does).
+    let b = sample.cpu_breakdown;
+    let mut detail = String::new();
+    for (label, pct) in [("wa", b.iowait), ("st", b.steal)] {
+        if pct >= WAIT_WARNING {
+            detail.push_str(&format!("{label} {pct:.0}% "));
+        }
+    }
+    detail.push_str(&format!("{} procs", sample.process_count));
     let line = meter_line(
         ui,
         "CPU",
@@ -235,12 +244,27 @@ fn cpu_meter(frame: &mut Frame, area: Rect, ui: Ui<'_>, sample: &ResourceSample)
     frame.render_widget(Paragraph::new(line), area);
 }
 
+/// Load averages, then where the CPU time went: iowait and steal first (a host
+/// stuck on its disks or starved by its hypervisor looks idle by the total),
+/// then user and system, as top shows them.
 fn load_text(ui: Ui<'_>, sample: &ResourceSample) -> Line<'static> {
     let Ui { state, styles: s } = ui;
     let cores = sample.cpu_per_core.len().max(1) as f64;
     let per_core = sample.load.one / cores * 100.0;
     let level = grade(per_core, state.config.ui.thresholds.load);
-    Line::from(vec![
+    let b = sample.cpu_breakdown;
+    let waiting = |label: &str, pct: f32| {
+        let style = if pct >= WAIT_WARNING {
+            s.warning
+        } else {
+            s.text
+        };
+        [
+            Span::styled(format!(" {label} "), s.dim),
+            Span::styled(format!("{pct:.0}%"), style),
+        ]
+    };
+    let mut spans = vec![
         Span::styled("load ", s.title),
         Span::styled(
             format!(
@@ -251,15 +275,21 @@ fn load_text(ui: Ui<'_>, sample: &ResourceSample) -> Line<'static> {
             level_style(s, level),
         ),
         Span::styled(
-            format!("{:.2} {:.2}", sample.load.five, sample.load.fifteen),
+            format!("{:.2} {:.2} ", sample.load.five, sample.load.fifteen),
             s.text,
         ),
-        Span::styled(
-            format!("  1/5/15 min · {} cores", sample.cpu_per_core.len()),
-            s.dim,
-        ),
-    ])
+    ];
+    spans.extend(waiting("wa", b.iowait));
+    spans.extend(waiting("st", b.steal));
+    spans.push(Span::styled(
+        format!("  us {:.0}% sy {:.0}%", b.user, b.system),
+        s.dim,
+    ));
+    Line::from(spans)
 }
+
+/// iowait or steal from this share of the time on is shown as a warning.
+const WAIT_WARNING: f32 = 10.0;
 
 fn core_rows(cores: usize, width: u16, cell: u16) -> u16 {
     let per_row = usize::from((width / cell).max(1));
