@@ -352,3 +352,30 @@ fn another_opsdecks_write_shows_once_with_its_outcome() {
     assert_eq!(quiet.activity_after, 1);
     assert!(quiet.visible_status().is_none());
 }
+
+#[test]
+fn a_paused_display_says_paused_not_stale() {
+    let mut s = common::state();
+    key(&mut s, KeyCode::Char('p'));
+    let _ = update(
+        &mut s,
+        Msg::Tick(common::t0() + chrono::Duration::seconds(12)),
+    );
+    let screen = common::screen(&s, 160, 48);
+    assert!(screen.contains("paused 12s · p resumes"), "{screen}");
+    assert!(!screen.contains("STALE"), "{screen}");
+    // Resumed with nothing new for as long: that is stale, and says so.
+    key(&mut s, KeyCode::Char('p'));
+    let screen = common::screen(&s, 160, 48);
+    assert!(screen.contains("STALE 12s"), "{screen}");
+}
+
+#[test]
+fn a_wall_display_never_opens_help() {
+    let mut s = common::state_with(Mode {
+        read_only: true,
+        wall: true,
+    });
+    key(&mut s, KeyCode::Char('?'));
+    assert_eq!(s.view.overlay, None);
+}

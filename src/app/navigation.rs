@@ -25,6 +25,8 @@ pub fn is_move(action: Action) -> bool {
 pub fn on_view_action(state: &mut AppState, action: Action) {
     let focus = state.view.focus;
     match action {
+        // A wall display shows no dialogs: nobody is there to close them.
+        Action::Help if state.mode.wall => {}
         Action::Help => state.view.overlay = Some(Overlay::Help),
         Action::Zoom(pane) => {
             state.view.zoom = Some(pane);

@@ -25,7 +25,15 @@ use tables::{filesystems_table, network_table, processes};
 pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
     let Ui { state, styles: s } = ui;
     let mut notes = Vec::new();
-    if let Some(age) = state.resources_stale_for() {
+    let held = state.resources.received_at.map(|at| state.now - at);
+    if state.view.paused {
+        // Held by the operator, not stale: the collector still answers.
+        let age = held.and_then(|d| d.to_std().ok()).unwrap_or_default();
+        notes.push(Span::styled(
+            format!(" paused {} · p resumes ", format::age(age.as_secs())),
+            s.warning,
+        ));
+    } else if let Some(age) = state.resources_stale_for() {
         let why = state
             .resources
             .error
