@@ -82,7 +82,7 @@ fn apply(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         Msg::Remote(remote) => alerts::update::on_remote(state, *remote),
         Msg::Alerts(msg) => alerts::update::on_msg(state, msg),
         Msg::Tasks(msg) => tasks::on_msg(state, msg),
-        Msg::Written(written) => on_written(state, *written),
+        Msg::Written(written) => super::dispatch::written(state, *written),
     }
 }
 
@@ -145,9 +145,4 @@ fn on_activity(state: &mut AppState, records: &[AuditRecord]) {
             state.set_status(StatusKind::Info, line);
         }
     }
-}
-
-/// A write's result goes to the feature that asked for it.
-fn on_written(state: &mut AppState, written: Written) -> Vec<Effect> {
-    super::dispatch::written(state, written)
 }

@@ -84,8 +84,7 @@ pub fn on_written(state: &mut AppState, written: crate::app::intent::Written) ->
 /// Every tick: the store's acknowledgements, while there are local alerts to
 /// apply them to.
 pub fn on_tick(state: &AppState) -> Vec<AppEffect> {
-    let inputs = &state.remote.alert_inputs;
-    let wanted = !inputs.local.is_empty() || !inputs.local_acks.is_empty();
+    let wanted = crate::app::local_rules::LocalRules::has_alerts(&state.remote.alert_inputs);
     if state.store != StoreRole::Off && wanted {
         vec![AppEffect::Alerts(Effect::PollAcks { now: state.now })]
     } else {
