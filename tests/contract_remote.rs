@@ -69,6 +69,11 @@ fn alerts_named<'a>(snapshot: &'a Value, name: &str) -> Vec<&'a Value> {
 fn one_alert_from_prometheus_and_alertmanager_shows_once_with_both_sources() {
     let stack = Stack::start(StackOptions::default());
     let am_alert = stack.wait_for_alert_in_alertmanager("OpsdeckAlwaysFiring");
+    // The rule needs no scrape, the panel's `sum(up)` does: wait for the first.
+    wait_until("Prometheus's first scrape", Duration::from_secs(30), || {
+        let result = stack.prometheus_query("sum(up)");
+        (!result.as_array()?.is_empty()).then_some(())
+    });
     let snap = snapshot(&config(&stack));
     for source in snap["sources"].as_array().unwrap() {
         assert_eq!(source["health"], "ok", "{source}");
