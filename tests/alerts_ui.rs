@@ -192,6 +192,55 @@ fn a_down_alertmanager_marks_the_alerts_stale() {
 }
 
 #[test]
+fn the_overview_keeps_alert_names_whole_in_a_narrow_alerts_pane() {
+    let mut s = fx::alerts_state();
+    let _ = update(&mut s, Msg::Action(Action::Overview));
+    // The Alerts pane is a third of 120 columns: names before level and since.
+    let screen = screen_with(&s, 120, 36, &["HighErrorRate", "PostgresSlowQueries"]);
+    insta::assert_snapshot!("alerts_overview_120x36", screen);
+}
+
+#[test]
+fn a_long_ack_author_is_cut_but_the_ack_age_keeps_its_unit() {
+    let mut s = fx::state();
+    let mut alert = fx::am_alert(&[("alertname", "HighCPU")], "cpu", -600);
+    alert.state = opsdeck::collect::alertmanager::AmAlertState::Suppressed;
+    alert.silenced_by = vec!["s1".into()];
+    let ack = fx::silence("s1", "HighCPU", "oncall-primary@ops", "ACK! on it", -181);
+    let _ = update(&mut s, fx::am_update(0, vec![alert], vec![ack]));
+    let _ = update(&mut s, Msg::Action(Action::Zoom(PaneId::Alerts)));
+    let screen = common::screen(&s, 80, 24);
+    let row = screen.lines().find(|l| l.contains("HighCPU")).unwrap();
+    assert!(row.contains("ACK oncal… 3m "), "{row}");
+}
+
+#[test]
+fn a_dead_cluster_member_is_shown_though_another_answers() {
+    let mut s = fx::alerts_state();
+    let (alerts, silences) = fx::mix_am();
+    let dead = [("http://alertmanager-1:9093", "connection refused")];
+    let _ = update(&mut s, fx::am_update_failing(0, alerts, silences, &dead));
+    let screen = screen_with(
+        &s,
+        160,
+        48,
+        &[
+            "│ ! am main 1/2 members",
+            "am main: member http://alertmanager-1:9093 fails: connection refused",
+        ],
+    );
+    assert!(!screen.contains("stale:"), "it answers: nothing is stale\n{screen}");
+    // Short of room, the sources that are fine are counted; the failing one stays.
+    let narrow = screen_with(
+        &s,
+        80,
+        24,
+        &["! am main 1/2 members", "✓ 1 more ok", "┌ 3 Alerts ─"],
+    );
+    insta::assert_snapshot!("alerts_am_member_down_80x24", narrow);
+}
+
+#[test]
 fn resources_pane_with_fleet_rows_and_panels() {
     let mut s = fx::state();
     let _ = update(&mut s, Msg::Tick(fx::at(-30)));
@@ -221,6 +270,30 @@ fn resources_pane_with_fleet_rows_and_panels() {
         ],
     );
     insta::assert_snapshot!("resources_remote_160x48", screen);
+}
+
+#[test]
+fn a_down_prometheus_marks_its_fleet_rows_and_panels_stale() {
+    let mut s = fx::state();
+    let _ = update(
+        &mut s,
+        fx::prom_update_with(-90, Vec::new(), Some(fx::fleet_rows()), fx::panel_results()),
+    );
+    let _ = update(&mut s, fx::failed_update(PROM, -30, "down", "connection refused"));
+    let _ = update(&mut s, Msg::Tick(common::t0()));
+    let _ = update(&mut s, Msg::Action(Action::Zoom(PaneId::Resources)));
+    let screen = screen_with(&s, 160, 48, &["Fleet", "api-1:9100", "API requests"]);
+    let fleet_row = screen.lines().find(|l| l.contains("api-1:9100")).unwrap();
+    assert!(
+        fleet_row.contains("stale") && !fleet_row.contains(" up "),
+        "a row of a down Prometheus is not shown up:\n{screen}"
+    );
+    assert!(!screen.contains("DOWN"), "nor down:\n{screen}");
+    assert!(
+        screen.lines().any(|l| l.contains("API requests") && l.contains("stale 1m")),
+        "each panel says how old its values are:\n{screen}"
+    );
+    insta::assert_snapshot!("resources_remote_prometheus_down_160x48", screen);
 }
 
 #[test]

@@ -508,3 +508,65 @@ severity = "critical"
     t.send(&["q"]);
     t.wait_text("EXIT=0", SEEN);
 }
+
+/// Prometheus frozen (SIGSTOP) after an ack: Alertmanager resolves what it no
+/// longer hears about, Prometheus's last list still says firing. The row is
+/// stale (no response deadline, no "late"), still acknowledged by the ACK
+/// silence that is active in Alertmanager, and `a` knows it.
+#[test]
+fn a_frozen_prometheus_leaves_stale_rows_that_keep_their_ack() {
+    let mut stack = Stack::start(StackOptions::default());
+    stack.wait_for_alert_in_alertmanager("OpsdeckAlwaysFiring");
+    let config = write_config("frozen", &config_for(&stack, &stack.prometheus, ""));
+    let t = Tmux::start(
+        "alerts-frozen",
+        &["-c", config.to_str().unwrap()],
+        160,
+        40,
+        &[],
+    );
+    t.send(&["3"]);
+    t.wait_for("the alert from both sources", SEEN, |s| {
+        row(s, "OpsdeckAlwaysFiring").contains("am+prom")
+    });
+    t.send(&["a"]);
+    t.wait_text("Acknowledge OpsdeckAlwaysFiring", SEEN);
+    t.send(&["-l", "frozen check"]);
+    t.send(&["Enter"]);
+    t.wait_text("acknowledged OpsdeckAlwaysFiring: silence", SEEN);
+
+    stack.pause_prometheus();
+    let alerts = format!("{}/api/v2/alerts", stack.alertmanagers[0]);
+    wait_until("Alertmanager to resolve the alert", SEEN, || {
+        let list = get_json(&alerts);
+        let listed = list
+            .as_array()?
+            .iter()
+            .any(|a| a["labels"]["alertname"] == "OpsdeckAlwaysFiring");
+        (!listed).then_some(())
+    });
+    let screen = t.wait_for("the stale mark", SEEN, |s| {
+        s.contains("stale: prom main") && row(s, "OpsdeckAlwaysFiring").contains("stale")
+    });
+    let frozen = row(&screen, "OpsdeckAlwaysFiring");
+    assert!(frozen.contains("ACK ann"), "the silence still applies:\n{screen}");
+    assert!(!frozen.contains("late"), "no deadline for stale data:\n{screen}");
+    assert!(
+        row(&screen, "OpsdeckPending").contains("stale"),
+        "every row of the frozen source:\n{screen}"
+    );
+    assert!(
+        !screen.lines().nth(1).unwrap_or("").contains("firing "),
+        "no live firing count from stale rows:\n{screen}"
+    );
+    // `a` knows the alert is acknowledged, in Alertmanager.
+    t.send(&["a"]);
+    t.wait_text("is already acknowledged by ann@e2e", SEEN);
+
+    stack.resume_prometheus();
+    t.wait_for("live again", SEEN, |s| {
+        !s.contains("stale: prom") && !row(s, "OpsdeckAlwaysFiring").contains("stale")
+    });
+    t.send(&["q"]);
+    t.wait_text("EXIT=0", SEEN);
+}

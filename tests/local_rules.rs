@@ -171,6 +171,37 @@ fn a_scrape_is_evaluated_when_it_arrives_not_at_the_next_local_sample() {
 }
 
 #[test]
+fn a_failed_scrape_makes_its_series_stale_at_once() {
+    let mut s = state();
+    let page = "app_errors_ratio{service=\"checkout\"} 0.07\n";
+    let _ = update(&mut s, scrape(0, Some(page)));
+    assert_eq!(state_of(&s, "AppErrors"), Some(AlertState::Firing));
+    // The target fails: its series have no value from now on (as in Prometheus),
+    // not their last one for the 5m lookback.
+    let _ = update(&mut s, scrape(5, None));
+    assert_eq!(state_of(&s, "AppErrors"), Some(AlertState::Resolved));
+    let _ = update(&mut s, at(30, 10.0));
+    assert_eq!(state_of(&s, "AppErrors"), Some(AlertState::Resolved));
+}
+
+#[test]
+fn a_series_the_target_stops_exposing_is_stale_at_once() {
+    let mut s = state();
+    let both = "app_errors_ratio{service=\"checkout\"} 0.07\n\
+                app_errors_ratio{service=\"search\"} 0.09\n";
+    let _ = update(&mut s, scrape(0, Some(both)));
+    let firing = |s: &AppState| {
+        s.visible_alerts()
+            .iter()
+            .filter(|a| a.name() == "AppErrors" && a.state == AlertState::Firing)
+            .count()
+    };
+    assert_eq!(firing(&s), 2);
+    let _ = update(&mut s, scrape(5, Some("app_errors_ratio{service=\"search\"} 0.09\n")));
+    assert_eq!(firing(&s), 1, "checkout is gone from the page");
+}
+
+#[test]
 fn rules_keep_evaluating_while_the_display_is_paused() {
     let mut s = state();
     let _ = update(&mut s, Msg::Action(opsdeck::app::Action::Pause));

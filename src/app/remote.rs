@@ -36,9 +36,30 @@ pub struct PanelSeries {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PanelView {
+    /// The Prometheus it asks: when that fails, the panel's values are stale.
+    pub source: Option<SourceId>,
     pub series: Vec<PanelSeries>,
     pub updated: Option<DateTime<Utc>>,
     pub error: Option<String>,
+}
+
+impl PanelView {
+    /// One empty view a `[[panel]]`, each knowing the Prometheus it asks (a
+    /// Prometheus's index among the sections is its `SourceId`: they come first).
+    pub fn for_config(config: &crate::config::Config) -> Vec<PanelView> {
+        let prometheus = &config.prometheus;
+        config
+            .panel
+            .iter()
+            .map(|panel| PanelView {
+                source: match &panel.source {
+                    Some(name) => prometheus.iter().position(|p| &p.name == name),
+                    None => (!prometheus.is_empty()).then_some(0),
+                },
+                ..PanelView::default()
+            })
+            .collect()
+    }
 }
 
 /// The last scrape of a `[[scrape]]` endpoint, kept whole for panels and rules.
@@ -71,6 +92,10 @@ pub struct AmSnapshot {
     pub alerts: Vec<AmAlert>,
     pub silences: Vec<Silence>,
     pub version: Option<String>,
+    /// How many members the cluster has, and those that did not answer
+    /// (URL, error): failover hides them otherwise.
+    pub members: usize,
+    pub failing_members: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -141,6 +166,11 @@ impl Remote {
             Payload::Delivered => false,
             Payload::Scrape(scrape) => {
                 source.note = scrape.summary();
+                source.partial = match (scrape.unparsable, &scrape.truncated) {
+                    (0, None) => None,
+                    (0, Some(_)) => Some("truncated".into()),
+                    (n, _) => Some(format!("{n} unparsable")),
+                };
                 self.scrapes.insert(
                     id,
                     ScrapeView {
@@ -193,6 +223,21 @@ impl Remote {
             return;
         };
         source.endpoint = a.member;
+        let failing: Vec<String> = a.failing_members.iter().map(|(url, _)| url.clone()).collect();
+        let was: Vec<String> = source.members.failing.iter().map(|(url, _)| url.clone()).collect();
+        for (url, error) in &a.failing_members {
+            if !was.contains(url) {
+                tracing::warn!("alertmanager {}: member {url} fails: {error}", source.name);
+            }
+        }
+        for url in was.iter().filter(|u| !failing.contains(u)) {
+            tracing::info!("alertmanager {}: member {url} answers again", source.name);
+        }
+        source.members = super::sources::Members {
+            total: a.members,
+            failing: a.failing_members,
+        };
+        source.partial = source.members.summary();
         // The version is asked for only now and then; keep the last one.
         if let Some(v) = a.version {
             source.note = Some(format!("Alertmanager {v}"));
@@ -223,6 +268,16 @@ impl Remote {
             .iter()
             .filter(|s| matches!(s.kind, SourceKind::Prometheus | SourceKind::Alertmanager))
             .filter_map(|s| s.problem(now))
+            .collect()
+    }
+
+    /// What fails in alert sources that still answer (a cluster member).
+    pub fn alert_source_warnings(&self) -> Vec<String> {
+        use super::sources::SourceKind;
+        self.sources
+            .iter()
+            .filter(|s| matches!(s.kind, SourceKind::Prometheus | SourceKind::Alertmanager))
+            .filter_map(|s| s.partial_problem())
             .collect()
     }
 }

@@ -67,6 +67,29 @@ pub struct Source {
     pub note: Option<String>,
     /// TLS verification is off for this source (`insecure_skip_verify`).
     pub insecure: bool,
+    /// An Alertmanager cluster's members, and which fail.
+    pub members: Members,
+    /// What of an answering source fails, in a few words for the header:
+    /// "1/2 members", "3 unparsable".
+    pub partial: Option<String>,
+}
+
+/// The members of an Alertmanager cluster (`urls`), as last checked.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Members {
+    pub total: usize,
+    /// (URL, error) of each member that did not answer.
+    pub failing: Vec<(String, String)>,
+}
+
+impl Members {
+    /// "1/2 members" when some fail; nothing when all answer.
+    pub fn summary(&self) -> Option<String> {
+        (!self.failing.is_empty()).then(|| {
+            let up = self.total.saturating_sub(self.failing.len());
+            format!("{up}/{} members", self.total)
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +99,8 @@ pub enum Health {
     Ok,
     /// Answered, but slower than half its timeout.
     Slow,
+    /// Answered, but part of it fails (a cluster member).
+    Degraded,
     /// The last attempt failed; data on screen is stale.
     Down,
 }
@@ -86,6 +111,7 @@ impl Health {
             Health::Waiting => "waiting",
             Health::Ok => "ok",
             Health::Slow => "slow",
+            Health::Degraded => "degraded",
             Health::Down => "down",
         }
     }
@@ -105,6 +131,8 @@ impl Source {
             failures: 0,
             note: None,
             insecure: false,
+            members: Members::default(),
+            partial: None,
         }
     }
 
@@ -113,6 +141,9 @@ impl Source {
             Health::Down
         } else if self.last_ok.is_none() {
             Health::Waiting
+        } else if self.partial.is_some() {
+            // It answers, but its cluster has lost a member: one more and it is gone.
+            Health::Degraded
         } else if self.latency.is_some_and(|l| l > self.timeout / 2) {
             Health::Slow
         } else {
@@ -145,6 +176,17 @@ impl Source {
     pub fn stale_for(&self, now: DateTime<Utc>) -> Option<Duration> {
         self.error.as_ref()?;
         (now - self.last_ok?).to_std().ok()
+    }
+
+    /// What fails in an answering source, in full: "am main: member
+    /// http://am-2:9093 fails: connection refused".
+    pub fn partial_problem(&self) -> Option<String> {
+        let partial = self.partial.as_ref()?;
+        let detail = match self.members.failing.first() {
+            Some((url, error)) => format!("member {url} fails: {error}"),
+            None => self.note.clone().unwrap_or_else(|| partial.clone()),
+        };
+        Some(format!("{} {}: {detail}", self.kind.tag(), self.name))
     }
 
     /// "main: timed out after 10s (for 2m)", for status lines and pane titles.

@@ -13,25 +13,45 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 /// One mark per remote source: its health by symbol (not colour alone), its
-/// name, and a loud marker when TLS verification is off.
-fn source_marks(ui: Ui<'_>) -> Vec<Span<'static>> {
+/// name, and a loud marker when TLS verification is off. When the header is
+/// short of room (`collapse`), the sources that are fine are counted in one
+/// mark: a failing one is never what is cut.
+fn source_marks(ui: Ui<'_>, collapse: bool) -> Vec<Span<'static>> {
     let Ui { state, styles: s } = ui;
     let mut spans = Vec::new();
+    let mut fine = 0;
     for source in &state.remote.sources {
-        let (mark, style) = match source.health() {
+        let health = source.health();
+        let (mark, style) = match health {
             Health::Ok => ("✓", s.ok),
             Health::Slow => ("~", s.warning),
+            Health::Degraded => ("!", s.warning),
             Health::Down => ("✗", s.critical),
             Health::Waiting => ("…", s.dim),
         };
+        let trouble = !matches!(health, Health::Ok | Health::Waiting) || source.insecure;
+        if collapse && !trouble {
+            fine += 1;
+            continue;
+        }
         spans.push(Span::styled(format!("│ {mark}"), s.header.patch(style)));
+        let partial = source
+            .partial
+            .as_ref()
+            .filter(|_| source.error.is_none())
+            .map(|p| format!(" {p}"))
+            .unwrap_or_default();
         spans.push(Span::styled(
-            format!(" {} {} ", source.kind.tag(), source.name),
+            format!(" {} {}{partial} ", source.kind.tag(), source.name),
             s.header,
         ));
         if source.insecure {
             spans.push(Span::styled(" TLS UNVERIFIED ", s.header.patch(s.critical)));
         }
+    }
+    if fine > 0 {
+        spans.push(Span::styled("│ ✓".to_string(), s.header.patch(s.ok)));
+        spans.push(Span::styled(format!(" {fine} more ok "), s.header));
     }
     spans
 }
@@ -41,17 +61,16 @@ pub fn height(state: &AppState) -> u16 {
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
-    let flags = flags(ui);
     let uptime = uptime(ui.state);
     if ui.state.mode.wall {
-        wall(frame, area, ui, flags, &uptime);
+        wall(frame, area, ui, &uptime);
     } else {
-        bar(frame, area, ui, flags, &uptime);
+        bar(frame, area, ui, &uptime);
     }
 }
 
 /// Paused, read-only, and the remote sources' marks.
-fn flags(ui: Ui<'_>) -> Vec<Span<'static>> {
+fn flags(ui: Ui<'_>, collapse: bool) -> Vec<Span<'static>> {
     let Ui { state, styles: s } = ui;
     let mut flags: Vec<Span> = Vec::new();
     if state.view.paused {
@@ -60,7 +79,7 @@ fn flags(ui: Ui<'_>) -> Vec<Span<'static>> {
     if state.mode.read_only {
         flags.push(Span::styled(" READ-ONLY ", s.header));
     }
-    flags.extend(source_marks(ui));
+    flags.extend(source_marks(ui, collapse));
     flags
 }
 
@@ -73,20 +92,37 @@ fn uptime(state: &AppState) -> String {
         .unwrap_or_default()
 }
 
-/// The one-line header: name, host, cores, uptime, flags, and the clock.
-fn bar(frame: &mut Frame, area: Rect, ui: Ui<'_>, flags: Vec<Span>, uptime: &str) {
+/// The one-line header: name, host, cores, uptime, flags, and the clock. When
+/// it does not fit, the sources that are fine are counted, then cores and
+/// uptime go: the host and every failing source stay.
+fn bar(frame: &mut Frame, area: Rect, ui: Ui<'_>, uptime: &str) {
     let Ui { state, styles: s } = ui;
-    let mut spans = vec![
-        Span::styled(" opsdeck ", s.header.add_modifier(Modifier::BOLD)),
-        Span::styled(format!("│ {} ", state.host.hostname), s.header),
-        Span::styled(format!("│ {} cores ", state.host.cores), s.header),
-    ];
-    if !uptime.is_empty() {
-        spans.push(Span::styled(format!("│ {uptime} "), s.header));
-    }
-    spans.extend(flags);
     let [left, right] =
         Layout::horizontal([Constraint::Min(10), Constraint::Length(10)]).areas(area);
+    let head = |cores: bool, uptime: &str| {
+        let mut spans = vec![
+            Span::styled(" opsdeck ", s.header.add_modifier(Modifier::BOLD)),
+            Span::styled(format!("│ {} ", state.host.hostname), s.header),
+        ];
+        if cores {
+            spans.push(Span::styled(format!("│ {} cores ", state.host.cores), s.header));
+        }
+        if !uptime.is_empty() {
+            spans.push(Span::styled(format!("│ {uptime} "), s.header));
+        }
+        spans
+    };
+    let room = usize::from(left.width);
+    let fits = |spans: &[Span]| spans.iter().map(Span::width).sum::<usize>() <= room;
+    let mut spans = head(true, uptime);
+    spans.extend(flags(ui, false));
+    for (cores, uptime, collapse) in [(true, uptime, true), (false, uptime, true), (false, "", true)] {
+        if fits(&spans) {
+            break;
+        }
+        spans = head(cores, uptime);
+        spans.extend(flags(ui, collapse));
+    }
     frame.render_widget(Paragraph::new(Line::from(spans)).style(s.header), left);
     frame.render_widget(
         Paragraph::new(local_time(state).format("%H:%M:%S ").to_string())
@@ -97,11 +133,15 @@ fn bar(frame: &mut Frame, area: Rect, ui: Ui<'_>, flags: Vec<Span>, uptime: &str
 }
 
 /// Wall mode's three lines: host, system and flags, beside a big clock.
-fn wall(frame: &mut Frame, area: Rect, ui: Ui<'_>, flags: Vec<Span>, uptime: &str) {
+fn wall(frame: &mut Frame, area: Rect, ui: Ui<'_>, uptime: &str) {
     let state = ui.state;
     let header = wall_style(ui);
     let [left, right] =
         Layout::horizontal([Constraint::Min(10), Constraint::Length(22)]).areas(area);
+    let mut flags = flags(ui, false);
+    if flags.iter().map(Span::width).sum::<usize>() > usize::from(left.width) {
+        flags = self::flags(ui, true);
+    }
     let lines = vec![
         Line::from(Span::styled(
             format!(" {}", state.host.hostname),

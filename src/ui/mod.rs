@@ -56,7 +56,12 @@ pub fn draw(frame: &mut Frame, state: &AppState, styles: &Styles) {
 
 /// A pane's frame: number and title, focus highlight, and right-aligned notes
 /// (filter, staleness).
-pub(crate) fn pane_block<'a>(ui: Ui<'_>, pane: PaneId, notes: Vec<Span<'a>>) -> Block<'a> {
+pub(crate) fn pane_block<'a>(
+    ui: Ui<'_>,
+    pane: PaneId,
+    notes: Vec<Span<'a>>,
+    width: u16,
+) -> Block<'a> {
     let Ui { state, styles: s } = ui;
     let focused = state.view.focus == pane;
     let (border, title) = if focused {
@@ -64,20 +69,44 @@ pub(crate) fn pane_block<'a>(ui: Ui<'_>, pane: PaneId, notes: Vec<Span<'a>>) -> 
     } else {
         (s.border, s.title)
     };
-    let mut block = Block::bordered()
-        .border_style(border)
-        .title(Line::from(vec![
-            Span::styled(format!(" {} ", pane.number()), s.dim),
-            Span::styled(format!("{} ", pane.title()), title),
-        ]));
+    let name = Line::from(vec![
+        Span::styled(format!(" {} ", pane.number()), s.dim),
+        Span::styled(format!("{} ", pane.title()), title),
+    ]);
+    // The notes share the top border with the pane's name, which they must
+    // never cover: they are cut from their end (the least important last).
+    let room = usize::from(width).saturating_sub(name.width() + 3);
+    let mut block = Block::bordered().border_style(border).title(name);
     let mut right = notes;
     if let Some(filter) = &state.list(pane).filter {
-        right.push(Span::styled(format!(" /{} ", filter.source()), s.accent));
+        right.insert(0, Span::styled(format!(" /{} ", filter.source()), s.accent));
     }
+    let right = fit_spans(right, room);
     if !right.is_empty() {
         block = block.title(Line::from(right).right_aligned());
     }
     block
+}
+
+/// As many of `spans` as fit in `room` columns, the last one cut with "…".
+fn fit_spans(spans: Vec<Span<'_>>, room: usize) -> Vec<Span<'_>> {
+    let mut used = 0;
+    let mut out = Vec::with_capacity(spans.len());
+    for span in spans {
+        let width = span.width();
+        if used + width <= room {
+            used += width;
+            out.push(span);
+            continue;
+        }
+        let left = room - used;
+        if left >= 4 {
+            let cut = widgets::format::ellipsis(span.content.trim_end(), left - 1);
+            out.push(Span::styled(format!("{cut} "), span.style));
+        }
+        break;
+    }
+    out
 }
 
 /// A one-line explanation inside a pane (no data yet, nothing configured).

@@ -87,7 +87,7 @@ pub fn state_with(mode: Mode, extra_config: &str) -> AppState {
         Duration::from_secs(10),
     );
     state.remote.sources = vec![prom, am];
-    state.remote.panels = vec![PanelView::default(); state.config.panel.len()];
+    state.remote.panels = PanelView::for_config(&state.config);
     state
 }
 
@@ -189,6 +189,16 @@ pub fn prom_update_with(
 }
 
 pub fn am_update(at_secs: i64, alerts: Vec<AmAlert>, silences: Vec<Silence>) -> Msg {
+    am_update_failing(at_secs, alerts, silences, &[])
+}
+
+/// An answer of the Alertmanager pair, with `failing` members (URL, error).
+pub fn am_update_failing(
+    at_secs: i64,
+    alerts: Vec<AmAlert>,
+    silences: Vec<Silence>,
+    failing: &[(&str, &str)],
+) -> Msg {
     Msg::Remote(Box::new(RemoteUpdate {
         source: AM,
         at: at(at_secs),
@@ -198,6 +208,11 @@ pub fn am_update(at_secs: i64, alerts: Vec<AmAlert>, silences: Vec<Silence>) -> 
             alerts,
             silences,
             version: Some("0.27.0".into()),
+            members: 2,
+            failing_members: failing
+                .iter()
+                .map(|(url, e)| (url.to_string(), e.to_string()))
+                .collect(),
         }))),
     }))
 }

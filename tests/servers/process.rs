@@ -181,6 +181,15 @@ impl Stack {
         }
     }
 
+    /// Sends `signal` to a running server (SIGSTOP freezes it: its port still
+    /// accepts connections that are never answered, as a hung server's does).
+    pub(super) fn signal(&mut self, index: usize, signal: Signal) {
+        let server = &self.servers[index];
+        let child = server.child.as_ref().expect("server was started");
+        kill(Pid::from_raw(child.id() as i32), signal)
+            .unwrap_or_else(|e| panic!("{signal} to {}: {e}", server.name));
+    }
+
     /// Starts a stopped server again on the same ports; retries a few times
     /// while the port is still taken.
     pub(super) fn restart(&mut self, index: usize) {

@@ -156,6 +156,19 @@ impl Stack {
         self.kill(index);
     }
 
+    /// Freezes Prometheus (SIGSTOP): it stops evaluating and answering, and
+    /// Alertmanager resolves its alerts once their `endsAt` (4 s here) passes.
+    pub fn pause_prometheus(&mut self) {
+        let index = self.index(Role::Prometheus);
+        self.signal(index, nix::sys::signal::Signal::SIGSTOP);
+    }
+
+    /// Lets a frozen Prometheus run again (SIGCONT).
+    pub fn resume_prometheus(&mut self) {
+        let index = self.index(Role::Prometheus);
+        self.signal(index, nix::sys::signal::Signal::SIGCONT);
+    }
+
     /// Starts Prometheus again on the same port and data, and waits until it
     /// is ready.
     pub fn start_prometheus(&mut self) {

@@ -6,6 +6,7 @@
 
 pub mod local;
 mod silences;
+mod stale;
 pub mod update;
 pub use update::{Effect, Msg};
 
@@ -87,6 +88,18 @@ pub struct Ack {
     pub comment: String,
 }
 
+impl Ack {
+    pub fn from_silence(s: &Silence) -> Ack {
+        Ack {
+            silence_id: s.id.clone(),
+            by: s.created_by.clone(),
+            at: s.starts_at,
+            until: s.ends_at,
+            comment: s.comment.clone(),
+        }
+    }
+}
+
 /// A silence this opsdeck just created, shown before Alertmanager reports the alert
 /// as suppressed (it can take a poll or two).
 #[derive(Debug, Clone, PartialEq)]
@@ -113,6 +126,8 @@ pub struct Alert {
     pub ack: Option<Ack>,
     /// When it disappeared from every source.
     pub resolved_at: Option<DateTime<Utc>>,
+    /// Every source that reports it is failing: this is their last word.
+    pub stale: bool,
 }
 
 impl Alert {
@@ -137,6 +152,7 @@ impl Alert {
             inhibited_by: Vec::new(),
             ack: None,
             resolved_at: None,
+            stale: false,
         }
     }
 
@@ -169,7 +185,8 @@ impl Alert {
         level: crate::engine::incident::Level,
         now: DateTime<Utc>,
     ) -> Option<chrono::Duration> {
-        if self.state != AlertState::Firing {
+        // A stale alert may have resolved meanwhile: no deadline is counted.
+        if self.state != AlertState::Firing || self.stale {
             return None;
         }
         let since = self.since?;
@@ -255,6 +272,8 @@ pub fn merge(
             a.ack = Some(pending.ack.clone());
         }
     }
+    stale::mark_stale(&mut alerts, previous, &healthy);
+    silences::apply_everywhere(&mut alerts, inputs);
     keep_gone(&mut alerts, previous, healthy, now);
     sort(&mut alerts, group_by);
     alerts
@@ -364,11 +383,15 @@ fn keep_gone(
                 state: AlertState::Resolved,
                 resolved_at: Some(resolved_at),
                 ack: None,
+                stale: false,
                 ..old.clone()
             });
         } else if !still_listed && !gone_for_real && old.resolved_at.is_none() {
             // Its source is failing: keep showing what it last said (marked stale).
-            alerts.push(old.clone());
+            alerts.push(Alert {
+                stale: true,
+                ..old.clone()
+            });
         }
     }
 }
@@ -379,13 +402,7 @@ fn from_alertmanager(inputs: &AlertInputs, source: SourceId, a: &AmAlert) -> Ale
         .iter()
         .filter_map(|id| inputs.silence(source, id))
         .find(|s| is_ack_comment(&s.comment))
-        .map(|s| Ack {
-            silence_id: s.id.clone(),
-            by: s.created_by.clone(),
-            at: s.starts_at,
-            until: s.ends_at,
-            comment: s.comment.clone(),
-        });
+        .map(Ack::from_silence);
     let state = match a.state {
         AmAlertState::Suppressed if ack.is_some() => AlertState::Acknowledged,
         AmAlertState::Suppressed if !a.silenced_by.is_empty() => AlertState::Silenced,

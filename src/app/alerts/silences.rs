@@ -4,9 +4,53 @@
 //! as ""; regexes are anchored (`^(?:…)$`); a regex that does not compile
 //! matches nothing.
 
+use super::{Ack, Alert, AlertInputs, AlertState, is_ack_comment};
+use crate::app::sources::SourceId;
+use crate::collect::alertmanager::{Labels, Matcher, Silence, SilenceState};
 use crate::engine::matcher;
 
-use crate::collect::alertmanager::{Labels, Matcher, Silence};
+/// An active silence applies to every alert whose labels it matches, whichever
+/// source reported it: a Prometheus-only copy (or a local alert) under an
+/// Alertmanager's ACK silence is acknowledged, not a late P1. The row then
+/// names that Alertmanager, so `u` expires the silence there.
+pub(super) fn apply_everywhere(alerts: &mut [Alert], inputs: &AlertInputs) {
+    let active: Vec<(SourceId, &Silence, Vec<matcher::Matcher>)> = inputs
+        .silences
+        .iter()
+        .flat_map(|(&id, list)| {
+            list.iter()
+                .filter(|s| s.state == SilenceState::Active)
+                .map(move |s| (id, s, s.compile()))
+        })
+        .collect();
+    if active.is_empty() {
+        return;
+    }
+    for alert in alerts {
+        if !matches!(alert.state, AlertState::Firing | AlertState::Pending) {
+            continue;
+        }
+        // An acknowledgement wins over a plain silence, as on Alertmanager's rows.
+        let mut covering = active
+            .iter()
+            .filter(|(_, _, m)| matcher::all_match(m, &alert.labels));
+        let first = covering.clone().next();
+        let Some(&(source, silence, _)) = covering
+            .find(|(_, s, _)| is_ack_comment(&s.comment))
+            .or(first)
+        else {
+            continue;
+        };
+        alert.alertmanager = alert.alertmanager.or(Some(source));
+        alert.silenced_by.push(silence.id.clone());
+        if is_ack_comment(&silence.comment) {
+            alert.state = AlertState::Acknowledged;
+            alert.ack = Some(Ack::from_silence(silence));
+        } else {
+            alert.state = AlertState::Silenced;
+        }
+    }
+}
 
 impl Matcher {
     /// This wire matcher as the engine's, its regex compiled once.

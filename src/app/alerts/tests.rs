@@ -3,21 +3,21 @@ use super::*;
 use crate::collect::alertmanager::Matcher;
 use chrono::TimeZone;
 
-const PROM: SourceId = 0;
-const AM: SourceId = 1;
+pub(super) const PROM: SourceId = 0;
+pub(super) const AM: SourceId = 1;
 
-fn t(s: i64) -> DateTime<Utc> {
+pub(super) fn t(s: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(1_800_000_000 + s, 0).unwrap()
 }
 
-fn labels(pairs: &[(&str, &str)]) -> Labels {
+pub(super) fn labels(pairs: &[(&str, &str)]) -> Labels {
     pairs
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
 }
 
-fn prom(state: PromAlertState, pairs: &[(&str, &str)], active_at: i64) -> PromAlert {
+pub(super) fn prom(state: PromAlertState, pairs: &[(&str, &str)], active_at: i64) -> PromAlert {
     PromAlert {
         labels: labels(pairs),
         annotations: labels(&[("summary", "from prometheus")]),
@@ -27,7 +27,7 @@ fn prom(state: PromAlertState, pairs: &[(&str, &str)], active_at: i64) -> PromAl
     }
 }
 
-fn am(pairs: &[(&str, &str)], starts_at: i64) -> AmAlert {
+pub(super) fn am(pairs: &[(&str, &str)], starts_at: i64) -> AmAlert {
     AmAlert {
         fingerprint: label_key(&labels(pairs)),
         labels: labels(pairs),
@@ -43,7 +43,7 @@ fn am(pairs: &[(&str, &str)], starts_at: i64) -> AmAlert {
     }
 }
 
-fn silence(id: &str, comment: &str, by: &str, alertname: &str) -> Silence {
+pub(super) fn silence(id: &str, comment: &str, by: &str, alertname: &str) -> Silence {
     Silence {
         id: id.into(),
         matchers: vec![Matcher {
@@ -61,7 +61,7 @@ fn silence(id: &str, comment: &str, by: &str, alertname: &str) -> Silence {
     }
 }
 
-fn inputs(p: Vec<PromAlert>, a: Vec<AmAlert>, silences: Vec<Silence>) -> AlertInputs {
+pub(super) fn inputs(p: Vec<PromAlert>, a: Vec<AmAlert>, silences: Vec<Silence>) -> AlertInputs {
     let mut inputs = AlertInputs::default();
     inputs.prometheus.insert(PROM, p);
     inputs.alertmanager.insert(AM, a);
@@ -69,18 +69,18 @@ fn inputs(p: Vec<PromAlert>, a: Vec<AmAlert>, silences: Vec<Silence>) -> AlertIn
     inputs
 }
 
-fn merge_healthy(inputs: &AlertInputs, previous: &[Alert], now: i64) -> Vec<Alert> {
+pub(super) fn merge_healthy(inputs: &AlertInputs, previous: &[Alert], now: i64) -> Vec<Alert> {
     merge(inputs, previous, |_| true, "", t(now))
 }
 
-fn names(alerts: &[Alert]) -> Vec<String> {
+pub(super) fn names(alerts: &[Alert]) -> Vec<String> {
     alerts
         .iter()
         .map(|a| format!("{} {}", a.name(), a.state.label()))
         .collect()
 }
 
-const CPU: &[(&str, &str)] = &[
+pub(super) const CPU: &[(&str, &str)] = &[
     ("alertname", "HighCPU"),
     ("instance", "db-1:9100"),
     ("severity", "critical"),
@@ -373,10 +373,17 @@ fn vanished_because_its_source_is_down_is_kept_as_it_was() {
     let empty = inputs(vec![], vec![], vec![]);
     let am_down = |id: SourceId| id != AM;
     let mut list = merge(&empty, &before, am_down, "", t(10));
-    assert_eq!(list, before, "stale, not resolved");
+    let stale: Vec<Alert> = before
+        .iter()
+        .map(|a| Alert {
+            stale: true,
+            ..a.clone()
+        })
+        .collect();
+    assert_eq!(list, stale, "stale, not resolved");
     // However long it stays down.
     list = merge(&empty, &list, am_down, "", t(3600));
-    assert_eq!(list, before);
+    assert_eq!(list, stale);
 }
 
 #[test]

@@ -131,7 +131,8 @@ fn record_remote_transitions(state: &mut AppState, before: &BTreeMap<String, Ale
     };
     let mut events = Vec::new();
     for alert in &state.remote.alerts {
-        if local.is_some_and(|id| alert.sources.contains(&id)) {
+        // A failing source's last word is no transition.
+        if local.is_some_and(|id| alert.sources.contains(&id)) || alert.stale {
             continue;
         }
         let kind = match alert.state {
@@ -175,7 +176,7 @@ fn firing_critical(state: &AppState) -> impl Iterator<Item = String> + '_ {
         .remote
         .alerts
         .iter()
-        .filter(|a| a.state == AlertState::Firing && a.severity == Severity::Critical)
+        .filter(|a| a.state == AlertState::Firing && a.severity == Severity::Critical && !a.stale)
         .map(|a| a.key())
 }
 

@@ -148,6 +148,22 @@ impl AlertmanagerClient {
         Ok(Read { member, value })
     }
 
+    /// Asks every member for its status at once: in a cluster, a dead member
+    /// is hidden by failover, so each is asked. Returns the failing ones.
+    pub async fn failing_members(&self) -> Vec<(Url, SourceError)> {
+        let checks = self.members.iter().map(async |member| {
+            let url = endpoint(member, &["status"]);
+            let request = self.http.request(Method::GET, url.clone());
+            let result = self.send(request, &url).await;
+            result.err().map(|e| (member.clone(), e))
+        });
+        futures_util::future::join_all(checks)
+            .await
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+
     /// Sends, expecting JSON back; non-2xx becomes a status error.
     async fn send(
         &self,

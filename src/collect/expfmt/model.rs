@@ -182,6 +182,24 @@ impl Scrape {
         (!parts.is_empty()).then(|| parts.join("; "))
     }
 
+    /// Why this answer is not a scrape at all, as Prometheus would fail it
+    /// (`up` 0): an HTML page (a login or error page with status 200), or a
+    /// body of which no line parses.
+    pub fn rejection(&self, content_type: Option<&str>) -> Option<String> {
+        let media_type = content_type
+            .and_then(|ct| ct.split(';').next())
+            .map(|t| t.trim().to_ascii_lowercase())
+            .unwrap_or_default();
+        if matches!(media_type.as_str(), "text/html" | "application/xhtml+xml") {
+            return Some(format!("got {media_type}, not metrics (a login or error page?)"));
+        }
+        if self.sample_count() == 0 && self.unparsable > 0 {
+            let why = self.summary().unwrap_or_default();
+            return Some(format!("no metrics: {why}"));
+        }
+        None
+    }
+
     /// Samples whose full sample name is `name`, across all families.
     pub fn find<'a, 'n>(&'a self, name: &'n str) -> impl Iterator<Item = &'a Sample> + use<'a, 'n> {
         self.families

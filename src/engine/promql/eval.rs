@@ -12,6 +12,10 @@ pub(crate) const LOOKBACK_MS: i64 = 5 * 60 * 1000;
 /// sample is this marker is treated as gone, as Prometheus does.
 const STALE_NAN_BITS: u64 = 0x7ff0_0000_0000_0002;
 
+/// Prometheus's staleness marker: a series with this as its newest sample has
+/// no value from then on (its target failed or stopped exposing it).
+pub const STALE_NAN: f64 = f64::from_bits(STALE_NAN_BITS);
+
 pub(crate) type Sample = (Labels, f64);
 
 #[derive(Debug, Clone)]

@@ -45,6 +45,7 @@ mod eval;
 mod functions;
 mod store;
 
+pub use eval::STALE_NAN;
 pub use store::SeriesStore;
 
 /// A series' labels, including `__name__`.

@@ -9,9 +9,9 @@ use crate::collect::alertmanager::PostableAlert;
 use crate::collect::expfmt::Scrape;
 use crate::collect::model::ResourceSample;
 use crate::engine::notify::Notification;
-use crate::engine::promql::{Labels, Query, SeriesStore};
+use crate::engine::promql::{Labels, Query, STALE_NAN, SeriesStore};
 use chrono::{DateTime, Utc};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
 /// How long samples are kept for range functions (`rate(x[5m])`, `avg_over_time`).
@@ -34,6 +34,9 @@ pub struct RuleEngine {
     outgoing: Vec<Notification>,
     /// Transitions since the last `take_events`, bounded.
     events: Vec<RuleEvent>,
+    /// The series each scrape target (job, instance) exposed last time, so a
+    /// failed scrape or a vanished series is marked stale at once.
+    exposed: HashMap<(String, String), BTreeSet<Labels>>,
 }
 
 /// An alert went pending, fired or resolved.
@@ -58,6 +61,7 @@ impl Default for RuleEngine {
             wanted: Some(BTreeSet::new()),
             outgoing: Vec::new(),
             events: Vec::new(),
+            exposed: HashMap::new(),
         }
     }
 }
@@ -205,10 +209,8 @@ impl RuleEngine {
         };
         self.store
             .push(target("up"), at_ms, f64::from(u8::from(scrape.is_some())));
-        let Some(scrape) = scrape else {
-            return;
-        };
-        for family in &scrape.families {
+        let mut now_exposed = BTreeSet::new();
+        for family in scrape.iter().flat_map(|s| &s.families) {
             for sample in &family.samples {
                 if !self.wants(&sample.name) {
                     continue;
@@ -220,8 +222,17 @@ impl RuleEngine {
                         labels.insert(k.to_string(), v.to_string());
                     }
                 }
-                self.store.push(labels, at_ms, sample.value);
+                self.store.push(labels.clone(), at_ms, sample.value);
+                now_exposed.insert(labels);
             }
+        }
+        let key = (job.to_string(), instance.to_string());
+        let before = self.exposed.insert(key.clone(), now_exposed).unwrap_or_default();
+        let now_exposed = &self.exposed[&key];
+        // As Prometheus does: what the target no longer gives (all of it, when
+        // the scrape failed) has no value from now on, not its last one for 5m.
+        for gone in before.difference(now_exposed) {
+            self.store.push(gone.clone(), at_ms, STALE_NAN);
         }
     }
 

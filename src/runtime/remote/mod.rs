@@ -48,7 +48,7 @@ pub struct Setup {
 /// order `connect` builds their pollers (so a poller's index is its `SourceId`).
 pub fn sources(config: &Config) -> Remote {
     let mut remote = Remote {
-        panels: vec![PanelView::default(); config.panel.len()],
+        panels: PanelView::for_config(config),
         ..Remote::default()
     };
     let sections = config

@@ -133,7 +133,15 @@ pub async fn once_alertmanager(
             None
         }
     };
-    let (alerts, silences, version) = tokio::join!(client.alerts(), client.silences(), status);
+    let members = async {
+        if client.members().len() > 1 {
+            client.failing_members().await
+        } else {
+            Vec::new()
+        }
+    };
+    let (alerts, silences, version, failing) =
+        tokio::join!(client.alerts(), client.silences(), status, members);
     let alerts = alerts.map_err(|e| failure(&e))?;
     let silences = silences.map_err(|e| failure(&e))?;
     Ok(Payload::Alertmanager(Box::new(AmSnapshot {
@@ -141,13 +149,19 @@ pub async fn once_alertmanager(
         alerts: alerts.value,
         silences: silences.value,
         version,
+        members: client.members().len(),
+        failing_members: failing
+            .iter()
+            .map(|(url, e)| (url_for_display(url), failure(e).message))
+            .collect(),
     })))
 }
 
 /// Fetches and parses a `/metrics` page; parsing runs off the event loop's thread.
 pub async fn once_scrape(http: &HttpClient, url: &Url) -> Result<Payload, Failure> {
     let body = http.get_metrics(url).await.map_err(|e| failure(&e))?;
-    let format = Format::from_content_type(body.content_type.as_deref());
+    let content_type = body.content_type.clone();
+    let format = Format::from_content_type(content_type.as_deref());
     let scrape =
         tokio::task::spawn_blocking(move || expfmt::parse(&body.bytes, format, &Limits::default()))
             .await
@@ -155,5 +169,11 @@ pub async fn once_scrape(http: &HttpClient, url: &Url) -> Result<Payload, Failur
                 kind: "parse".into(),
                 message: format!("parser failed: {e}"),
             })?;
+    if let Some(why) = scrape.rejection(content_type.as_deref()) {
+        return Err(Failure {
+            kind: "not metrics".into(),
+            message: format!("{}: {why}", url_for_display(url)),
+        });
+    }
     Ok(Payload::Scrape(Arc::new(scrape)))
 }

@@ -16,7 +16,7 @@ use ratatui::widgets::{Paragraph, Row, Table, TableState};
 
 pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
     let Ui { state, styles: s } = ui;
-    let block = pane_block(ui, PaneId::Alerts, title_notes(ui));
+    let block = pane_block(ui, PaneId::Alerts, title_notes(ui), area.width);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.is_empty() {
@@ -46,25 +46,33 @@ pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
     group_headings(frame, inner, ui, table_state.offset(), grouped.headings);
 }
 
-/// The columns for a width: narrow terminals leave out the source; wide ones add
-/// the key labels.
+/// The columns for a width. The alert's name goes last of all: first the
+/// labels, summary and source go, then (below 60 columns) since and level.
 fn columns(width: u16) -> (Vec<&'static str>, Vec<Constraint>) {
     let wide = width >= 110;
-    let narrow = width < 100;
-    let mut columns = vec![
-        ("Sev", Constraint::Length(6)),
-        ("Level", Constraint::Length(11)),
-        ("State", Constraint::Length(13)),
-        ("Since", Constraint::Length(6)),
-    ];
-    if !narrow {
+    let mut columns = vec![("Sev", Constraint::Length(6))];
+    if width >= 60 {
+        columns.push(("Level", Constraint::Length(11)));
+    }
+    columns.push(("State", Constraint::Length(13)));
+    if width >= 60 {
+        columns.push(("Since", Constraint::Length(6)));
+    }
+    if width >= 100 {
         columns.push(("Source", Constraint::Length(8)));
     }
-    columns.push(("Alert", Constraint::Length(if wide { 26 } else { 20 })));
+    let summary = width >= 70;
+    if summary {
+        columns.push(("Alert", Constraint::Length(if wide { 26 } else { 20 })));
+    } else {
+        columns.push(("Alert", Constraint::Fill(1)));
+    }
     if wide {
         columns.push(("Labels", Constraint::Fill(2)));
     }
-    columns.push(("Summary", Constraint::Fill(3)));
+    if summary {
+        columns.push(("Summary", Constraint::Fill(3)));
+    }
     columns.into_iter().unzip()
 }
 
@@ -151,7 +159,8 @@ fn alert_row<'a>(ui: Ui<'_>, alert: &'a Alert, header: &[&str], widths: &[usize]
     let (symbol, sev_style) = severity_look(s, alert.severity);
     let resolved = alert.state == AlertState::Resolved;
     let dim_if_quiet = |style: Style| {
-        if resolved || matches!(alert.state, AlertState::Silenced | AlertState::Inhibited) {
+        let quiet = matches!(alert.state, AlertState::Silenced | AlertState::Inhibited);
+        if resolved || quiet || alert.stale {
             s.dim
         } else {
             style
@@ -164,15 +173,17 @@ fn alert_row<'a>(ui: Ui<'_>, alert: &'a Alert, header: &[&str], widths: &[usize]
         .and_then(|t| (state.now - t).to_std().ok())
         .map(|d| format::age(d.as_secs()))
         .unwrap_or_else(|| "–".into());
-    let mut cells = vec![
-        Line::from(Span::styled(
-            format!("{symbol} {}", alert.severity.label()),
-            dim_if_quiet(sev_style),
-        )),
-        level_cell(ui, alert),
-        state_cell(ui, alert),
-        Line::from(Span::styled(since, s.dim)),
-    ];
+    let mut cells = vec![Line::from(Span::styled(
+        format!("{symbol} {}", alert.severity.label()),
+        dim_if_quiet(sev_style),
+    ))];
+    if header.contains(&"Level") {
+        cells.push(level_cell(ui, alert));
+    }
+    cells.push(state_cell(ui, alert));
+    if header.contains(&"Since") {
+        cells.push(Line::from(Span::styled(since, s.dim)));
+    }
     if header.contains(&"Source") {
         cells.push(Line::from(Span::styled(source_tags(state, alert), s.dim)));
     }
@@ -186,11 +197,13 @@ fn alert_row<'a>(ui: Ui<'_>, alert: &'a Alert, header: &[&str], widths: &[usize]
             s.dim,
         )));
     }
-    let summary = alert.summary().replace('\n', " ");
-    cells.push(Line::from(Span::styled(
-        fit(&summary, "Summary"),
-        dim_if_quiet(s.text),
-    )));
+    if header.contains(&"Summary") {
+        let summary = alert.summary().replace('\n', " ");
+        cells.push(Line::from(Span::styled(
+            fit(&summary, "Summary"),
+            dim_if_quiet(s.text),
+        )));
+    }
     Row::new(cells)
 }
 
@@ -211,6 +224,10 @@ fn level_cell(ui: Ui<'_>, alert: &Alert) -> Line<'static> {
     let level = alert.level(&state.level_rules);
     let left = alert.response_left(level, state.now);
     let level = level.label();
+    if alert.stale {
+        // Its sources are down: whether it still fires is not known.
+        return Line::from(Span::styled(format!("{level} stale"), s.warning));
+    }
     match left {
         Some(left) if left < chrono::Duration::zero() => {
             let late = coarse((-left).num_seconds().unsigned_abs());
@@ -244,8 +261,10 @@ fn state_cell<'a>(ui: Ui<'_>, alert: &'a Alert) -> Line<'a> {
             let who = ack.by.split('@').next().unwrap_or(&ack.by);
             let age = (state.now - ack.at)
                 .to_std()
-                .map(|d| format::age(d.as_secs()))
+                .map(|d| coarse(d.as_secs()))
                 .unwrap_or_default();
+            // The State column is 13 wide: a long name is cut, never the age's unit.
+            let who = format::ellipsis(who, 13usize.saturating_sub(5 + age.len()));
             Line::from(vec![
                 Span::styled("ACK ", s.ok),
                 Span::styled(format!("{who} {age}"), s.dim),
@@ -253,6 +272,7 @@ fn state_cell<'a>(ui: Ui<'_>, alert: &'a Alert) -> Line<'a> {
         }
         (_, st) => {
             let style = match st {
+                _ if alert.stale => s.dim,
                 AlertState::Firing => s.critical,
                 AlertState::Pending => s.warning,
                 _ => s.dim,
@@ -300,10 +320,14 @@ fn title_notes(ui: Ui<'_>) -> Vec<Span<'static>> {
         .remote
         .alerts
         .iter()
-        .filter(|a| a.state == AlertState::Firing)
+        .filter(|a| a.state == AlertState::Firing && !a.stale)
         .count();
     if firing > 0 {
         notes.push(Span::styled(format!(" {firing} firing "), s.critical));
+    }
+    let stale = state.remote.alerts.iter().filter(|a| a.stale).count();
+    if stale > 0 {
+        notes.push(Span::styled(format!(" {stale} stale "), s.warning));
     }
     let problems = state.remote.alert_source_problems(state.now);
     if let Some(first) = problems.first() {
@@ -313,6 +337,9 @@ fn title_notes(ui: Ui<'_>) -> Vec<Span<'static>> {
             String::new()
         };
         notes.push(Span::styled(format!(" stale: {first}{more} "), s.critical));
+    }
+    for warning in state.remote.alert_source_warnings() {
+        notes.push(Span::styled(format!(" {warning} "), s.warning));
     }
     notes
 }

@@ -12,7 +12,7 @@ pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
     let Ui { state, styles: s } = ui;
     let level = Span::styled(format!(" ≥{} ", state.view.log_level), s.dim);
     let widget = TuiLoggerWidget::default()
-        .block(pane_block(ui, PaneId::Log, vec![level]))
+        .block(pane_block(ui, PaneId::Log, vec![level], area.width))
         .style(s.text)
         .style_error(s.critical)
         .style_warn(s.warning)

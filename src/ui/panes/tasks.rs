@@ -25,7 +25,7 @@ const CATEGORY_MAX: usize = 14;
 
 pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
     let Ui { state, styles: s } = ui;
-    let block = pane_block(ui, PaneId::Tasks, title_notes(ui, area.width));
+    let block = pane_block(ui, PaneId::Tasks, title_notes(ui, area.width), area.width);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.is_empty() {

@@ -9,7 +9,7 @@ use ratatui::layout::Rect;
 
 pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>, pane: PaneId, message: &str) {
     let s = ui.styles;
-    let block = pane_block(ui, pane, Vec::new());
+    let block = pane_block(ui, pane, Vec::new(), area.width);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     note(frame, inner, message, s.dim);

@@ -45,7 +45,7 @@ pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
             s.warning,
         ));
     }
-    let block = pane_block(ui, PaneId::Resources, notes);
+    let block = pane_block(ui, PaneId::Resources, notes, area.width);
     let mut inner = block.inner(area);
     frame.render_widget(block, area);
     let remote_height = remote::wanted_height(state).min(inner.height * 2 / 5);

@@ -78,10 +78,15 @@ fn fleet(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
         Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
     let sources = fleet_sources(state);
     frame.render_widget(Paragraph::new(fleet_title(ui, &sources)), title_area);
-    let rows: Vec<&FleetRow> = sources
+    // A row of a failing Prometheus is its last word, not the instance's state.
+    let rows: Vec<(&FleetRow, bool)> = sources
         .iter()
         .filter(|id| state.remote.sources.get(**id).is_some())
-        .flat_map(|id| state.remote.fleet.get(id).into_iter().flatten())
+        .flat_map(|id| {
+            let stale = !state.remote.healthy(*id);
+            let rows = state.remote.fleet.get(id).into_iter().flatten();
+            rows.map(move |r| (r, stale))
+        })
         .collect();
     if rows.is_empty() {
         let waiting = sources
@@ -98,19 +103,19 @@ fn fleet(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
     }
     let widths = [
         Constraint::Fill(2),
-        Constraint::Length(4),
+        Constraint::Length(5),
         Constraint::Length(7),
         Constraint::Fill(1),
         Constraint::Length(7),
         Constraint::Length(7),
     ];
-    let table = Table::new(rows.iter().map(|r| fleet_row(ui, r)), widths)
+    let table = Table::new(rows.iter().map(|(r, stale)| fleet_row(ui, r, *stale)), widths)
         .header(Row::new(["Instance", "Up", "CPU", "CPU history", "Mem", "Disk"]).style(s.title));
     frame.render_widget(table, table_area);
     // Sparklines go in the "CPU history" column, one per row, under the header.
     let columns = Layout::horizontal(widths).spacing(1).split(table_area);
     let column = columns[3];
-    for (i, row) in rows.iter().enumerate() {
+    for (i, (row, _)) in rows.iter().enumerate() {
         let y = column.y + 1 + i as u16;
         if y >= column.bottom() {
             break;
@@ -149,22 +154,25 @@ fn fleet_title(ui: Ui<'_>, sources: &[SourceId]) -> Line<'static> {
 
 /// One instance: up or down, CPU, memory and the fullest disk (the CPU history
 /// column is left for a sparkline).
-fn fleet_row(ui: Ui<'_>, r: &FleetRow) -> Row<'static> {
+fn fleet_row(ui: Ui<'_>, r: &FleetRow, stale: bool) -> Row<'static> {
     let Ui { state, styles: s } = ui;
     let t = &state.config.ui.thresholds;
     let up = match r.up {
+        // Whether it is up now is not known: the title says since when.
+        _ if stale => Span::styled("stale", s.warning),
         Some(true) => Span::styled("up", s.ok),
         Some(false) => Span::styled("DOWN", s.critical),
         None => Span::styled("?", s.dim),
     };
-    Row::new(vec![
+    let row = Row::new(vec![
         Line::from(r.instance.clone()),
         Line::from(up),
         percent(ui, r.cpu, t.cpu),
         Line::default(),
         percent(ui, r.memory, t.memory),
         percent(ui, r.disk, t.disk),
-    ])
+    ]);
+    if stale { row.style(s.dim) } else { row }
 }
 
 /// A percentage, coloured and marked by its level; "–" when unknown.
@@ -227,9 +235,18 @@ fn panels(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
 
 fn panel_box(frame: &mut Frame, area: Rect, ui: Ui<'_>, panel: &Panel, view: &PanelView) {
     let Ui { state, styles: s } = ui;
-    let block = ratatui::widgets::Block::bordered()
+    let mut block = ratatui::widgets::Block::bordered()
         .border_style(s.border)
         .title(Span::styled(format!(" {} ", panel.title), s.title));
+    // Its Prometheus fails: the values are its last answer, this old.
+    let stale = view
+        .source
+        .and_then(|id| state.remote.sources.get(id))
+        .and_then(|source| source.error.as_ref().map(|_| source.stale_for(state.now)));
+    if let Some(age) = stale {
+        let age = age.map_or_else(|| "no data".into(), |a| format::age(a.as_secs()));
+        block = block.title(Line::from(Span::styled(format!(" stale {age} "), s.warning)).right_aligned());
+    }
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.is_empty() {
