@@ -570,3 +570,98 @@ fn a_frozen_prometheus_leaves_stale_rows_that_keep_their_ack() {
     t.send(&["q"]);
     t.wait_text("EXIT=0", SEEN);
 }
+
+/// A member of a two-member Alertmanager cluster dies: the other answers, so
+/// failover alone would hide it. The header says "1/2 members" and the Alerts
+/// title names the member that fails; it goes when the member is back.
+#[test]
+fn a_dead_alertmanager_member_is_shown_while_the_other_answers() {
+    let mut stack = Stack::start(StackOptions::default().alertmanagers(2));
+    let config = format!(
+        r#"[[alertmanager]]
+name = "ha"
+urls = ["{}", "{}"]
+interval = "1s"
+timeout = "1s"
+"#,
+        stack.alertmanagers[0], stack.alertmanagers[1]
+    );
+    let config = write_config("members", &config);
+    let t = Tmux::start(
+        "alerts-members",
+        &["-c", config.to_str().unwrap()],
+        120,
+        36,
+        &[],
+    );
+    t.send(&["3"]);
+    t.wait_for("the cluster healthy", SEEN, |s| {
+        s.lines().next().unwrap_or("").contains("✓ am ha")
+    });
+    stack.kill_alertmanager(1);
+    let dead = stack.alertmanagers[1].clone();
+    let screen = t.wait_for("the dead member", SEEN, |s| {
+        s.lines().next().unwrap_or("").contains("! am ha 1/2 members")
+    });
+    assert!(
+        screen.contains(&format!("member {dead}")),
+        "the title names it:\n{screen}"
+    );
+    stack.start_alertmanager(1);
+    t.wait_for("the member back", SEEN, |s| {
+        s.lines().next().unwrap_or("").contains("✓ am ha")
+    });
+    t.send(&["q"]);
+    t.wait_text("EXIT=0", SEEN);
+}
+
+/// A scraped target behind a proxy that starts answering 200 with an HTML
+/// page (a login or error page): Prometheus fails such a scrape, and so does
+/// opsdeck. `up` is 0 at once and the target's series are stale at once: the
+/// rule over them resolves now, not five minutes later.
+#[test]
+fn an_html_answer_is_a_failed_scrape_and_its_series_go_stale_at_once() {
+    let stack = Stack::start(StackOptions::default());
+    let proxy = FaultProxy::start(&stack.node_exporter);
+    let config = format!(
+        r#"[[scrape]]
+name = "node"
+url = "{}/metrics"
+interval = "1s"
+timeout = "1s"
+
+[[rule]]
+name = "NodeLoadSeen"
+expr = "node_load1 >= 0"
+severity = "warning"
+
+[[rule]]
+name = "NodeScrapeDown"
+expr = "up{{job=\"node\"}} == 0"
+severity = "critical"
+"#,
+        proxy.url()
+    );
+    let config = write_config("html-scrape", &config);
+    let t = Tmux::start(
+        "alerts-html-scrape",
+        &["-c", config.to_str().unwrap()],
+        160,
+        40,
+        &[],
+    );
+    t.send(&["3"]);
+    t.wait_for("the rule over the scraped series", SEEN, |s| {
+        row(s, "NodeLoadSeen").contains("firing")
+    });
+    proxy.set(Fault::Html);
+    let screen = t.wait_for("the scrape failed", Duration::from_secs(10), |s| {
+        row(s, "NodeScrapeDown").contains("firing") && row(s, "NodeLoadSeen").contains("resolved")
+    });
+    assert!(
+        screen.lines().next().unwrap_or("").contains("✗ scrape node"),
+        "{screen}"
+    );
+    t.send(&["q"]);
+    t.wait_text("EXIT=0", SEEN);
+}
