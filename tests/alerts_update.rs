@@ -487,7 +487,7 @@ fn the_cursor_stays_on_its_alert_when_a_new_critical_one_sorts_in_above() {
 fn the_leader_records_remote_alerts_transitions_once() {
     use opsdeck::app::state::StoreRole;
     use opsdeck::collect::prometheus::PromAlertState;
-    let kinds = |effects: &[Effect]| -> Vec<(String, String)> {
+    let kinds = |effects: &[Effect]| -> Vec<(String, String, chrono::DateTime<chrono::Utc>)> {
         effects
             .iter()
             .filter_map(|e| match e {
@@ -497,7 +497,7 @@ fn the_leader_records_remote_alerts_transitions_once() {
                 _ => None,
             })
             .flatten()
-            .map(|e| (e.kind, e.source))
+            .map(|e| (e.kind, e.source, e.at))
             .collect()
     };
     let mut s = fx::state();
@@ -505,16 +505,19 @@ fn the_leader_records_remote_alerts_transitions_once() {
     let cpu = [("alertname", "HighCPU"), ("severity", "warning")];
     let pending = fx::prom_alert(PromAlertState::Pending, &cpu, "cpu", -30);
     let firing = fx::prom_alert(PromAlertState::Firing, &cpu, "cpu", -30);
+    // Events carry the source's kind (a Prometheus and an Alertmanager may
+    // share a name) and when the alert started, not when opsdeck saw it.
+    let event = |kind: &str, at: i64| (kind.to_string(), "prom main".to_string(), fx::at(at));
     let seen = kinds(&update(&mut s, fx::prom_update(0, vec![pending.clone()])));
-    assert_eq!(seen, vec![("pending".to_string(), "main".to_string())]);
+    assert_eq!(seen, vec![event("pending", -30)]);
     assert_eq!(
         kinds(&update(&mut s, fx::prom_update(15, vec![pending]))),
         vec![]
     );
     let seen = kinds(&update(&mut s, fx::prom_update(30, vec![firing])));
-    assert_eq!(seen, vec![("fired".to_string(), "main".to_string())]);
+    assert_eq!(seen, vec![event("fired", -30)]);
     let seen = kinds(&update(&mut s, fx::prom_update(45, vec![])));
-    assert_eq!(seen, vec![("resolved".to_string(), "main".to_string())]);
+    assert_eq!(seen, vec![event("resolved", 45)]);
 
     // A follower leaves the history to the leader.
     let mut follower = fx::state();

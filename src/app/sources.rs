@@ -178,6 +178,11 @@ impl Source {
         (now - self.last_ok?).to_std().ok()
     }
 
+    /// "prom main", "am main": two sources may share a name, not a kind too.
+    pub fn label(&self) -> String {
+        format!("{} {}", self.kind.tag(), self.name)
+    }
+
     /// What fails in an answering source, in full: "am main: member
     /// http://am-2:9093 fails: connection refused".
     pub fn partial_problem(&self) -> Option<String> {
@@ -186,7 +191,7 @@ impl Source {
             Some((url, error)) => format!("member {url} fails: {error}"),
             None => self.note.clone().unwrap_or_else(|| partial.clone()),
         };
-        Some(format!("{} {}: {detail}", self.kind.tag(), self.name))
+        Some(format!("{}: {detail}", self.label()))
     }
 
     /// "main: timed out after 10s (for 2m)", for status lines and pane titles.

@@ -94,6 +94,9 @@ impl Remote {
                 .map(|s| s.name.clone())
                 .unwrap_or_default()
         };
+        // An alert's sources by kind and name: a Prometheus and an
+        // Alertmanager may both be called "main".
+        let label = |id: usize| remote.sources.get(id).map(|s| s.label()).unwrap_or_default();
         let sources = remote
             .sources
             .iter()
@@ -111,7 +114,7 @@ impl Remote {
         let alerts = remote
             .alerts
             .iter()
-            .map(|a| alert_out(a, a.level(&overrides).label(), &name))
+            .map(|a| alert_out(a, a.level(&overrides).label(), &label))
             .collect();
         let fleet = remote
             .fleet

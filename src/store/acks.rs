@@ -153,7 +153,21 @@ impl Store {
         let error = self.error_for();
         let tx = self.conn.transaction().map_err(&error)?;
         for e in events {
-            insert_event(&tx, &e.alert_key, &e.source, &e.kind, e.at, &e.labels).map_err(&error)?;
+            // The same transition told again (by an opsdeck that restarted, or
+            // a new leader) is one event: it carries when the alert started.
+            tx.execute(
+                "INSERT INTO alert_events (alert_key, source, kind, at_ms, labels)
+                 SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS (SELECT 1 FROM alert_events
+                     WHERE alert_key = ?1 AND kind = ?3 AND at_ms = ?4)",
+                params![
+                    e.alert_key,
+                    e.source,
+                    e.kind,
+                    e.at.timestamp_millis(),
+                    e.labels.to_string()
+                ],
+            )
+            .map_err(&error)?;
         }
         tx.commit().map_err(&error)
     }
@@ -270,6 +284,18 @@ mod tests {
         let history = store.alert_history(&ack.alert_key, 10).unwrap();
         let kinds: Vec<&str> = history.iter().map(|e| e.kind.as_str()).collect();
         assert_eq!(kinds, vec!["unacked", "acked", "unacked", "acked"]);
+        // A transition told again (after a restart) is kept once.
+        let fired = AlertEvent {
+            alert_key: ack.alert_key.clone(),
+            source: "prom main".into(),
+            kind: "fired".into(),
+            at: t,
+            labels: ack.labels.clone(),
+        };
+        store.record_events(&[fired.clone()]).unwrap();
+        store.record_events(&[fired]).unwrap();
+        let history = store.alert_history(&ack.alert_key, 10).unwrap();
+        assert_eq!(history.iter().filter(|e| e.kind == "fired").count(), 1);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

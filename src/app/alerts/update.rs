@@ -153,14 +153,22 @@ fn record_remote_transitions(state: &mut AppState, before: &BTreeMap<String, Ale
         if changed {
             let source = alert
                 .sources
-                .first()
-                .and_then(|id| state.remote.sources.get(*id))
-                .map_or_else(String::new, |s| s.name.clone());
+                .iter()
+                .filter_map(|id| state.remote.sources.get(*id))
+                .map(|s| s.label())
+                .collect::<Vec<_>>()
+                .join(", ");
+            // When it started, not when this opsdeck first saw it: a restart is
+            // no new firing (the store keeps one event per start).
+            let at = match alert.state {
+                AlertState::Resolved => alert.resolved_at.unwrap_or(now),
+                _ => alert.since.unwrap_or(now),
+            };
             events.push(AlertEvent {
                 alert_key: key,
                 source,
                 kind: kind.into(),
-                at: now,
+                at,
                 labels: serde_json::to_value(&alert.labels).unwrap_or_default(),
             });
         }
