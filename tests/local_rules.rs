@@ -218,15 +218,21 @@ fn a_new_critical_alert_rings_the_bell_once_but_not_at_start() {
     // What already fires in the first seconds does not ring.
     let start = update(&mut s, scrape(0, None));
     assert_eq!(rings(&start) + rings(&update(&mut s, at(1, 10.0))), 0);
-    // Back up, then down again later: a new critical alert rings, once.
+    // Back up, then down again soon: a flap, no new ring.
     let _ = update(&mut s, scrape(20, Some("app_errors_ratio 0\n")));
     let _ = update(&mut s, at(21, 10.0));
     assert_eq!(state_of(&s, "AppDown"), Some(AlertState::Resolved));
+    assert_eq!(rings(&update(&mut s, scrape(30, None))), 0, "a flap");
+    // Up for longer than five minutes, then down: a new start rings, once.
+    let _ = update(&mut s, scrape(40, Some("app_errors_ratio 0\n")));
+    for secs in (60..400).step_by(30) {
+        let _ = update(&mut s, at(secs, 10.0));
+    }
     // The failed scrape is evaluated when it arrives: it rings, not the next sample.
-    assert_eq!(rings(&update(&mut s, scrape(30, None))), 1);
-    assert_eq!(rings(&update(&mut s, at(31, 10.0))), 0);
+    assert_eq!(rings(&update(&mut s, scrape(400, None))), 1);
+    assert_eq!(rings(&update(&mut s, at(401, 10.0))), 0);
     assert_eq!(
-        rings(&update(&mut s, at(32, 10.0))),
+        rings(&update(&mut s, at(402, 10.0))),
         0,
         "only when it starts"
     );

@@ -101,6 +101,8 @@ pub struct AppState {
     pub activity_after: i64,
     /// A critical alert started firing: ring once (taken by `update`).
     pub new_critical: bool,
+    /// Which critical alerts have rung, and when the bell last rang.
+    pub bell: super::alerts::bell::Bell,
     /// Remote alerts' transitions to record (taken by `update`).
     pub pending_events: Vec<crate::store::acks::AlertEvent>,
 
@@ -152,6 +154,7 @@ impl AppState {
             level_rules,
             activity_after: 0,
             new_critical: false,
+            bell: Default::default(),
             pending_events: Vec::new(),
             view: View {
                 focus: PaneId::Resources,

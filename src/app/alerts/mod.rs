@@ -4,6 +4,7 @@
 //! its sources: they match on alertname and labels (one label set containing the
 //! other, since Alertmanager's copy may carry Prometheus's external labels).
 
+pub mod bell;
 pub mod local;
 mod silences;
 mod stale;

@@ -2,7 +2,7 @@
 //! one merged list (the cursor stays on its alert), transitions go to the
 //! history, a new critical alert rings once, acknowledgements' results show.
 
-use super::{AlertState, Severity};
+use super::AlertState;
 use crate::app::action::PaneId;
 use crate::app::remote::RemoteUpdate;
 use crate::app::sources::SourceId;
@@ -179,28 +179,18 @@ fn record_remote_transitions(state: &mut AppState, before: &BTreeMap<String, Ale
 /// Seconds after start during which new critical alerts do not ring.
 const BELL_QUIET_SECS: i64 = 10;
 
-fn firing_critical(state: &AppState) -> impl Iterator<Item = String> + '_ {
-    state
-        .remote
-        .alerts
-        .iter()
-        .filter(|a| a.state == AlertState::Firing && a.severity == Severity::Critical && !a.stale)
-        .map(|a| a.key())
-}
-
 /// Merges the alerts again, keeping the cursor on the same alert (not the same
 /// row number): a new critical alert sorting in above must not move `a` or `u`
 /// onto another alert. Details of an alert that is gone close.
 pub fn remerge(state: &mut AppState) {
     let selected = state.selected_alert().map(|a| a.labels.clone());
     let group_by = state.config.ui.alerts.group_by.clone();
-    let critical_before: Vec<String> = firing_critical(state).collect();
     let before: BTreeMap<String, AlertState> = remote_states(state).collect();
     state.remote.remerge(&group_by, state.now);
     record_remote_transitions(state, &before);
     // The first seconds list what was already firing: no bell for those.
-    let settled = (state.now - state.started_at).num_seconds() >= BELL_QUIET_SECS;
-    if settled && firing_critical(state).any(|k| !critical_before.contains(&k)) {
+    let quiet = (state.now - state.started_at).num_seconds() < BELL_QUIET_SECS;
+    if state.bell.observe(&state.remote.alerts, state.now, quiet) {
         state.new_critical = true;
         state.view.flash_until = Some(state.now + chrono::Duration::seconds(2));
     }
