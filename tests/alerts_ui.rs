@@ -229,7 +229,10 @@ fn a_dead_cluster_member_is_shown_though_another_answers() {
             "am main: member http://alertmanager-1:9093 fails: connection refused",
         ],
     );
-    assert!(!screen.contains("stale:"), "it answers: nothing is stale\n{screen}");
+    assert!(
+        !screen.contains("stale:"),
+        "it answers: nothing is stale\n{screen}"
+    );
     // Short of room, the sources that are fine are counted; the failing one stays.
     let narrow = screen_with(
         &s,
@@ -279,7 +282,10 @@ fn a_down_prometheus_marks_its_fleet_rows_and_panels_stale() {
         &mut s,
         fx::prom_update_with(-90, Vec::new(), Some(fx::fleet_rows()), fx::panel_results()),
     );
-    let _ = update(&mut s, fx::failed_update(PROM, -30, "down", "connection refused"));
+    let _ = update(
+        &mut s,
+        fx::failed_update(PROM, -30, "down", "connection refused"),
+    );
     let _ = update(&mut s, Msg::Tick(common::t0()));
     let _ = update(&mut s, Msg::Action(Action::Zoom(PaneId::Resources)));
     let screen = screen_with(&s, 160, 48, &["Fleet", "api-1:9100", "API requests"]);
@@ -290,7 +296,9 @@ fn a_down_prometheus_marks_its_fleet_rows_and_panels_stale() {
     );
     assert!(!screen.contains("DOWN"), "nor down:\n{screen}");
     assert!(
-        screen.lines().any(|l| l.contains("API requests") && l.contains("stale 1m")),
+        screen
+            .lines()
+            .any(|l| l.contains("API requests") && l.contains("stale 1m")),
         "each panel says how old its values are:\n{screen}"
     );
     insta::assert_snapshot!("resources_remote_prometheus_down_160x48", screen);

@@ -549,8 +549,14 @@ fn a_frozen_prometheus_leaves_stale_rows_that_keep_their_ack() {
         s.contains("stale: prom main") && row(s, "OpsdeckAlwaysFiring").contains("stale")
     });
     let frozen = row(&screen, "OpsdeckAlwaysFiring");
-    assert!(frozen.contains("ACK ann"), "the silence still applies:\n{screen}");
-    assert!(!frozen.contains("late"), "no deadline for stale data:\n{screen}");
+    assert!(
+        frozen.contains("ACK ann"),
+        "the silence still applies:\n{screen}"
+    );
+    assert!(
+        !frozen.contains("late"),
+        "no deadline for stale data:\n{screen}"
+    );
     assert!(
         row(&screen, "OpsdeckPending").contains("stale"),
         "every row of the frozen source:\n{screen}"
@@ -601,7 +607,10 @@ timeout = "1s"
     stack.kill_alertmanager(1);
     let dead = stack.alertmanagers[1].clone();
     let screen = t.wait_for("the dead member", SEEN, |s| {
-        s.lines().next().unwrap_or("").contains("! am ha 1/2 members")
+        s.lines()
+            .next()
+            .unwrap_or("")
+            .contains("! am ha 1/2 members")
     });
     assert!(
         screen.contains(&format!("member {dead}")),
@@ -659,9 +668,75 @@ severity = "critical"
         row(s, "NodeScrapeDown").contains("firing") && row(s, "NodeLoadSeen").contains("resolved")
     });
     assert!(
-        screen.lines().next().unwrap_or("").contains("✗ scrape node"),
+        screen
+            .lines()
+            .next()
+            .unwrap_or("")
+            .contains("✗ scrape node"),
         "{screen}"
     );
     t.send(&["q"]);
     t.wait_text("EXIT=0", SEEN);
+}
+
+/// Two opsdecks on one host: the second, started after the local alert fired
+/// in the first, shows it firing at once (not pending from its own start);
+/// its header does not wait for the notifier the leader sends through; and
+/// when the leader is killed, it takes over with the same alert, still firing.
+#[test]
+fn two_opsdecks_on_a_host_show_the_same_local_alert_and_survive_the_leaders_death() {
+    let shared = Tmux::new("local-agree-shared");
+    let state = shared.dir.join("state");
+    let env = [("XDG_STATE_HOME", state.to_str().unwrap())];
+    let config = write_config(
+        "local-agree",
+        &format!(
+            r#"[[rule]]
+name = "OpsdeckCpuWatched"
+expr = "opsdeck_cpu_usage_percent >= 0"
+for = "15s"
+severity = "warning"
+
+[[notifier]]
+name = "hook"
+url = "http://127.0.0.1:{}/hook"
+"#,
+            servers::free_port()
+        ),
+    );
+    let args = ["-c", config.to_str().unwrap()];
+    let first = Tmux::start("local-agree-1", &args, 160, 40, &env);
+    first.send(&["3"]);
+    first.wait_for("firing in the first", SEEN, |s| {
+        row(s, "OpsdeckCpuWatched").contains("firing")
+    });
+    let second = Tmux::start("local-agree-2", &args, 160, 40, &env);
+    second.send(&["3"]);
+    // Well within the rule's 15 s `for`: only the leader's state can say firing.
+    let screen = second.wait_for("firing in the second", Duration::from_secs(8), |s| {
+        row(s, "OpsdeckCpuWatched").contains("firing")
+    });
+    let header = screen.lines().next().unwrap_or("");
+    assert!(header.contains("notify hook (leader sends)"), "{screen}");
+    assert!(status_of(&screen).contains("follower"), "{screen}");
+
+    let pid = first.opsdeck_pid();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    let screen = second.wait_for("the second leads", SEEN, |s| {
+        status_of(s).contains("leader")
+    });
+    assert!(
+        row(&screen, "OpsdeckCpuWatched").contains("firing"),
+        "the alert goes on, not pending again:\n{screen}"
+    );
+    second.send(&["q"]);
+    second.wait_text("EXIT=0", SEEN);
+}
+
+fn status_of(screen: &str) -> &str {
+    tmux::status_line(screen)
 }

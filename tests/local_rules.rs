@@ -197,7 +197,10 @@ fn a_series_the_target_stops_exposing_is_stale_at_once() {
             .count()
     };
     assert_eq!(firing(&s), 2);
-    let _ = update(&mut s, scrape(5, Some("app_errors_ratio{service=\"search\"} 0.09\n")));
+    let _ = update(
+        &mut s,
+        scrape(5, Some("app_errors_ratio{service=\"search\"} 0.09\n")),
+    );
     assert_eq!(firing(&s), 1, "checkout is gone from the page");
 }
 
@@ -279,4 +282,119 @@ fn incident_levels_follow_severity_unless_a_label_override_matches() {
     let a = s.visible_alerts()[0].clone();
     let left = a.response_left(a.level(&[]), common::t0() + Chrono::minutes(2));
     assert!(left.is_some_and(|l| l.num_seconds() > 0), "{left:?}");
+}
+
+fn with_role(role: opsdeck::app::state::StoreRole, extra: &str) -> AppState {
+    let text = format!("{RULES}\n{extra}");
+    let config = config::parse(&text, "rules.toml").expect("valid config");
+    let mut s = AppState::new(config, Mode::default(), common::host(), common::t0());
+    s.remote = opsdeck::runtime::remote::sources(&s.config);
+    s.rules = LocalRules::attach(&s.config, &mut s.remote);
+    s.store = role;
+    s
+}
+
+fn shared(effects: &[opsdeck::app::Effect]) -> Option<Vec<opsdeck::engine::rules::RuleAlert>> {
+    effects.iter().find_map(|e| match e {
+        opsdeck::app::Effect::Alerts(opsdeck::app::alerts::Effect::ShareLocal(a)) => {
+            Some(a.clone())
+        }
+        _ => None,
+    })
+}
+
+/// Two opsdecks on a host: the leader evaluates and writes its alerts; the
+/// other shows exactly those (same state, same start), not its own evaluation.
+#[test]
+fn a_follower_shows_the_leaders_local_alerts_not_its_own() {
+    use opsdeck::app::state::StoreRole;
+    let mut leader = with_role(StoreRole::Leader, "");
+    let _ = update(&mut leader, at(0, 97.0));
+    let written = shared(&update(&mut leader, at(60, 97.0))).expect("the leader shares");
+    assert_eq!(
+        state_of(&leader, "HostCpuCritical"),
+        Some(AlertState::Firing)
+    );
+
+    // The follower started later: its own evaluation would say pending, 0s.
+    let mut follower = with_role(StoreRole::Follower, "");
+    let effects = update(&mut follower, at(61, 97.0));
+    assert!(shared(&effects).is_none(), "a follower writes nothing");
+    assert_eq!(
+        state_of(&follower, "HostCpuCritical"),
+        None,
+        "no own evaluation"
+    );
+    let _ = update(
+        &mut follower,
+        Msg::Alerts(opsdeck::app::alerts::Msg::Shared(written)),
+    );
+    let mine = follower
+        .visible_alerts()
+        .into_iter()
+        .find(|a| a.name() == "HostCpuCritical")
+        .cloned()
+        .expect("the leader's alert");
+    assert_eq!(mine.state, AlertState::Firing);
+    assert_eq!(mine.since, Some(common::t0()), "the leader's start");
+    // Taking the lead, it goes on from there: still firing, same start.
+    let _ = update(&mut follower, Msg::Leadership(true));
+    let _ = update(&mut follower, at(62, 97.0));
+    let row = follower
+        .visible_alerts()
+        .into_iter()
+        .find(|a| a.name() == "HostCpuCritical")
+        .cloned();
+    assert_eq!(
+        row.map(|a| (a.state, a.since)),
+        Some((AlertState::Firing, Some(common::t0())))
+    );
+}
+
+/// An acknowledged local alert is not notified again while the ack lasts.
+#[test]
+fn an_acknowledged_local_alert_is_not_renotified() {
+    use opsdeck::app::state::StoreRole;
+    let notifier = "[[notifier]]\nname = \"hook\"\nurl = \"http://127.0.0.1:9/hook\"\n";
+    let rules = RULES.replace("for = \"1m\"", "for = \"0s\"\ncooldown = \"1m\"");
+    let config = config::parse(&format!("{rules}\n{notifier}"), "rules.toml").unwrap();
+    let mut s = AppState::new(config, Mode::default(), common::host(), common::t0());
+    s.remote = opsdeck::runtime::remote::sources(&s.config);
+    s.rules = LocalRules::attach(&s.config, &mut s.remote);
+    s.store = StoreRole::Leader;
+    let notified = |effects: &[opsdeck::app::Effect]| {
+        effects.iter().any(|e| {
+            matches!(e, opsdeck::app::Effect::Alerts(opsdeck::app::alerts::Effect::Notify(n)) if !n.is_empty())
+        })
+    };
+    assert!(notified(&update(&mut s, at(0, 97.0))), "fires, notified");
+    let key = s
+        .visible_alerts()
+        .into_iter()
+        .find(|a| a.name() == "HostCpuCritical")
+        .unwrap()
+        .key();
+    let ack = opsdeck::store::acks::StoredAck {
+        id: 1,
+        alert_key: key,
+        author: "ann@ops".into(),
+        comment: "on it".into(),
+        created: common::t0(),
+        expires: common::t0() + Chrono::hours(1),
+    };
+    let _ = update(
+        &mut s,
+        Msg::Alerts(opsdeck::app::alerts::Msg::LocalAcks(vec![ack])),
+    );
+    for secs in (10..600).step_by(10) {
+        assert!(
+            !notified(&update(&mut s, at(secs, 97.0))),
+            "at {secs}s: acknowledged"
+        );
+    }
+    let _ = update(
+        &mut s,
+        Msg::Alerts(opsdeck::app::alerts::Msg::LocalAcks(vec![])),
+    );
+    assert!(notified(&update(&mut s, at(600, 97.0))), "the ack ended");
 }

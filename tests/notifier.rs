@@ -128,6 +128,7 @@ fn notification(kind: Transition, name: &str, severity: &str) -> Notification {
             resolved_at: resolved.then(|| t(90)),
             value: 9.0,
             last_notified: None,
+            firing_notified: false,
         },
     }
 }

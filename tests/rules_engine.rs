@@ -516,3 +516,56 @@ fn response_left_counts_down_stops_on_ack_and_goes_negative() {
     );
     assert_eq!(resolve_left(Level::P2, since, true, at(60)), None);
 }
+
+#[test]
+fn an_acknowledged_alert_is_not_notified_again_until_its_ack_ends() {
+    let mut s = RuleState::new(spec(mins(0), mins(0), mins(5))).unwrap();
+    s.apply(&one("a"), at(0));
+    let fp = only_fp(&s);
+    let firing = Notify {
+        fingerprint: fp,
+        kind: Transition::Firing,
+    };
+    assert_eq!(s.due_notifications(at(0)), [firing]);
+    s.set_acknowledged(&[fp].into_iter().collect());
+    for m in 1..30 {
+        s.apply(&one("a"), at(m));
+        assert!(s.due_notifications(at(m)).is_empty(), "minute {m}: acked");
+    }
+    // The ack ends: the next cooldown repeat goes out.
+    s.set_acknowledged(&Default::default());
+    s.apply(&one("a"), at(30));
+    assert_eq!(s.due_notifications(at(30)), [firing]);
+    // A resolution is told even while acknowledged.
+    s.set_acknowledged(&[fp].into_iter().collect());
+    s.apply(&[], at(31));
+    assert_eq!(
+        s.due_notifications(at(31)),
+        [Notify {
+            fingerprint: fp,
+            kind: Transition::Resolved,
+        }]
+    );
+}
+
+#[test]
+fn a_new_leader_restoring_the_state_keeps_the_age_and_the_cooldown() {
+    let mut leader = RuleState::new(spec(mins(2), mins(0), mins(10))).unwrap();
+    leader.apply(&one("a"), at(0));
+    leader.apply(&one("a"), at(3));
+    assert_eq!(leader.due_notifications(at(3)).len(), 1, "fired, notified");
+    let shared: Vec<_> = leader.alerts().cloned().collect();
+
+    let mut next = RuleState::new(spec(mins(2), mins(0), mins(10))).unwrap();
+    next.restore(shared);
+    next.apply(&one("a"), at(4));
+    let alert = next.alerts().next().unwrap();
+    assert_eq!(alert.phase, AlertPhase::Firing, "not pending again");
+    assert_eq!(alert.active_since, at(0), "same age");
+    assert!(
+        next.due_notifications(at(4)).is_empty(),
+        "within the cooldown"
+    );
+    next.apply(&one("a"), at(13));
+    assert_eq!(next.due_notifications(at(13)).len(), 1, "cooldown passed");
+}

@@ -31,6 +31,8 @@ pub struct LocalRules {
     pub source: Option<SourceId>,
     /// When local alerts were last posted to `[ack] push_local_to`.
     pub last_push: Option<DateTime<Utc>>,
+    /// What the leader last wrote for the other opsdecks on the host.
+    pub shared: super::alerts::shared::Shared,
 }
 
 impl LocalRules {

@@ -223,8 +223,17 @@ impl Remote {
             return;
         };
         source.endpoint = a.member;
-        let failing: Vec<String> = a.failing_members.iter().map(|(url, _)| url.clone()).collect();
-        let was: Vec<String> = source.members.failing.iter().map(|(url, _)| url.clone()).collect();
+        let failing: Vec<String> = a
+            .failing_members
+            .iter()
+            .map(|(url, _)| url.clone())
+            .collect();
+        let was: Vec<String> = source
+            .members
+            .failing
+            .iter()
+            .map(|(url, _)| url.clone())
+            .collect();
         for (url, error) in &a.failing_members {
             if !was.contains(url) {
                 tracing::warn!("alertmanager {}: member {url} fails: {error}", source.name);

@@ -96,7 +96,13 @@ impl Remote {
         };
         // An alert's sources by kind and name: a Prometheus and an
         // Alertmanager may both be called "main".
-        let label = |id: usize| remote.sources.get(id).map(|s| s.label()).unwrap_or_default();
+        let label = |id: usize| {
+            remote
+                .sources
+                .get(id)
+                .map(|s| s.label())
+                .unwrap_or_default()
+        };
         let sources = remote
             .sources
             .iter()

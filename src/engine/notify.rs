@@ -153,6 +153,7 @@ mod tests {
                 resolved_at: (kind == Transition::Resolved).then(|| t(120)),
                 value: 7.5,
                 last_notified: None,
+                firing_notified: false,
             },
         }
     }

@@ -66,6 +66,19 @@ pub fn run(ex: &Executor, effect: Effect) {
                 }
             });
         }
+        Effect::ShareLocal(alerts) => {
+            if let Some(store) = &ex.store {
+                store.share_local_alerts(alerts);
+            }
+        }
+        Effect::PollShared => {
+            let Some(store) = &ex.store else { return };
+            ex.polls.shared.read(
+                &ex.tx,
+                || store.local_alerts(),
+                |alerts| Some(Msg::Alerts(AlertsMsg::Shared(alerts))),
+            );
+        }
         Effect::Notify(batch) => {
             super::notify::send_reporting(&ex.notifiers, batch, ex.report.as_ref());
         }

@@ -17,6 +17,7 @@ pub struct Busy(Arc<AtomicBool>);
 pub struct Polls {
     pub activity: Busy,
     pub acks: Busy,
+    pub shared: Busy,
     pub runs: Busy,
 }
 

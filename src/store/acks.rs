@@ -292,7 +292,7 @@ mod tests {
             at: t,
             labels: ack.labels.clone(),
         };
-        store.record_events(&[fired.clone()]).unwrap();
+        store.record_events(std::slice::from_ref(&fired)).unwrap();
         store.record_events(&[fired]).unwrap();
         let history = store.alert_history(&ack.alert_key, 10).unwrap();
         assert_eq!(history.iter().filter(|e| e.kind == "fired").count(), 1);

@@ -7,6 +7,7 @@
 pub mod acks;
 pub mod audit;
 pub mod leader;
+pub mod local_alerts;
 mod schema;
 pub mod tasks;
 pub mod writer;

@@ -124,6 +124,26 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX task_runs_change ON task_runs(change);
     CREATE INDEX task_runs_task ON task_runs(task_id, started_ms);
     "#,
+    // 4: the local rules' alerts as the leader evaluated them, so every opsdeck
+    // on the host shows the same states and ages, and a new leader goes on
+    // with the same cooldowns; a run's process group, so a live leader can
+    // stop the processes of a run whose opsdeck died.
+    r#"
+    CREATE TABLE local_alerts (
+        fingerprint      INTEGER PRIMARY KEY,     -- the u64 fingerprint, bit for bit
+        rule             TEXT    NOT NULL,
+        labels           TEXT    NOT NULL,        -- JSON object
+        annotations      TEXT    NOT NULL,        -- JSON object
+        phase            TEXT    NOT NULL CHECK (phase IN ('pending', 'firing', 'resolved')),
+        active_since_ms  INTEGER NOT NULL,
+        fired_at_ms      INTEGER,
+        resolved_at_ms   INTEGER,
+        value            REAL,                    -- NULL for NaN
+        last_notified_ms INTEGER,
+        firing_notified  INTEGER NOT NULL DEFAULT 0
+    );
+    ALTER TABLE task_runs ADD COLUMN pgid INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -48,6 +48,8 @@ enum Request {
     RunsChanged(i64, Reply<RunChanges>),
     RunOutput(i64, Reply<Option<String>>),
     CloseAbandonedRuns(chrono::DateTime<chrono::Utc>, Reply<usize>),
+    ShareLocalAlerts(Vec<crate::engine::rules::RuleAlert>),
+    LocalAlerts(Reply<Vec<crate::engine::rules::RuleAlert>>),
     /// Checkpoint the WAL into the database file, close, and stop the thread.
     Close(Reply<()>),
 }
@@ -225,6 +227,18 @@ impl StoreHandle {
         rx
     }
 
+    /// Replaces the shared local alerts (the leader, when they change).
+    pub fn share_local_alerts(&self, alerts: Vec<crate::engine::rules::RuleAlert>) {
+        self.send(Request::ShareLocalAlerts(alerts));
+    }
+
+    /// The local alerts the leader shared last.
+    pub fn local_alerts(
+        &self,
+    ) -> oneshot::Receiver<Result<Vec<crate::engine::rules::RuleAlert>, String>> {
+        self.ask(Request::LocalAlerts)
+    }
+
     fn send(&self, request: Request) {
         if self.tx.send(request).is_err() {
             tracing::error!("store thread is gone; a request was lost");
@@ -266,6 +280,12 @@ fn handle(store: &mut Store, request: Request) {
         Request::CloseAbandonedRuns(now, reply) => {
             answer(reply, store.close_abandoned_runs(now), "close task runs")
         }
+        Request::ShareLocalAlerts(alerts) => answer(
+            None,
+            store.replace_local_alerts(&alerts),
+            "share local alerts",
+        ),
+        Request::LocalAlerts(reply) => answer(reply, store.local_alerts(), "read local alerts"),
         // The thread's loop closes (it owns the store).
         Request::Close(reply) => answer(reply, Ok(()), "close"),
     }

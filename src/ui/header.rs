@@ -3,7 +3,8 @@
 
 use super::widgets::{bigtext, format};
 use crate::app::AppState;
-use crate::app::sources::Health;
+use crate::app::sources::{Health, SourceKind};
+use crate::app::state::StoreRole;
 use crate::ui::Ui;
 use chrono::{DateTime, FixedOffset};
 use ratatui::Frame;
@@ -22,14 +23,18 @@ fn source_marks(ui: Ui<'_>, collapse: bool) -> Vec<Span<'static>> {
     let mut fine = 0;
     for source in &state.remote.sources {
         let health = source.health();
+        // Only the leader sends notifications: here they are not waited for.
+        let not_ours = source.kind == SourceKind::Notifier && state.store == StoreRole::Follower;
         let (mark, style) = match health {
+            _ if not_ours => ("–", s.dim),
             Health::Ok => ("✓", s.ok),
             Health::Slow => ("~", s.warning),
             Health::Degraded => ("!", s.warning),
             Health::Down => ("✗", s.critical),
             Health::Waiting => ("…", s.dim),
         };
-        let trouble = !matches!(health, Health::Ok | Health::Waiting) || source.insecure;
+        let trouble =
+            !not_ours && !matches!(health, Health::Ok | Health::Waiting) || source.insecure;
         if collapse && !trouble {
             fine += 1;
             continue;
@@ -41,8 +46,13 @@ fn source_marks(ui: Ui<'_>, collapse: bool) -> Vec<Span<'static>> {
             .filter(|_| source.error.is_none())
             .map(|p| format!(" {p}"))
             .unwrap_or_default();
+        let by_leader = if not_ours { " (leader sends)" } else { "" };
         spans.push(Span::styled(
-            format!(" {} {}{partial} ", source.kind.tag(), source.name),
+            format!(
+                " {} {}{partial}{by_leader} ",
+                source.kind.tag(),
+                source.name
+            ),
             s.header,
         ));
         if source.insecure {
@@ -105,7 +115,10 @@ fn bar(frame: &mut Frame, area: Rect, ui: Ui<'_>, uptime: &str) {
             Span::styled(format!("│ {} ", state.host.hostname), s.header),
         ];
         if cores {
-            spans.push(Span::styled(format!("│ {} cores ", state.host.cores), s.header));
+            spans.push(Span::styled(
+                format!("│ {} cores ", state.host.cores),
+                s.header,
+            ));
         }
         if !uptime.is_empty() {
             spans.push(Span::styled(format!("│ {uptime} "), s.header));
@@ -116,7 +129,11 @@ fn bar(frame: &mut Frame, area: Rect, ui: Ui<'_>, uptime: &str) {
     let fits = |spans: &[Span]| spans.iter().map(Span::width).sum::<usize>() <= room;
     let mut spans = head(true, uptime);
     spans.extend(flags(ui, false));
-    for (cores, uptime, collapse) in [(true, uptime, true), (false, uptime, true), (false, "", true)] {
+    for (cores, uptime, collapse) in [
+        (true, uptime, true),
+        (false, uptime, true),
+        (false, "", true),
+    ] {
         if fits(&spans) {
             break;
         }

@@ -423,10 +423,16 @@ fn many_bad_lines_counted_first_kept() {
 fn an_html_page_or_a_body_without_metrics_is_a_failed_scrape() {
     let page = "<!doctype html>\n<html><body>Sign in</body></html>\n";
     let s = text(page);
-    let why = s.rejection(Some("text/html; charset=utf-8")).expect("html is no scrape");
+    let why = s
+        .rejection(Some("text/html; charset=utf-8"))
+        .expect("html is no scrape");
     assert!(why.contains("text/html"), "{why}");
     let why = s.rejection(Some("text/plain")).expect("nothing parses");
     assert!(why.starts_with("no metrics: 2 lines unparsable"), "{why}");
     assert_eq!(text("up 1\n<br>\n").rejection(Some("text/plain")), None);
-    assert_eq!(text("").rejection(None), None, "an empty page is a scrape of nothing");
+    assert_eq!(
+        text("").rejection(None),
+        None,
+        "an empty page is a scrape of nothing"
+    );
 }

@@ -30,7 +30,10 @@ impl Bell {
         });
         for alert in critical {
             let entries = self.seen.entry(alert.name().to_string()).or_default();
-            match entries.iter_mut().find(|(l, _)| same_alert(l, &alert.labels)) {
+            match entries
+                .iter_mut()
+                .find(|(l, _)| same_alert(l, &alert.labels))
+            {
                 Some((_, last)) if now - *last < REARM => *last = now,
                 Some((_, last)) => {
                     *last = now;
@@ -61,7 +64,13 @@ mod tests {
     use super::*;
 
     fn firing(pairs: &[(&str, &str)], sources: Vec<usize>) -> Alert {
-        let mut a = Alert::new(PROM, &labels(pairs), &Labels::new(), AlertState::Firing, None);
+        let mut a = Alert::new(
+            PROM,
+            &labels(pairs),
+            &Labels::new(),
+            AlertState::Firing,
+            None,
+        );
         a.sources = sources;
         a
     }
@@ -94,12 +103,24 @@ mod tests {
     fn at_most_one_ring_per_gap_and_none_while_quiet_or_stale() {
         let mut bell = Bell::default();
         let other = [("alertname", "DiskFull"), ("severity", "critical")];
-        assert!(!bell.observe(&[firing(CPU, vec![PROM])], t(0), true), "quiet");
-        assert!(!bell.observe(&[firing(CPU, vec![PROM])], t(15), false), "seen already");
+        assert!(
+            !bell.observe(&[firing(CPU, vec![PROM])], t(0), true),
+            "quiet"
+        );
+        assert!(
+            !bell.observe(&[firing(CPU, vec![PROM])], t(15), false),
+            "seen already"
+        );
         assert!(bell.observe(&[firing(&other, vec![PROM])], t(20), false));
         let third = [("alertname", "NodeDown"), ("severity", "critical")];
-        assert!(!bell.observe(&[firing(&third, vec![PROM])], t(30), false), "gap");
-        let mut stale = firing(&[("alertname", "Late"), ("severity", "critical")], vec![PROM]);
+        assert!(
+            !bell.observe(&[firing(&third, vec![PROM])], t(30), false),
+            "gap"
+        );
+        let mut stale = firing(
+            &[("alertname", "Late"), ("severity", "critical")],
+            vec![PROM],
+        );
         stale.stale = true;
         assert!(!bell.observe(&[stale], t(90), false));
     }

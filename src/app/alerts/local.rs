@@ -40,7 +40,13 @@ pub fn ingest_scrape(state: &mut AppState, update: &RemoteUpdate) -> bool {
 /// Evaluates the rules now and lists their alerts. Their notifications go out
 /// from one opsdeck per host: the leader (or this one, without a store).
 pub fn evaluate(state: &mut AppState) -> Vec<AppEffect> {
+    // One that does not lead shows what the leader evaluated (`shared`).
+    if state.store == StoreRole::Follower {
+        return Vec::new();
+    }
     let now = state.now;
+    let acknowledged = super::shared::acknowledged(state);
+    state.rules.engine.set_acknowledged(&acknowledged);
     let before = std::mem::take(&mut state.remote.alert_inputs.local);
     state.rules.evaluate_into(now, &mut state.remote);
     // Most seconds nothing changes: the list is merged again only when it does.
@@ -50,7 +56,7 @@ pub fn evaluate(state: &mut AppState) -> Vec<AppEffect> {
     let outgoing = state.rules.take_notifications();
     let events = state.rules.take_events();
     let mut effects = Vec::new();
-    // Every opsdeck on the host evaluates; one records and notifies.
+    // The leader (or one without a store) records and notifies.
     let leads = matches!(state.store, StoreRole::Leader | StoreRole::Off);
     if leads && !outgoing.is_empty() && !state.config.notifier.is_empty() {
         effects.push(AppEffect::Alerts(Effect::Notify(outgoing)));
@@ -62,6 +68,7 @@ pub fn evaluate(state: &mut AppState) -> Vec<AppEffect> {
     if leads && let Some(push) = push_local(state, now, changed) {
         effects.push(push);
     }
+    effects.extend(super::shared::share(state, now));
     effects
 }
 

@@ -6,6 +6,7 @@
 
 pub mod bell;
 pub mod local;
+pub mod shared;
 mod silences;
 mod stale;
 pub mod update;

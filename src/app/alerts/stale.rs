@@ -8,7 +8,11 @@ use super::{Alert, same_alert};
 use crate::app::sources::SourceId;
 use std::collections::HashMap;
 
-pub(super) fn mark_stale(alerts: &mut [Alert], previous: &[Alert], healthy: impl Fn(SourceId) -> bool) {
+pub(super) fn mark_stale(
+    alerts: &mut [Alert],
+    previous: &[Alert],
+    healthy: impl Fn(SourceId) -> bool,
+) {
     // By name, so a storm with a failing source is not every row against every row.
     let mut before: HashMap<&str, Vec<&Alert>> = HashMap::new();
     let mut indexed = false;
@@ -39,7 +43,10 @@ fn carry_over(alert: &mut Alert, old: &Alert) {
         alert.labels.entry(k.clone()).or_insert_with(|| v.clone());
     }
     for (k, v) in &old.annotations {
-        alert.annotations.entry(k.clone()).or_insert_with(|| v.clone());
+        alert
+            .annotations
+            .entry(k.clone())
+            .or_insert_with(|| v.clone());
     }
     alert.alertmanager = alert.alertmanager.or(old.alertmanager);
     if alert.generator_url.is_none() {
@@ -98,7 +105,11 @@ mod tests {
         assert_eq!(list.len(), 1, "{list:#?}");
         let a = &list[0];
         assert!(a.stale, "its only source is down");
-        assert_eq!(a.state, AlertState::Acknowledged, "the ACK silence still applies");
+        assert_eq!(
+            a.state,
+            AlertState::Acknowledged,
+            "the ACK silence still applies"
+        );
         assert_eq!(a.ack.as_ref().map(|k| k.by.as_str()), Some("ana@ops"));
         assert_eq!(a.labels.get("cluster").map(String::as_str), Some("eu"));
         assert_eq!(a.alertmanager, Some(AM), "u expires the silence there");
@@ -132,7 +143,11 @@ mod tests {
     fn an_expired_silence_applies_to_nothing() {
         let mut gone = silence("s7", "ACK! old", "bo@ops", "HighCPU");
         gone.state = SilenceState::Expired;
-        let i = inputs(vec![prom(PromAlertState::Firing, CPU, -300)], vec![], vec![gone]);
+        let i = inputs(
+            vec![prom(PromAlertState::Firing, CPU, -300)],
+            vec![],
+            vec![gone],
+        );
         let list = merge_healthy(&i, &[], 0);
         assert_eq!(names(&list), vec!["HighCPU firing"]);
         assert_eq!(list[0].alertmanager, None);

@@ -20,6 +20,8 @@ pub enum Msg {
     LocalAcks(Vec<StoredAck>),
     /// The history of one alert, newest first.
     History(String, Vec<AlertEvent>),
+    /// The local alerts as the leader evaluated them (for one that does not lead).
+    Shared(Vec<crate::engine::rules::RuleAlert>),
 }
 
 /// What the Alerts pane asks the runtime to do.
@@ -39,11 +41,16 @@ pub enum Effect {
     },
     /// Send local alerts' firing/resolved notifications to the `[[notifier]]`s.
     Notify(Vec<crate::app::local_rules::Notification>),
+    /// Write the local alerts for the other opsdecks on the host (the leader).
+    ShareLocal(Vec<crate::engine::rules::RuleAlert>),
+    /// Read the local alerts the leader wrote (the others).
+    PollShared,
 }
 
 pub fn on_msg(state: &mut AppState, msg: Msg) -> Vec<AppEffect> {
     match msg {
         Msg::History(key, events) => state.view.history = Some((key, events)),
+        Msg::Shared(alerts) => super::shared::adopt(state, alerts),
         Msg::LocalAcks(acks) => {
             if state.remote.alert_inputs.local_acks != acks {
                 state.remote.alert_inputs.local_acks = acks;
@@ -85,11 +92,12 @@ pub fn on_written(state: &mut AppState, written: crate::app::intent::Written) ->
 /// apply them to.
 pub fn on_tick(state: &AppState) -> Vec<AppEffect> {
     let wanted = crate::app::local_rules::LocalRules::has_alerts(&state.remote.alert_inputs);
+    let mut effects = Vec::new();
     if state.store != StoreRole::Off && wanted {
-        vec![AppEffect::Alerts(Effect::PollAcks { now: state.now })]
-    } else {
-        Vec::new()
+        effects.push(AppEffect::Alerts(Effect::PollAcks { now: state.now }));
     }
+    effects.extend(super::shared::on_tick(state));
+    effects
 }
 
 /// Enter on an alert: its details, with its history read from the store.

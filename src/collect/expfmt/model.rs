@@ -191,7 +191,9 @@ impl Scrape {
             .map(|t| t.trim().to_ascii_lowercase())
             .unwrap_or_default();
         if matches!(media_type.as_str(), "text/html" | "application/xhtml+xml") {
-            return Some(format!("got {media_type}, not metrics (a login or error page?)"));
+            return Some(format!(
+                "got {media_type}, not metrics (a login or error page?)"
+            ));
         }
         if self.sample_count() == 0 && self.unparsable > 0 {
             let why = self.summary().unwrap_or_default();

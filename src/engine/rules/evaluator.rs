@@ -227,7 +227,10 @@ impl RuleEngine {
             }
         }
         let key = (job.to_string(), instance.to_string());
-        let before = self.exposed.insert(key.clone(), now_exposed).unwrap_or_default();
+        let before = self
+            .exposed
+            .insert(key.clone(), now_exposed)
+            .unwrap_or_default();
         let now_exposed = &self.exposed[&key];
         // As Prometheus does: what the target no longer gives (all of it, when
         // the scrape failed) has no value from now on, not its last one for 5m.
@@ -307,6 +310,25 @@ impl RuleEngine {
     /// The notifications due since the last call.
     pub fn take_notifications(&mut self) -> Vec<Notification> {
         std::mem::take(&mut self.outgoing)
+    }
+
+    /// The alerts acknowledged or silenced now: no Firing notifications for
+    /// them until that ends.
+    pub fn set_acknowledged(&mut self, fingerprints: &BTreeSet<u64>) {
+        for (_, state) in &mut self.rules {
+            state.set_acknowledged(fingerprints);
+        }
+    }
+
+    /// Takes the alerts the leader evaluated (`alerts`) as this engine's
+    /// state: each rule gets its own, by name; nothing is queued.
+    pub fn restore(&mut self, alerts: &[RuleAlert]) {
+        for (_, state) in &mut self.rules {
+            let name = state.spec().name.clone();
+            state.restore(alerts.iter().filter(|a| a.rule == name).cloned());
+        }
+        self.outgoing.clear();
+        self.events.clear();
     }
 
     /// Every rule's alerts (pending, firing, recently resolved).

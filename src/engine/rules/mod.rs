@@ -104,6 +104,8 @@ pub struct RuleAlert {
     pub fingerprint: u64,
     /// When a notification about this alert was last queued.
     pub last_notified: Option<DateTime<Utc>>,
+    /// A Firing notification was queued, so the resolution is announced.
+    pub firing_notified: bool,
 }
 
 /// What changed for an alert in one evaluation (its phase afterwards).

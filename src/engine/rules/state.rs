@@ -48,6 +48,8 @@ pub struct RuleState {
     alerts: BTreeMap<u64, Tracked>,
     outbox: Vec<Notify>,
     error: Option<String>,
+    /// Alerts acknowledged (or silenced) now: no Firing notifications.
+    acknowledged: BTreeSet<u64>,
 }
 
 #[derive(Debug)]
@@ -56,8 +58,6 @@ struct Tracked {
     /// First evaluation at which a firing alert's series was missing
     /// (Prometheus's `KeepFiringSince`); reset when the series comes back.
     missing_since: Option<DateTime<Utc>>,
-    /// Whether a Firing notification was queued, so the resolution is announced.
-    firing_notified: bool,
 }
 
 fn delta(d: Duration) -> TimeDelta {
@@ -79,6 +79,7 @@ impl RuleState {
             alerts: BTreeMap::new(),
             outbox: Vec::new(),
             error: None,
+            acknowledged: BTreeSet::new(),
         })
     }
 
@@ -166,11 +167,11 @@ impl RuleState {
                 value,
                 fingerprint: fp,
                 last_notified,
+                firing_notified: false,
             };
             let tracked = Tracked {
                 alert,
                 missing_since: None,
-                firing_notified: false,
             };
             self.alerts.insert(fp, tracked);
         }
@@ -216,9 +217,9 @@ impl RuleState {
     fn queue_notifications(&mut self, changed: &BTreeMap<u64, Transition>, now: DateTime<Utc>) {
         for (fp, t) in &mut self.alerts {
             let resolved_now = changed.get(fp) == Some(&Transition::Resolved);
-            if resolved_now && t.firing_notified {
+            if resolved_now && t.alert.firing_notified {
                 t.alert.last_notified = Some(now);
-                t.firing_notified = false;
+                t.alert.firing_notified = false;
                 self.outbox.push(Notify {
                     fingerprint: *fp,
                     kind: Transition::Resolved,
@@ -233,7 +234,8 @@ impl RuleState {
     fn queue_firing_repeats(&mut self, now: DateTime<Utc>) {
         let cooldown = self.cooldown;
         for (fp, t) in &mut self.alerts {
-            if t.alert.phase != AlertPhase::Firing {
+            // Acknowledged: nobody is paged again until the ack ends.
+            if t.alert.phase != AlertPhase::Firing || self.acknowledged.contains(fp) {
                 continue;
             }
             let due = match t.alert.last_notified {
@@ -241,13 +243,13 @@ impl RuleState {
                 // A repeat needs a non-zero cooldown; a first notification of a
                 // new episode (flapping) only waits for the cooldown.
                 Some(last) => {
-                    let may_repeat = !t.firing_notified || cooldown > TimeDelta::zero();
+                    let may_repeat = !t.alert.firing_notified || cooldown > TimeDelta::zero();
                     may_repeat && now - last >= cooldown
                 }
             };
             if due {
                 t.alert.last_notified = Some(now);
-                t.firing_notified = true;
+                t.alert.firing_notified = true;
                 self.outbox.push(Notify {
                     fingerprint: *fp,
                     kind: Transition::Firing,
@@ -282,5 +284,28 @@ impl RuleState {
 
     pub fn set_error(&mut self, e: Option<String>) {
         self.error = e;
+    }
+
+    /// The alerts acknowledged or silenced now (by fingerprint): they are not
+    /// notified as firing until that ends; a resolution still is.
+    pub fn set_acknowledged(&mut self, fingerprints: &BTreeSet<u64>) {
+        self.acknowledged.clone_from(fingerprints);
+    }
+
+    /// Takes these alerts as this rule's own, replacing what it had: the state
+    /// another opsdeck (the leader) evaluated, so that this one shows the same
+    /// and, should it lead, goes on from there (same ages, same cooldowns).
+    pub fn restore(&mut self, alerts: impl IntoIterator<Item = RuleAlert>) {
+        self.alerts = alerts
+            .into_iter()
+            .map(|alert| {
+                let tracked = Tracked {
+                    alert,
+                    missing_since: None,
+                };
+                (tracked.alert.fingerprint, tracked)
+            })
+            .collect();
+        self.outbox.clear();
     }
 }

@@ -109,8 +109,11 @@ fn fleet(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
         Constraint::Length(7),
         Constraint::Length(7),
     ];
-    let table = Table::new(rows.iter().map(|(r, stale)| fleet_row(ui, r, *stale)), widths)
-        .header(Row::new(["Instance", "Up", "CPU", "CPU history", "Mem", "Disk"]).style(s.title));
+    let table = Table::new(
+        rows.iter().map(|(r, stale)| fleet_row(ui, r, *stale)),
+        widths,
+    )
+    .header(Row::new(["Instance", "Up", "CPU", "CPU history", "Mem", "Disk"]).style(s.title));
     frame.render_widget(table, table_area);
     // Sparklines go in the "CPU history" column, one per row, under the header.
     let columns = Layout::horizontal(widths).spacing(1).split(table_area);
@@ -245,7 +248,8 @@ fn panel_box(frame: &mut Frame, area: Rect, ui: Ui<'_>, panel: &Panel, view: &Pa
         .and_then(|source| source.error.as_ref().map(|_| source.stale_for(state.now)));
     if let Some(age) = stale {
         let age = age.map_or_else(|| "no data".into(), |a| format::age(a.as_secs()));
-        block = block.title(Line::from(Span::styled(format!(" stale {age} "), s.warning)).right_aligned());
+        block = block
+            .title(Line::from(Span::styled(format!(" stale {age} "), s.warning)).right_aligned());
     }
     let inner = block.inner(area);
     frame.render_widget(block, area);

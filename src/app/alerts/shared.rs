@@ -1,0 +1,97 @@
+//! Local alerts shared through the store, so every opsdeck on a host shows the
+//! same states, ages and counts: the leader evaluates the rules and writes
+//! what they give (with when each was last notified); the others read that,
+//! show it, and keep it as their engine's state, so a new leader goes on with
+//! the same ages and cooldowns instead of starting every alert over.
+
+use super::AlertState;
+use super::update::Effect;
+use crate::app::state::{AppState, StoreRole};
+use crate::app::update::Effect as AppEffect;
+use crate::engine::rules::{AlertPhase, RuleAlert, fingerprint};
+use chrono::{DateTime, Duration, Utc};
+use std::collections::BTreeSet;
+
+/// Values in the annotations change every evaluation: they are written this
+/// often, and at once when a state or a notification changes.
+const REFRESH: Duration = Duration::seconds(10);
+
+type Signature = Vec<(u64, AlertPhase, Option<DateTime<Utc>>, bool)>;
+
+/// What the leader last wrote, to write again only on a change.
+#[derive(Debug, Default)]
+pub struct Shared {
+    signature: Option<Signature>,
+    at: Option<DateTime<Utc>>,
+}
+
+fn signature(alerts: &[&RuleAlert]) -> Signature {
+    alerts
+        .iter()
+        .map(|a| (a.fingerprint, a.phase, a.last_notified, a.firing_notified))
+        .collect()
+}
+
+/// The leader, after evaluating: the alerts to write, when they changed.
+pub fn share(state: &mut AppState, now: DateTime<Utc>) -> Option<AppEffect> {
+    if state.store != StoreRole::Leader {
+        return None;
+    }
+    let alerts: Vec<&RuleAlert> = state.rules.engine.alerts().collect();
+    let new = signature(&alerts);
+    let shared = &mut state.rules.shared;
+    let changed = shared.signature.as_ref() != Some(&new);
+    let stale = !alerts.is_empty() && shared.at.is_none_or(|at| now - at >= REFRESH);
+    if !changed && !stale {
+        return None;
+    }
+    shared.signature = Some(new);
+    shared.at = Some(now);
+    let alerts = alerts.into_iter().cloned().collect();
+    Some(AppEffect::Alerts(Effect::ShareLocal(alerts)))
+}
+
+/// Every tick, an opsdeck that does not lead reads what the leader shared.
+pub fn on_tick(state: &AppState) -> Option<AppEffect> {
+    (state.store == StoreRole::Follower && !state.rules.is_empty())
+        .then_some(AppEffect::Alerts(Effect::PollShared))
+}
+
+/// What the leader shared: shown, and kept as this engine's state.
+pub fn adopt(state: &mut AppState, alerts: Vec<RuleAlert>) {
+    if state.store != StoreRole::Follower {
+        return;
+    }
+    state.rules.engine.restore(&alerts);
+    // Written by the leader: nothing to write again should this one lead.
+    state.rules.shared = Shared::default();
+    let now = state.now;
+    if let Some(source) = state
+        .rules
+        .source
+        .and_then(|id| state.remote.sources.get_mut(id))
+    {
+        source.succeeded(now, std::time::Duration::ZERO);
+    }
+    let rows = state.rules.alerts();
+    if state.remote.alert_inputs.local != rows {
+        state.remote.alert_inputs.local = rows;
+        super::update::remerge(state);
+    }
+}
+
+/// Local alerts acknowledged (in the store) or silenced (in an
+/// Alertmanager), by fingerprint: not notified as firing meanwhile.
+pub fn acknowledged(state: &AppState) -> BTreeSet<u64> {
+    let Some(local) = state.rules.source else {
+        return BTreeSet::new();
+    };
+    state
+        .remote
+        .alerts
+        .iter()
+        .filter(|a| a.sources.contains(&local))
+        .filter(|a| matches!(a.state, AlertState::Acknowledged | AlertState::Silenced))
+        .map(|a| fingerprint(&a.labels))
+        .collect()
+}
