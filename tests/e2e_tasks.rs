@@ -455,3 +455,50 @@ command = ["sh", "-c", "echo token=${OPSDECK_TEST_PROM_TOKEN:-unset} id=$OPSDECK
         "token=unset id=env other=kept\n"
     );
 }
+
+/// A follower triggers a task and is then killed (SIGKILL: no chance to stop
+/// its run). The live leader notices within seconds: the run ends as
+/// abandoned, and its processes (a grandchild included) are stopped.
+#[test]
+fn a_live_leader_stops_and_closes_the_run_of_a_killed_opsdeck() {
+    let config = write_config(
+        "ghost",
+        r#"
+[[task]]
+id = "ghost"
+name = "Ghost"
+command = ["sh", "-c", "sleep 3023 & sleep 3023; wait"]
+timeout = "10m"
+"#,
+    );
+    let shared =
+        std::env::temp_dir().join(format!("opsdeck-tasks-ghost-state-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&shared);
+    std::fs::create_dir_all(&shared).unwrap();
+    let env = [("XDG_STATE_HOME", shared.to_str().unwrap())];
+    let args = ["-c", config.to_str().unwrap()];
+    let leader = Tmux::start("tasks-ghost-leader", &args, 120, 30, &env);
+    leader.wait_text("leader", SEEN);
+    let follower = Tmux::start("tasks-ghost-follower", &args, 120, 30, &env);
+    follower.wait_text("follower", SEEN);
+    follower.send(&["2"]);
+    trigger(&follower, "Ghost");
+    wait_until("the run's processes", SEEN, || {
+        processes_with("sleep 3023").len() >= 2
+    });
+    leader.send(&["2"]);
+    leader.wait_for("the run on the leader", SEEN, |s| {
+        row(s, "Ghost").contains("running")
+    });
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(follower.opsdeck_pid()),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    leader.wait_for("the run closed", Duration::from_secs(10), |s| {
+        let r = row(s, "Ghost");
+        !r.contains("running") && r.contains("failed")
+    });
+    wait_gone("sleep 3023", Duration::from_secs(5));
+    let _ = std::fs::remove_dir_all(&shared);
+}

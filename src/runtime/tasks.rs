@@ -144,6 +144,17 @@ impl TaskRunner {
         let mut command =
             task_command(spec, run.id, start.attempt, start.trigger, &self.hidden_env);
         command.kill_grace = KILL_GRACE;
+        if let (Some(store), None) = (&self.store, start.local_id) {
+            // Its process group, so a leader can stop it should this opsdeck die.
+            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+            command.started = Some(tx);
+            let (store, run_id) = (store.clone(), run.id);
+            tokio::task::spawn_local(async move {
+                if let Some(pgid) = rx.recv().await {
+                    store.set_run_pgid(run_id, pgid);
+                }
+            });
+        }
         let outcome = self.supervise(&command, token, &spec.id, run.id).await;
 
         record_outcome(&mut run, outcome, spec.timeout);
@@ -271,6 +282,11 @@ pub fn run_effect(ex: &super::Executor, effect: Effect) {
                 load_runs(store, close_abandoned, &ex.tx);
             }
         }
+        Effect::CloseAbandoned => {
+            if let Some(store) = &ex.store {
+                close_abandoned(store);
+            }
+        }
         Effect::PollRuns { after } => {
             let Some(store) = &ex.store else { return };
             ex.polls.runs.read(
@@ -307,7 +323,7 @@ pub fn run_effect(ex: &super::Executor, effect: Effect) {
 /// died (the store thread answers in order).
 pub fn load_runs(store: &StoreHandle, close_abandoned: bool, tx: &mpsc::Sender<Msg>) {
     if close_abandoned {
-        drop(store.close_abandoned_runs(chrono::Utc::now()));
+        self::close_abandoned(store);
     }
     let reply = store.load_runs();
     let tx = tx.clone();
@@ -323,5 +339,29 @@ pub fn load_runs(store: &StoreHandle, close_abandoned: bool, tx: &mpsc::Sender<M
             Ok(Err(e)) => tracing::error!("cannot read task runs: {e}"),
             Err(_) => {}
         }
+    });
+}
+
+/// Closes the runs whose opsdeck died (recorded first: the pane then says
+/// so), and stops what is left of their process groups.
+fn close_abandoned(store: &StoreHandle) {
+    let reply = store.close_abandoned_runs(Utc::now());
+    tokio::spawn(async move {
+        let Ok(Ok(closed)) = reply.await else { return };
+        if closed.is_empty() {
+            return;
+        }
+        // Reading every process's stat is no work for the thread that reads keys.
+        let _ = tokio::task::spawn_blocking(move || {
+            for run in closed {
+                let stopped = process::stop_abandoned_group(run.pgid, run.started);
+                tracing::warn!(
+                    "task {}: run {} abandoned (its opsdeck died); stopped {stopped} process(es) left of it",
+                    run.task,
+                    run.run_id
+                );
+            }
+        })
+        .await;
     });
 }

@@ -72,29 +72,50 @@ impl Store {
         Ok(())
     }
 
+    /// The process group a run's command runs in, once it is started.
+    pub fn set_run_pgid(&mut self, id: i64, pgid: u32) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE task_runs SET pgid = ?2 WHERE id = ?1",
+                params![id, pgid],
+            )
+            .map_err(|e| self.error(e))?;
+        Ok(())
+    }
+
     /// Runs left `running` by processes that are gone (killed, crashed) end as
-    /// failed, so no task shows running forever. Returns how many.
-    pub fn close_abandoned_runs(&mut self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+    /// failed, so no task shows running forever. Returns them, with the
+    /// process group each ran in (0: not known), for the caller to stop.
+    pub fn close_abandoned_runs(
+        &mut self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Abandoned>, StoreError> {
         let error = self.error_for();
-        let open: Vec<(Run, i64)> = {
+        let open: Vec<(Run, i64, i64)> = {
             let sql = format!(
-                "SELECT {COLUMNS}, pid FROM task_runs WHERE state IN ('running', 'pending')"
+                "SELECT {COLUMNS}, pid, pgid FROM task_runs WHERE state IN ('running', 'pending')"
             );
             let mut stmt = self.conn.prepare(&sql).map_err(&error)?;
-            stmt.query_map([], |r| Ok((read_run(r)?, r.get(10)?)))
+            stmt.query_map([], |r| Ok((read_run(r)?, r.get(10)?, r.get(11)?)))
                 .map_err(&error)?
                 .collect::<Result<_, _>>()
                 .map_err(&error)?
         };
-        let mut closed = 0;
-        for (mut run, pid) in open {
+        let mut closed = Vec::new();
+        for (mut run, pid, pgid) in open {
             if process_alive(pid) {
                 continue;
             }
             let why = format!("abandoned: the opsdeck running it (pid {pid}) ended during the run");
+            let started = run.started;
             run.end(RunState::Failed, now, why);
             self.finish_run(&run)?;
-            closed += 1;
+            closed.push(Abandoned {
+                task: run.task_id.clone(),
+                run_id: run.id,
+                pgid: i32::try_from(pgid).unwrap_or(0),
+                started,
+            });
         }
         Ok(closed)
     }
@@ -227,6 +248,15 @@ fn read_run(r: &Row) -> rusqlite::Result<Run> {
 
 /// Whether a process with this pid exists (ours counts: a run we have open is
 /// not abandoned).
+/// A run closed as abandoned: its processes may still be running.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Abandoned {
+    pub task: String,
+    pub run_id: i64,
+    pub pgid: i32,
+    pub started: DateTime<Utc>,
+}
+
 fn process_alive(pid: i64) -> bool {
     let Ok(pid) = i32::try_from(pid) else {
         return false;
@@ -330,7 +360,10 @@ mod tests {
                 [theirs],
             )
             .unwrap();
-        assert_eq!(s.close_abandoned_runs(Utc::now()).unwrap(), 1);
+        s.set_run_pgid(theirs, 4242).unwrap();
+        let closed = s.close_abandoned_runs(Utc::now()).unwrap();
+        assert_eq!(closed.len(), 1);
+        assert_eq!((closed[0].run_id, closed[0].pgid), (theirs, 4242));
         let runs = s.recent_runs(5).unwrap();
         let by_id = |id| runs.iter().find(|r| r.id == id).unwrap();
         assert_eq!(by_id(ours).state, RunState::Running);

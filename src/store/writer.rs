@@ -4,7 +4,7 @@
 //! durable.
 
 use super::acks::{AlertEvent, NewAck, StoredAck};
-use super::tasks::RunChanges;
+use super::tasks::{Abandoned, RunChanges};
 use super::{AuditRecord, NewAudit, Store, StoreError};
 use crate::engine::tasks::Run;
 use std::sync::mpsc;
@@ -47,7 +47,8 @@ enum Request {
     LoadRuns(Reply<RunChanges>),
     RunsChanged(i64, Reply<RunChanges>),
     RunOutput(i64, Reply<Option<String>>),
-    CloseAbandonedRuns(chrono::DateTime<chrono::Utc>, Reply<usize>),
+    CloseAbandonedRuns(chrono::DateTime<chrono::Utc>, Reply<Vec<Abandoned>>),
+    SetRunPgid(i64, u32),
     ShareLocalAlerts(Vec<crate::engine::rules::RuleAlert>),
     LocalAlerts(Reply<Vec<crate::engine::rules::RuleAlert>>),
     /// Checkpoint the WAL into the database file, close, and stop the thread.
@@ -214,8 +215,13 @@ impl StoreHandle {
     pub fn close_abandoned_runs(
         &self,
         now: chrono::DateTime<chrono::Utc>,
-    ) -> oneshot::Receiver<Result<usize, String>> {
+    ) -> oneshot::Receiver<Result<Vec<Abandoned>, String>> {
         self.ask(|reply| Request::CloseAbandonedRuns(now, reply))
+    }
+
+    /// Records the process group a run's command runs in.
+    pub fn set_run_pgid(&self, run_id: i64, pgid: u32) {
+        self.send(Request::SetRunPgid(run_id, pgid));
     }
 
     fn ask<T>(
@@ -280,6 +286,7 @@ fn handle(store: &mut Store, request: Request) {
         Request::CloseAbandonedRuns(now, reply) => {
             answer(reply, store.close_abandoned_runs(now), "close task runs")
         }
+        Request::SetRunPgid(id, pgid) => answer(None, store.set_run_pgid(id, pgid), "task run"),
         Request::ShareLocalAlerts(alerts) => answer(
             None,
             store.replace_local_alerts(&alerts),

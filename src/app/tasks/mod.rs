@@ -35,6 +35,8 @@ pub struct Tasks {
     next_local_id: i64,
     /// Each task's next scheduled run, as of the last tick.
     next_runs: HashMap<String, Option<DateTime<Utc>>>,
+    /// When the leader last looked for runs whose opsdeck died.
+    pub abandoned_checked: Option<DateTime<Utc>>,
 }
 
 /// A task's state as the pane shows it.
@@ -60,6 +62,7 @@ impl Tasks {
             output_scroll: 0,
             next_local_id: -1,
             next_runs: HashMap::new(),
+            abandoned_checked: None,
         }
     }
 

@@ -52,6 +52,9 @@ pub enum Effect {
     /// Read every task's recent runs again; the leader first closes runs whose
     /// process died (`close_abandoned`).
     LoadRuns { close_abandoned: bool },
+    /// Close the runs whose opsdeck died and stop what is left of their
+    /// processes (the leader, every `ABANDONED_EVERY`).
+    CloseAbandoned,
     /// Read the runs written since this change counter.
     PollRuns { after: i64 },
     /// Read one run's output for the details view.
@@ -105,8 +108,21 @@ pub fn on_tick(state: &mut AppState, now: DateTime<Utc>) -> Vec<AppEffect> {
         let after = state.tasks.change;
         effects.push(AppEffect::Tasks(Effect::PollRuns { after }));
     }
+    let due = state
+        .tasks
+        .abandoned_checked
+        .is_none_or(|at| now - at >= ABANDONED_EVERY);
+    if state.store == StoreRole::Leader && state.tasks.loaded && due {
+        state.tasks.abandoned_checked = Some(now);
+        effects.push(AppEffect::Tasks(Effect::CloseAbandoned));
+    }
     effects
 }
+
+/// How often the leader looks for runs whose opsdeck died (killed while a
+/// run went on): their processes are stopped within seconds, not at the next
+/// leader's start.
+const ABANDONED_EVERY: chrono::Duration = chrono::Duration::seconds(3);
 
 /// The store's runs: the first read starts the schedule (on the leader).
 fn on_runs(state: &mut AppState, changes: RunChanges, full: bool) -> Vec<AppEffect> {

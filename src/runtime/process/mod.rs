@@ -6,7 +6,9 @@
 //! whatever the leader leaves behind in its group gets the same when it exits,
 //! so nothing a run started (and did not move out of the group) outlives it.
 
+mod abandoned;
 mod tail;
+pub use abandoned::stop_abandoned_group;
 
 pub use tail::OutputTail;
 
@@ -54,6 +56,8 @@ pub struct Command {
     pub timeout: Duration,
     /// Time between SIGTERM and SIGKILL to the group.
     pub kill_grace: Duration,
+    /// Told the child's pid (its process group) once it is started.
+    pub started: Option<tokio::sync::mpsc::UnboundedSender<u32>>,
 }
 
 impl Command {
@@ -67,6 +71,7 @@ impl Command {
             workdir: None,
             timeout,
             kill_grace: DEFAULT_KILL_GRACE,
+            started: None,
         }
     }
 }
@@ -153,6 +158,9 @@ pub async fn run(
     let Some(pgid) = pid.and_then(|p| i32::try_from(p).ok()).map(Pid::from_raw) else {
         return Outcome::not_started(format!("{program:?}: started without a pid"), start);
     };
+    if let (Some(tx), Some(pid)) = (&cmd.started, pid) {
+        let _ = tx.send(pid);
+    }
     let ended = supervise(&mut child, pgid, cmd, cancel, &mut on_output).await;
     let exit = match (ended.killed_for, ended.status) {
         (Some(exit), _) => exit,
