@@ -306,10 +306,10 @@ fn a_filling_disk_gets_a_forecast_and_a_steady_one_does_not() {
     let s = common::state();
     let sample = s.resources.latest.clone().unwrap();
     let (root, pg) = (&sample.filesystems[0], &sample.filesystems[1]);
-    assert_eq!(s.time_until_full(root), None, "steady usage");
+    assert_eq!(s.disk_forecast(root), None, "steady usage");
     // 1 MiB/s with 20,360 MiB free.
-    let t = s.time_until_full(pg).expect("forecast for a filling disk");
-    assert!((t.as_secs() as i64 - 20_360).abs() <= 5, "{t:?}");
+    let f = s.disk_forecast(pg).expect("forecast for a filling disk");
+    assert!((f.likely.as_secs() as i64 - 20_360).abs() <= 5, "{f:?}");
 }
 
 #[test]

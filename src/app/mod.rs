@@ -19,6 +19,7 @@ pub mod intent;
 pub mod keymap;
 pub mod local_rules;
 mod navigation;
+pub mod process_cursor;
 pub mod remote;
 pub mod resources;
 pub mod sources;

@@ -3,6 +3,7 @@
 
 use super::action::{Action, PaneId};
 use super::filter::Filter;
+use super::process_cursor;
 use super::state::{AppState, Overlay, StatusKind};
 use super::update::Effect;
 use tui_logger::{LevelFilter, TuiWidgetEvent, TuiWidgetState};
@@ -36,6 +37,9 @@ pub fn on_view_action(state: &mut AppState, action: Action) {
             if state.view.zoom.is_none() && state.list(focus).filter.is_some() {
                 // Esc in the overview clears the focused filter before anything else.
                 state.list_mut(focus).filter = None;
+                if focus == PaneId::Resources {
+                    process_cursor::follow(state);
+                }
                 state.set_status(
                     StatusKind::Info,
                     format!("{}: filter cleared", focus.title()),
@@ -90,6 +94,10 @@ pub fn details(state: &mut AppState) -> Vec<Effect> {
     state.view.overlay = Some(Overlay::Details);
     match focus {
         PaneId::Alerts => super::alerts::update::open_details(state),
+        PaneId::Resources => {
+            process_cursor::open_details(state);
+            Vec::new()
+        }
         PaneId::Tasks => {
             state.tasks.detail_run = 0;
             state.tasks.output_scroll = 0;
@@ -131,6 +139,11 @@ pub fn apply_filter(state: &mut AppState, text: &str) {
             let view = state.list_mut(focus);
             view.filter = filter;
             view.selected = 0;
+            // The followed process stays selected if the filter shows it,
+            // else the cursor is on the first process the filter shows.
+            if focus == PaneId::Resources {
+                process_cursor::follow(state);
+            }
         }
         Err(e) => state.set_status(StatusKind::Error, format!("filter: {e}")),
     }
@@ -158,6 +171,9 @@ fn move_selection(state: &mut AppState, action: Action) {
         Action::PageUp => view.selected.saturating_sub(PAGE),
         _ => (view.selected + PAGE).min(last),
     };
+    if focus == PaneId::Resources {
+        process_cursor::pick(state);
+    }
 }
 
 pub fn clamp_selection(state: &mut AppState, pane: PaneId) {

@@ -2,12 +2,13 @@
 //! history for the charts, and what `update` does with the collector's
 //! messages (and with `p`, which holds samples back while paused).
 
-use super::action::PaneId;
 use super::history::Series;
+use super::process_cursor;
 use super::state::AppState;
-use super::update::{Effect, clamp_selection};
+use super::update::Effect;
 use crate::app::alerts::local;
-use crate::collect::model::ResourceSample;
+use crate::collect::model::{Filesystem, ResourceSample};
+use crate::engine::forecast::DiskTrend;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
@@ -43,7 +44,7 @@ fn on_sample(state: &mut AppState, sample: ResourceSample) -> Vec<Effect> {
         state.queued.push_back(sample);
     } else {
         state.resources.apply(sample);
-        clamp_selection(state, PaneId::Resources);
+        process_cursor::follow(state);
     }
     effects
 }
@@ -55,7 +56,7 @@ pub fn toggle_pause(state: &mut AppState) {
         while let Some(sample) = state.queued.pop_front() {
             state.resources.apply(sample);
         }
-        clamp_selection(state, PaneId::Resources);
+        process_cursor::follow(state);
     }
 }
 
@@ -72,8 +73,9 @@ pub struct Resources {
     pub swap: Series,
     pub net_rx: Series,
     pub net_tx: Series,
-    /// Used bytes of each filesystem by mount point, for the days-until-full trend.
-    pub fs_used: BTreeMap<String, Series>,
+    /// Used bytes of each filesystem by mount point, for the days-until-full
+    /// forecast (a longer window than the charts', by time, not by sample).
+    pub fs_trend: BTreeMap<String, DiskTrend>,
     pub error: Option<(String, DateTime<Utc>)>,
 }
 
@@ -89,7 +91,7 @@ impl Resources {
             swap: Series::new(history_len),
             net_rx: Series::new(history_len),
             net_tx: Series::new(history_len),
-            fs_used: BTreeMap::new(),
+            fs_trend: BTreeMap::new(),
             error: None,
         }
     }
@@ -109,17 +111,23 @@ impl Resources {
             .push(sample.networks.iter().map(|n| n.rx_bytes_per_sec).sum());
         self.net_tx
             .push(sample.networks.iter().map(|n| n.tx_bytes_per_sec).sum());
-        self.fs_used
-            .retain(|mount, _| sample.filesystems.iter().any(|f| &f.mount_point == mount));
-        for f in &sample.filesystems {
-            self.fs_used
-                .entry(f.mount_point.clone())
-                .or_insert_with(|| Series::new(len))
-                .push(f.used_bytes() as f64);
-        }
+        self.record_filesystems(sample.taken_at, &sample.filesystems);
         self.samples_seen += 1;
         self.received_at = Some(sample.taken_at);
         self.latest = Some(sample);
         self.error = None;
+    }
+
+    /// Adds the filesystems' used bytes at `at` to their trends; a filesystem
+    /// no longer mounted loses its trend.
+    pub fn record_filesystems(&mut self, at: DateTime<Utc>, filesystems: &[Filesystem]) {
+        self.fs_trend
+            .retain(|mount, _| filesystems.iter().any(|f| &f.mount_point == mount));
+        for f in filesystems {
+            self.fs_trend
+                .entry(f.mount_point.clone())
+                .or_default()
+                .push(at, f.used_bytes() as f64);
+        }
     }
 }

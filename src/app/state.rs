@@ -10,7 +10,7 @@ use super::remote::Remote;
 use super::resources::Resources;
 use crate::collect::model::{Filesystem, HostInfo, ProcessRow, ResourceSample};
 use crate::config::Config;
-use crate::engine::forecast;
+use crate::engine::forecast::Forecast;
 use chrono::{DateTime, FixedOffset, Utc};
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -116,6 +116,8 @@ pub struct View {
     pub zoom: Option<PaneId>,
     pub overlay: Option<Overlay>,
     pub lists: [ListView; 5],
+    /// The process the Resources list's cursor follows, and its details.
+    pub process: super::process_cursor::ProcessCursor,
     /// The data on screen is held (`p`); alerting goes on.
     pub paused: bool,
     pub status: Option<Status>,
@@ -161,6 +163,7 @@ impl AppState {
                 zoom: None,
                 overlay: None,
                 lists: Default::default(),
+                process: Default::default(),
                 paused: false,
                 status: None,
                 history: None,
@@ -240,10 +243,10 @@ impl AppState {
         }
     }
 
-    /// When the filesystem `fs` fills up at its current trend, if it does.
-    pub fn time_until_full(&self, fs: &Filesystem) -> Option<Duration> {
-        let used = self.resources.fs_used.get(&fs.mount_point)?;
-        forecast::time_until_full(used.iter(), self.config.general.refresh, fs.available_bytes)
+    /// When the filesystem `fs` fills up at its current trend, if that is sure.
+    pub fn disk_forecast(&self, fs: &Filesystem) -> Option<Forecast> {
+        let trend = self.resources.fs_trend.get(&fs.mount_point)?;
+        trend.forecast(fs.available_bytes)
     }
 
     /// Age of the newest sample when it is older than three refresh periods.

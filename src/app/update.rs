@@ -56,6 +56,9 @@ pub enum Effect {
     },
     Alerts(alerts::Effect),
     Tasks(tasks::Effect),
+    /// Have the local collector list this process even when it is not among
+    /// the busiest: the one the process cursor follows.
+    KeepProcess(Option<u32>),
 }
 
 /// Applies one message. Every effect returned must be carried out: dropping
@@ -64,6 +67,7 @@ pub enum Effect {
 pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
     let mut effects = apply(state, msg);
     effects.extend(alerts::update::after_update(state));
+    effects.extend(super::process_cursor::keep_followed(state));
     effects
 }
 

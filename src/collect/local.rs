@@ -82,11 +82,11 @@ impl LocalCollector {
             top_n,
             cpu_times: CpuTimes::read(),
         };
-        collector.processes_and_networks();
+        collector.processes_and_networks(None);
         Ok(collector)
     }
 
-    fn processes_and_networks(&mut self) -> (ProcessPass, Vec<NetworkRate>) {
+    fn processes_and_networks(&mut self, keep: Option<u32>) -> (ProcessPass, Vec<NetworkRate>) {
         let (users, names) = (&self.users, &mut self.user_names);
         let mut user_name = |uid: u32| {
             names
@@ -99,11 +99,12 @@ impl LocalCollector {
                 })
                 .clone()
         };
-        let pass = self.processes.pass(self.top_n, &mut user_name);
+        let pass = self.processes.pass(self.top_n, keep, &mut user_name);
         (pass, self.networks.pass())
     }
 
-    pub fn sample(&mut self) -> ResourceSample {
+    /// One sample; `keep` is a process to list even when it is not among the busiest.
+    pub fn sample(&mut self, keep: Option<u32>) -> ResourceSample {
         self.system.refresh_cpu_usage();
         let times = CpuTimes::read();
         let cpu_breakdown = match (times, self.cpu_times) {
@@ -116,7 +117,7 @@ impl LocalCollector {
         // Mounts come and go (USB, NFS): refresh the list, not only the figures.
         self.disks
             .refresh_specifics(true, DiskRefreshKind::nothing().with_storage());
-        let (processes, networks) = self.processes_and_networks();
+        let (processes, networks) = self.processes_and_networks(keep);
 
         let load = System::load_average().unwrap_or(sysinfo::LoadAvg {
             one: 0.0,
@@ -150,6 +151,7 @@ impl LocalCollector {
             networks,
             process_count: processes.count,
             top_processes: processes.top,
+            kept_pid: keep,
         }
     }
 
@@ -210,7 +212,7 @@ pub fn host_info() -> HostInfo {
 /// and for the dashboard's first figures.
 pub fn first_sample(collector: &mut LocalCollector) -> ResourceSample {
     std::thread::sleep(sysinfo::MINIMUM_CPU_UPDATE_INTERVAL.max(Duration::from_millis(200)));
-    collector.sample()
+    collector.sample(None)
 }
 
 /// Size, free and available as `df` reads them (statvfs), so the figures match

@@ -28,8 +28,12 @@ pub struct ResourceSample {
     pub filesystems: Vec<Filesystem>,
     pub networks: Vec<NetworkRate>,
     pub process_count: usize,
-    /// The busiest processes, by CPU then memory.
+    /// The busiest processes, by CPU then memory, and after them the kept one.
     pub top_processes: Vec<ProcessRow>,
+    /// The process the collector was asked to keep listed when this was taken
+    /// (the one the cursor is on), busiest or not: missing, it has ended.
+    #[serde(skip)]
+    pub kept_pid: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Default)]

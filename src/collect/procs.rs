@@ -61,9 +61,15 @@ impl ProcessTable {
     }
 
     /// One pass over /proc: the number of processes and the `top_n` busiest (CPU,
-    /// then memory). CPU is measured since the previous pass, so the first pass
-    /// shows 0 %. `user_name` maps a uid to a name.
-    pub fn pass(&mut self, top_n: usize, user_name: &mut dyn FnMut(u32) -> String) -> ProcessPass {
+    /// then memory), then `keep` if it runs and is not among them. CPU is
+    /// measured since the previous pass, so the first pass shows 0 %.
+    /// `user_name` maps a uid to a name.
+    pub fn pass(
+        &mut self,
+        top_n: usize,
+        keep: Option<u32>,
+        user_name: &mut dyn FnMut(u32) -> String,
+    ) -> ProcessPass {
         let now = Instant::now();
         let elapsed = self
             .last_pass
@@ -108,7 +114,7 @@ impl ProcessTable {
                 .then(b.memory_bytes.cmp(&a.memory_bytes))
                 .then(a.pid.cmp(&b.pid))
         });
-        seen.truncate(top_n);
+        truncate_keeping(&mut seen, top_n, keep);
         let top = seen
             .into_iter()
             .map(|s| {
@@ -137,6 +143,20 @@ impl ProcessTable {
 impl Default for ProcessTable {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// The first `top_n` of `seen`, and after them `keep` if it is further down:
+/// the process the cursor follows stays listed when it drops out of the
+/// busiest, so the cursor can stay on it (and a missing one has ended).
+fn truncate_keeping(seen: &mut Vec<Seen>, top_n: usize, keep: Option<u32>) {
+    let kept = keep.and_then(|pid| seen.iter().position(|s| s.pid.unsigned_abs() == pid));
+    match kept {
+        Some(at) if at >= top_n => {
+            seen.swap(top_n, at);
+            seen.truncate(top_n + 1);
+        }
+        _ => seen.truncate(top_n),
     }
 }
 
@@ -213,13 +233,13 @@ mod tests {
             .expect("spawn a busy shell");
         let mut table = ProcessTable::new();
         let mut names = |uid: u32| format!("uid{uid}");
-        table.pass(1000, &mut names);
+        table.pass(1000, None, &mut names);
         // On a loaded machine the child may get little CPU in one window: give it
         // a few windows (it is a busy loop; any one of them shows it).
         let mut best = None;
         for _ in 0..10 {
             std::thread::sleep(std::time::Duration::from_millis(300));
-            let pass = table.pass(1000, &mut names);
+            let pass = table.pass(1000, None, &mut names);
             let row = pass.top.iter().find(|p| p.pid == child.id()).cloned();
             let busy = row.as_ref().is_some_and(|r| r.cpu_percent > 20.0);
             best = Some((pass, row));
@@ -250,7 +270,7 @@ mod tests {
         let mut table = ProcessTable::new();
         let mut names = |uid: u32| format!("uid{uid}");
         let command = |table: &mut ProcessTable, names: &mut dyn FnMut(u32) -> String| {
-            let pass = table.pass(100_000, names);
+            let pass = table.pass(100_000, None, names);
             let row = pass.top.iter().find(|p| p.pid == child.id());
             row.map(|r| r.command.clone()).unwrap_or_default()
         };
@@ -265,6 +285,27 @@ mod tests {
         let _ = child.wait();
         assert_ne!(before, "sleep 30", "seen before the exec");
         assert_eq!(after, "sleep 30", "the command after the exec");
+    }
+
+    #[test]
+    fn the_kept_process_is_listed_after_the_busiest() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .expect("spawn sleep");
+        let mut table = ProcessTable::new();
+        let mut names = |uid: u32| format!("uid{uid}");
+        let pid = child.id();
+        let without = table.pass(1, None, &mut names);
+        let with = table.pass(1, Some(pid), &mut names);
+        let _ = child.kill();
+        let _ = child.wait();
+        // An idle sleep is never the busiest of this machine's processes.
+        assert!(without.top.iter().all(|p| p.pid != pid));
+        assert_eq!(without.top.len(), 1);
+        assert_eq!(with.top.len(), 2);
+        assert_eq!(with.top[1].pid, pid);
+        assert_eq!(with.top[1].command, "sleep 30");
     }
 
     #[test]

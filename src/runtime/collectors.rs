@@ -3,12 +3,18 @@
 use crate::app::Msg;
 use crate::app::resources::Msg::{Failed, Sample};
 use crate::collect::local::LocalCollector;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc::Sender;
 
+/// The pid the process cursor follows, for the collector to keep listed (0:
+/// none; pid 0 is never a process). Set by `Effect::KeepProcess`.
+pub type KeptPid = Arc<AtomicU32>;
+
 /// The local host collector on its own thread (sysinfo reads /proc synchronously).
 /// It builds its collector there too, so the first frame does not wait for it.
-pub fn spawn_local(top_n: usize, refresh: Duration, tx: Sender<Msg>) {
+pub fn spawn_local(top_n: usize, refresh: Duration, kept: KeptPid, tx: Sender<Msg>) {
     let started = std::thread::Builder::new()
         .name("collect-local".into())
         .spawn({
@@ -28,7 +34,8 @@ pub fn spawn_local(top_n: usize, refresh: Duration, tx: Sender<Msg>) {
                         std::thread::sleep(wait);
                     }
                     next += refresh;
-                    let sample = collector.sample();
+                    let pid = kept.load(Ordering::Relaxed);
+                    let sample = collector.sample((pid != 0).then_some(pid));
                     if tx
                         .blocking_send(Msg::Resources(Sample(Box::new(sample))))
                         .is_err()

@@ -74,10 +74,17 @@ pub struct Executor {
     /// Deliveries report to the notifiers' health marks.
     pub report: Option<notify::Report>,
     pub polls: polls::Polls,
+    /// Read by the local collector before each sample.
+    pub kept_pid: collectors::KeptPid,
 }
 
 impl Executor {
-    fn new(state: &AppState, store: Option<StoreHandle>, tx: &mpsc::Sender<Msg>) -> Self {
+    fn new(
+        state: &AppState,
+        store: Option<StoreHandle>,
+        tx: &mpsc::Sender<Msg>,
+        kept_pid: collectors::KeptPid,
+    ) -> Self {
         // Remote clients after the first frame: TLS setup reads the system's CA store.
         let remote = remote::connect(&state.config);
         let intervals = state.remote.sources.iter().map(|s| s.interval).collect();
@@ -108,6 +115,7 @@ impl Executor {
             notifiers: state.config.notifier.clone(),
             report,
             polls: polls::Polls::default(),
+            kept_pid,
         }
     }
 
@@ -129,6 +137,9 @@ impl Executor {
             }
             Effect::Alerts(effect) => alerts::run(self, effect),
             Effect::Tasks(effect) => tasks::run_effect(self, effect),
+            Effect::KeepProcess(pid) => self
+                .kept_pid
+                .store(pid.unwrap_or(0), std::sync::atomic::Ordering::Relaxed),
             // Not printed: a task spec may carry secrets in its env.
             _ => tracing::error!("a terminal effect reached the executor"),
         }
@@ -145,11 +156,14 @@ async fn event_loop(
     let mut last_prune: Option<Instant> = None;
     let (tx, rx) = mpsc::channel::<Msg>(64);
     let refresh = state.config.general.refresh;
-    collectors::spawn_local(state.config.ui.processes, refresh, tx.clone());
+    let kept_pid = collectors::KeptPid::default();
+    let top_n = state.config.ui.processes;
+    collectors::spawn_local(top_n, refresh, kept_pid.clone(), tx.clone());
     let mut inputs = inputs::Inputs::new(rx)?;
     let mut screen = screen::Screen::new(term, styles);
     screen.draw_now(state)?;
-    let executor = Executor::new(state, persistence.as_deref().map(|p| p.store.clone()), &tx);
+    let store = persistence.as_deref().map(|p| p.store.clone());
+    let executor = Executor::new(state, store, &tx, kept_pid);
     // Lets the end-to-end tests check that a panic gives the terminal back.
     #[cfg(debug_assertions)]
     if std::env::var_os("OPSDECK_TEST_PANIC").is_some() {

@@ -96,32 +96,41 @@ fn details(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
     if state.view.focus != PaneId::Resources {
         return;
     }
-    let procs = state.visible_processes();
-    let Some(p) = procs.get(state.list(PaneId::Resources).selected) else {
+    // The process the dialog was opened on, never the row's next occupant.
+    let Some(details) = &state.view.process.details else {
         return;
     };
+    let p = &details.row;
     let field = |name: &str, value: String| {
         Line::from(vec![
             Span::styled(format!("{name:>8}  "), s.dim),
             Span::styled(value, s.text),
         ])
     };
-    let lines = vec![
+    let mut lines = Vec::new();
+    if let Some(at) = details.ended_at {
+        let at = at.with_timezone(&state.local_offset).format("%H:%M:%S");
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:>8}  ", "state"), s.dim),
+            Span::styled(
+                format!("ended (gone at {at}); figures as last seen"),
+                s.warning,
+            ),
+        ]));
+    }
+    lines.extend([
         field("pid", p.pid.to_string()),
         field("user", p.user.clone()),
         field("cpu", format!("{:.1}% of one core", p.cpu_percent)),
         field("memory", format::bytes(p.memory_bytes)),
         field("command", p.command.clone()),
-    ];
+    ]);
+    let title = match details.ended_at {
+        Some(_) => format!(" Process {} · ended ", p.pid),
+        None => format!(" Process {} ", p.pid),
+    };
     let rect = centered(area, 72, 11);
-    popup(
-        frame,
-        rect,
-        ui,
-        &format!(" Process {} ", p.pid),
-        " Esc closes ",
-        lines,
-    );
+    popup(frame, rect, ui, &title, " Esc closes ", lines);
 }
 
 /// A bordered popup at `rect` over whatever is below: title, bottom-right hint,

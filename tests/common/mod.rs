@@ -63,8 +63,8 @@ pub fn sample(seconds_after_t0: i64, cpu: f32) -> ResourceSample {
                 fs_type: "xfs".into(),
                 total_bytes: 500 * GIB,
                 // Filling at 1 MiB/s: the days-until-full forecast has a trend to show.
-                available_bytes: 20 * GIB - (seconds_after_t0 + 120) as u64 * 1024 * 1024,
-                free_bytes: 20 * GIB - (seconds_after_t0 + 120) as u64 * 1024 * 1024,
+                available_bytes: filling(seconds_after_t0),
+                free_bytes: filling(seconds_after_t0),
             },
         ],
         networks: vec![NetworkRate {
@@ -87,10 +87,16 @@ pub fn sample(seconds_after_t0: i64, cpu: f32) -> ResourceSample {
             proc(1, "root", 0.5, 12 * 1024 * 1024, "/sbin/init"),
             proc(777, "root", 0.0, 8 * 1024 * 1024, "/usr/sbin/sshd -D"),
         ],
+        kept_pid: None,
     }
 }
 
-fn proc(pid: u32, user: &str, cpu: f32, mem: u64, cmd: &str) -> ProcessRow {
+/// Free bytes of the filling disk: 20 GiB two minutes before t0, 1 MiB less a second.
+fn filling(seconds_after_t0: i64) -> u64 {
+    (20 * GIB as i64 - (seconds_after_t0 + 120) * 1024 * 1024) as u64
+}
+
+pub fn proc(pid: u32, user: &str, cpu: f32, mem: u64, cmd: &str) -> ProcessRow {
     ProcessRow {
         pid,
         user: user.into(),
@@ -113,6 +119,13 @@ pub fn state_with(mode: Mode) -> AppState {
     let mut state = AppState::new(Config::default(), mode, host(), t0());
     state.store = StoreRole::Leader;
     state.actor = "ann@db-1".into();
+    // Half an hour of disk history, as if opsdeck had run that long (the
+    // forecast needs ten minutes at least); the charts keep the ramp below.
+    for i in (-1800..-120).step_by(20) {
+        let at = t0() + chrono::Duration::seconds(i);
+        let filesystems = sample(i, 0.0).filesystems;
+        state.resources.record_filesystems(at, &filesystems);
+    }
     // Some history for the graphs: a ramp, then the current sample.
     for i in 0..120 {
         let _ = update(

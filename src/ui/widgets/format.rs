@@ -1,5 +1,7 @@
 //! Compact number formatting for narrow columns.
 
+use std::time::Duration;
+
 /// 1536 → "1.5K", binary units as free(1) and htop use.
 pub fn bytes(n: u64) -> String {
     const UNITS: [&str; 6] = ["B", "K", "M", "G", "T", "P"];
@@ -110,6 +112,27 @@ pub fn age(secs: u64) -> String {
     }
 }
 
+/// A forecast as the range it is sure of, in one unit chosen by its far end:
+/// "40–55m", "5–7h", "3–4d"; "~6h" when both ends round the same. Whole units
+/// only, so the figure does not twitch with every sample.
+pub fn forecast(earliest: Duration, latest: Duration) -> String {
+    let far = latest.as_secs_f64();
+    let (unit, secs) = if far < 2.0 * 3600.0 {
+        ("m", 60.0)
+    } else if far < 2.0 * 86400.0 {
+        ("h", 3600.0)
+    } else {
+        ("d", 86400.0)
+    };
+    let lo = (earliest.as_secs_f64() / secs).round() as u64;
+    let hi = (far / secs).round() as u64;
+    match (lo, hi) {
+        (_, 0) => "<1m".into(),
+        (lo, hi) if lo == hi => format!("~{hi}{unit}"),
+        (lo, hi) => format!("{lo}–{hi}{unit}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,5 +163,18 @@ mod tests {
         assert_eq!(age(59), "59s");
         assert_eq!(age(3700), "1h1m");
         assert_eq!(age(93784), "1d2h");
+    }
+
+    #[test]
+    fn forecasts_say_how_sure_they_are() {
+        let m = |m: u64| Duration::from_secs(m * 60);
+        assert_eq!(forecast(m(40), m(55)), "40–55m");
+        assert_eq!(forecast(m(300), m(420)), "5–7h");
+        assert_eq!(forecast(m(339), m(339)), "~6h");
+        assert_eq!(forecast(m(3 * 1440), m(4 * 1440 + 100)), "3–4d");
+        assert_eq!(forecast(m(50), m(150)), "1–3h");
+        assert_eq!(forecast(Duration::ZERO, Duration::from_secs(20)), "<1m");
+        // The widest: half a year to a year, within the column's 8 characters.
+        assert_eq!(forecast(m(183 * 1440), m(730 * 1440)), "183–730d");
     }
 }

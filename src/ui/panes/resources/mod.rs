@@ -169,8 +169,9 @@ fn narrow(frame: &mut Frame, area: Rect, ui: Ui<'_>, sample: &ResourceSample) {
         .map(|f| {
             let label = truncate_left(&f.mount_point, 5);
             let mut used = format!("{}/{}", bytes(f.used_bytes()), bytes(f.total_bytes));
-            if let Some(t) = state.time_until_full(f) {
-                used.push_str(&format!(" full in {}", format::age(t.as_secs())));
+            if let Some(f) = state.disk_forecast(f) {
+                let range = format::forecast(f.earliest, f.latest);
+                used.push_str(&format!(" full in {range}"));
             }
             meter_line(ui, &label, f.used_percent(), &used, t, fs.width)
         })

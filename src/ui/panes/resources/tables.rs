@@ -15,7 +15,10 @@ use ratatui::widgets::{Row, Table, TableState};
 
 /// Columns the filesystem table needs to show its bar too: Mount at least 10,
 /// the fixed columns, one space between each.
-const FS_WIDTH_WITH_BAR: u16 = 10 + 6 + 5 + 5 + 5 + 8 + 7 + 7 + 7;
+const FS_WIDTH_WITH_BAR: u16 = 10 + 6 + 5 + 5 + 5 + 8 + 7 + FULL_IN + 7;
+
+/// The forecast's column: its widest range, "183–730d".
+const FULL_IN: u16 = 8;
 
 pub(super) fn filesystems_table(
     frame: &mut Frame,
@@ -65,7 +68,7 @@ pub(super) fn filesystems_table(
         widths.push(Constraint::Length(8));
         header.push("");
     }
-    widths.extend([Constraint::Length(7), Constraint::Length(7)]);
+    widths.extend([Constraint::Length(7), Constraint::Length(FULL_IN)]);
     header.extend(["Use%", "Full in"]);
     let table = Table::new(rows, widths).header(Row::new(header).style(s.title));
     frame.render_widget(table, area);
@@ -74,18 +77,20 @@ pub(super) fn filesystems_table(
     }
 }
 
-/// The days-until-full forecast: critical within an hour, warning within a day.
+/// The days-until-full forecast, as the range it is sure of ("–" when it is
+/// not sure): critical when likely within an hour, warning within a day.
 fn full_in(ui: Ui<'_>, fs: &Filesystem) -> Line<'static> {
     let Ui { state, styles: s } = ui;
-    match state.time_until_full(fs) {
+    match state.disk_forecast(fs) {
         None => Line::from(Span::styled("–", s.dim)),
-        Some(t) => {
-            let style = match t.as_secs() {
+        Some(f) => {
+            let style = match f.likely.as_secs() {
                 0..3600 => s.critical,
                 3600..86400 => s.warning,
                 _ => s.text,
             };
-            Line::from(Span::styled(format::age(t.as_secs()), style))
+            let text = format::forecast(f.earliest, f.latest);
+            Line::from(Span::styled(text, style))
         }
     }
 }
