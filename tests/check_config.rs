@@ -12,7 +12,9 @@
 //!
 //! Header comments at the top of an invalid fixture:
 //! - `# expect: TEXT`: TEXT must appear in stderr. Together they give the position
-//!   (`:LINE:COLUMN:`) and the key (`` key `a.b` ``) of the error.
+//!   (`:LINE:COLUMN:`) and the key (`` key `a.b` ``) of the error. Those with a
+//!   position must appear in the order they are listed: errors come in file
+//!   order. `# expect: NAME.toml: N error(s)` says there are no others.
 //! - `# expect-not: TEXT`: TEXT must not appear in stderr.
 
 use std::path::{Path, PathBuf};
@@ -197,6 +199,17 @@ impl Report {
         for s in exp.expect.iter().filter(|s| wanted(s)) {
             if !err.contains(s.as_str()) {
                 self.fail(format!("{fixture}: stderr lacks `{s}`"));
+            }
+        }
+        // Errors come in file order: each positioned expectation after the last.
+        let mut from = 0;
+        for s in exp.expect.iter().filter(|s| has_position(s)) {
+            match err[from..].find(s.as_str()) {
+                Some(i) => from += i + s.len(),
+                None if err.contains(s.as_str()) => {
+                    self.fail(format!("{fixture}: `{s}` is out of file order:\n{err}"));
+                }
+                None => {}
             }
         }
         for s in &exp.expect_not {
