@@ -60,9 +60,11 @@ pub fn read_source(paths: &Paths) -> anyhow::Result<Source> {
     })
 }
 
-/// Validates the config, with command-line overrides applied.
+/// Validates the config, with the host rules added and command-line overrides
+/// applied.
 pub fn load(cli: &Cli, source: &Source) -> anyhow::Result<Config> {
     let mut config = validated(source).map_err(|e| anyhow::anyhow!("invalid config:\n{e}"))?;
+    config.add_host_rules(&source.name);
     if let Some(refresh) = cli.refresh {
         anyhow::ensure!(
             refresh >= std::time::Duration::from_millis(100),

@@ -6,6 +6,7 @@
 pub mod duration;
 pub mod error;
 pub mod graph;
+mod host_rules;
 pub mod keys;
 pub mod locate;
 pub mod notifier;
@@ -91,6 +92,9 @@ pub struct General {
     pub user: Option<String>,
     /// Task runs at once, all tasks together; the rest wait as pending.
     pub max_concurrent_tasks: usize,
+    /// Keep the embedded host rules (CPU, memory, disk) beside a config file's
+    /// own `[[rule]]`s; `false` turns them off.
+    pub host_rules: bool,
 }
 
 impl Default for General {
@@ -101,6 +105,7 @@ impl Default for General {
             retention: Duration::from_secs(30 * 86400),
             user: None,
             max_concurrent_tasks: 4,
+            host_rules: true,
         }
     }
 }
@@ -264,6 +269,10 @@ pub fn parse_all(text: &str, file: &str) -> (Option<Config>, Vec<ConfigError>) {
         }
         keys::Bindings::default()
     });
+    for (i, rule) in config.rule.iter_mut().enumerate() {
+        let (line, _) = locate::position(text, &format!("rule.{i}"), "name");
+        rule.origin = rules::RuleOrigin::File { line };
+    }
     sort_in_file_order(&mut errors);
     (Some(config), errors)
 }
