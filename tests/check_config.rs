@@ -12,7 +12,9 @@
 //!
 //! Header comments at the top of an invalid fixture:
 //! - `# expect: TEXT`: TEXT must appear in stderr. Together they give the position
-//!   (`:LINE:COLUMN:`) and the key (`` key `a.b` ``) of the error.
+//!   (`:LINE:COLUMN:`) and the key (`` key `a.b` ``) of the error. Those with a
+//!   position must appear in the order they are listed: errors come in file
+//!   order. `# expect: NAME.toml: N error(s)` says there are no others.
 //! - `# expect-not: TEXT`: TEXT must not appear in stderr.
 
 use std::path::{Path, PathBuf};
@@ -197,6 +199,17 @@ impl Report {
         for s in exp.expect.iter().filter(|s| wanted(s)) {
             if !err.contains(s.as_str()) {
                 self.fail(format!("{fixture}: stderr lacks `{s}`"));
+            }
+        }
+        // Errors come in file order: each positioned expectation after the last.
+        let mut from = 0;
+        for s in exp.expect.iter().filter(|s| has_position(s)) {
+            match err[from..].find(s.as_str()) {
+                Some(i) => from += i + s.len(),
+                None if err.contains(s.as_str()) => {
+                    self.fail(format!("{fixture}: `{s}` is out of file order:\n{err}"));
+                }
+                None => {}
             }
         }
         for s in &exp.expect_not {
@@ -562,4 +575,104 @@ fn dashboard_unknown_theme_from_flag_names_the_flag() {
     );
     // minimal.toml has no `ui.theme`, so no position in it can be right.
     assert!(!err.contains(&format!("{}:", config.display())), "{err}");
+}
+
+/// The `rules` block of `opsdeck info`: its header line and one line per rule.
+fn info_rules(out: &Output) -> Vec<String> {
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(out));
+    stdout(out)
+        .lines()
+        .skip_while(|l| !l.starts_with("rules"))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn info_without_a_config_file_lists_the_embedded_host_rules() {
+    let sandbox = Sandbox::new();
+    let rules = info_rules(&sandbox.opsdeck(["info"]));
+    assert_eq!(
+        rules[0], "rules         4 active; host rules on",
+        "{rules:#?}"
+    );
+    for name in [
+        "HostCpuHigh",
+        "HostCpuCritical",
+        "HostMemoryHigh",
+        "HostDiskFull",
+    ] {
+        let line = rules.iter().find(|l| l.contains(name)).unwrap();
+        assert!(line.contains(" active "), "{line}");
+        assert!(
+            line.contains("host default, assets/default.toml:"),
+            "{line}"
+        );
+    }
+}
+
+#[test]
+fn info_lists_each_rule_active_or_not_and_where_it_was_written() {
+    let sandbox = Sandbox::new();
+    let user = sandbox.write(
+        "config/opsdeck/config.toml",
+        "[[rule]]\nname = \"HostDiskFull\"\nexpr = \"opsdeck_filesystem_used_percent > 97\"\n\n\
+         [[rule]]\nname = \"AppDown\"\nexpr = \"up == 0\"\nenabled = false\n",
+    );
+    let rules = info_rules(&sandbox.opsdeck(["info"]));
+    let file = user.display();
+    assert_eq!(
+        rules[0], "rules         4 active, 1 disabled; host rules on",
+        "{rules:#?}"
+    );
+    let line = |name: &str| {
+        rules
+            .iter()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("no {name} in {rules:#?}"))
+            .clone()
+    };
+    assert!(line("HostCpuHigh").contains("host default"), "{rules:#?}");
+    let disk = line("HostDiskFull");
+    assert!(
+        disk.contains(&format!("{file}:2, replaces the host default")),
+        "{disk}"
+    );
+    assert_eq!(
+        rules.iter().filter(|l| l.contains("HostDiskFull")).count(),
+        1,
+        "replaced, not listed twice: {rules:#?}"
+    );
+    let app = line("AppDown");
+    assert!(app.contains(" disabled "), "{app}");
+    assert!(app.ends_with(&format!("{file}:6")), "{app}");
+}
+
+#[test]
+fn info_says_where_the_host_rules_were_turned_off() {
+    let sandbox = Sandbox::new();
+    let path = configs_dir().join("valid/host_rules_off.toml");
+    let rules = info_rules(&sandbox.opsdeck([Path::new("-c"), &path, Path::new("info")]));
+    assert_eq!(
+        rules[0],
+        format!(
+            "rules         1 active; host rules off (general.host_rules = false, {}:3)",
+            path.display()
+        )
+    );
+    assert_eq!(rules.len(), 2, "only the file's rule: {rules:#?}");
+    assert!(rules[1].contains("AppDown"), "{rules:#?}");
+}
+
+/// A broken config does not hide the paths (they are how one finds it).
+#[test]
+fn info_with_an_invalid_config_still_shows_the_paths() {
+    let sandbox = Sandbox::new();
+    let path = configs_dir().join("invalid/multiple_errors.toml");
+    let out = sandbox.opsdeck([Path::new("-c"), &path, Path::new("info")]);
+    assert_config_line(&out, &path, "--config");
+    let rules = info_rules(&out);
+    assert_eq!(
+        rules,
+        ["rules         unknown: the config has 3 error(s); see `opsdeck check-config`"]
+    );
 }

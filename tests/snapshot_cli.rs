@@ -174,3 +174,60 @@ fn the_cpu_breakdown_is_there_and_adds_up() {
     assert!(parts.iter().all(|p| (0.0..=100.0).contains(p)), "{b}");
     assert!(parts.iter().sum::<f64>() <= 100.5, "{b}");
 }
+
+/// `opsdeck -c FILE snapshot --format json`, FILE holding `config`: the JSON
+/// document and the `local` source (the rules).
+fn snapshot_with_config(name: &str, config: &str) -> (serde_json::Value, serde_json::Value) {
+    let dir = std::env::temp_dir().join(format!("opsdeck-snapshot-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("config.toml");
+    std::fs::write(&file, config).unwrap();
+    let out = Command::new(BIN)
+        .arg("-c")
+        .arg(&file)
+        .args(["--no-store", "snapshot", "--format", "json"])
+        .env("XDG_CONFIG_HOME", dir.join("config"))
+        .env("XDG_STATE_HOME", dir.join("state"))
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_str(&stdout).expect("valid JSON");
+    let local = doc["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == "local")
+        .cloned()
+        .unwrap_or(serde_json::Value::Null);
+    (doc, local)
+}
+
+/// A config file of one's own keeps the embedded host rules (CPU, memory,
+/// disk) beside its rules, unless `host_rules = false`.
+#[test]
+fn a_config_file_keeps_the_host_rules_unless_turned_off() {
+    let own = "[[rule]]\nname = \"AlwaysOn\"\nexpr = \"vector(1)\"\n";
+    let (doc, local) = snapshot_with_config("own-rule", own);
+    assert_eq!(local["endpoint"], "5 rules", "{local}");
+    let names: Vec<&str> = doc["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["alertname"].as_str())
+        .collect();
+    assert!(names.contains(&"AlwaysOn"), "{names:?}");
+
+    let (_, local) = snapshot_with_config("no-rules", "[ui]\ntheme = \"dark\"\n");
+    assert_eq!(local["endpoint"], "4 rules", "{local}");
+
+    let off = format!("[general]\nhost_rules = false\n{own}");
+    let (_, local) = snapshot_with_config("host-rules-off", &off);
+    assert_eq!(local["endpoint"], "1 rules", "{local}");
+}

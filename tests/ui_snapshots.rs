@@ -101,4 +101,28 @@ fn help_lists_the_live_keymap_at_80x24() {
         screen.contains("Q quit"),
         "remapped key shown in help:\n{screen}"
     );
+    // Each binding with the action's name as `[keys]` takes it, even at 80x24.
+    for (action, name, _) in Action::BINDABLE {
+        let keys = state.keymap.label_for(*action);
+        assert!(
+            screen.contains(&format!("{keys} {name}")),
+            "`{keys} {name}` in help:\n{screen}"
+        );
+    }
+}
+
+/// Where the terminal has room, each line also says what the action does.
+#[test]
+fn help_describes_each_action_where_there_is_room() {
+    let mut state = common::state();
+    let _ = update(&mut state, Msg::Action(Action::Help));
+    let screen = common::screen(&state, 120, 40);
+    for (action, name, what) in Action::BINDABLE {
+        let keys = state.keymap.label_for(*action);
+        let line = screen
+            .lines()
+            .find(|l| l.contains(&format!(" {keys} {name} ")))
+            .unwrap_or_else(|| panic!("no line for {name}:\n{screen}"));
+        assert!(line.contains(what), "{name}: {line}");
+    }
 }

@@ -13,20 +13,23 @@ pub fn run(file: Option<&Path>, paths: &Paths) -> i32 {
             return 1;
         }
     };
-    let errors = match config::parse(&source.text, &source.name) {
-        Err(errors) => errors.0,
-        Ok(config) => {
-            let mut errors = config::check_files(&config, &source.text, &source.name);
-            if let Err(e) = super::theme_file(&config, paths, &source, false) {
-                errors.push(e);
-            }
-            if errors.is_empty() {
-                println!("{}: ok", source.name);
-                return 0;
-            }
-            errors
-        }
-    };
+    // Every error in file order; a user theme's own errors after the file's.
+    let (config, mut errors) = config::parse_all(&source.text, &source.name);
+    if let Some(config) = &config {
+        config::add_later(
+            &mut errors,
+            config::check_files(config, &source.text, &source.name),
+        );
+        config::add_later(
+            &mut errors,
+            super::theme_file(config, paths, &source, false).err(),
+        );
+        errors.sort_by_key(|e| (e.file != source.name, e.line, e.column));
+    }
+    if errors.is_empty() {
+        println!("{}: ok", source.name);
+        return 0;
+    }
     for e in &errors {
         eprintln!("{e}");
     }

@@ -60,15 +60,11 @@ pub fn read_source(paths: &Paths) -> anyhow::Result<Source> {
     })
 }
 
-/// Validates the config, with command-line overrides applied.
+/// Validates the config, with the host rules added and command-line overrides
+/// applied.
 pub fn load(cli: &Cli, source: &Source) -> anyhow::Result<Config> {
-    let mut config = config::parse(&source.text, &source.name)
-        .map_err(|e| anyhow::anyhow!("invalid config:\n{e}"))?;
-    let missing = config::check_files(&config, &source.text, &source.name);
-    if !missing.is_empty() {
-        let errors = config::error::ConfigErrors(missing);
-        anyhow::bail!("invalid config:\n{errors}");
-    }
+    let mut config = validated(source).map_err(|e| anyhow::anyhow!("invalid config:\n{e}"))?;
+    config.add_host_rules(&source.name);
     if let Some(refresh) = cli.refresh {
         anyhow::ensure!(
             refresh >= std::time::Duration::from_millis(100),
@@ -84,6 +80,20 @@ pub fn load(cli: &Cli, source: &Source) -> anyhow::Result<Config> {
         config.ui.color = color;
     }
     Ok(config)
+}
+
+/// The config as written, if it has no error at all (files it names included).
+pub fn validated(source: &Source) -> Result<Config, config::error::ConfigErrors> {
+    let (config, mut errors) = config::parse_all(&source.text, &source.name);
+    if let Some(config) = &config {
+        let files = config::check_files(config, &source.text, &source.name);
+        config::add_later(&mut errors, files);
+        config::sort_in_file_order(&mut errors);
+    }
+    match config {
+        Some(config) if errors.is_empty() => Ok(config),
+        _ => Err(config::error::ConfigErrors(errors)),
+    }
 }
 
 /// Who this operator is in the audit log: `general.user`, else user@host.

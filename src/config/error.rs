@@ -31,9 +31,9 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-/// Several errors found in one pass: all syntax errors, or all semantic errors, so
-/// the operator sees as much as possible at once. (serde stops at the first error of
-/// shape, such as an unknown key, so those come one at a time.)
+/// Every error of a config, in file order, so the operator fixes them in one go:
+/// all syntax errors; or all shape errors (unknown keys, wrong types) with the
+/// semantic ones (`config::parse_all` says when those have to wait).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigErrors(pub Vec<ConfigError>);
 

@@ -117,7 +117,8 @@ impl Key {
             _ => named(rest).ok_or_else(|| {
                 format!(
                     "unknown key {text:?}; use a character, ctrl-X, alt-X, esc, enter, tab, shift-tab, \
-                     space, backspace, up, down, left, right, home, end, pgup, pgdn or f1..f12"
+                     space, backspace, delete, insert, up, down, left, right, home, end, pgup, pgdn \
+                     or f1..f12"
                 )
             })?,
         };
@@ -338,6 +339,29 @@ mod tests {
         assert!(found("help", "already bound to `quit`"), "{problems:?}");
         assert!(found("jump", "unknown action"), "{problems:?}");
         assert!(found("pause", "unknown key"), "{problems:?}");
+    }
+
+    /// The commented `[keys]` of assets/default.toml, uncommented, is every
+    /// action in help order with its default keys: what README promises.
+    #[test]
+    fn the_default_config_lists_every_action_with_its_default_keys() {
+        let text = crate::config::DEFAULT_CONFIG;
+        let example: String = text
+            .lines()
+            .skip_while(|l| *l != "[keys]")
+            .skip(1)
+            .take_while(|l| !l.is_empty())
+            .filter_map(|l| l.strip_prefix("# "))
+            .map(|l| format!("{}\n", l.split("  #").next().unwrap_or(l)))
+            .collect();
+        let names: Vec<&str> = example
+            .lines()
+            .filter_map(|l| l.split(" =").next())
+            .collect();
+        let all: Vec<&str> = ACTIONS.iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, all, "[keys] in assets/default.toml");
+        let listed: BTreeMap<String, KeyList> = toml::from_str(&example).unwrap();
+        assert_eq!(Bindings::resolve(&listed), Ok(Bindings::default()));
     }
 
     #[test]

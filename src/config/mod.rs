@@ -6,18 +6,20 @@
 pub mod duration;
 pub mod error;
 pub mod graph;
+mod host_rules;
 pub mod keys;
 pub mod locate;
 pub mod notifier;
 pub mod paths;
 pub mod promql;
+mod recover;
 pub mod remote;
 pub mod rules;
 mod section_checks;
 pub mod tasks;
 
 use crate::engine::tasks::TaskSpec;
-use error::{ConfigError, ConfigErrors, from_toml};
+use error::{ConfigError, ConfigErrors};
 pub use keys::KeyList;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -90,6 +92,9 @@ pub struct General {
     pub user: Option<String>,
     /// Task runs at once, all tasks together; the rest wait as pending.
     pub max_concurrent_tasks: usize,
+    /// Keep the embedded host rules (CPU, memory, disk) beside a config file's
+    /// own `[[rule]]`s; `false` turns them off.
+    pub host_rules: bool,
 }
 
 impl Default for General {
@@ -100,6 +105,7 @@ impl Default for General {
             retention: Duration::from_secs(30 * 86400),
             user: None,
             max_concurrent_tasks: 4,
+            host_rules: true,
         }
     }
 }
@@ -221,114 +227,60 @@ pub fn read_file(path: &std::path::Path) -> Result<String, ConfigError> {
 
 /// Parses and validates config text. `file` names the source in every error.
 pub fn parse(text: &str, file: &str) -> Result<Config, ConfigErrors> {
-    let mut config: Config =
-        toml::from_str(text).map_err(|e| ConfigErrors(vec![from_toml(&e, text, file)]))?;
-    let mut errors = Vec::new();
+    match parse_all(text, file) {
+        (Some(config), errors) if errors.is_empty() => Ok(config),
+        (_, errors) => Err(ConfigErrors(errors)),
+    }
+}
+
+/// Every error in `text`, in file order, and the config as far as it could be
+/// read: `None` after a syntax error, or when a whole `[[section]]` item could
+/// not be read (the semantic checks then wait for the shape errors' fixes).
+pub fn parse_all(text: &str, file: &str) -> (Option<Config>, Vec<ConfigError>) {
+    let shape = match recover::read(text, file) {
+        Ok(shape) => shape,
+        Err(mut syntax) => {
+            sort_in_file_order(&mut syntax);
+            return (None, syntax);
+        }
+    };
+    let mut errors = shape.errors;
+    if !shape.complete {
+        sort_in_file_order(&mut errors);
+        return (None, errors);
+    }
+    let mut config = shape.config;
     let mut err = |table: &str, key: &str, message: String| {
         let (line, column) = locate::position(text, table, key);
-        let full = display_key(table, key);
         errors.push(ConfigError {
             file: file.to_string(),
             line,
             column,
-            key: full,
+            key: display_key(table, key),
             message,
         });
     };
-    check_general(&config.general, &mut err);
-    check_ui(&config.ui, &mut err);
-    let task_specs = section_checks::check(&config, &mut err);
-    let key_bindings = keys::Bindings::resolve(&config.keys).unwrap_or_else(|problems| {
+    section_checks::check_general(&config.general, &mut err);
+    section_checks::check_ui(&config.ui, &mut err);
+    config.task_specs = section_checks::check(&config, &mut err);
+    config.key_bindings = keys::Bindings::resolve(&config.keys).unwrap_or_else(|problems| {
         for p in problems {
             err("keys", &p.action, p.message);
         }
         keys::Bindings::default()
     });
-    if !errors.is_empty() {
-        return Err(ConfigErrors(errors));
+    for (i, rule) in config.rule.iter_mut().enumerate() {
+        let (line, _) = locate::position(text, &format!("rule.{i}"), "name");
+        rule.origin = rules::RuleOrigin::File { line };
     }
-    config.key_bindings = key_bindings;
-    config.task_specs = task_specs;
-    Ok(config)
+    sort_in_file_order(&mut errors);
+    (Some(config), errors)
 }
 
-fn check_general(g: &General, err: &mut impl FnMut(&str, &str, String)) {
-    if g.refresh < Duration::from_millis(100) {
-        err("general", "refresh", "must be at least 100ms".into());
-    }
-    if g.history < g.refresh {
-        err(
-            "general",
-            "history",
-            format!(
-                "must be at least as long as general.refresh (history is {}, refresh {})",
-                duration::short(g.history),
-                duration::short(g.refresh)
-            ),
-        );
-    }
-    if g.history > Duration::from_secs(24 * 3600) {
-        err(
-            "general",
-            "history",
-            "must be at most 24h (it is kept in memory)".into(),
-        );
-    }
-    if g.retention < Duration::from_secs(3600) {
-        err("general", "retention", "must be at least 1h".into());
-    }
-    if g.user.as_deref().is_some_and(|u| u.trim().is_empty()) {
-        err(
-            "general",
-            "user",
-            "must not be empty; leave it out to use user@host".into(),
-        );
-    }
-    if !(1..=64).contains(&g.max_concurrent_tasks) {
-        err(
-            "general",
-            "max_concurrent_tasks",
-            format!(
-                "must be between 1 and 64 (it is {})",
-                g.max_concurrent_tasks
-            ),
-        );
-    }
-}
-
-fn check_ui(ui: &Ui, err: &mut impl FnMut(&str, &str, String)) {
-    if ui.theme.trim().is_empty() {
-        err("ui", "theme", "must name a theme, e.g. \"dark\"".into());
-    }
-    if !(1..=1000).contains(&ui.processes) {
-        err("ui", "processes", "must be between 1 and 1000".into());
-    }
-    let t = &ui.thresholds;
-    for (name, th) in [
-        ("cpu", t.cpu),
-        ("memory", t.memory),
-        ("swap", t.swap),
-        ("disk", t.disk),
-        ("load", t.load),
-    ] {
-        let max = if name == "load" { 10_000.0 } else { 100.0 };
-        if !(0.0..=max).contains(&th.warning) || !(0.0..=max).contains(&th.critical) {
-            err(
-                "ui.thresholds",
-                name,
-                format!("warning and critical must be between 0 and {max}"),
-            );
-        } else if th.warning > th.critical {
-            err(
-                "ui.thresholds",
-                name,
-                format!(
-                    "warning ({}) must not be above critical ({})",
-                    th.warning, th.critical
-                ),
-            );
-        }
-    }
+/// Errors as an operator reads the file: top to bottom (the checks run
+/// section by section, and serde meets keys in alphabetical order).
+pub fn sort_in_file_order(errors: &mut [ConfigError]) {
+    errors.sort_by_key(|e| (e.line, e.column));
 }
 
 impl Config {
@@ -404,6 +356,19 @@ pub fn check_files(config: &Config, text: &str, file: &str) -> Vec<ConfigError> 
         }
     }
     errors
+}
+
+/// Adds the errors of a later check (files, theme) except on keys that already
+/// have one: an empty theme name is not also an unknown theme.
+pub fn add_later(errors: &mut Vec<ConfigError>, later: impl IntoIterator<Item = ConfigError>) {
+    for e in later {
+        if !errors
+            .iter()
+            .any(|old| old.file == e.file && old.key == e.key)
+        {
+            errors.push(e);
+        }
+    }
 }
 
 /// `prometheus.0` + `url` → `prometheus[0].url`: arrays of tables by index.

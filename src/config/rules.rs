@@ -32,6 +32,23 @@ pub struct Rule {
     pub cooldown: Duration,
     #[serde(default = "yes")]
     pub enabled: bool,
+    /// Where the rule was written (set by `config::parse` and `add_host_rules`).
+    #[serde(skip)]
+    pub origin: RuleOrigin,
+}
+
+/// Where a rule comes from, for `opsdeck info`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RuleOrigin {
+    /// Built in code, not read from any file (tests).
+    #[default]
+    Code,
+    /// The embedded default's host rules (line in assets/default.toml).
+    HostDefault { line: usize },
+    /// The config file, at this line.
+    File { line: usize },
+    /// The config file, at this line, in place of the host rule of that name.
+    ReplacesHostDefault { line: usize },
 }
 
 fn five_minutes() -> Duration {

@@ -1,8 +1,8 @@
-//! Semantic checks of the sections that list things (remote sources, panels, rules):
-//! Each error goes through `err(table, key, message)`, which adds file and position.
+//! Semantic checks, section by section: each error goes through
+//! `err(table, key, message)`, which adds file and position.
 
 use super::remote::{Connection, Panel};
-use super::{Config, duration, promql};
+use super::{Config, General, Ui, duration, promql};
 use std::collections::BTreeSet;
 use std::time::Duration;
 
@@ -248,5 +248,84 @@ fn check_panel(
             "range",
             format!("must be at least 1m, not {}", duration::short(panel.range)),
         );
+    }
+}
+
+pub(super) fn check_general(g: &General, err: &mut impl FnMut(&str, &str, String)) {
+    if g.refresh < Duration::from_millis(100) {
+        err("general", "refresh", "must be at least 100ms".into());
+    }
+    if g.history < g.refresh {
+        err(
+            "general",
+            "history",
+            format!(
+                "must be at least as long as general.refresh (history is {}, refresh {})",
+                duration::short(g.history),
+                duration::short(g.refresh)
+            ),
+        );
+    }
+    if g.history > Duration::from_secs(24 * 3600) {
+        err(
+            "general",
+            "history",
+            "must be at most 24h (it is kept in memory)".into(),
+        );
+    }
+    if g.retention < Duration::from_secs(3600) {
+        err("general", "retention", "must be at least 1h".into());
+    }
+    if g.user.as_deref().is_some_and(|u| u.trim().is_empty()) {
+        err(
+            "general",
+            "user",
+            "must not be empty; leave it out to use user@host".into(),
+        );
+    }
+    if !(1..=64).contains(&g.max_concurrent_tasks) {
+        err(
+            "general",
+            "max_concurrent_tasks",
+            format!(
+                "must be between 1 and 64 (it is {})",
+                g.max_concurrent_tasks
+            ),
+        );
+    }
+}
+
+pub(super) fn check_ui(ui: &Ui, err: &mut impl FnMut(&str, &str, String)) {
+    if ui.theme.trim().is_empty() {
+        err("ui", "theme", "must name a theme, e.g. \"dark\"".into());
+    }
+    if !(1..=1000).contains(&ui.processes) {
+        err("ui", "processes", "must be between 1 and 1000".into());
+    }
+    let t = &ui.thresholds;
+    for (name, th) in [
+        ("cpu", t.cpu),
+        ("memory", t.memory),
+        ("swap", t.swap),
+        ("disk", t.disk),
+        ("load", t.load),
+    ] {
+        let max = if name == "load" { 10_000.0 } else { 100.0 };
+        if !(0.0..=max).contains(&th.warning) || !(0.0..=max).contains(&th.critical) {
+            err(
+                "ui.thresholds",
+                name,
+                format!("warning and critical must be between 0 and {max}"),
+            );
+        } else if th.warning > th.critical {
+            err(
+                "ui.thresholds",
+                name,
+                format!(
+                    "warning ({}) must not be above critical ({})",
+                    th.warning, th.critical
+                ),
+            );
+        }
     }
 }

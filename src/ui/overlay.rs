@@ -30,49 +30,75 @@ pub(super) fn centered(area: Rect, width: u16, height: u16) -> Rect {
     )
 }
 
+/// One help row: the keys, the action's name under `[keys]`, what it does.
+struct HelpRow {
+    keys: String,
+    name: &'static str,
+    what: &'static str,
+    note: &'static str,
+}
+
 fn help(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
     let Ui { state, styles: s } = ui;
-    let labels: Vec<String> = Action::BINDABLE
+    let rows: Vec<HelpRow> = Action::BINDABLE
         .iter()
-        .map(|(action, _, _)| {
+        .map(|(action, name, what)| {
             let keys = state.keymap.label_for(*action);
-            if keys.is_empty() {
-                "(unbound)".to_string()
-            } else {
-                keys
+            HelpRow {
+                keys: if keys.is_empty() {
+                    "(unbound)".to_string()
+                } else {
+                    keys
+                },
+                name,
+                what,
+                note: if action.is_write() && state.mode.read_only {
+                    " (read-only)"
+                } else {
+                    ""
+                },
             }
         })
         .collect();
-    let key_width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(8);
-    let entries: Vec<Line> = Action::BINDABLE
-        .iter()
-        .zip(&labels)
-        .map(|((action, _, what), keys)| {
-            let note = if action.is_write() && state.mode.read_only {
-                " (read-only)"
-            } else {
-                ""
-            };
-            Line::from(vec![
-                Span::styled(format!(" {keys:>key_width$} "), s.key),
-                Span::styled(format!("{what}{note}"), s.text),
-            ])
-        })
-        .collect();
+    let width = |f: &dyn Fn(&HelpRow) -> usize| rows.iter().map(f).max().unwrap_or(0);
+    let key_w = width(&|r| r.keys.chars().count());
+    let name_w = width(&|r| r.name.len());
+    let note_w = width(&|r| r.note.len());
+    let what_w = width(&|r| r.what.len() + r.note.len());
     // Two columns when the terminal is too short for one.
-    let columns = if usize::from(area.height.saturating_sub(2)) < entries.len() {
+    let columns = if usize::from(area.height.saturating_sub(2)) < rows.len() {
         2
     } else {
         1
     };
+    // The action names are what `[keys]` needs, so they always show; the
+    // descriptions only where they fit (80 columns hold two of name only).
+    let short_w = 1 + key_w + 1 + name_w + note_w + 1;
+    let full_w = 1 + key_w + 1 + name_w + 2 + what_w + 1;
+    let describe = columns * full_w + 2 <= usize::from(area.width);
+    let column_w = if describe { full_w } else { short_w };
+    let entries: Vec<Line> = rows
+        .iter()
+        .map(|r| {
+            let mut spans = vec![
+                Span::styled(format!(" {:>key_w$} ", r.keys), s.key),
+                Span::styled(format!("{:<name_w$}", r.name), s.text),
+            ];
+            if describe {
+                spans.push(Span::styled(format!("  {}{}", r.what, r.note), s.dim));
+            } else {
+                spans.push(Span::styled(r.note, s.dim));
+            }
+            Line::from(spans)
+        })
+        .collect();
     let per_column = entries.len().div_ceil(columns);
-    let width = if columns == 2 { 78 } else { 50 };
-    let rect = centered(area, width, per_column as u16 + 2);
+    let rect = centered(area, (columns * column_w + 2) as u16, per_column as u16 + 2);
     frame.render_widget(Clear, rect);
     let block = Block::bordered()
         .border_style(s.border_focus)
         .title(Span::styled(
-            " Help · keys (remap in [keys]) ",
+            " Help · keys and their names for [keys] ",
             s.title_focus,
         ))
         .title_bottom(Line::from(Span::styled(" Esc or ? closes ", s.dim)).right_aligned())

@@ -170,13 +170,13 @@ fn bad_timezone_is_reported_on_timezone() {
     );
     assert!(e.message.contains("unknown time zone"), "{e}");
     assert_eq!(e.line, 5);
-    // Both wrong: both reported.
+    // Both wrong: both reported, in file order.
     let all = errors(&task(
         "a",
         "schedule = \"99 * * * *\"\ntimezone = \"Nowhere\"",
     ));
     let keys: Vec<&str> = all.iter().map(|e| e.key.as_str()).collect();
-    assert_eq!(keys, ["task[0].timezone", "task[0].schedule"]);
+    assert_eq!(keys, ["task[0].schedule", "task[0].timezone"]);
     // A zone without a schedule is still checked (the task may get one later).
     error_on(&task("a", "timezone = \"Nowhere\""), "task[0].timezone");
 }
