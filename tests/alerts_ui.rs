@@ -305,6 +305,21 @@ fn a_down_prometheus_marks_its_fleet_rows_and_panels_stale() {
 }
 
 #[test]
+fn with_only_local_rules_the_empty_pane_says_they_are_evaluated() {
+    let config = opsdeck::config::parse(
+        "[[rule]]\nname = \"HostCpuHigh\"\nexpr = \"opsdeck_cpu_usage_percent > 80\"\n",
+        "rules.toml",
+    )
+    .unwrap();
+    let mut s = common::state();
+    s.config = config;
+    s.rules = opsdeck::app::local_rules::LocalRules::attach(&s.config, &mut s.remote);
+    let _ = update(&mut s, Msg::Action(Action::Zoom(PaneId::Alerts)));
+    let screen = screen_with(&s, 80, 24, &["no active alerts · 1 local rule evaluated"]);
+    assert!(!screen.contains("no alert sources configured"), "{screen}");
+}
+
+#[test]
 fn empty_alerts_pane_while_sources_are_waiting() {
     let mut s = fx::state();
     let _ = update(&mut s, Msg::Action(Action::Zoom(PaneId::Alerts)));

@@ -51,7 +51,11 @@ fn json_snapshot_has_every_section_and_this_machines_figures() {
     // Alerts can only come from the embedded default rules, evaluated once: each
     // has a `for`, so at most pending, and each names a real condition.
     for alert in doc["alerts"].as_array().unwrap() {
-        assert_eq!(alert["sources"], serde_json::json!(["local rules"]), "{alert}");
+        assert_eq!(
+            alert["sources"],
+            serde_json::json!(["local rules"]),
+            "{alert}"
+        );
         assert_eq!(alert["state"], "pending", "{alert}");
         assert!(
             alert["alertname"].as_str().unwrap().starts_with("Host"),

@@ -352,11 +352,20 @@ fn empty_text(ui: Ui<'_>) -> (String, Style) {
         .iter()
         .filter(|src| matches!(src.kind, SourceKind::Prometheus | SourceKind::Alertmanager))
         .collect();
-    if sources.is_empty() {
+    let rules = state.rules.engine.len();
+    if sources.is_empty() && rules == 0 {
         return (
             "no alert sources configured — see [[rule]], [[prometheus]], [[alertmanager]] in config"
                 .into(),
             s.dim,
+        );
+    }
+    if sources.is_empty() {
+        // Only opsdeck's own rules: quiet, and saying it watches.
+        let plural = if rules == 1 { "" } else { "s" };
+        return (
+            format!("no active alerts · {rules} local rule{plural} evaluated"),
+            s.ok,
         );
     }
     if state.list(PaneId::Alerts).filter.is_some() && !state.remote.alerts.is_empty() {
