@@ -276,6 +276,22 @@ fn resources_pane_with_fleet_rows_and_panels() {
 }
 
 #[test]
+fn at_80x24_the_fleet_keeps_its_down_instance_before_panels_and_up_rows() {
+    let mut s = fx::state();
+    let _ = update(
+        &mut s,
+        fx::prom_update_with(-30, Vec::new(), Some(fx::fleet_rows()), fx::panel_results()),
+    );
+    let _ = update(&mut s, Msg::Tick(common::t0()));
+    // Panels give way to the fleet rows.
+    let screen = screen_with(&s, 80, 24, &["Fleet", "api-1:9100", "db-2:9100", "DOWN"]);
+    insta::assert_snapshot!("resources_remote_80x24", screen);
+    // Shorter still: the down instance stays, the rest are counted.
+    let short = screen_with(&s, 80, 20, &["Fleet", "db-2:9100", "DOWN", "more"]);
+    insta::assert_snapshot!("resources_remote_80x20", short);
+}
+
+#[test]
 fn a_down_prometheus_marks_its_fleet_rows_and_panels_stale() {
     let mut s = fx::state();
     let _ = update(

@@ -154,7 +154,8 @@ fn narrow(frame: &mut Frame, area: Rect, ui: Ui<'_>, sample: &ResourceSample) {
         Constraint::Length(1),
         Constraint::Length(fs_count),
         Constraint::Length(1),
-        Constraint::Min(2),
+        // Processes give way first when short: the CPU line never does.
+        Constraint::Min(0),
     ])
     .areas(area);
     cpu_meter(frame, cpu_line, ui, sample);

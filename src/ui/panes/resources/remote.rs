@@ -31,10 +31,17 @@ pub fn wanted_height(state: &AppState) -> u16 {
 
 pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
     let state = ui.state;
-    let panels_height = panels_height(state).min(area.height);
+    let fleet_on = state.config.prometheus.iter().any(|p| p.fleet.enabled);
+    // Short of room, the fleet (where an instance shows down) comes before panels.
+    let fleet_min = if fleet_on { 3 } else { 0 };
+    let panels_height = match panels_height(state) {
+        h if area.height >= fleet_min + h => h,
+        _ if fleet_on => 0,
+        h => h.min(area.height),
+    };
     let [fleet_area, panels_area] =
         Layout::vertical([Constraint::Fill(1), Constraint::Length(panels_height)]).areas(area);
-    if state.config.prometheus.iter().any(|p| p.fleet.enabled) {
+    if fleet_on {
         fleet(frame, fleet_area, ui);
     }
     if panels_height > 0 {
@@ -79,7 +86,7 @@ fn fleet(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
     let sources = fleet_sources(state);
     frame.render_widget(Paragraph::new(fleet_title(ui, &sources)), title_area);
     // A row of a failing Prometheus is its last word, not the instance's state.
-    let rows: Vec<(&FleetRow, bool)> = sources
+    let mut rows: Vec<(&FleetRow, bool)> = sources
         .iter()
         .filter(|id| state.remote.sources.get(**id).is_some())
         .flat_map(|id| {
@@ -88,6 +95,15 @@ fn fleet(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
             rows.map(move |r| (r, stale))
         })
         .collect();
+    // More instances than lines: the ones not up come first, the rest are
+    // counted on the last line (a down instance is never the one cut).
+    let room = usize::from(table_area.height.saturating_sub(1));
+    let mut hidden = 0;
+    if rows.len() > room {
+        rows.sort_by_key(|(r, stale)| !*stale && r.up == Some(true));
+        hidden = rows.len() - room.saturating_sub(1);
+        rows.truncate(room.saturating_sub(1));
+    }
     if rows.is_empty() {
         let waiting = sources
             .iter()
@@ -109,11 +125,16 @@ fn fleet(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
         Constraint::Length(7),
         Constraint::Length(7),
     ];
-    let table = Table::new(
-        rows.iter().map(|(r, stale)| fleet_row(ui, r, *stale)),
-        widths,
-    )
-    .header(Row::new(["Instance", "Up", "CPU", "CPU history", "Mem", "Disk"]).style(s.title));
+    let mut lines: Vec<Row> = rows
+        .iter()
+        .map(|(r, stale)| fleet_row(ui, r, *stale))
+        .collect();
+    if hidden > 0 {
+        let more = Line::from(Span::styled(format!("+{hidden} more"), s.dim));
+        lines.push(Row::new([more]));
+    }
+    let table = Table::new(lines, widths)
+        .header(Row::new(["Instance", "Up", "CPU", "CPU history", "Mem", "Disk"]).style(s.title));
     frame.render_widget(table, table_area);
     // Sparklines go in the "CPU history" column, one per row, under the header.
     let columns = Layout::horizontal(widths).spacing(1).split(table_area);
