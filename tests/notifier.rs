@@ -1,6 +1,9 @@
 //! `[[notifier]]` webhooks against a real HTTP receiver: the JSON Alertmanager
 //! receivers expect, routing, resolutions, tokens and headers, retries, and a
-//! dead receiver; then end to end from a `[[rule]]` through the rules engine.
+//! dead receiver; then end to end from a `[[rule]]` through the rules engine,
+//! and through the real binary across leader changes.
+
+mod tmux;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -484,4 +487,75 @@ fn deliveries_report_to_the_notifiers_health() {
         "{}",
         failure.message
     );
+}
+
+/// The real binary, three times on one host, the leader killed twice: the
+/// alert is notified once. Its cooldown (10m) is in the state database, so
+/// each new leader goes on from it instead of notifying again.
+#[test]
+fn leader_changes_do_not_notify_again_within_the_cooldown() {
+    let rx = Receiver::start(&[]);
+    let shared = tmux::Tmux::new("notify-leaders-shared");
+    let state = shared.dir.join("state");
+    let env = [("XDG_STATE_HOME", state.to_str().unwrap())];
+    let dir = std::env::temp_dir().join(format!("opsdeck-notify-leaders-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config.toml");
+    let body = format!(
+        r#"[general]
+host_rules = false
+
+[[rule]]
+name = "OpsdeckCpuNotified"
+expr = "opsdeck_cpu_usage_percent >= 0"
+severity = "warning"
+cooldown = "10m"
+
+[[notifier]]
+name = "hook"
+url = "{}"
+"#,
+        rx.url()
+    );
+    std::fs::write(&config, body).unwrap();
+    let args = ["-c", config.to_str().unwrap()];
+    let seen = Duration::from_secs(20);
+    let firing = || {
+        rx.seen()
+            .iter()
+            .filter(|r| r.body["status"] == "firing")
+            .count()
+    };
+    let kill = |t: &tmux::Tmux| {
+        let pid = nix::unistd::Pid::from_raw(t.opsdeck_pid());
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL).unwrap();
+    };
+    let first = tmux::Tmux::start("notify-leaders-1", &args, 120, 30, &env);
+    first.wait_text("leader", seen);
+    let start = Instant::now();
+    while firing() == 0 {
+        assert!(
+            start.elapsed() < seen,
+            "no notification from the first leader"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let second = tmux::Tmux::start("notify-leaders-2", &args, 120, 30, &env);
+    second.wait_text("follower", seen);
+    kill(&first);
+    second.wait_for("the second to lead", seen, |s| {
+        tmux::status_line(s).contains("leader")
+    });
+    let third = tmux::Tmux::start("notify-leaders-3", &args, 120, 30, &env);
+    third.wait_text("follower", seen);
+    kill(&second);
+    third.wait_for("the third to lead", seen, |s| {
+        tmux::status_line(s).contains("leader")
+    });
+    // Long enough for a new leader's first evaluations to have sent, had they.
+    std::thread::sleep(Duration::from_secs(4));
+    assert_eq!(firing(), 1, "{:#?}", rx.seen());
+    third.send(&["q"]);
+    third.wait_text("EXIT=0", seen);
+    let _ = std::fs::remove_dir_all(&dir);
 }
