@@ -433,6 +433,27 @@ fn the_filter_narrows_visible_alerts_by_severity_and_alertname_regex() {
 }
 
 #[test]
+fn a_label_no_alert_has_is_applied_with_a_warning() {
+    let mut s = fx::alerts_state();
+    key(&mut s, KeyCode::Char('/'));
+    // Any label may be filtered on (a missing one reads as ""), but a typo
+    // that empties the list says so.
+    typed(&mut s, r#"severty="critical""#);
+    assert!(s.visible_alerts().is_empty());
+    let Some(Overlay::FilterInput(prompt)) = &s.view.overlay else {
+        panic!("the prompt is open");
+    };
+    let warning = prompt.problem.as_ref().expect("a warning");
+    assert!(!warning.error);
+    assert_eq!(
+        warning.to_string(),
+        r#"col 1: no alert has label "severty" (it reads as "")"#
+    );
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.view.overlay, None, "a warning does not hold Enter");
+}
+
+#[test]
 fn esc_cancels_the_dialog_without_effects() {
     let mut s = fx::alerts_state();
     fx::select(&mut s, "HighErrorRate");

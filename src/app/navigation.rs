@@ -2,7 +2,6 @@
 //! cursor, filter, details, pause, the Log's levels.
 
 use super::action::{Action, PaneId};
-use super::filter::Filter;
 use super::state::{AppState, Overlay, StatusKind};
 use super::update::Effect;
 use tui_logger::{LevelFilter, TuiWidgetEvent, TuiWidgetState};
@@ -58,27 +57,12 @@ pub fn on_view_action(state: &mut AppState, action: Action) {
             }
         }
         a if is_move(a) => move_selection(state, a),
-        Action::Filter => open_filter(state),
+        Action::Filter => super::filter_prompt::open(state),
         Action::Pause => super::resources::toggle_pause(state),
         Action::LogMore | Action::LogLess => change_log_level(state, action == Action::LogMore),
         // Quit, suspend, redraw, details and the writes are handled by `input`.
         _ => {}
     }
-}
-
-fn open_filter(state: &mut AppState) {
-    let focus = state.view.focus;
-    if focus == PaneId::Log {
-        state.set_status(StatusKind::Info, "Log: use + / - to choose levels");
-        return;
-    }
-    let current = state
-        .list(focus)
-        .filter
-        .as_ref()
-        .map(Filter::source)
-        .unwrap_or_default();
-    state.view.overlay = Some(Overlay::FilterInput(current));
 }
 
 /// Enter: details of the selected row (not on a wall display).
@@ -122,18 +106,6 @@ fn change_log_level(state: &mut AppState, more: bool) {
         StatusKind::Info,
         format!("Log: showing {} and above", state.view.log_level),
     );
-}
-
-pub fn apply_filter(state: &mut AppState, text: &str) {
-    let focus = state.view.focus;
-    match Filter::parse(text) {
-        Ok(filter) => {
-            let view = state.list_mut(focus);
-            view.filter = filter;
-            view.selected = 0;
-        }
-        Err(e) => state.set_status(StatusKind::Error, format!("filter: {e}")),
-    }
 }
 
 fn move_selection(state: &mut AppState, action: Action) {

@@ -41,7 +41,7 @@ pub enum Overlay {
     /// Details of the selected row of the focused pane.
     Details,
     /// The `/` prompt, with the text typed so far.
-    FilterInput(String),
+    FilterInput(super::filter_prompt::FilterPrompt),
     /// The one confirmation: every write (`a`, `u`, `t`, `x`, …), and `q` while
     /// this opsdeck runs tasks.
     Confirm(Box<Confirm>),
@@ -280,6 +280,7 @@ impl Filterable for ProcessRow {
     }
 
     fn field(&self, name: &str) -> Option<String> {
+        // The names are `filter_prompt::PROCESS_FIELDS`.
         Some(match name {
             "pid" => self.pid.to_string(),
             "user" => self.user.clone(),
