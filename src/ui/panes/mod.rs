@@ -7,7 +7,10 @@ mod tasks;
 mod unconfigured;
 
 pub use alerts::severity_look;
-pub use tasks::{clock, duration, outcome, priority_look, run_look, since, status_line, until};
+pub use tasks::{
+    clock, clock_or_date, duration, needs_year, outcome, priority_look, run_look, since,
+    status_line, until,
+};
 
 use crate::app::PaneId;
 use crate::ui::Ui;

@@ -378,12 +378,34 @@ fn next_line(ui: Ui<'_>, spec: &TaskSpec, compact: bool) -> Line<'static> {
 }
 
 /// A local time as short as it can be told apart: "02:00" today, "Wed 02:00"
-/// this week, "12-03 02:00" later.
+/// this week, "12-03 02:00" later, "2027-12-03 02:00" from `YEAR_AWAY` days
+/// on (a yearly run's dates differ only in the year).
 pub fn clock(state: &AppState, at: DateTime<Utc>) -> String {
-    let local = at.with_timezone(&state.local_offset);
+    clock_or_date(state, at, false)
+}
+
+/// Days away from which a time is shown with its year.
+const YEAR_AWAY: i64 = 300;
+
+/// Local calendar days from today to `at`.
+fn days_away(state: &AppState, at: DateTime<Utc>) -> i64 {
+    let local = at.with_timezone(&state.local_offset).date_naive();
     let today = state.now.with_timezone(&state.local_offset).date_naive();
-    let days = (local.date_naive() - today).num_days();
-    if days == 0 {
+    (local - today).num_days()
+}
+
+/// Whether [`clock`] shows `at` with its year.
+pub fn needs_year(state: &AppState, at: DateTime<Utc>) -> bool {
+    days_away(state, at).abs() >= YEAR_AWAY
+}
+
+/// [`clock`], or always the full date when `with_year`.
+pub fn clock_or_date(state: &AppState, at: DateTime<Utc>, with_year: bool) -> String {
+    let local = at.with_timezone(&state.local_offset);
+    let days = days_away(state, at);
+    if with_year || needs_year(state, at) {
+        local.format("%Y-%m-%d %H:%M").to_string()
+    } else if days == 0 {
         local.format("%H:%M").to_string()
     } else if (1..7).contains(&days) {
         local.format("%a %H:%M").to_string()
