@@ -138,7 +138,7 @@ fn details_of_an_acknowledged_alert() {
             " NodeDown ",
             "alertmanager main, prometheus main",
             "http://prometheus:9090/graph?g0.expr=",
-            "by bob@ops-2 6m0s ago",
+            "by bob@ops-2 6m ago",
             "ACK! rebooting db-2, ETA 15m",
             "Labels",
             "db-2:9100",

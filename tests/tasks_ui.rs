@@ -314,7 +314,7 @@ fn tasks_pane_wide() {
             "‼ crit",
             "Security scan",
             "✗ failed",
-            "✗ exit 3 · 2.0s · 5s ago",
+            "✗ exit 3 · 2s · 5s ago",
             "retry 2/3 in 25s",
             "▶ running 2m56s",
             "⏱ timed out",

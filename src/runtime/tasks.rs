@@ -256,7 +256,7 @@ fn describe(outcome: &Outcome, timeout: Duration) -> String {
     let mut detail = match &outcome.exit {
         Exit::TimedOut => format!(
             "timed out after {}; process group killed",
-            humantime::format_duration(timeout)
+            crate::config::duration::short(timeout)
         ),
         Exit::Cancelled => "cancelled; process group killed".into(),
         other => other.to_string(),

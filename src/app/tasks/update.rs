@@ -281,7 +281,7 @@ pub fn open_confirm(state: &mut AppState, cancel: bool) {
         .workdir
         .as_ref()
         .map_or_else(|| "opsdeck's".to_string(), |d| d.display().to_string());
-    let timeout = humantime::format_duration(spec.timeout);
+    let timeout = crate::config::duration::short(spec.timeout);
     plan.push(PlanRow::new("in", dir).aside(format!(" · timeout {timeout}")));
     let refused = if cancel {
         cancel_refused(state, &task)

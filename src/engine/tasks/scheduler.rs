@@ -292,7 +292,7 @@ impl Scheduler {
                 trigger: Trigger::Missed,
                 reason: format!(
                     "{when} while opsdeck was stopped or the host slept; older than missed_grace {}",
-                    humantime::format_duration(grace)
+                    crate::config::duration::short(grace)
                 ),
             }),
             Missed::Skip => out.push(Command::Skip {

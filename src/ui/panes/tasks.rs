@@ -414,14 +414,9 @@ pub fn clock_or_date(state: &AppState, at: DateTime<Utc>, with_year: bool) -> St
     }
 }
 
-/// A run's duration: "350ms", "2.1s", "45s", "12m3s".
+/// A run's duration, as the CLI shows it too: "0.35s", "2.1s", "12m03s".
 pub fn duration(d: chrono::Duration) -> String {
-    let ms = d.num_milliseconds().max(0);
-    match ms {
-        0..1000 => format!("{ms}ms"),
-        1000..10_000 => format!("{:.1}s", ms as f64 / 1000.0),
-        _ => format::age((ms / 1000).unsigned_abs()),
-    }
+    crate::config::duration::short(d.to_std().unwrap_or_default())
 }
 
 /// Time from `now` to a later `at`: "5h12m".
@@ -429,7 +424,7 @@ pub fn until(now: DateTime<Utc>, at: DateTime<Utc>) -> String {
     format::age((at - now).num_seconds().max(0).unsigned_abs())
 }
 
-/// Time since `at`: "3m2s".
+/// Time since `at`: "3m02s".
 pub fn since(now: DateTime<Utc>, at: DateTime<Utc>) -> String {
     format::age((now - at).num_seconds().max(0).unsigned_abs())
 }

@@ -124,12 +124,12 @@ fn limits(spec: &TaskSpec) -> String {
         format!(
             "{} retries, {} backoff doubling",
             spec.retries,
-            humantime::format_duration(spec.retry_backoff)
+            crate::config::duration::short(spec.retry_backoff)
         )
     };
     format!(
         "timeout {} · {retries}",
-        humantime::format_duration(spec.timeout)
+        crate::config::duration::short(spec.timeout)
     )
 }
 
@@ -142,7 +142,7 @@ fn policy(spec: &TaskSpec) -> String {
         Missed::Skip => "skip".to_string(),
         Missed::RunOnce => format!(
             "one catch-up run within {}",
-            humantime::format_duration(spec.missed_grace)
+            crate::config::duration::short(spec.missed_grace)
         ),
     };
     format!("due while running: {concurrency} · missed while down: {missed}")
