@@ -154,16 +154,27 @@ fn in_read_only_mode_a_is_only_an_audited_refusal() {
     fx::feed_mix(&mut s);
     let _ = update(&mut s, Msg::Action(Action::Zoom(PaneId::Alerts)));
     fx::select(&mut s, "HighErrorRate");
+    let alert = s.selected_alert().unwrap().clone();
     match key(&mut s, KeyCode::Char('a')).as_slice() {
         [Effect::Audit(record)] => {
             assert_eq!(record.action, "acknowledge");
             assert_eq!(record.actor, "ann@db-1");
             assert_eq!(record.outcome, "refused: read-only (--read-only)");
+            // The alert, as the audit record of an acknowledgement names it.
+            assert_eq!(
+                record.target,
+                opsdeck::app::alerts::label_key(&alert.labels)
+            );
         }
         other => panic!("expected only an audit record, got {other:?}"),
     }
     assert_eq!(s.view.overlay, None);
-    assert_eq!(status(&s).0, StatusKind::Warning);
+    let (kind, text) = status(&s);
+    assert_eq!(kind, StatusKind::Warning);
+    assert_eq!(
+        text,
+        r#"read-only (--read-only): not acknowledging HighErrorRate{cluster="eu", instance="api-1:8080", job="api", service="checkout"}"#
+    );
 }
 
 #[test]

@@ -229,17 +229,22 @@ fn read_only_refuses_trigger_and_cancel_at_the_dispatcher() {
         StoreRole::Leader,
     );
     key(&mut s, KeyCode::Char('2'));
-    for k in ['t', 'x'] {
+    for (k, doing) in [('t', "triggering"), ('x', "cancelling")] {
         let effects = key(&mut s, KeyCode::Char(k));
         assert!(s.view.overlay.is_none());
         assert!(starts(&effects).is_empty());
+        // Both name what was refused: the selected task.
         assert!(
-            matches!(&effects[..], [Effect::Audit(a)] if a.outcome.starts_with("refused: read-only")),
+            matches!(&effects[..], [Effect::Audit(a)]
+                if a.outcome.starts_with("refused: read-only") && a.target == "backup"),
             "{effects:?}"
         );
         let status = s.visible_status().unwrap();
         assert_eq!(status.kind, StatusKind::Warning);
-        assert!(status.text.contains("read-only"), "{}", status.text);
+        assert_eq!(
+            status.text,
+            format!("read-only (--read-only): not {doing} task backup")
+        );
     }
     // A confirmation opened before (it cannot be, but the dispatcher is the
     // one place that decides): Enter is refused too.
@@ -261,7 +266,8 @@ fn read_only_refuses_trigger_and_cancel_at_the_dispatcher() {
     });
     let effects = opsdeck::app::dispatch::dispatch(&mut s, intent);
     assert!(
-        matches!(&effects[..], [Effect::Audit(a)] if a.outcome.starts_with("refused: read-only")),
+        matches!(&effects[..], [Effect::Audit(a)]
+            if a.outcome.starts_with("refused: read-only") && a.target == "backup"),
         "{effects:?}"
     );
 }
