@@ -102,6 +102,7 @@ fn change_log_level(state: &mut AppState, more: bool) {
     };
     state.view.log_level = levels[j];
     state.view.log_view = TuiWidgetState::new().set_default_display_level(state.view.log_level);
+    state.view.log_scroll_keys = false;
     state.set_status(
         StatusKind::Info,
         format!("Log: showing {} and above", state.view.log_level),
@@ -116,6 +117,7 @@ fn move_selection(state: &mut AppState, action: Action) {
             Action::Down | Action::PageDown => TuiWidgetEvent::NextPageKey,
             _ => TuiWidgetEvent::EscapeKey,
         };
+        state.view.log_scroll_keys = event != TuiWidgetEvent::EscapeKey;
         state.view.log_view.transition(event);
         return;
     }

@@ -124,6 +124,9 @@ pub struct View {
     pub log_level: LevelFilter,
     /// tui-logger's scroll position; a handle, changed only by `update`.
     pub log_view: TuiWidgetState,
+    /// A key scrolled the Log since it last surely followed its newest
+    /// lines (G, a level change): `draw` then checks whether it still does.
+    pub log_scroll_keys: bool,
 }
 
 impl AppState {
@@ -164,6 +167,7 @@ impl AppState {
                 flash_until: None,
                 log_level,
                 log_view: TuiWidgetState::new().set_default_display_level(log_level),
+                log_scroll_keys: false,
             },
         }
     }
