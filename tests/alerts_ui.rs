@@ -138,7 +138,7 @@ fn details_of_an_acknowledged_alert() {
             " NodeDown ",
             "alertmanager main, prometheus main",
             "http://prometheus:9090/graph?g0.expr=",
-            "by bob@ops-2 6m0s ago",
+            "by bob@ops-2 6m ago",
             "ACK! rebooting db-2, ETA 15m",
             "Labels",
             "db-2:9100",
@@ -385,4 +385,37 @@ fn details_of_a_long_ack_give_its_end_date() {
     let _ = update(&mut s, Msg::Action(Action::Overview));
     let _ = update(&mut s, Msg::Action(Action::Zoom(PaneId::Alerts)));
     screen_with(&s, 160, 48, &["ACK ann 0s"]);
+}
+
+#[test]
+fn the_filter_prompt_shows_what_is_wrong_while_typing() {
+    let mut s = fx::alerts_state();
+    key(&mut s, KeyCode::Char('/'));
+    // The comma after the first matcher is missing: the list is filtered by
+    // `severity="critical"`, the last text that parsed, and the prompt says why
+    // the rest is not applied.
+    typed(&mut s, r#"severity="critical" alertname="NodeDown""#);
+    let screen = screen_with(
+        &s,
+        80,
+        24,
+        &[
+            "col 21: expected ',' after matcher",
+            "HighErrorRate",
+            "BackupFailed",
+        ],
+    );
+    assert!(!screen.contains("DiskWillFillIn4h"), "{screen}");
+    insta::assert_snapshot!("filter_prompt_error_80x24", screen);
+    // The character at the column is underlined in the error style.
+    let terminal = common::render(&s, 80, 24);
+    let line: String = (0..80)
+        .map(|x| terminal.backend().buffer()[(x, 23)].symbol().to_string())
+        .collect();
+    let byte = line.find("alertname").expect("the text is on the line");
+    let col = line[..byte].chars().count() as u16;
+    let cell = &terminal.backend().buffer()[(col, 23)];
+    let styles = common::styles(opsdeck::ui::color::ColorDepth::TrueColor);
+    assert_eq!(cell.fg, styles.critical.fg.unwrap());
+    assert!(cell.modifier.contains(ratatui::style::Modifier::UNDERLINED));
 }

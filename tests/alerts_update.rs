@@ -154,16 +154,27 @@ fn in_read_only_mode_a_is_only_an_audited_refusal() {
     fx::feed_mix(&mut s);
     let _ = update(&mut s, Msg::Action(Action::Zoom(PaneId::Alerts)));
     fx::select(&mut s, "HighErrorRate");
+    let alert = s.selected_alert().unwrap().clone();
     match key(&mut s, KeyCode::Char('a')).as_slice() {
         [Effect::Audit(record)] => {
             assert_eq!(record.action, "acknowledge");
             assert_eq!(record.actor, "ann@db-1");
             assert_eq!(record.outcome, "refused: read-only (--read-only)");
+            // The alert, as the audit record of an acknowledgement names it.
+            assert_eq!(
+                record.target,
+                opsdeck::app::alerts::label_key(&alert.labels)
+            );
         }
         other => panic!("expected only an audit record, got {other:?}"),
     }
     assert_eq!(s.view.overlay, None);
-    assert_eq!(status(&s).0, StatusKind::Warning);
+    let (kind, text) = status(&s);
+    assert_eq!(kind, StatusKind::Warning);
+    assert_eq!(
+        text,
+        r#"read-only (--read-only): not acknowledging HighErrorRate{cluster="eu", instance="api-1:8080", job="api", service="checkout"}"#
+    );
 }
 
 #[test]
@@ -430,6 +441,27 @@ fn the_filter_narrows_visible_alerts_by_severity_and_alertname_regex() {
     assert_eq!(names, vec!["DiskWillFillIn4h"]);
     // The cursor is on the one row left: `a` acts on it, not on a hidden row.
     assert_eq!(s.selected_alert().unwrap().name(), "DiskWillFillIn4h");
+}
+
+#[test]
+fn a_label_no_alert_has_is_applied_with_a_warning() {
+    let mut s = fx::alerts_state();
+    key(&mut s, KeyCode::Char('/'));
+    // Any label may be filtered on (a missing one reads as ""), but a typo
+    // that empties the list says so.
+    typed(&mut s, r#"severty="critical""#);
+    assert!(s.visible_alerts().is_empty());
+    let Some(Overlay::FilterInput(prompt)) = &s.view.overlay else {
+        panic!("the prompt is open");
+    };
+    let warning = prompt.problem.as_ref().expect("a warning");
+    assert!(!warning.error);
+    assert_eq!(
+        warning.to_string(),
+        r#"col 1: no alert has label "severty" (it reads as "")"#
+    );
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.view.overlay, None, "a warning does not hold Enter");
 }
 
 #[test]

@@ -170,9 +170,12 @@ fn acknowledge_creates_a_real_silence_seen_everywhere_and_u_expires_it() {
     other.wait_for("the ACK from the other instance", SEEN, |s| {
         row(s, "OpsdeckAlwaysFiring").contains("ACK ann")
     });
-    // Read-only refuses to un-acknowledge.
+    // Read-only refuses to un-acknowledge, and says which alert.
     other.send(&["u"]);
-    other.wait_text("read-only (--read-only): un-acknowledge is disabled", SEEN);
+    other.wait_text(
+        "read-only (--read-only): not un-acknowledging OpsdeckAlwaysFiring{",
+        SEEN,
+    );
 
     t.send(&["u"]);
     t.wait_text("Un-acknowledge OpsdeckAlwaysFiring", SEEN);

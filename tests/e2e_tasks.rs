@@ -277,7 +277,7 @@ command = ["true"]
     t.send(&["2", "t"]);
     let screen = t.wait_text("read-only", SEEN);
     assert!(
-        status_line(&screen).contains("trigger task is disabled"),
+        status_line(&screen).contains("not triggering task greet"),
         "{screen}"
     );
     assert!(!screen.contains("Run Greeter now"), "{screen}");

@@ -316,7 +316,7 @@ fn wall_mode_is_read_only_with_a_big_clock() {
     );
     t.send(&["a"]);
     t.wait_text(
-        "read-only (--wall): acknowledge is disabled",
+        "read-only (--wall): not acknowledging an alert",
         Duration::from_secs(2),
     );
     t.send(&["q"]);

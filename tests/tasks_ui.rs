@@ -314,7 +314,7 @@ fn tasks_pane_wide() {
             "‼ crit",
             "Security scan",
             "✗ failed",
-            "✗ exit 3 · 2.0s · 5s ago",
+            "✗ exit 3 · 2s · 5s ago",
             "retry 2/3 in 25s",
             "▶ running 2m56s",
             "⏱ timed out",
@@ -589,5 +589,39 @@ fn a_dry_run_says_so_in_the_title_and_the_body() {
             "Run Security scan now (dry run)",
             "Dry run: nothing is changed.",
         ],
+    );
+}
+
+#[test]
+fn a_yearly_task_lists_its_next_runs_with_the_year() {
+    let config = r#"
+[[task]]
+id = "archive"
+name = "Yearly archive"
+schedule = "0 0 1 1 *"
+timezone = "UTC"
+command = ["/usr/local/bin/archive-year"]
+"#;
+    let config = opsdeck::config::parse(config, "test.toml").unwrap();
+    let mut s = AppState::new(config, Mode::default(), common::host(), common::t0());
+    s.store = StoreRole::Leader;
+    let _ = update(
+        &mut s,
+        Msg::Tasks(TaskMsg::Runs {
+            changes: RunChanges::default(),
+            full: true,
+        }),
+    );
+    let _ = update(&mut s, Msg::Tick(common::t0()));
+    let _ = update(&mut s, Msg::Action(Action::Zoom(PaneId::Tasks)));
+    // The pane's next run is 38 days away: its month and day are enough.
+    screen_with(&s, 120, 30, &["01-01 00:00 (in 37d11h)"]);
+    key(&mut s, KeyCode::Enter);
+    // Not "01-01 00:00" three times.
+    screen_with(
+        &s,
+        120,
+        30,
+        &["2027-01-01 00:00 (in 37d11h), then 2028-01-01 00:00, 2029-01-01 00:00"],
     );
 }

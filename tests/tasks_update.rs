@@ -189,6 +189,27 @@ fn t_asks_for_confirmation_naming_the_command_then_starts_an_audited_run() {
 }
 
 #[test]
+fn t_on_a_running_task_refuses_at_once_and_names_the_key_that_cancels_it() {
+    let mut s = state(Mode::default(), StoreRole::Leader);
+    key(&mut s, KeyCode::Char('2'));
+    trigger_selected(&mut s);
+    let _ = update(&mut s, Msg::Tick(at(2, 4, 25)));
+    // No dialog that would only end in "refused": the status says why now.
+    let effects = key(&mut s, KeyCode::Char('t'));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(s.view.overlay.is_none(), "{:?}", s.view.overlay);
+    let status = s.visible_status().expect("a status message");
+    assert_eq!(status.kind, StatusKind::Warning);
+    assert_eq!(
+        status.text,
+        "task Backup verification is already running (since 02:00:00, 4m25s ago); x cancels it"
+    );
+    // x still offers to cancel it.
+    key(&mut s, KeyCode::Char('x'));
+    assert!(matches!(task_confirm(&s).draft, Draft::CancelTask(_)));
+}
+
+#[test]
 fn esc_in_the_confirmation_runs_nothing() {
     let mut s = state(Mode::default(), StoreRole::Leader);
     key(&mut s, KeyCode::Char('2'));
@@ -208,17 +229,22 @@ fn read_only_refuses_trigger_and_cancel_at_the_dispatcher() {
         StoreRole::Leader,
     );
     key(&mut s, KeyCode::Char('2'));
-    for k in ['t', 'x'] {
+    for (k, doing) in [('t', "triggering"), ('x', "cancelling")] {
         let effects = key(&mut s, KeyCode::Char(k));
         assert!(s.view.overlay.is_none());
         assert!(starts(&effects).is_empty());
+        // Both name what was refused: the selected task.
         assert!(
-            matches!(&effects[..], [Effect::Audit(a)] if a.outcome.starts_with("refused: read-only")),
+            matches!(&effects[..], [Effect::Audit(a)]
+                if a.outcome.starts_with("refused: read-only") && a.target == "backup"),
             "{effects:?}"
         );
         let status = s.visible_status().unwrap();
         assert_eq!(status.kind, StatusKind::Warning);
-        assert!(status.text.contains("read-only"), "{}", status.text);
+        assert_eq!(
+            status.text,
+            format!("read-only (--read-only): not {doing} task backup")
+        );
     }
     // A confirmation opened before (it cannot be, but the dispatcher is the
     // one place that decides): Enter is refused too.
@@ -240,7 +266,8 @@ fn read_only_refuses_trigger_and_cancel_at_the_dispatcher() {
     });
     let effects = opsdeck::app::dispatch::dispatch(&mut s, intent);
     assert!(
-        matches!(&effects[..], [Effect::Audit(a)] if a.outcome.starts_with("refused: read-only")),
+        matches!(&effects[..], [Effect::Audit(a)]
+            if a.outcome.starts_with("refused: read-only") && a.target == "backup"),
         "{effects:?}"
     );
 }

@@ -113,7 +113,7 @@ fn slash_filters_the_focused_list_by_text_or_matchers() {
     let mut s = common::state();
     key(&mut s, KeyCode::Char('/'));
     typed(&mut s, "NGINX");
-    assert!(matches!(s.view.overlay, Some(Overlay::FilterInput(ref t)) if t == "NGINX"));
+    assert!(matches!(s.view.overlay, Some(Overlay::FilterInput(ref p)) if p.text == "NGINX"));
     key(&mut s, KeyCode::Enter);
     let pids: Vec<u32> = s.visible_processes().iter().map(|p| p.pid).collect();
     assert_eq!(pids, vec![1337]);
@@ -130,23 +130,93 @@ fn slash_filters_the_focused_list_by_text_or_matchers() {
     assert_eq!(s.visible_processes().len(), 4);
 }
 
+fn prompt_problem(s: &opsdeck::app::AppState) -> Option<String> {
+    match &s.view.overlay {
+        Some(Overlay::FilterInput(p)) => p.problem.as_ref().map(ToString::to_string),
+        other => panic!("the filter prompt is closed: {other:?}"),
+    }
+}
+
+fn pids(s: &opsdeck::app::AppState) -> Vec<u32> {
+    s.visible_processes().iter().map(|p| p.pid).collect()
+}
+
 #[test]
-fn a_malformed_filter_is_an_error_and_keeps_the_old_filter() {
+fn the_filter_applies_as_you_type() {
+    let mut s = common::state();
+    key(&mut s, KeyCode::Char('/'));
+    typed(&mut s, "ngi");
+    assert_eq!(pids(&s), vec![1337], "before Enter");
+    ctrl(&mut s, 'u');
+    assert_eq!(pids(&s).len(), 4, "empty text: no filter");
+    typed(&mut s, r#"user="root""#);
+    assert_eq!(pids(&s), vec![1, 777]);
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.view.overlay, None);
+    assert_eq!(pids(&s), vec![1, 777], "Enter keeps it");
+}
+
+#[test]
+fn a_malformed_filter_shows_its_error_while_typing_and_keeps_the_last_valid_one() {
+    let mut s = common::state();
+    key(&mut s, KeyCode::Char('/'));
+    typed(&mut s, r#"user="root" "#);
+    assert_eq!(pids(&s), vec![1, 777]);
+    assert_eq!(prompt_problem(&s), None);
+    // The comma is missing: the list stays filtered by `user="root"`.
+    typed(&mut s, r#"command=~"/usr/.*""#);
+    assert_eq!(
+        prompt_problem(&s).as_deref(),
+        Some("col 13: expected ',' after matcher")
+    );
+    assert_eq!(pids(&s), vec![1, 777]);
+    // Enter does not close over an error: what is applied is not what is typed.
+    key(&mut s, KeyCode::Enter);
+    assert!(prompt_problem(&s).is_some());
+    // An unclosed regex, then an unknown field, each with its column.
+    ctrl(&mut s, 'u');
+    typed(&mut s, r#"command=~"(/usr"#);
+    assert_eq!(
+        prompt_problem(&s).as_deref(),
+        Some(r#"col 10: the quoted value is never closed with '"'"#)
+    );
+    typed(&mut s, r#"""#);
+    let regex = prompt_problem(&s).unwrap();
+    assert!(regex.starts_with("col 10: invalid regex"), "{regex}");
+    ctrl(&mut s, 'u');
+    typed(&mut s, r#"user="root", comand=~".*sshd.*""#);
+    assert_eq!(
+        prompt_problem(&s).as_deref(),
+        Some(r#"col 14: unknown field "comand" (fields: pid, user, command, cmd)"#)
+    );
+    assert_eq!(
+        pids(&s),
+        vec![1, 777],
+        "`user=\"root\", ` was the last valid text"
+    );
+    // Fixed, it applies at once and the error is gone.
+    for _ in 0..r#"comand=~".*sshd.*""#.len() {
+        key(&mut s, KeyCode::Backspace);
+    }
+    typed(&mut s, r#"command=~".*sshd.*""#);
+    assert_eq!(prompt_problem(&s), None);
+    assert_eq!(pids(&s), vec![777]);
+}
+
+#[test]
+fn esc_in_the_filter_prompt_puts_back_the_filter_from_before() {
     let mut s = common::state();
     key(&mut s, KeyCode::Char('/'));
     typed(&mut s, "postgres");
     key(&mut s, KeyCode::Enter);
+    assert_eq!(pids(&s), vec![4242]);
     key(&mut s, KeyCode::Char('/'));
     ctrl(&mut s, 'u');
-    typed(&mut s, r#"user="root"#);
-    key(&mut s, KeyCode::Enter);
-    let status = s.visible_status().expect("status shown");
-    assert_eq!(status.kind, StatusKind::Error);
-    assert_eq!(
-        status.text,
-        r#"filter: column 6: the quoted value is never closed with '"'"#
-    );
-    assert_eq!(s.visible_processes().len(), 1);
+    typed(&mut s, "root");
+    assert_eq!(pids(&s), vec![1, 777], "applied while typing");
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(s.view.overlay, None);
+    assert_eq!(pids(&s), vec![4242], "Esc: back to postgres");
 }
 
 #[test]

@@ -3,19 +3,22 @@
 //! accepted intent leaves here as one `Effect::Write` for the runtime's one
 //! wrapper, which audits it before and after.
 
-use super::action::Action;
+use super::action::{Action, PaneId};
+use super::alerts::label_key;
 use super::confirm::{AckContext, DialogKey};
 use super::intent::{Done, Feature, Intent, Write, Written};
 use super::state::{AppState, Overlay, StatusKind};
 use super::update::Effect;
+use crate::engine::rules::Labels;
 use crate::store::NewAudit;
 
 /// A write key (`a`, `u`, `t`, `x`, `r`, `s`): opens its confirmation, or says
 /// why there is nothing to confirm.
 pub fn open(state: &mut AppState, action: Action) -> Vec<Effect> {
     debug_assert!(action.is_write());
-    if let Some(refused) = refuse_if_read_only(state, action) {
-        return refused;
+    if state.mode.read_only {
+        let target = selected_target(state, action);
+        return refuse_read_only(state, action, target);
     }
     match action {
         Action::Acknowledge => super::ack::open_ack(state),
@@ -76,9 +79,10 @@ pub fn confirm_key(state: &mut AppState, key: crossterm::event::KeyEvent) -> Vec
 /// Every confirmed write: refused in read-only mode (and the refusal audited),
 /// else carried out by its feature and handed to the runtime's write wrapper.
 pub fn dispatch(state: &mut AppState, intent: Intent) -> Vec<Effect> {
-    if let Some(refused) = refuse_if_read_only(state, intent.action()) {
+    if state.mode.read_only {
         state.view.overlay = None;
-        return refused;
+        let target = intent_target(&intent);
+        return refuse_read_only(state, intent.action(), Some(target));
     }
     let source = match &intent {
         Intent::Acknowledge(r) => alertmanager_name(state, r.source),
@@ -135,29 +139,102 @@ fn alertmanager_name(state: &AppState, source: super::sources::SourceId) -> Opti
     Some(name.unwrap_or_default())
 }
 
-/// Refuses every write in read-only mode, with a status line and an audit record.
-fn refuse_if_read_only(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
-    if !state.mode.read_only {
-        return None;
+/// What a refused write would have acted on: as the status line names it,
+/// and as the audit log's `target` does for the write itself.
+struct Target {
+    shown: String,
+    audit: String,
+}
+
+/// The selected row the write key would act on, if any.
+fn selected_target(state: &AppState, action: Action) -> Option<Target> {
+    match (action, state.view.focus) {
+        (Action::Acknowledge | Action::Unacknowledge, PaneId::Alerts) => {
+            state.selected_alert().map(|a| Target {
+                shown: alert_name(&a.labels),
+                audit: label_key(&a.labels),
+            })
+        }
+        (Action::TriggerTask | Action::CancelTask, PaneId::Tasks) => {
+            state.selected_task().map(|t| Target {
+                shown: format!("task {}", t.id),
+                audit: t.id.clone(),
+            })
+        }
+        _ => None,
     }
-    let verb = action_verb(action);
+}
+
+fn intent_target(intent: &Intent) -> Target {
+    let shown = match intent {
+        Intent::Acknowledge(r) => alert_name(&r.labels),
+        Intent::Unacknowledge(r) => alert_name(&r.labels),
+        Intent::TriggerTask(t) | Intent::CancelTask(t) => format!("task {}", t.task_id),
+    };
+    Target {
+        shown,
+        audit: intent.target(),
+    }
+}
+
+/// `HighCPU{instance="db-1"}`: the alert name and the labels that tell its
+/// alerts apart (severity shows in the row's colour).
+fn alert_name(labels: &Labels) -> String {
+    let name = labels.get("alertname").map_or("alert", String::as_str);
+    let rest: Labels = labels
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "alertname" | "severity"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if rest.is_empty() {
+        name.to_string()
+    } else {
+        format!("{name}{}", label_key(&rest))
+    }
+}
+
+/// Refuses a write in read-only mode: a status line and an audit record, both
+/// naming what was refused.
+fn refuse_read_only(state: &mut AppState, action: Action, target: Option<Target>) -> Vec<Effect> {
     let why = if state.mode.wall {
         "--wall"
     } else {
         "--read-only"
     };
+    let (verb, anything) = doing(action);
+    let what = match &target {
+        Some(t) => format!("{verb} {}", t.shown),
+        None => format!("{verb}{anything}"),
+    };
     state.set_status(
         StatusKind::Warning,
-        format!("read-only ({why}): {verb} is disabled"),
+        format!("read-only ({why}): not {what}"),
     );
-    tracing::info!("{verb} refused: read-only mode");
+    tracing::info!("read-only: not {what}");
     let record = NewAudit::event(
         state.now,
         &state.actor,
         action.config_name(),
         &format!("refused: read-only ({why})"),
     );
-    Some(vec![Effect::Audit(record)])
+    let record = match &target {
+        Some(t) => record.with_target(&t.audit),
+        None => record,
+    };
+    vec![Effect::Audit(record)]
+}
+
+/// The action in the status line's "not …", and its object when nothing is
+/// selected.
+fn doing(action: Action) -> (&'static str, &'static str) {
+    match action {
+        Action::Acknowledge => ("acknowledging", " an alert"),
+        Action::Unacknowledge => ("un-acknowledging", " an alert"),
+        Action::TriggerTask => ("triggering", " a task"),
+        Action::CancelTask => ("cancelling", " a task"),
+        Action::RunRecovery => ("running recovery", ""),
+        _ => ("scaling", ""),
+    }
 }
 
 fn action_verb(action: Action) -> &'static str {

@@ -7,7 +7,7 @@ use super::dispatch;
 use super::navigation;
 use super::state::{AppState, Overlay};
 use super::update::Effect;
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use crossterm::event::{KeyEvent, KeyEventKind};
 
 pub fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     if key.kind == KeyEventKind::Release {
@@ -15,23 +15,8 @@ pub fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     }
     match &mut state.view.overlay {
         Some(Overlay::Confirm(_)) => dispatch::confirm_key(state, key),
-        Some(Overlay::FilterInput(text)) => {
-            let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-            match key.code {
-                KeyCode::Esc => state.view.overlay = None,
-                KeyCode::Enter => {
-                    let text = text.clone();
-                    state.view.overlay = None;
-                    navigation::apply_filter(state, &text);
-                }
-                KeyCode::Backspace => {
-                    text.pop();
-                }
-                KeyCode::Char('u') if ctrl => text.clear(),
-                KeyCode::Char('c') if ctrl => state.view.overlay = None,
-                KeyCode::Char(c) if !ctrl => text.push(c),
-                _ => {}
-            }
+        Some(Overlay::FilterInput(_)) => {
+            super::filter_prompt::on_key(state, key);
             Vec::new()
         }
         _ => match state.keymap.action_for(&key) {

@@ -13,6 +13,7 @@ pub mod alerts;
 pub mod confirm;
 pub mod dispatch;
 pub mod filter;
+pub mod filter_prompt;
 pub mod history;
 mod input;
 pub mod intent;

@@ -2,7 +2,6 @@
 //! cursor, filter, details, pause, the Log's levels.
 
 use super::action::{Action, PaneId};
-use super::filter::Filter;
 use super::process_cursor;
 use super::state::{AppState, Overlay, StatusKind};
 use super::update::Effect;
@@ -62,27 +61,12 @@ pub fn on_view_action(state: &mut AppState, action: Action) {
             }
         }
         a if is_move(a) => move_selection(state, a),
-        Action::Filter => open_filter(state),
+        Action::Filter => super::filter_prompt::open(state),
         Action::Pause => super::resources::toggle_pause(state),
         Action::LogMore | Action::LogLess => change_log_level(state, action == Action::LogMore),
         // Quit, suspend, redraw, details and the writes are handled by `input`.
         _ => {}
     }
-}
-
-fn open_filter(state: &mut AppState) {
-    let focus = state.view.focus;
-    if focus == PaneId::Log {
-        state.set_status(StatusKind::Info, "Log: use + / - to choose levels");
-        return;
-    }
-    let current = state
-        .list(focus)
-        .filter
-        .as_ref()
-        .map(Filter::source)
-        .unwrap_or_default();
-    state.view.overlay = Some(Overlay::FilterInput(current));
 }
 
 /// Enter: details of the selected row (not on a wall display).
@@ -126,27 +110,11 @@ fn change_log_level(state: &mut AppState, more: bool) {
     };
     state.view.log_level = levels[j];
     state.view.log_view = TuiWidgetState::new().set_default_display_level(state.view.log_level);
+    state.view.log_scroll_keys = false;
     state.set_status(
         StatusKind::Info,
         format!("Log: showing {} and above", state.view.log_level),
     );
-}
-
-pub fn apply_filter(state: &mut AppState, text: &str) {
-    let focus = state.view.focus;
-    match Filter::parse(text) {
-        Ok(filter) => {
-            let view = state.list_mut(focus);
-            view.filter = filter;
-            view.selected = 0;
-            // The followed process stays selected if the filter shows it,
-            // else the cursor is on the first process the filter shows.
-            if focus == PaneId::Resources {
-                process_cursor::follow(state);
-            }
-        }
-        Err(e) => state.set_status(StatusKind::Error, format!("filter: {e}")),
-    }
 }
 
 fn move_selection(state: &mut AppState, action: Action) {
@@ -157,6 +125,7 @@ fn move_selection(state: &mut AppState, action: Action) {
             Action::Down | Action::PageDown => TuiWidgetEvent::NextPageKey,
             _ => TuiWidgetEvent::EscapeKey,
         };
+        state.view.log_scroll_keys = event != TuiWidgetEvent::EscapeKey;
         state.view.log_view.transition(event);
         return;
     }

@@ -41,7 +41,7 @@ pub enum Overlay {
     /// Details of the selected row of the focused pane.
     Details,
     /// The `/` prompt, with the text typed so far.
-    FilterInput(String),
+    FilterInput(super::filter_prompt::FilterPrompt),
     /// The one confirmation: every write (`a`, `u`, `t`, `x`, …), and `q` while
     /// this opsdeck runs tasks.
     Confirm(Box<Confirm>),
@@ -128,6 +128,9 @@ pub struct View {
     pub log_level: LevelFilter,
     /// tui-logger's scroll position; a handle, changed only by `update`.
     pub log_view: TuiWidgetState,
+    /// A key scrolled the Log since it last surely followed its newest
+    /// lines (G, a level change): `draw` then checks whether it still does.
+    pub log_scroll_keys: bool,
 }
 
 impl AppState {
@@ -170,6 +173,7 @@ impl AppState {
                 flash_until: None,
                 log_level,
                 log_view: TuiWidgetState::new().set_default_display_level(log_level),
+                log_scroll_keys: false,
             },
         }
     }
@@ -286,6 +290,7 @@ impl Filterable for ProcessRow {
     }
 
     fn field(&self, name: &str) -> Option<String> {
+        // The names are `filter_prompt::PROCESS_FIELDS`.
         Some(match name {
             "pid" => self.pid.to_string(),
             "user" => self.user.clone(),

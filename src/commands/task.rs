@@ -4,8 +4,9 @@
 
 use crate::app::tasks::shell_words;
 use crate::cli::{AuditFormat, Cli, TaskCommand};
+use crate::config::duration::short;
 use crate::config::paths::Paths;
-use crate::engine::tasks::{Run, TaskSpec, Trigger};
+use crate::engine::tasks::{Run, RunState, TaskSpec, Trigger};
 use crate::runtime::process::{self, Stream};
 use crate::store::{NewAudit, Store};
 use chrono::{DateTime, Local, Utc};
@@ -106,7 +107,12 @@ pub(super) fn task_line(spec: &TaskSpec, last: Option<&Run>, now: DateTime<Utc>)
     let next = next_run(spec, now).map_or_else(|| "-".to_string(), |t| when(t, now));
     let last = last.map_or_else(
         || "never run".to_string(),
-        |r| format!("{} {}", r.state.label(), when(r.started, now)),
+        |r| {
+            let took = r.duration().filter(|_| r.state != RunState::Skipped);
+            let took = took.and_then(|d| d.to_std().ok());
+            let took = took.map_or(String::new(), |d| format!(" in {}", short(d)));
+            format!("{}{took}, {}", r.state.label(), when(r.started, now))
+        },
     );
     format!(
         "{:<20} {:<8} {:<16} {:<28} {last}",
@@ -136,24 +142,20 @@ fn list(paths: &Paths, specs: &[TaskSpec], format: AuditFormat) -> anyhow::Resul
     Ok(0)
 }
 
-/// "2026-11-24 02:00 (in 5h 12m)" in local time.
+/// "2026-11-24 02:00 (in 5h12m)" in local time, the span in the TUI's form.
 fn when(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let local = t.with_timezone(&Local).format("%Y-%m-%d %H:%M");
-    let delta = (t - now).to_std();
-    let (ahead, d) = match delta {
+    let (ahead, d) = match (t - now).to_std() {
         Ok(d) => (true, d),
         Err(_) => (false, (now - t).to_std().unwrap_or_default()),
     };
+    // Whole minutes: the times are shown to the minute.
     let d = std::time::Duration::from_secs(d.as_secs() / 60 * 60);
-    let span = if d.is_zero() {
-        "now".to_string()
-    } else {
-        humantime::format_duration(d).to_string()
-    };
-    match (ahead, span.as_str()) {
-        (_, "now") => format!("{local} (now)"),
-        (true, _) => format!("{local} (in {span})"),
-        (false, _) => format!("{local} ({span} ago)"),
+    let span = short(d);
+    match (ahead, d.is_zero()) {
+        (_, true) => format!("{local} (now)"),
+        (true, false) => format!("{local} (in {span})"),
+        (false, false) => format!("{local} ({span} ago)"),
     }
 }
 
@@ -189,18 +191,15 @@ fn run_now(
         .build()?
         .block_on(run_streaming(&command));
     let _ = std::io::stdout().flush();
-    let (took, status) = (outcome.duration, outcome.exit.status());
+    let (took, status) = (short(outcome.duration), outcome.exit.status());
     crate::runtime::record_outcome(&mut run, outcome, spec.timeout);
     if let Some(store) = store.as_mut() {
         store.finish_run(&run)?;
-        let what = format!("{}: {}", run.state.label(), run.detail);
+        let what = format!("{} in {took}: {}", run.state.label(), run.detail);
         let mut end = NewAudit::event(Utc::now(), actor, "task.run", &what);
         end.target = spec.id.clone();
         store.append_audit(&end)?;
     }
-    // Whole milliseconds: "2ms", "1s 6ms".
-    let took =
-        humantime::format_duration(std::time::Duration::from_millis(took.as_millis() as u64));
     let recorded = if run.id > 0 {
         format!(", run {}", run.id)
     } else {

@@ -37,11 +37,43 @@ pub fn parse(text: &str) -> Result<Duration, String> {
     })
 }
 
-/// Short form for display: "1s", "10m", "1h30m".
+/// The one form of a duration on screen and in the CLI, two units at most,
+/// the second zero-padded and left out when zero: "0.94s", "2.1s", "45s",
+/// "1m05s", "5m", "2h03m", "3d04h"; under 10 ms, "3ms" (none: "0s").
 pub fn short(value: Duration) -> String {
-    humantime::format_duration(Duration::from_secs(value.as_secs()))
-        .to_string()
-        .replace(' ', "")
+    let ms = value.as_millis();
+    if ms == 0 {
+        return "0s".into();
+    }
+    if ms < 10 {
+        return format!("{ms}ms");
+    }
+    if ms < 10_000 {
+        // Hundredths under a second, tenths under ten; no trailing zeros.
+        let text = if ms < 995 {
+            format!("{:.2}", ms as f64 / 1000.0)
+        } else {
+            format!("{:.1}", ms as f64 / 1000.0)
+        };
+        let text = text.trim_end_matches('0').trim_end_matches('.');
+        return format!("{text}s");
+    }
+    // Whole seconds from 10 s on, truncated as a clock counts.
+    let secs = (ms / 1000) as u64;
+    let (d, h, m, s) = (secs / 86400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
+    let two = |big: u64, a: &str, small: u64, b: &str| {
+        if small == 0 {
+            format!("{big}{a}")
+        } else {
+            format!("{big}{a}{small:02}{b}")
+        }
+    };
+    match (d, h, m) {
+        (0, 0, 0) => format!("{s}s"),
+        (0, 0, _) => two(m, "m", s, "s"),
+        (0, _, _) => two(h, "h", m, "m"),
+        _ => two(d, "d", h, "h"),
+    }
 }
 
 #[cfg(test)]
@@ -57,7 +89,29 @@ mod tests {
     }
 
     #[test]
-    fn short_form_has_no_spaces() {
-        assert_eq!(short(Duration::from_secs(5400)), "1h30m");
+    fn short_form_has_two_units_at_most() {
+        let ms = Duration::from_millis;
+        let cases = [
+            (ms(0), "0s"),
+            (ms(3), "3ms"),
+            (ms(935), "0.94s"),
+            (ms(500), "0.5s"),
+            (ms(999), "1s"),
+            (ms(2_100), "2.1s"),
+            (ms(2_000), "2s"),
+            (ms(9_960), "10s"),
+            (ms(88_700), "1m28s"),
+            (ms(45_000), "45s"),
+            (ms(65_000), "1m05s"),
+            (ms(300_000), "5m"),
+            (ms(5_400_000), "1h30m"),
+            (ms(7_380_000), "2h03m"),
+            (ms(7_200_000), "2h"),
+            (ms((3 * 86400 + 4 * 3600) * 1000), "3d04h"),
+            (ms(30 * 86400 * 1000), "30d"),
+        ];
+        for (value, text) in cases {
+            assert_eq!(short(value), text, "{value:?}");
+        }
     }
 }

@@ -124,6 +124,7 @@ impl TaskRunner {
                     };
                     let why = format!("not run: its start could not be recorded: {why}");
                     run.end(RunState::Failed, Utc::now(), why);
+                    log_end(&run);
                     let _ = self.tx.send(Msg::Tasks(TasksMsg::Finished(run))).await;
                     return;
                 }
@@ -167,7 +168,7 @@ impl TaskRunner {
                 run.id
             );
         }
-        tracing::info!("task {} {} ({})", spec.id, run.state.label(), run.detail);
+        log_end(&run);
         let _ = self.tx.send(Msg::Tasks(TasksMsg::Finished(run))).await;
     }
 
@@ -217,6 +218,17 @@ impl TaskRunner {
     }
 }
 
+/// A run's end in the log: a failed or timed-out run at WARN, so that a
+/// log read at WARN (or the Log pane at `-`) shows what needs looking at.
+fn log_end(run: &Run) {
+    let (task, state, detail) = (&run.task_id, run.state.label(), &run.detail);
+    if run.state.is_failure() {
+        tracing::warn!("task {task} {state} ({detail})");
+    } else {
+        tracing::info!("task {task} {state} ({detail})");
+    }
+}
+
 /// The process a run of `spec` is: its argv, its env plus `OPSDECK_TASK_ID`,
 /// `OPSDECK_RUN_ID`, `OPSDECK_TASK_ATTEMPT` and `OPSDECK_TASK_TRIGGER`, without
 /// the variables that hold opsdeck's own secrets (unless the task sets them).
@@ -255,7 +267,7 @@ fn describe(outcome: &Outcome, timeout: Duration) -> String {
     let mut detail = match &outcome.exit {
         Exit::TimedOut => format!(
             "timed out after {}; process group killed",
-            humantime::format_duration(timeout)
+            crate::config::duration::short(timeout)
         ),
         Exit::Cancelled => "cancelled; process group killed".into(),
         other => other.to_string(),
@@ -364,4 +376,81 @@ fn close_abandoned(store: &StoreHandle) {
         })
         .await;
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+    use tracing_subscriber::layer::{Context, SubscriberExt};
+
+    /// Every event's level and message.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<(tracing::Level, String)>>>);
+
+    impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Captured {
+        fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
+            struct Message(String);
+            impl tracing::field::Visit for Message {
+                fn record_debug(&mut self, f: &tracing::field::Field, v: &dyn std::fmt::Debug) {
+                    if f.name() == "message" {
+                        self.0 = format!("{v:?}");
+                    }
+                }
+            }
+            let mut message = Message(String::new());
+            event.record(&mut message);
+            let level = *event.metadata().level();
+            self.0.lock().unwrap().push((level, message.0));
+        }
+    }
+
+    /// Runs `command` as task `id` and returns the level its end was logged at.
+    fn end_logged_at(id: &str, command: &str, timeout: Duration) -> tracing::Level {
+        let toml = format!("[[task]]\nid = \"{id}\"\nname = \"{id}\"\ncommand = {command}\n");
+        let mut spec = crate::config::parse(&toml, "test.toml").unwrap().tasks()[0].clone();
+        // Shorter than a config allows, so the test is quick.
+        spec.timeout = timeout;
+        let captured = Captured::default();
+        let subscriber = tracing_subscriber::registry().with(captured.clone());
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let (tx, mut rx) = mpsc::channel(16);
+        tokio::task::LocalSet::new().block_on(&rt, async {
+            let runner = TaskRunner::new(None, Vec::new(), tx);
+            runner.start(StartTask {
+                spec,
+                trigger: Trigger::Manual,
+                attempt: 1,
+                actor: "test".into(),
+                local_id: Some(1),
+            });
+            while let Some(msg) = rx.recv().await {
+                if matches!(msg, Msg::Tasks(TasksMsg::Finished(_))) {
+                    break;
+                }
+            }
+        });
+        let events = captured.0.lock().unwrap();
+        let end = events
+            .iter()
+            .rfind(|(_, m)| m.starts_with(&format!("task {id} ")))
+            .expect("the run's end is logged");
+        end.0
+    }
+
+    #[test]
+    fn failed_and_timed_out_runs_are_logged_at_warn() {
+        use tracing::Level;
+        let (long, short) = (Duration::from_secs(10), Duration::from_millis(200));
+        assert_eq!(end_logged_at("ok", r#"["true"]"#, long), Level::INFO);
+        assert_eq!(end_logged_at("bad", r#"["false"]"#, long), Level::WARN);
+        assert_eq!(
+            end_logged_at("slow", r#"["sleep", "5"]"#, short),
+            Level::WARN
+        );
+    }
 }

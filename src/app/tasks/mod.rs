@@ -209,6 +209,7 @@ impl super::filter::Filterable for TaskRow<'_> {
 
     fn field(&self, name: &str) -> Option<String> {
         let s = self.spec;
+        // The names are `filter_prompt::TASK_FIELDS`.
         Some(match name {
             "id" => s.id.clone(),
             "name" => s.name.clone(),

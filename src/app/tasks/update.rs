@@ -8,7 +8,7 @@ use crate::app::confirm::{Confirm, Draft, PlanRow};
 use crate::app::intent::{Intent, TaskRef};
 use crate::app::state::{AppState, Overlay, StatusKind, StoreRole};
 use crate::app::update::{Effect as AppEffect, PAGE};
-use crate::engine::tasks::scheduler::Command;
+use crate::engine::tasks::scheduler::{Command, Refused};
 use crate::engine::tasks::{Run, RunState, Trigger};
 use crate::store::tasks::RunChanges;
 use chrono::{DateTime, Utc};
@@ -297,26 +297,15 @@ pub fn open_confirm(state: &mut AppState, cancel: bool) {
         .workdir
         .as_ref()
         .map_or_else(|| "opsdeck's".to_string(), |d| d.display().to_string());
-    let timeout = humantime::format_duration(spec.timeout);
+    let timeout = crate::config::duration::short(spec.timeout);
     plan.push(PlanRow::new("in", dir).aside(format!(" · timeout {timeout}")));
-    let scheduler = &state.tasks.scheduler;
-    let id = &task.task_id;
-    if cancel
-        && scheduler.running(id).is_none()
-        && scheduler.waiting(id).is_none()
-        && scheduler.retry(id).is_none()
-    {
-        let elsewhere = state
-            .tasks
-            .last_run(id)
-            .is_some_and(|r| r.state == RunState::Running);
-        let why = if elsewhere {
-            "it runs in another opsdeck; cancel it there"
-        } else {
-            "it is not running"
-        };
-        let name = &task.name;
-        state.set_status(StatusKind::Info, format!("cancel task: {name}: {why}"));
+    let refused = if cancel {
+        cancel_refused(state, &task)
+    } else {
+        trigger_refused(state, &task)
+    };
+    if let Some((kind, text)) = refused {
+        state.set_status(kind, text);
         return;
     }
     let dialog = if cancel {
@@ -333,6 +322,57 @@ pub fn open_confirm(state: &mut AppState, cancel: bool) {
             .keys("run", "cancel")
     };
     state.view.overlay = Some(Overlay::Confirm(Box::new(dialog)));
+}
+
+/// Why `x` has nothing to cancel, if so.
+fn cancel_refused(state: &AppState, task: &TaskRef) -> Option<(StatusKind, String)> {
+    let scheduler = &state.tasks.scheduler;
+    let id = &task.task_id;
+    if scheduler.running(id).is_some()
+        || scheduler.waiting(id).is_some()
+        || scheduler.retry(id).is_some()
+    {
+        return None;
+    }
+    let elsewhere = state
+        .tasks
+        .last_run(id)
+        .is_some_and(|r| r.state == RunState::Running);
+    let why = if elsewhere {
+        "it runs in another opsdeck; cancel it there"
+    } else {
+        "it is not running"
+    };
+    let name = &task.name;
+    Some((StatusKind::Info, format!("cancel task: {name}: {why}")))
+}
+
+/// Why `t` would be refused, said before the confirmation rather than after
+/// it: the run already going (or waiting), and the key that cancels it.
+fn trigger_refused(state: &AppState, task: &TaskRef) -> Option<(StatusKind, String)> {
+    let scheduler = &state.tasks.scheduler;
+    let id = &task.task_id;
+    let refused = scheduler.check_trigger(id).err()?;
+    let cancel_key = state.keymap.label_for(Action::CancelTask);
+    let since = |at: DateTime<Utc>| {
+        let local = at.with_timezone(&state.local_offset).format("%H:%M:%S");
+        let age = (state.now - at).to_std().unwrap_or_default();
+        format!("since {local}, {} ago", crate::config::duration::short(age))
+    };
+    let name = &task.name;
+    let text = match (refused, scheduler.running(id), scheduler.waiting(id)) {
+        (Refused::AlreadyRunning, Some((.., started)), _) => format!(
+            "task {name} is already running ({}); {cancel_key} cancels it",
+            since(started)
+        ),
+        (Refused::AlreadyWaiting, _, Some(w)) => format!(
+            "task {name} is already waiting to run ({}: {}); {cancel_key} drops it",
+            since(w.since),
+            w.reason
+        ),
+        (refused, ..) => format!("trigger task: {name}: {refused}"),
+    };
+    Some((StatusKind::Warning, text))
 }
 
 /// A command's rows in the plan: a `sh -c` script keeps its lines (a few of

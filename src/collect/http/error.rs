@@ -30,7 +30,7 @@ pub enum SourceError {
     Down { url: String, reason: String },
     #[error("{url}: DNS lookup failed: {reason}")]
     Dns { url: String, reason: String },
-    #[error("{url}: timed out after {}", humantime::format_duration(*timeout))]
+    #[error("{url}: timed out after {}", crate::config::duration::short(*timeout))]
     Timeout { url: String, timeout: Duration },
     #[error("{url}: TLS handshake failed: {reason}{}", hint.map(|h| format!(" ({h})")).unwrap_or_default())]
     Tls {

@@ -99,6 +99,12 @@ impl std::error::Error for MatcherError {}
 /// (`{a="x"}`), commas allowed inside quoted values and after the last matcher.
 /// Empty text (or `{}`) is an empty list, which matches everything.
 pub fn parse(input: &str) -> Result<Vec<Matcher>, MatcherError> {
+    Ok(parse_located(input)?.into_iter().map(|(_, m)| m).collect())
+}
+
+/// [`parse`], each matcher with the 1-based column of its name, so that a
+/// caller checking names (the `/` filter) can point at the one it refuses.
+pub fn parse_located(input: &str) -> Result<Vec<(usize, Matcher)>, MatcherError> {
     syntax::Scanner::new(input).list()
 }
 

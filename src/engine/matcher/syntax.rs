@@ -45,8 +45,9 @@ impl Scanner {
         }
     }
 
-    /// Comma-separated matchers, optionally in braces.
-    pub(super) fn list(mut self) -> Result<Vec<Matcher>, MatcherError> {
+    /// Comma-separated matchers, optionally in braces, each with the 1-based
+    /// column where its name starts.
+    pub(super) fn list(mut self) -> Result<Vec<(usize, Matcher)>, MatcherError> {
         self.skip_spaces();
         let open = self.pos;
         let braced = self.eat('{');
@@ -56,11 +57,18 @@ impl Scanner {
             if matches!(self.peek(), None | Some('}')) {
                 break;
             }
-            out.push(self.matcher()?);
+            out.push((self.pos + 1, self.matcher()?));
+            // A bare value cannot end in a quote.
+            let quoted = self.chars[..self.pos].last() == Some(&'"');
             self.skip_spaces();
             match self.peek() {
                 Some(',') => self.pos += 1,
                 None | Some('}') => break,
+                // `a="x" b="y"`: a second matcher where a comma belongs (for
+                // `a=x b`, the value may as well lack quotes).
+                Some(_) if self.at_name() && (quoted || self.at_matcher()) => {
+                    return Err(self.error(self.pos, "expected ',' after matcher"));
+                }
                 Some(c) => return Err(self.unexpected_after_value(c, "',' or the end")),
             }
         }
@@ -212,6 +220,22 @@ impl Scanner {
             ));
         }
         char::from_u32(code).ok_or_else(|| self.error(at, "not a Unicode character"))
+    }
+
+    fn at_name(&self) -> bool {
+        self.peek()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    }
+
+    /// Whether a name followed by an operator starts here.
+    fn at_matcher(&self) -> bool {
+        let rest = &self.chars[self.pos..];
+        let name = rest
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric() || **c == '_')
+            .count();
+        let after = rest[name..].iter().find(|c| !c.is_whitespace());
+        matches!(after, Some('=' | '!'))
     }
 
     fn unexpected_after_value(&self, c: char, expected: &str) -> MatcherError {

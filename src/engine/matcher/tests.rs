@@ -116,6 +116,20 @@ fn errors_carry_the_column() {
     assert_eq!(column(r#"a="x"}"#), 6, "stray brace");
     assert_eq!(column(r#"{a="x"} b"#), 9, "text after the brace");
     assert_eq!(column(r#"a="é", ü="x""#), 8, "columns count characters");
+    let comma = |text: &str| parse(text).unwrap_err().message;
+    assert_eq!(
+        comma(r#"severity="critical" alertname="X""#),
+        "expected ',' after matcher"
+    );
+    assert_eq!(comma(r#"a="x" b"#), "expected ',' after matcher");
+    assert_eq!(comma("a=x b=y"), "expected ',' after matcher");
+    assert!(
+        comma("a=x b").contains("quote values"),
+        "{}",
+        comma("a=x b")
+    );
+    let located = parse_located(r#"a="x",  bb!~"y""#).unwrap();
+    assert_eq!((located[0].0, located[1].0), (1, 9), "columns of the names");
     let e = parse(r#"a=~"(""#).unwrap_err();
     assert!(e.message.starts_with("invalid regex: "), "{e}");
     assert!(!e.message.contains('\n'), "one line: {e}");

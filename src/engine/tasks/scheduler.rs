@@ -164,19 +164,26 @@ impl Scheduler {
 
     /// The user asked for a run now.
     pub fn trigger(&mut self, id: &str, now: DateTime<Utc>) -> Result<Vec<Command>, Refused> {
-        let i = *self.index.get(id).ok_or(Refused::UnknownTask)?;
-        let slot = &self.slots[i];
+        self.check_trigger(id)?;
+        let i = self.index[id];
+        let mut out = Vec::new();
+        self.slots[i].retry = None;
+        self.enqueue(i, Trigger::Manual, 1, None, now, &mut out);
+        self.start_waiting(now, &mut out);
+        Ok(out)
+    }
+
+    /// Whether [`Scheduler::trigger`] would refuse, without triggering: so
+    /// that `t` can say so before asking for a confirmation.
+    pub fn check_trigger(&self, id: &str) -> Result<(), Refused> {
+        let slot = self.slot(id).ok_or(Refused::UnknownTask)?;
         if slot.waiting.is_some() {
             return Err(Refused::AlreadyWaiting);
         }
         if slot.running.is_some() && slot.spec.concurrency == Concurrency::Skip {
             return Err(Refused::AlreadyRunning);
         }
-        let mut out = Vec::new();
-        self.slots[i].retry = None;
-        self.enqueue(i, Trigger::Manual, 1, None, now, &mut out);
-        self.start_waiting(now, &mut out);
-        Ok(out)
+        Ok(())
     }
 
     /// Drops a run that waits to start; true if there was one. (A running one is
@@ -285,7 +292,7 @@ impl Scheduler {
                 trigger: Trigger::Missed,
                 reason: format!(
                     "{when} while opsdeck was stopped or the host slept; older than missed_grace {}",
-                    humantime::format_duration(grace)
+                    crate::config::duration::short(grace)
                 ),
             }),
             Missed::Skip => out.push(Command::Skip {

@@ -4,10 +4,12 @@ mod alerts;
 mod log;
 mod resources;
 mod tasks;
+mod times;
 mod unconfigured;
 
 pub use alerts::severity_look;
-pub use tasks::{clock, duration, outcome, priority_look, run_look, since, status_line, until};
+pub use tasks::{outcome, priority_look, run_look, status_line};
+pub use times::{clock, clock_or_date, duration, needs_year, since, until};
 
 use crate::app::PaneId;
 use crate::ui::Ui;

@@ -2,8 +2,9 @@
 //! last and next run, and counts in the title so that a failing task shows on
 //! the overview at a glance.
 
+use super::times::{clock, duration, since, until};
+use crate::app::PaneId;
 use crate::app::tasks::TaskStatus;
-use crate::app::{AppState, PaneId};
 use crate::engine::tasks::{Priority, Run, RunState, TaskSpec};
 use crate::ui::Ui;
 use crate::ui::theme::Styles;
@@ -375,41 +376,6 @@ fn next_line(ui: Ui<'_>, spec: &TaskSpec, compact: bool) -> Line<'static> {
         ]),
         None => Line::styled("–", s.dim),
     }
-}
-
-/// A local time as short as it can be told apart: "02:00" today, "Wed 02:00"
-/// this week, "12-03 02:00" later.
-pub fn clock(state: &AppState, at: DateTime<Utc>) -> String {
-    let local = at.with_timezone(&state.local_offset);
-    let today = state.now.with_timezone(&state.local_offset).date_naive();
-    let days = (local.date_naive() - today).num_days();
-    if days == 0 {
-        local.format("%H:%M").to_string()
-    } else if (1..7).contains(&days) {
-        local.format("%a %H:%M").to_string()
-    } else {
-        local.format("%m-%d %H:%M").to_string()
-    }
-}
-
-/// A run's duration: "350ms", "2.1s", "45s", "12m3s".
-pub fn duration(d: chrono::Duration) -> String {
-    let ms = d.num_milliseconds().max(0);
-    match ms {
-        0..1000 => format!("{ms}ms"),
-        1000..10_000 => format!("{:.1}s", ms as f64 / 1000.0),
-        _ => format::age((ms / 1000).unsigned_abs()),
-    }
-}
-
-/// Time from `now` to a later `at`: "5h12m".
-pub fn until(now: DateTime<Utc>, at: DateTime<Utc>) -> String {
-    format::age((at - now).num_seconds().max(0).unsigned_abs())
-}
-
-/// Time since `at`: "3m2s".
-pub fn since(now: DateTime<Utc>, at: DateTime<Utc>) -> String {
-    format::age((now - at).num_seconds().max(0).unsigned_abs())
 }
 
 /// The largest unit only ("3h", "2d"): enough for how long ago a run ended.

@@ -4,7 +4,9 @@
 use crate::app::tasks::{TaskStatus, shell_words};
 use crate::engine::tasks::{Concurrency, Missed, RunState, TaskSpec};
 use crate::ui::Ui;
-use crate::ui::panes::{clock, priority_look, run_look, status_line, until};
+use crate::ui::panes::{
+    clock, clock_or_date, needs_year, priority_look, run_look, status_line, until,
+};
 use crate::ui::theme::Styles;
 use ratatui::text::{Line, Span};
 use std::borrow::Cow;
@@ -122,12 +124,12 @@ fn limits(spec: &TaskSpec) -> String {
         format!(
             "{} retries, {} backoff doubling",
             spec.retries,
-            humantime::format_duration(spec.retry_backoff)
+            crate::config::duration::short(spec.retry_backoff)
         )
     };
     format!(
         "timeout {} · {retries}",
-        humantime::format_duration(spec.timeout)
+        crate::config::duration::short(spec.timeout)
     )
 }
 
@@ -140,7 +142,7 @@ fn policy(spec: &TaskSpec) -> String {
         Missed::Skip => "skip".to_string(),
         Missed::RunOnce => format!(
             "one catch-up run within {}",
-            humantime::format_duration(spec.missed_grace)
+            crate::config::duration::short(spec.missed_grace)
         ),
     };
     format!("due while running: {concurrency} · missed while down: {missed}")
@@ -186,15 +188,21 @@ fn schedule(ui: Ui<'_>, spec: &TaskSpec) -> Vec<Line<'static>> {
         ],
     )];
     if let Some(first) = state.tasks.next_run(spec, state.now) {
-        let mut next = vec![
-            f.text(clock(state, first)),
-            f.dim(format!(" (in {})", until(state.now, first))),
-        ];
-        let later: Vec<String> =
+        let later: Vec<_> =
             std::iter::successors(schedule.next_after(first), |t| schedule.next_after(*t))
                 .take(2)
-                .map(|t| clock(state, t))
                 .collect();
+        // All with their year when one needs it: "01-01 00:00" three times
+        // would say nothing of a yearly task.
+        let with_year = later.iter().any(|t| needs_year(state, *t));
+        let mut next = vec![
+            f.text(clock_or_date(state, first, with_year)),
+            f.dim(format!(" (in {})", until(state.now, first))),
+        ];
+        let later: Vec<String> = later
+            .into_iter()
+            .map(|t| clock_or_date(state, t, with_year))
+            .collect();
         if !later.is_empty() {
             next.push(f.dim(format!(", then {}", later.join(", "))));
         }

@@ -98,18 +98,10 @@ fn si(value: f64) -> String {
     format!("{text}{prefix}")
 }
 
-/// 93784 s → "1d2h", 3700 → "1h1m", 59 → "59s".
+/// Whole seconds as every duration is shown (`config::duration::short`):
+/// 93784 → "1d02h", 3700 → "1h01m", 65 → "1m05s", 59 → "59s".
 pub fn age(secs: u64) -> String {
-    let (d, h, m, s) = (secs / 86400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
-    if d > 0 {
-        format!("{d}d{h}h")
-    } else if h > 0 {
-        format!("{h}h{m}m")
-    } else if m > 0 {
-        format!("{m}m{s}s")
-    } else {
-        format!("{s}s")
-    }
+    crate::config::duration::short(std::time::Duration::from_secs(secs))
 }
 
 /// A forecast as the range it is sure of, in one unit chosen by its far end:
@@ -161,8 +153,9 @@ mod tests {
     #[test]
     fn formats_ages() {
         assert_eq!(age(59), "59s");
-        assert_eq!(age(3700), "1h1m");
-        assert_eq!(age(93784), "1d2h");
+        assert_eq!(age(3700), "1h01m");
+        assert_eq!(age(93784), "1d02h");
+        assert_eq!(age(0), "0s");
     }
 
     #[test]
