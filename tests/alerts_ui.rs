@@ -215,6 +215,34 @@ fn a_long_ack_author_is_cut_but_the_ack_age_keeps_its_unit() {
 }
 
 #[test]
+fn a_scrape_with_unparsable_lines_is_marked_in_the_header() {
+    use opsdeck::app::remote::{Payload, RemoteUpdate};
+    use opsdeck::app::sources::{Source, SourceKind};
+    use opsdeck::collect::expfmt::{self, Format, Limits};
+    let mut s = fx::state();
+    let endpoint = "http://127.0.0.1:8000/metrics".to_string();
+    let app = Source::new(
+        SourceKind::Scrape,
+        "app",
+        endpoint,
+        std::time::Duration::from_secs(5),
+    );
+    s.remote.sources.push(app);
+    let page = "up 1\nbroken line here\nok_total 3\n{oops\n";
+    let scrape = expfmt::parse(page.as_bytes(), Format::Text, &Limits::default());
+    let update_msg = Msg::Remote(Box::new(RemoteUpdate {
+        source: s.remote.sources.len() - 1,
+        at: fx::at(0),
+        latency: std::time::Duration::from_millis(3),
+        result: Ok(Payload::Scrape(std::sync::Arc::new(scrape))),
+    }));
+    let _ = update(&mut s, update_msg);
+    let screen = screen_with(&s, 160, 48, &["│ ! scrape app 2 unparsable"]);
+    // It answers: its samples are used, nothing is stale.
+    assert!(!screen.contains("✗ scrape app"), "{screen}");
+}
+
+#[test]
 fn a_dead_cluster_member_is_shown_though_another_answers() {
     let mut s = fx::alerts_state();
     let (alerts, silences) = fx::mix_am();

@@ -529,7 +529,8 @@ severity = "critical"
 fn a_frozen_prometheus_leaves_stale_rows_that_keep_their_ack() {
     let mut stack = Stack::start(StackOptions::default());
     stack.wait_for_alert_in_alertmanager("OpsdeckAlwaysFiring");
-    let config = write_config("frozen", &config_for(&stack, &stack.prometheus, ""));
+    let panel = "[[panel]]\ntitle = \"Targets up\"\nquery = \"sum(up)\"\n";
+    let config = write_config("frozen", &config_for(&stack, &stack.prometheus, panel));
     let t = Tmux::start(
         "alerts-frozen",
         &["-c", config.to_str().unwrap()],
@@ -580,6 +581,21 @@ fn a_frozen_prometheus_leaves_stale_rows_that_keep_their_ack() {
     // `a` knows the alert is acknowledged, in Alertmanager.
     t.send(&["a"]);
     t.wait_text("is already acknowledged by ann@e2e", SEEN);
+    // The Resources pane: the fleet rows and the panel of that Prometheus
+    // say they are stale, not up.
+    t.send(&["1"]);
+    let screen = t.wait_for("stale fleet rows", SEEN, |s| {
+        s.contains("Fleet ·")
+            && s.lines()
+                .any(|l| l.contains("127.0.0.1:") && l.contains(" stale "))
+    });
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains("Targets up") && l.contains("stale")),
+        "{screen}"
+    );
+    t.send(&["3"]);
 
     stack.resume_prometheus();
     t.wait_for("live again", SEEN, |s| {

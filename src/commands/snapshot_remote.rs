@@ -136,23 +136,7 @@ impl Remote {
                 })
             })
             .collect();
-        let panels = config
-            .panel
-            .iter()
-            .zip(&remote.panels)
-            .map(|(p, view)| PanelOut {
-                title: p.title.clone(),
-                series: view
-                    .series
-                    .iter()
-                    .map(|s| SeriesOut {
-                        name: s.name.clone(),
-                        value: unit_value(s.value, p.unit),
-                    })
-                    .collect(),
-                error: view.error.clone(),
-            })
-            .collect();
+        let panels = panels_out(remote, config);
         let scrapes = remote
             .scrapes
             .iter()
@@ -172,6 +156,27 @@ impl Remote {
             scrapes,
         }
     }
+}
+
+/// Each panel's series as the screen shows their values, in its unit.
+fn panels_out(remote: &RemoteState, config: &Config) -> Vec<PanelOut> {
+    config
+        .panel
+        .iter()
+        .zip(&remote.panels)
+        .map(|(p, view)| PanelOut {
+            title: p.title.clone(),
+            series: view
+                .series
+                .iter()
+                .map(|s| SeriesOut {
+                    name: s.name.clone(),
+                    value: unit_value(s.value, p.unit),
+                })
+                .collect(),
+            error: view.error.clone(),
+        })
+        .collect()
 }
 
 fn alert_out(a: &Alert, level: &'static str, name: &impl Fn(usize) -> String) -> AlertOut {
