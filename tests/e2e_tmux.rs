@@ -183,6 +183,22 @@ fn panic_restores_the_terminal_then_prints_the_message() {
         "panic message visible after restore:\n{after}"
     );
     assert_cooked(&after);
+    // The session's end is recorded and the database closed: no WAL left, so
+    // the .db file alone is a full copy.
+    let state = t.dir.join("state");
+    let records = tmux::audit_records(&state);
+    assert!(
+        records
+            .iter()
+            .any(|r| r["action"] == "session.end" && r["outcome"] == "error: panic"),
+        "{records:#?}"
+    );
+    let wal = state.join("opsdeck/opsdeck.db-wal");
+    assert!(
+        std::fs::metadata(&wal).map_or(true, |m| m.len() == 0),
+        "{} left behind",
+        wal.display()
+    );
 }
 
 #[test]

@@ -63,7 +63,14 @@ pub fn run(cli: &Cli, paths: &Paths) -> anyhow::Result<i32> {
         tracing::warn!("{warning}");
         state.set_status(StatusKind::Warning, warning);
     }
-    let result = runtime::run(state, &styles, &clock, persistence.as_mut());
+    // A panic (the hook has given the terminal back) still ends the session
+    // and closes the database; then it goes on, exit code 101.
+    let run =
+        std::panic::AssertUnwindSafe(|| runtime::run(state, &styles, &clock, persistence.as_mut()));
+    let (result, panic) = match std::panic::catch_unwind(run) {
+        Ok(result) => (result, None),
+        Err(payload) => (Err(anyhow::anyhow!("panic")), Some(payload)),
+    };
     let outcome = match &result {
         Ok(code) => format!("exit code {code}"),
         Err(e) => format!("error: {e:#}"),
@@ -88,6 +95,9 @@ pub fn run(cli: &Cli, paths: &Paths) -> anyhow::Result<i32> {
     }
     // The log file is written as events move out of the hot buffer; flush them.
     runtime::logging::move_events();
+    if let Some(payload) = panic {
+        std::panic::resume_unwind(payload);
+    }
     result
 }
 
