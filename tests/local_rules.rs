@@ -12,6 +12,7 @@ use opsdeck::app::state::Mode;
 use opsdeck::app::{AppState, Msg, update};
 use opsdeck::collect::expfmt::{self, Format, Limits};
 use opsdeck::config;
+use opsdeck::store::local_alerts::SharedAlerts;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -294,13 +295,29 @@ fn with_role(role: opsdeck::app::state::StoreRole, extra: &str) -> AppState {
     s
 }
 
-fn shared(effects: &[opsdeck::app::Effect]) -> Option<Vec<opsdeck::engine::rules::RuleAlert>> {
+fn shared(effects: &[opsdeck::app::Effect]) -> Option<SharedAlerts> {
     effects.iter().find_map(|e| match e {
-        opsdeck::app::Effect::Alerts(opsdeck::app::alerts::Effect::ShareLocal(a)) => {
-            Some(a.clone())
+        opsdeck::app::Effect::Alerts(opsdeck::app::alerts::Effect::ShareLocal { alerts, at }) => {
+            Some(SharedAlerts {
+                alerts: alerts.clone(),
+                at: Some(*at),
+            })
         }
         _ => None,
     })
+}
+
+/// What the store answers a starting leader: `shared`.
+fn store_says(shared: SharedAlerts) -> Msg {
+    Msg::Alerts(opsdeck::app::alerts::Msg::Shared(shared))
+}
+
+/// A leader that found nothing to go on from in the store.
+fn fresh_leader(extra: &str) -> AppState {
+    let mut s = with_role(opsdeck::app::state::StoreRole::Leader, extra);
+    let _ = update(&mut s, at(0, 10.0));
+    let _ = update(&mut s, store_says(SharedAlerts::default()));
+    s
 }
 
 /// Two opsdecks on a host: the leader evaluates and writes its alerts; the
@@ -308,7 +325,7 @@ fn shared(effects: &[opsdeck::app::Effect]) -> Option<Vec<opsdeck::engine::rules
 #[test]
 fn a_follower_shows_the_leaders_local_alerts_not_its_own() {
     use opsdeck::app::state::StoreRole;
-    let mut leader = with_role(StoreRole::Leader, "");
+    let mut leader = fresh_leader("");
     let _ = update(&mut leader, at(0, 97.0));
     let written = shared(&update(&mut leader, at(60, 97.0))).expect("the leader shares");
     assert_eq!(
@@ -325,10 +342,7 @@ fn a_follower_shows_the_leaders_local_alerts_not_its_own() {
         None,
         "no own evaluation"
     );
-    let _ = update(
-        &mut follower,
-        Msg::Alerts(opsdeck::app::alerts::Msg::Shared(written)),
-    );
+    let _ = update(&mut follower, store_says(written));
     let mine = follower
         .visible_alerts()
         .into_iter()
@@ -362,6 +376,7 @@ fn an_acknowledged_local_alert_is_not_renotified() {
     s.remote = opsdeck::runtime::remote::sources(&s.config);
     s.rules = LocalRules::attach(&s.config, &mut s.remote);
     s.store = StoreRole::Leader;
+    let _ = update(&mut s, store_says(SharedAlerts::default()));
     let notified = |effects: &[opsdeck::app::Effect]| {
         effects.iter().any(|e| {
             matches!(e, opsdeck::app::Effect::Alerts(opsdeck::app::alerts::Effect::Notify(n)) if !n.is_empty())
@@ -397,4 +412,70 @@ fn an_acknowledged_local_alert_is_not_renotified() {
         Msg::Alerts(opsdeck::app::alerts::Msg::LocalAcks(vec![])),
     );
     assert!(notified(&update(&mut s, at(600, 97.0))), "the ack ended");
+}
+
+/// A leader that starts alone goes on from what the last one wrote, if it is
+/// recent (Prometheus's outage tolerance, 1h): same start, no new
+/// notification. Older, it starts afresh; with no answer, it does not wait long.
+#[test]
+fn a_starting_leader_goes_on_from_the_last_leaders_alerts() {
+    use opsdeck::app::state::StoreRole;
+    let notifier = "[[notifier]]\nname = \"hook\"\nurl = \"http://127.0.0.1:9/hook\"\n";
+    let notified = |effects: &[opsdeck::app::Effect]| {
+        effects.iter().any(|e| {
+            matches!(e, opsdeck::app::Effect::Alerts(opsdeck::app::alerts::Effect::Notify(n)) if !n.is_empty())
+        })
+    };
+    let mut before = fresh_leader(notifier);
+    let _ = update(&mut before, at(0, 97.0));
+    let last = shared(&update(&mut before, at(60, 97.0))).expect("written");
+
+    // Restarted a minute later: the same alert, firing since 0, no new page
+    // (its cooldown has not passed).
+    let mut after = with_role(StoreRole::Leader, notifier);
+    let asked = update(&mut after, at(120, 97.0));
+    assert!(
+        asked.iter().any(|e| matches!(
+            e,
+            opsdeck::app::Effect::Alerts(opsdeck::app::alerts::Effect::PollShared)
+        )),
+        "it asks the store first"
+    );
+    assert_eq!(
+        state_of(&after, "HostCpuCritical"),
+        None,
+        "and waits for it"
+    );
+    let _ = update(&mut after, store_says(last.clone()));
+    assert!(!notified(&update(&mut after, at(121, 97.0))));
+    let row = after
+        .visible_alerts()
+        .into_iter()
+        .find(|a| a.name() == "HostCpuCritical")
+        .cloned();
+    assert_eq!(
+        row.map(|a| (a.state, a.since)),
+        Some((AlertState::Firing, Some(common::t0())))
+    );
+
+    // Two hours later: a new episode.
+    let mut late = with_role(StoreRole::Leader, notifier);
+    let _ = update(&mut late, at(7200, 97.0));
+    let _ = update(&mut late, store_says(last));
+    let _ = update(&mut late, at(7201, 97.0));
+    let row = late
+        .visible_alerts()
+        .into_iter()
+        .find(|a| a.name() == "HostCpuCritical")
+        .cloned();
+    assert_eq!(row.map(|a| a.state), Some(AlertState::Pending));
+
+    // The store never answers: it evaluates after a few seconds anyway.
+    let mut alone = with_role(StoreRole::Leader, notifier);
+    let _ = update(&mut alone, at(0, 97.0));
+    let _ = update(&mut alone, at(6, 97.0));
+    assert_eq!(
+        state_of(&alone, "HostCpuCritical"),
+        Some(AlertState::Pending)
+    );
 }

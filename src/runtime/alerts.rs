@@ -66,9 +66,9 @@ pub fn run(ex: &Executor, effect: Effect) {
                 }
             });
         }
-        Effect::ShareLocal(alerts) => {
+        Effect::ShareLocal { alerts, at } => {
             if let Some(store) = &ex.store {
-                store.share_local_alerts(alerts);
+                store.share_local_alerts(alerts, at);
             }
         }
         Effect::PollShared => {

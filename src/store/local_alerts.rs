@@ -5,6 +5,14 @@
 
 use super::{Store, StoreError};
 use crate::engine::rules::{AlertPhase, Labels, RuleAlert};
+
+/// The local alerts as the leader last wrote them, and when.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SharedAlerts {
+    pub alerts: Vec<RuleAlert>,
+    /// When the leader evaluated them (`None`: it wrote no alert).
+    pub at: Option<DateTime<Utc>>,
+}
 use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::params;
 
@@ -34,7 +42,11 @@ fn labels_of(json: &str) -> Labels {
 
 impl Store {
     /// Replaces the shared local alerts with `alerts`, in one transaction.
-    pub fn replace_local_alerts(&mut self, alerts: &[RuleAlert]) -> Result<(), StoreError> {
+    pub fn replace_local_alerts(
+        &mut self,
+        alerts: &[RuleAlert],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         let error = self.error_for();
         let tx = self.conn.transaction().map_err(&error)?;
         tx.execute("DELETE FROM local_alerts", []).map_err(&error)?;
@@ -42,8 +54,8 @@ impl Store {
             tx.execute(
                 "INSERT INTO local_alerts (fingerprint, rule, labels, annotations, phase,
                      active_since_ms, fired_at_ms, resolved_at_ms, value, last_notified_ms,
-                     firing_notified)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                     firing_notified, evaluated_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                 params![
                     // SQLite integers are i64: the u64 is kept bit for bit.
                     a.fingerprint as i64,
@@ -57,6 +69,7 @@ impl Store {
                     a.value.is_finite().then_some(a.value),
                     a.last_notified.map(|t| t.timestamp_millis()),
                     a.firing_notified,
+                    at.timestamp_millis(),
                 ],
             )
             .map_err(&error)?;
@@ -64,14 +77,15 @@ impl Store {
         tx.commit().map_err(&error)
     }
 
-    /// The shared local alerts, in fingerprint order.
-    pub fn local_alerts(&self) -> Result<Vec<RuleAlert>, StoreError> {
+    /// The shared local alerts, in fingerprint order, and when they were written.
+    pub fn local_alerts(&self) -> Result<SharedAlerts, StoreError> {
         let error = self.error_for();
         let mut stmt = self
             .conn
             .prepare(
                 "SELECT fingerprint, rule, labels, annotations, phase, active_since_ms,
-                        fired_at_ms, resolved_at_ms, value, last_notified_ms, firing_notified
+                        fired_at_ms, resolved_at_ms, value, last_notified_ms, firing_notified,
+                        evaluated_ms
                  FROM local_alerts ORDER BY fingerprint",
             )
             .map_err(&error)?;
@@ -81,7 +95,8 @@ impl Store {
                 let annotations: String = r.get(3)?;
                 let phase: String = r.get(4)?;
                 let fingerprint: i64 = r.get(0)?;
-                Ok(RuleAlert {
+                let evaluated: i64 = r.get(11)?;
+                let alert = RuleAlert {
                     fingerprint: fingerprint as u64,
                     rule: r.get(1)?,
                     labels: labels_of(&labels),
@@ -93,10 +108,19 @@ impl Store {
                     value: r.get::<_, Option<f64>>(8)?.unwrap_or(f64::NAN),
                     last_notified: time(r.get(9)?),
                     firing_notified: r.get(10)?,
-                })
+                };
+                Ok((alert, evaluated))
             })
             .map_err(&error)?;
-        rows.collect::<Result<_, _>>().map_err(&error)
+        let rows: Vec<(RuleAlert, i64)> = rows.collect::<Result<_, _>>().map_err(&error)?;
+        Ok(SharedAlerts {
+            at: rows
+                .iter()
+                .map(|(_, at)| *at)
+                .max()
+                .and_then(|ms| time(Some(ms))),
+            alerts: rows.into_iter().map(|(a, _)| a).collect(),
+        })
     }
 }
 
@@ -126,19 +150,21 @@ mod tests {
             firing_notified: true,
         };
         store
-            .replace_local_alerts(std::slice::from_ref(&alert))
+            .replace_local_alerts(std::slice::from_ref(&alert), t(62))
             .unwrap();
-        assert_eq!(store.local_alerts().unwrap(), vec![alert.clone()]);
+        let shared = store.local_alerts().unwrap();
+        assert_eq!(shared.alerts, vec![alert.clone()]);
+        assert_eq!(shared.at, Some(t(62)));
         let nan = RuleAlert {
             value: f64::NAN,
             ..alert
         };
-        store.replace_local_alerts(&[nan]).unwrap();
-        let back = store.local_alerts().unwrap();
+        store.replace_local_alerts(&[nan], t(63)).unwrap();
+        let back = store.local_alerts().unwrap().alerts;
         assert_eq!(back.len(), 1, "replaced, not added");
         assert!(back[0].value.is_nan());
-        store.replace_local_alerts(&[]).unwrap();
-        assert!(store.local_alerts().unwrap().is_empty());
+        store.replace_local_alerts(&[], t(64)).unwrap();
+        assert_eq!(store.local_alerts().unwrap(), SharedAlerts::default());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

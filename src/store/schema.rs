@@ -140,7 +140,8 @@ pub const MIGRATIONS: &[&str] = &[
         resolved_at_ms   INTEGER,
         value            REAL,                    -- NULL for NaN
         last_notified_ms INTEGER,
-        firing_notified  INTEGER NOT NULL DEFAULT 0
+        firing_notified  INTEGER NOT NULL DEFAULT 0,
+        evaluated_ms     INTEGER NOT NULL         -- when the leader wrote it
     );
     ALTER TABLE task_runs ADD COLUMN pgid INTEGER NOT NULL DEFAULT 0;
     "#,

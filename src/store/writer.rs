@@ -4,6 +4,7 @@
 //! durable.
 
 use super::acks::{AlertEvent, NewAck, StoredAck};
+use super::local_alerts::SharedAlerts;
 use super::tasks::{Abandoned, RunChanges};
 use super::{AuditRecord, NewAudit, Store, StoreError};
 use crate::engine::tasks::Run;
@@ -49,8 +50,11 @@ enum Request {
     RunOutput(i64, Reply<Option<String>>),
     CloseAbandonedRuns(chrono::DateTime<chrono::Utc>, Reply<Vec<Abandoned>>),
     SetRunPgid(i64, u32),
-    ShareLocalAlerts(Vec<crate::engine::rules::RuleAlert>),
-    LocalAlerts(Reply<Vec<crate::engine::rules::RuleAlert>>),
+    ShareLocalAlerts(
+        Vec<crate::engine::rules::RuleAlert>,
+        chrono::DateTime<chrono::Utc>,
+    ),
+    LocalAlerts(Reply<SharedAlerts>),
     /// Checkpoint the WAL into the database file, close, and stop the thread.
     Close(Reply<()>),
 }
@@ -234,14 +238,16 @@ impl StoreHandle {
     }
 
     /// Replaces the shared local alerts (the leader, when they change).
-    pub fn share_local_alerts(&self, alerts: Vec<crate::engine::rules::RuleAlert>) {
-        self.send(Request::ShareLocalAlerts(alerts));
+    pub fn share_local_alerts(
+        &self,
+        alerts: Vec<crate::engine::rules::RuleAlert>,
+        at: chrono::DateTime<chrono::Utc>,
+    ) {
+        self.send(Request::ShareLocalAlerts(alerts, at));
     }
 
     /// The local alerts the leader shared last.
-    pub fn local_alerts(
-        &self,
-    ) -> oneshot::Receiver<Result<Vec<crate::engine::rules::RuleAlert>, String>> {
+    pub fn local_alerts(&self) -> oneshot::Receiver<Result<SharedAlerts, String>> {
         self.ask(Request::LocalAlerts)
     }
 
@@ -287,9 +293,9 @@ fn handle(store: &mut Store, request: Request) {
             answer(reply, store.close_abandoned_runs(now), "close task runs")
         }
         Request::SetRunPgid(id, pgid) => answer(None, store.set_run_pgid(id, pgid), "task run"),
-        Request::ShareLocalAlerts(alerts) => answer(
+        Request::ShareLocalAlerts(alerts, at) => answer(
             None,
-            store.replace_local_alerts(&alerts),
+            store.replace_local_alerts(&alerts, at),
             "share local alerts",
         ),
         Request::LocalAlerts(reply) => answer(reply, store.local_alerts(), "read local alerts"),

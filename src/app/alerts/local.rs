@@ -45,6 +45,10 @@ pub fn evaluate(state: &mut AppState) -> Vec<AppEffect> {
         return Vec::new();
     }
     let now = state.now;
+    let (ask, hold) = super::shared::before_evaluating(state, now);
+    if hold {
+        return ask.into_iter().collect();
+    }
     let acknowledged = super::shared::acknowledged(state);
     state.rules.engine.set_acknowledged(&acknowledged);
     let before = std::mem::take(&mut state.remote.alert_inputs.local);

@@ -9,12 +9,21 @@ use super::update::Effect;
 use crate::app::state::{AppState, StoreRole};
 use crate::app::update::Effect as AppEffect;
 use crate::engine::rules::{AlertPhase, RuleAlert, fingerprint};
+use crate::store::local_alerts::SharedAlerts;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::BTreeSet;
 
 /// Values in the annotations change every evaluation: they are written this
 /// often, and at once when a state or a notification changes.
 const REFRESH: Duration = Duration::seconds(10);
+
+/// A leader that starts alone goes on from what the last leader wrote, when
+/// that is this recent (Prometheus's `rules.alert.for-outage-tolerance`):
+/// a restart is no new alert, no new notification.
+const OUTAGE_TOLERANCE: Duration = Duration::hours(1);
+
+/// How long a starting leader waits for that before evaluating anyway.
+const RESTORE_WAIT: Duration = Duration::seconds(5);
 
 type Signature = Vec<(u64, AlertPhase, Option<DateTime<Utc>>, bool)>;
 
@@ -23,6 +32,10 @@ type Signature = Vec<(u64, AlertPhase, Option<DateTime<Utc>>, bool)>;
 pub struct Shared {
     signature: Option<Signature>,
     at: Option<DateTime<Utc>>,
+    /// The engine holds what the store had (or there was nothing to take).
+    restored: bool,
+    /// When a starting leader asked the store for it.
+    asked: Option<DateTime<Utc>>,
 }
 
 fn signature(alerts: &[&RuleAlert]) -> Signature {
@@ -48,7 +61,31 @@ pub fn share(state: &mut AppState, now: DateTime<Utc>) -> Option<AppEffect> {
     shared.signature = Some(new);
     shared.at = Some(now);
     let alerts = alerts.into_iter().cloned().collect();
-    Some(AppEffect::Alerts(Effect::ShareLocal(alerts)))
+    Some(AppEffect::Alerts(Effect::ShareLocal { alerts, at: now }))
+}
+
+/// A leader that has not taken the last leader's state yet asks for it, and
+/// does not evaluate meanwhile (a rule with no `for` would notify again).
+/// Returns the effect to ask, and whether to hold off evaluating.
+pub fn before_evaluating(state: &mut AppState, now: DateTime<Utc>) -> (Option<AppEffect>, bool) {
+    let shared = &mut state.rules.shared;
+    if state.store != StoreRole::Leader || shared.restored {
+        return (None, false);
+    }
+    match shared.asked {
+        None => {
+            shared.asked = Some(now);
+            (Some(AppEffect::Alerts(Effect::PollShared)), true)
+        }
+        Some(asked) if now - asked < RESTORE_WAIT => (None, true),
+        Some(_) => {
+            tracing::warn!(
+                "local rules: the last leader's alerts could not be read; starting afresh"
+            );
+            shared.restored = true;
+            (None, false)
+        }
+    }
 }
 
 /// Every tick, an opsdeck that does not lead reads what the leader shared.
@@ -57,14 +94,28 @@ pub fn on_tick(state: &AppState) -> Option<AppEffect> {
         .then_some(AppEffect::Alerts(Effect::PollShared))
 }
 
-/// What the leader shared: shown, and kept as this engine's state.
-pub fn adopt(state: &mut AppState, alerts: Vec<RuleAlert>) {
-    if state.store != StoreRole::Follower {
-        return;
+/// What the leader shared: shown, and kept as this engine's state (by a
+/// follower always; by a starting leader once, if recent enough).
+pub fn adopt(state: &mut AppState, shared: SharedAlerts) {
+    let fresh = shared
+        .at
+        .is_some_and(|at| state.now - at <= OUTAGE_TOLERANCE);
+    match state.store {
+        StoreRole::Follower => {}
+        StoreRole::Leader if !state.rules.shared.restored => {
+            state.rules.shared.restored = true;
+            if !fresh {
+                return;
+            }
+        }
+        _ => return,
     }
-    state.rules.engine.restore(&alerts);
+    state.rules.engine.restore(&shared.alerts);
     // Written by the leader: nothing to write again should this one lead.
-    state.rules.shared = Shared::default();
+    state.rules.shared = Shared {
+        restored: true,
+        ..Shared::default()
+    };
     let now = state.now;
     if let Some(source) = state
         .rules

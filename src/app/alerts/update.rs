@@ -21,7 +21,7 @@ pub enum Msg {
     /// The history of one alert, newest first.
     History(String, Vec<AlertEvent>),
     /// The local alerts as the leader evaluated them (for one that does not lead).
-    Shared(Vec<crate::engine::rules::RuleAlert>),
+    Shared(crate::store::local_alerts::SharedAlerts),
 }
 
 /// What the Alerts pane asks the runtime to do.
@@ -42,7 +42,10 @@ pub enum Effect {
     /// Send local alerts' firing/resolved notifications to the `[[notifier]]`s.
     Notify(Vec<crate::app::local_rules::Notification>),
     /// Write the local alerts for the other opsdecks on the host (the leader).
-    ShareLocal(Vec<crate::engine::rules::RuleAlert>),
+    ShareLocal {
+        alerts: Vec<crate::engine::rules::RuleAlert>,
+        at: DateTime<Utc>,
+    },
     /// Read the local alerts the leader wrote (the others).
     PollShared,
 }
