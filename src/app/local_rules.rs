@@ -54,7 +54,10 @@ impl LocalRules {
             remote.sources.push(Source::new(
                 SourceKind::Local,
                 "rules",
-                format!("{} rules", local.engine.len()),
+                match local.engine.len() {
+                    1 => "1 rule".to_string(),
+                    n => format!("{n} rules"),
+                },
                 config.general.refresh,
             ));
         }
@@ -78,20 +81,24 @@ impl LocalRules {
             .record_scrape(&source.name, &instance, scrape, at);
     }
 
-    /// Evaluates at `now`, marks the `local` source ok or failing (with the first
-    /// rule's error), and hands the alerts to the Alerts pane's inputs.
+    /// Evaluates at `now`, marks the `local` source ok (with the failing rules
+    /// as a partial failure: one rule's error does not make the others' alerts
+    /// stale), and hands the alerts to the Alerts pane's inputs.
     pub fn evaluate_into(&mut self, now: DateTime<Utc>, remote: &mut Remote) {
         let problems = self.engine.evaluate(now);
         if let Some(source) = self.source.and_then(|id| remote.sources.get_mut(id)) {
-            match problems.first() {
-                None => source.succeeded(now, Duration::ZERO),
-                Some((rule, e)) => {
-                    if source.error.is_none() {
-                        tracing::warn!("rule {rule}: {e}");
-                    }
-                    source.failed(now, "rule", format!("rule {rule}: {e}"));
-                }
+            source.succeeded(now, Duration::ZERO);
+            let note = problems
+                .first()
+                .map(|(rule, e)| format!("rule {rule}: {e}"));
+            if note.is_some() && note != source.note {
+                tracing::warn!("{}", note.as_deref().unwrap_or_default());
             }
+            source.partial = (!problems.is_empty()).then(|| {
+                let plural = if problems.len() == 1 { "" } else { "s" };
+                format!("{} rule{plural} failing", problems.len())
+            });
+            source.note = note;
         }
         remote.alert_inputs.local = self.alerts();
     }

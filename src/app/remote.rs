@@ -261,7 +261,7 @@ impl Remote {
             p.source != id || (!reported && at < p.ack.at + chrono::Duration::seconds(60))
         });
         self.alert_inputs.alertmanager.insert(id, a.alerts);
-        self.alert_inputs.silences.insert(id, a.silences);
+        self.alert_inputs.set_silences(id, a.silences);
     }
 
     pub fn remerge(&mut self, group_by: &str, now: DateTime<Utc>) {
@@ -280,12 +280,18 @@ impl Remote {
             .collect()
     }
 
-    /// What fails in alert sources that still answer (a cluster member).
+    /// What fails in alert sources that still answer (a cluster member, a
+    /// local rule).
     pub fn alert_source_warnings(&self) -> Vec<String> {
         use super::sources::SourceKind;
         self.sources
             .iter()
-            .filter(|s| matches!(s.kind, SourceKind::Prometheus | SourceKind::Alertmanager))
+            .filter(|s| {
+                matches!(
+                    s.kind,
+                    SourceKind::Prometheus | SourceKind::Alertmanager | SourceKind::Local
+                )
+            })
             .filter_map(|s| s.partial_problem())
             .collect()
     }

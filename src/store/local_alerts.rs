@@ -10,11 +10,11 @@ use crate::engine::rules::{AlertPhase, Labels, RuleAlert};
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SharedAlerts {
     pub alerts: Vec<RuleAlert>,
-    /// When the leader evaluated them (`None`: it wrote no alert).
+    /// When the leader last evaluated (`None`: no leader has yet).
     pub at: Option<DateTime<Utc>>,
 }
 use chrono::{DateTime, TimeZone, Utc};
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 
 fn phase_str(phase: AlertPhase) -> &'static str {
     match phase {
@@ -54,8 +54,8 @@ impl Store {
             tx.execute(
                 "INSERT INTO local_alerts (fingerprint, rule, labels, annotations, phase,
                      active_since_ms, fired_at_ms, resolved_at_ms, value, last_notified_ms,
-                     firing_notified, evaluated_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                     firing_notified)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 params![
                     // SQLite integers are i64: the u64 is kept bit for bit.
                     a.fingerprint as i64,
@@ -69,11 +69,15 @@ impl Store {
                     a.value.is_finite().then_some(a.value),
                     a.last_notified.map(|t| t.timestamp_millis()),
                     a.firing_notified,
-                    at.timestamp_millis(),
                 ],
             )
             .map_err(&error)?;
         }
+        tx.execute(
+            "INSERT OR REPLACE INTO local_alerts_evaluated (id, evaluated_ms) VALUES (1, ?1)",
+            [at.timestamp_millis()],
+        )
+        .map_err(&error)?;
         tx.commit().map_err(&error)
     }
 
@@ -84,8 +88,7 @@ impl Store {
             .conn
             .prepare(
                 "SELECT fingerprint, rule, labels, annotations, phase, active_since_ms,
-                        fired_at_ms, resolved_at_ms, value, last_notified_ms, firing_notified,
-                        evaluated_ms
+                        fired_at_ms, resolved_at_ms, value, last_notified_ms, firing_notified
                  FROM local_alerts ORDER BY fingerprint",
             )
             .map_err(&error)?;
@@ -95,8 +98,7 @@ impl Store {
                 let annotations: String = r.get(3)?;
                 let phase: String = r.get(4)?;
                 let fingerprint: i64 = r.get(0)?;
-                let evaluated: i64 = r.get(11)?;
-                let alert = RuleAlert {
+                Ok(RuleAlert {
                     fingerprint: fingerprint as u64,
                     rule: r.get(1)?,
                     labels: labels_of(&labels),
@@ -108,18 +110,22 @@ impl Store {
                     value: r.get::<_, Option<f64>>(8)?.unwrap_or(f64::NAN),
                     last_notified: time(r.get(9)?),
                     firing_notified: r.get(10)?,
-                };
-                Ok((alert, evaluated))
+                })
             })
             .map_err(&error)?;
-        let rows: Vec<(RuleAlert, i64)> = rows.collect::<Result<_, _>>().map_err(&error)?;
+        let alerts = rows.collect::<Result<_, _>>().map_err(&error)?;
+        let at: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT evaluated_ms FROM local_alerts_evaluated WHERE id = 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(&error)?;
         Ok(SharedAlerts {
-            at: rows
-                .iter()
-                .map(|(_, at)| *at)
-                .max()
-                .and_then(|ms| time(Some(ms))),
-            alerts: rows.into_iter().map(|(a, _)| a).collect(),
+            alerts,
+            at: time(at),
         })
     }
 }
@@ -164,7 +170,9 @@ mod tests {
         assert_eq!(back.len(), 1, "replaced, not added");
         assert!(back[0].value.is_nan());
         store.replace_local_alerts(&[], t(64)).unwrap();
-        assert_eq!(store.local_alerts().unwrap(), SharedAlerts::default());
+        let none = store.local_alerts().unwrap();
+        assert!(none.alerts.is_empty());
+        assert_eq!(none.at, Some(t(64)), "no alert, but evaluated then");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

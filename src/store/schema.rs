@@ -140,10 +140,19 @@ pub const MIGRATIONS: &[&str] = &[
         resolved_at_ms   INTEGER,
         value            REAL,                    -- NULL for NaN
         last_notified_ms INTEGER,
-        firing_notified  INTEGER NOT NULL DEFAULT 0,
-        evaluated_ms     INTEGER NOT NULL         -- when the leader wrote it
+        firing_notified  INTEGER NOT NULL DEFAULT 0
+    );
+    -- When the leader last evaluated (written even with no alert): a follower
+    -- tells a hung leader's frozen alerts from current ones.
+    CREATE TABLE local_alerts_evaluated (
+        id           INTEGER PRIMARY KEY CHECK (id = 1),
+        evaluated_ms INTEGER NOT NULL
     );
     ALTER TABLE task_runs ADD COLUMN pgid INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX task_runs_open ON task_runs(state) WHERE state IN ('running', 'pending');
+    -- The start of the episode a transition belongs to: the same transition
+    -- told again (a restart, a new leader) is recorded once.
+    ALTER TABLE alert_events ADD COLUMN started_ms INTEGER;
     "#,
 ];
 

@@ -14,39 +14,64 @@ const MIN_GAP: Duration = Duration::seconds(30);
 
 #[derive(Debug, Clone, Default)]
 pub struct Bell {
-    /// Critical alerts seen firing, by name: their labels and when last seen.
-    seen: HashMap<String, Vec<(Labels, DateTime<Utc>)>>,
+    /// Critical alerts seen firing (stale ones too), by name: their labels,
+    /// and since when they have not been seen firing (`None`: they still are).
+    seen: HashMap<String, Vec<(Labels, Option<DateTime<Utc>>)>>,
     last_rang: Option<DateTime<Utc>>,
 }
 
+/// What a merged list means for the bell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Rings {
+    /// A critical alert started firing (the wall header flashes).
+    pub started: bool,
+    /// And the bell may ring (not in the first seconds, not within the gap).
+    pub ring: bool,
+}
+
 impl Bell {
-    /// Takes the merged list; returns whether to ring. `quiet` (the first
-    /// seconds after start, which list what was already firing) records
-    /// without ringing.
-    pub fn observe(&mut self, alerts: &[Alert], now: DateTime<Utc>, quiet: bool) -> bool {
+    /// Takes the merged list. `quiet` (the first seconds after start, which
+    /// list what was already firing) records without ringing.
+    pub fn observe(&mut self, alerts: &[Alert], now: DateTime<Utc>, quiet: bool) -> Rings {
         let mut started = false;
-        let critical = alerts.iter().filter(|a| {
-            a.state == AlertState::Firing && a.severity == Severity::Critical && !a.stale
-        });
+        let mut firing_now: HashMap<&str, Vec<&Labels>> = HashMap::new();
+        let critical = alerts
+            .iter()
+            .filter(|a| a.state == AlertState::Firing && a.severity == Severity::Critical);
         for alert in critical {
+            firing_now
+                .entry(alert.name())
+                .or_default()
+                .push(&alert.labels);
             let entries = self.seen.entry(alert.name().to_string()).or_default();
-            match entries
+            let known = entries
                 .iter_mut()
-                .find(|(l, _)| same_alert(l, &alert.labels))
-            {
-                Some((_, last)) if now - *last < REARM => *last = now,
-                Some((_, last)) => {
-                    *last = now;
-                    started = true;
+                .find(|(l, _)| same_alert(l, &alert.labels));
+            // A stale row may have stopped firing meanwhile: it never rings.
+            let new_start = match known {
+                Some((_, quiet_since)) => {
+                    let rearmed = quiet_since.is_some_and(|q| now - q >= REARM);
+                    *quiet_since = None;
+                    rearmed
                 }
                 None => {
-                    entries.push((alert.labels.clone(), now));
-                    started = true;
+                    entries.push((alert.labels.clone(), None));
+                    true
+                }
+            };
+            started |= new_start && !alert.stale;
+        }
+        // What is no longer firing starts its quiet time (once), and is
+        // forgotten when that is long enough to ring again anyway.
+        self.seen.retain(|name, entries| {
+            let still = firing_now.get(name.as_str());
+            for (labels, quiet_since) in entries.iter_mut() {
+                let firing = still.is_some_and(|l| l.iter().any(|x| same_alert(x, labels)));
+                if !firing && quiet_since.is_none() {
+                    *quiet_since = Some(now);
                 }
             }
-        }
-        self.seen.retain(|_, entries| {
-            entries.retain(|(_, last)| now - *last < REARM);
+            entries.retain(|(_, q)| q.is_none_or(|q| now - q < REARM));
             !entries.is_empty()
         });
         let gap_passed = self.last_rang.is_none_or(|t| now - t >= MIN_GAP);
@@ -54,7 +79,10 @@ impl Bell {
         if ring {
             self.last_rang = Some(now);
         }
-        ring
+        Rings {
+            started: started && !quiet,
+            ring,
+        }
     }
 }
 
@@ -75,28 +103,62 @@ mod tests {
         a
     }
 
+    fn ring(bell: &mut Bell, alerts: &[Alert], now: DateTime<Utc>, quiet: bool) -> bool {
+        bell.observe(alerts, now, quiet).ring
+    }
+
     #[test]
     fn rings_once_per_start_not_while_it_flaps() {
         let mut bell = Bell::default();
         let cpu = firing(CPU, vec![PROM]);
-        assert!(bell.observe(std::slice::from_ref(&cpu), t(0), false));
-        assert!(!bell.observe(std::slice::from_ref(&cpu), t(10), false));
+        assert!(ring(&mut bell, std::slice::from_ref(&cpu), t(0), false));
+        assert!(!ring(&mut bell, std::slice::from_ref(&cpu), t(10), false));
         // Flapping: resolved for 20 s, firing again.
-        assert!(!bell.observe(&[], t(20), false));
-        assert!(!bell.observe(std::slice::from_ref(&cpu), t(40), false));
+        assert!(!ring(&mut bell, &[], t(20), false));
+        assert!(!ring(&mut bell, std::slice::from_ref(&cpu), t(40), false));
         // Quiet for longer than REARM: a new start.
-        assert!(!bell.observe(&[], t(60), false));
-        assert!(bell.observe(&[cpu], t(400), false));
+        assert!(!ring(&mut bell, &[], t(60), false));
+        assert!(ring(&mut bell, &[cpu], t(400), false));
+    }
+
+    #[test]
+    fn firing_steadily_or_stale_for_long_is_no_new_start() {
+        let mut bell = Bell::default();
+        let cpu = firing(CPU, vec![PROM]);
+        assert!(ring(&mut bell, std::slice::from_ref(&cpu), t(0), false));
+        // Nothing merged for ten minutes (nothing changed), then something did.
+        assert!(!ring(&mut bell, std::slice::from_ref(&cpu), t(600), false));
+        // Its source down for ten minutes: stale all along, then live again.
+        let mut stale = cpu.clone();
+        stale.stale = true;
+        assert!(!ring(&mut bell, &[stale.clone()], t(610), false));
+        assert!(!ring(&mut bell, &[stale], t(1210), false));
+        assert!(!ring(&mut bell, &[cpu], t(1220), false));
+    }
+
+    #[test]
+    fn a_start_within_the_gap_still_flashes() {
+        let mut bell = Bell::default();
+        let disk = [("alertname", "DiskFull"), ("severity", "critical")];
+        assert!(bell.observe(&[firing(CPU, vec![PROM])], t(0), false).ring);
+        let rings = bell.observe(&[firing(&disk, vec![PROM])], t(5), false);
+        assert_eq!(
+            rings,
+            Rings {
+                started: true,
+                ring: false
+            }
+        );
     }
 
     #[test]
     fn a_change_of_sources_or_labels_from_alertmanager_is_no_new_start() {
         let mut bell = Bell::default();
-        assert!(bell.observe(&[firing(CPU, vec![PROM])], t(0), false));
+        assert!(ring(&mut bell, &[firing(CPU, vec![PROM])], t(0), false));
         let mut with_cluster = CPU.to_vec();
         with_cluster.push(("cluster", "eu"));
         let both = firing(&with_cluster, vec![AM, PROM]);
-        assert!(!bell.observe(&[both], t(5), false));
+        assert!(!ring(&mut bell, &[both], t(5), false));
     }
 
     #[test]
@@ -104,17 +166,17 @@ mod tests {
         let mut bell = Bell::default();
         let other = [("alertname", "DiskFull"), ("severity", "critical")];
         assert!(
-            !bell.observe(&[firing(CPU, vec![PROM])], t(0), true),
+            !ring(&mut bell, &[firing(CPU, vec![PROM])], t(0), true),
             "quiet"
         );
         assert!(
-            !bell.observe(&[firing(CPU, vec![PROM])], t(15), false),
+            !ring(&mut bell, &[firing(CPU, vec![PROM])], t(15), false),
             "seen already"
         );
-        assert!(bell.observe(&[firing(&other, vec![PROM])], t(20), false));
+        assert!(ring(&mut bell, &[firing(&other, vec![PROM])], t(20), false));
         let third = [("alertname", "NodeDown"), ("severity", "critical")];
         assert!(
-            !bell.observe(&[firing(&third, vec![PROM])], t(30), false),
+            !ring(&mut bell, &[firing(&third, vec![PROM])], t(30), false),
             "gap"
         );
         let mut stale = firing(
@@ -122,6 +184,6 @@ mod tests {
             vec![PROM],
         );
         stale.stale = true;
-        assert!(!bell.observe(&[stale], t(90), false));
+        assert!(!ring(&mut bell, &[stale], t(90), false));
     }
 }

@@ -212,6 +212,8 @@ pub struct AlertInputs {
     pub prometheus: BTreeMap<SourceId, Vec<PromAlert>>,
     pub alertmanager: BTreeMap<SourceId, Vec<AmAlert>>,
     pub silences: BTreeMap<SourceId, Vec<Silence>>,
+    /// Each silence's matchers compiled once, when it arrives (same order).
+    pub silence_matchers: BTreeMap<SourceId, Vec<Vec<crate::engine::matcher::Matcher>>>,
     pub pending_acks: Vec<PendingAck>,
     /// opsdeck's own rules' alerts, already as rows.
     pub local: Vec<Alert>,
@@ -225,6 +227,13 @@ pub fn local_ack_id(id: i64) -> String {
 }
 
 impl AlertInputs {
+    /// An Alertmanager's silences, their matchers compiled once here.
+    pub fn set_silences(&mut self, source: SourceId, silences: Vec<Silence>) {
+        let compiled = silences.iter().map(Silence::compile).collect();
+        self.silence_matchers.insert(source, compiled);
+        self.silences.insert(source, silences);
+    }
+
     pub fn silence(&self, source: SourceId, id: &str) -> Option<&Silence> {
         self.silences.get(&source)?.iter().find(|s| s.id == id)
     }
@@ -275,7 +284,7 @@ pub fn merge(
         }
     }
     stale::mark_stale(&mut alerts, previous, &healthy);
-    silences::apply_everywhere(&mut alerts, inputs);
+    silences::apply_everywhere(&mut alerts, inputs, now);
     keep_gone(&mut alerts, previous, healthy, now);
     sort(&mut alerts, group_by);
     alerts

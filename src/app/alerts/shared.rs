@@ -25,6 +25,10 @@ const OUTAGE_TOLERANCE: Duration = Duration::hours(1);
 /// How long a starting leader waits for that before evaluating anyway.
 const RESTORE_WAIT: Duration = Duration::seconds(5);
 
+/// A leader that has not written for this long is hung (a stopped process
+/// keeps its lock): what it wrote last is shown stale.
+const LEADER_SILENT: Duration = Duration::seconds(30);
+
 type Signature = Vec<(u64, AlertPhase, Option<DateTime<Utc>>, bool)>;
 
 /// What the leader last wrote, to write again only on a change.
@@ -54,8 +58,9 @@ pub fn share(state: &mut AppState, now: DateTime<Utc>) -> Option<AppEffect> {
     let new = signature(&alerts);
     let shared = &mut state.rules.shared;
     let changed = shared.signature.as_ref() != Some(&new);
-    let stale = !alerts.is_empty() && shared.at.is_none_or(|at| now - at >= REFRESH);
-    if !changed && !stale {
+    // Also with no alert: the time written is the others' sign of life.
+    let due = shared.at.is_none_or(|at| now - at >= REFRESH);
+    if !changed && !due {
         return None;
     }
     shared.signature = Some(new);
@@ -117,15 +122,30 @@ pub fn adopt(state: &mut AppState, shared: SharedAlerts) {
         ..Shared::default()
     };
     let now = state.now;
-    if let Some(source) = state
-        .rules
-        .source
-        .and_then(|id| state.remote.sources.get_mut(id))
-    {
-        source.succeeded(now, std::time::Duration::ZERO);
+    let silent = shared
+        .at
+        .map(|at| now - at)
+        .filter(|age| *age > LEADER_SILENT);
+    let local = state.rules.source;
+    let healthy_before = local.is_some_and(|id| state.remote.healthy(id));
+    if let Some(source) = local.and_then(|id| state.remote.sources.get_mut(id)) {
+        match (silent, shared.at) {
+            (Some(age), _) => {
+                let age = crate::config::duration::short(age.to_std().unwrap_or_default());
+                let why = format!("the leader has not evaluated the rules for {age}");
+                if source.error.is_none() {
+                    tracing::warn!("local rules: {why}");
+                }
+                source.failed(now, "leader silent", why);
+            }
+            (None, Some(at)) => source.succeeded(at, std::time::Duration::ZERO),
+            (None, None) => {}
+        }
     }
     let rows = state.rules.alerts();
-    if state.remote.alert_inputs.local != rows {
+    // New rows, or the leader went silent (or spoke again): the marks change.
+    let health_changed = local.is_some_and(|id| state.remote.healthy(id)) != healthy_before;
+    if state.remote.alert_inputs.local != rows || health_changed {
         state.remote.alert_inputs.local = rows;
         super::update::remerge(state);
     }

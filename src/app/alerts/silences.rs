@@ -8,19 +8,25 @@ use super::{Ack, Alert, AlertInputs, AlertState, is_ack_comment};
 use crate::app::sources::SourceId;
 use crate::collect::alertmanager::{Labels, Matcher, Silence, SilenceState};
 use crate::engine::matcher;
+use chrono::{DateTime, Utc};
 
 /// An active silence applies to every alert whose labels it matches, whichever
 /// source reported it: a Prometheus-only copy (or a local alert) under an
 /// Alertmanager's ACK silence is acknowledged, not a late P1. The row then
 /// names that Alertmanager, so `u` expires the silence there.
-pub(super) fn apply_everywhere(alerts: &mut [Alert], inputs: &AlertInputs) {
-    let active: Vec<(SourceId, &Silence, Vec<matcher::Matcher>)> = inputs
+pub(super) fn apply_everywhere(alerts: &mut [Alert], inputs: &AlertInputs, now: DateTime<Utc>) {
+    // Active by Alertmanager's last word and by the clock: a failing
+    // Alertmanager's copy must not silence past its end.
+    let active: Vec<(SourceId, &Silence, &[matcher::Matcher])> = inputs
         .silences
         .iter()
         .flat_map(|(&id, list)| {
-            list.iter()
-                .filter(|s| s.state == SilenceState::Active)
-                .map(move |s| (id, s, s.compile()))
+            let compiled = inputs.silence_matchers.get(&id);
+            list.iter().enumerate().filter_map(move |(i, s)| {
+                let live = s.state == SilenceState::Active && s.starts_at <= now && now < s.ends_at;
+                let matchers = compiled?.get(i)?;
+                live.then_some((id, s, matchers.as_slice()))
+            })
         })
         .collect();
     if active.is_empty() {

@@ -154,6 +154,18 @@ mod tests {
     }
 
     #[test]
+    fn a_silence_past_its_end_applies_to_nothing_though_last_reported_active() {
+        // Its Alertmanager is down: the last list still says active.
+        let i = inputs(
+            vec![prom(PromAlertState::Firing, CPU, -300)],
+            vec![],
+            vec![silence("s6", "ACK! old", "bo@ops", "HighCPU")],
+        );
+        let list = merge(&i, &[], |id| id != AM, "", t(3480));
+        assert_eq!(names(&list), vec!["HighCPU firing"], "it ended at 3480");
+    }
+
+    #[test]
     fn back_from_down_is_no_longer_stale() {
         let (after, previous) = prometheus_stopped(&cluster_cpu());
         let stale = merge(&after, &previous, |id| id != PROM, "", t(60));

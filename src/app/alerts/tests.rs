@@ -65,7 +65,7 @@ pub(super) fn inputs(p: Vec<PromAlert>, a: Vec<AmAlert>, silences: Vec<Silence>)
     let mut inputs = AlertInputs::default();
     inputs.prometheus.insert(PROM, p);
     inputs.alertmanager.insert(AM, a);
-    inputs.silences.insert(AM, silences);
+    inputs.set_silences(AM, silences);
     inputs
 }
 

@@ -201,10 +201,11 @@ pub fn remerge(state: &mut AppState) {
     record_remote_transitions(state, &before);
     // The first seconds list what was already firing: no bell for those.
     let quiet = (state.now - state.started_at).num_seconds() < BELL_QUIET_SECS;
-    if state.bell.observe(&state.remote.alerts, state.now, quiet) {
-        state.new_critical = true;
+    let rings = state.bell.observe(&state.remote.alerts, state.now, quiet);
+    if rings.started {
         state.view.flash_until = Some(state.now + chrono::Duration::seconds(2));
     }
+    state.new_critical |= rings.ring;
     let position = selected.and_then(|labels| {
         state
             .visible_alerts()
