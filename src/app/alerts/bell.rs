@@ -12,11 +12,15 @@ const REARM: Duration = Duration::minutes(5);
 /// The bell rings at most this often.
 const MIN_GAP: Duration = Duration::seconds(30);
 
+/// A critical alert seen firing: its labels, and since when it has not been
+/// (`None`: it still is).
+type Seen = (Labels, Option<DateTime<Utc>>);
+
 #[derive(Debug, Clone, Default)]
 pub struct Bell {
     /// Critical alerts seen firing (stale ones too), by name: their labels,
     /// and since when they have not been seen firing (`None`: they still are).
-    seen: HashMap<String, Vec<(Labels, Option<DateTime<Utc>>)>>,
+    seen: HashMap<String, Vec<Seen>>,
     last_rang: Option<DateTime<Utc>>,
 }
 
