@@ -78,8 +78,9 @@ pub(crate) fn pane_block<'a>(
     let room = usize::from(width).saturating_sub(name.width() + 3);
     let mut block = Block::bordered().border_style(border).title(name);
     let mut right = notes;
+    // Callers put failures first; the filter goes last, as it always did.
     if let Some(filter) = &state.list(pane).filter {
-        right.insert(0, Span::styled(format!(" /{} ", filter.source()), s.accent));
+        right.push(Span::styled(format!(" /{} ", filter.source()), s.accent));
     }
     let right = fit_spans(right, room);
     if !right.is_empty() {

@@ -180,7 +180,14 @@ fn alert_row<'a>(ui: Ui<'_>, alert: &'a Alert, header: &[&str], widths: &[usize]
     if header.contains(&"Level") {
         cells.push(level_cell(ui, alert));
     }
-    cells.push(state_cell(ui, alert));
+    let cell = state_cell(ui, alert);
+    // Without the Level column its marks go here: staleness and lateness
+    // are never what a narrow pane drops.
+    cells.push(if header.contains(&"Level") {
+        cell
+    } else {
+        with_level_marks(ui, alert, cell)
+    });
     if header.contains(&"Since") {
         cells.push(Line::from(Span::styled(since, s.dim)));
     }
@@ -282,6 +289,22 @@ fn state_cell<'a>(ui: Ui<'_>, alert: &'a Alert) -> Line<'a> {
     }
 }
 
+fn with_level_marks<'a>(ui: Ui<'_>, alert: &Alert, cell: Line<'a>) -> Line<'a> {
+    let Ui { state, styles: s } = ui;
+    if alert.stale {
+        let mut spans = vec![Span::styled("stale ", s.warning)];
+        spans.extend(cell.spans);
+        return Line::from(spans);
+    }
+    let level = alert.level(&state.level_rules);
+    match alert.response_left(level, state.now) {
+        Some(left) if left < chrono::Duration::zero() => {
+            Line::from(Span::styled(format!("{} late", alert.state.label()), s.critical))
+        }
+        _ => cell,
+    }
+}
+
 fn source_tags(state: &AppState, alert: &Alert) -> String {
     let mut tags: Vec<&str> = alert
         .sources
@@ -312,10 +335,24 @@ fn key_labels(state: &AppState, alert: &Alert) -> String {
     shown.join(" ")
 }
 
-/// The pane's right-hand title: counts, and every failing source with its age.
+/// The pane's right-hand title: every failing source with its age first
+/// (what is cut when the title is short is the counts, never a failure),
+/// then what fails in sources that answer, then the counts.
 fn title_notes(ui: Ui<'_>) -> Vec<Span<'static>> {
     let Ui { state, styles: s } = ui;
     let mut notes = Vec::new();
+    let problems = state.remote.alert_source_problems(state.now);
+    if let Some(first) = problems.first() {
+        let more = if problems.len() > 1 {
+            format!(" (+{} more)", problems.len() - 1)
+        } else {
+            String::new()
+        };
+        notes.push(Span::styled(format!(" stale: {first}{more} "), s.critical));
+    }
+    for warning in state.remote.alert_source_warnings() {
+        notes.push(Span::styled(format!(" {warning} "), s.warning));
+    }
     let firing = state
         .remote
         .alerts
@@ -328,18 +365,6 @@ fn title_notes(ui: Ui<'_>) -> Vec<Span<'static>> {
     let stale = state.remote.alerts.iter().filter(|a| a.stale).count();
     if stale > 0 {
         notes.push(Span::styled(format!(" {stale} stale "), s.warning));
-    }
-    let problems = state.remote.alert_source_problems(state.now);
-    if let Some(first) = problems.first() {
-        let more = if problems.len() > 1 {
-            format!(" (+{} more)", problems.len() - 1)
-        } else {
-            String::new()
-        };
-        notes.push(Span::styled(format!(" stale: {first}{more} "), s.critical));
-    }
-    for warning in state.remote.alert_source_warnings() {
-        notes.push(Span::styled(format!(" {warning} "), s.warning));
     }
     notes
 }
