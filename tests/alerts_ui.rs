@@ -245,12 +245,18 @@ fn a_scrape_with_unparsable_lines_is_marked_in_the_header() {
 #[test]
 fn a_narrow_alerts_pane_keeps_its_name_the_failure_and_the_marks() {
     let mut s = fx::alerts_state();
-    let _ = update(&mut s, fx::failed_update(PROM, 60, "down", "connection refused"));
+    let _ = update(
+        &mut s,
+        fx::failed_update(PROM, 60, "down", "connection refused"),
+    );
     let _ = update(&mut s, Msg::Tick(fx::at(120)));
     let _ = update(&mut s, Msg::Action(Action::Overview));
     let screen = screen_with(&s, 120, 36, &["┌ 3 Alerts ", "stale: prom main"]);
     // The Prometheus-only alert: stale, said in the State column.
-    let row = screen.lines().find(|l| l.contains("PostgresSlowQueries")).unwrap();
+    let row = screen
+        .lines()
+        .find(|l| l.contains("PostgresSlowQueries"))
+        .unwrap();
     assert!(row.contains("stale pending"), "{row}");
     insta::assert_snapshot!("alerts_overview_prom_down_120x36", screen);
 }

@@ -547,7 +547,8 @@ fn the_leader_records_remote_alerts_transitions_once() {
         vec![]
     );
     let seen = kinds(&update(&mut s, fx::prom_update(30, vec![firing])));
-    assert_eq!(seen, vec![event("fired", -30)]);
+    // Seen going from pending to firing here: fired now, not at its pending start.
+    assert_eq!(seen, vec![event("fired", 30)]);
     let seen = kinds(&update(&mut s, fx::prom_update(45, vec![])));
     assert_eq!(seen, vec![event("resolved", 45)]);
 
@@ -585,4 +586,34 @@ fn an_answer_for_an_earlier_dialog_leaves_the_open_one_alone() {
     );
     assert!(matches!(&s.view.overlay, Some(Overlay::Confirm(c)) if c.error.is_none()));
     assert!(status(&s).1.contains("502 Bad Gateway"));
+}
+
+/// An opsdeck that starts while an alert already fires records it as fired
+/// when Alertmanager says it began, with its episode's start, so the store
+/// keeps one such event however often opsdeck restarts.
+#[test]
+fn an_alert_already_firing_at_start_is_recorded_as_fired_when_it_began() {
+    use opsdeck::app::state::StoreRole;
+    let mut s = fx::state();
+    s.store = StoreRole::Leader;
+    let alert = fx::am_alert(
+        &[("alertname", "DiskFull"), ("severity", "critical")],
+        "disk",
+        -600,
+    );
+    let effects = update(&mut s, fx::am_update(0, vec![alert], vec![]));
+    let events: Vec<_> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Alerts(opsdeck::app::alerts::Effect::RecordEvents(events)) => {
+                Some(events.clone())
+            }
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert_eq!(events.len(), 1, "{events:#?}");
+    assert_eq!(events[0].kind, "fired");
+    assert_eq!(events[0].at, fx::at(-600), "when it began, not now");
+    assert_eq!(events[0].started, Some(fx::at(-600)));
 }

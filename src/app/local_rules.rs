@@ -143,6 +143,7 @@ impl LocalRules {
                 };
                 Alert {
                     resolved_at: a.resolved_at,
+                    fired_at: a.fired_at,
                     ..Alert::new(
                         source,
                         &a.labels,
@@ -168,6 +169,8 @@ fn history_event(e: RuleEvent) -> AlertEvent {
         kind: kind.into(),
         at: e.at,
         labels: serde_json::to_value(&e.labels).unwrap_or_default(),
+        // Its transitions are told once: the engine's state is shared.
+        started: None,
     }
 }
 

@@ -145,6 +145,9 @@ pub struct AlertEvent {
     pub kind: String,
     pub at: DateTime<Utc>,
     pub labels: serde_json::Value,
+    /// When the episode began (a remote alert's start): the same transition
+    /// of the same episode, told again after a restart, is recorded once.
+    pub started: Option<DateTime<Utc>>,
 }
 
 impl Store {
@@ -153,18 +156,20 @@ impl Store {
         let error = self.error_for();
         let tx = self.conn.transaction().map_err(&error)?;
         for e in events {
-            // The same transition told again (by an opsdeck that restarted, or
-            // a new leader) is one event: it carries when the alert started.
+            // The same transition of the same episode, told again (by an
+            // opsdeck that restarted, or a new leader), is one event.
             tx.execute(
-                "INSERT INTO alert_events (alert_key, source, kind, at_ms, labels)
-                 SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS (SELECT 1 FROM alert_events
-                     WHERE alert_key = ?1 AND kind = ?3 AND at_ms = ?4)",
+                "INSERT INTO alert_events (alert_key, source, kind, at_ms, labels, started_ms)
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE ?6 IS NULL OR NOT EXISTS (
+                     SELECT 1 FROM alert_events
+                     WHERE alert_key = ?1 AND kind = ?3 AND started_ms = ?6)",
                 params![
                     e.alert_key,
                     e.source,
                     e.kind,
                     e.at.timestamp_millis(),
-                    e.labels.to_string()
+                    e.labels.to_string(),
+                    e.started.map(|t| t.timestamp_millis()),
                 ],
             )
             .map_err(&error)?;
@@ -197,6 +202,7 @@ impl Store {
                         .single()
                         .unwrap_or_default(),
                     labels: serde_json::from_str(&labels).unwrap_or_default(),
+                    started: None,
                 })
             })
             .map_err(|e| self.error(e))?;
@@ -291,9 +297,15 @@ mod tests {
             kind: "fired".into(),
             at: t,
             labels: ack.labels.clone(),
+            started: Some(t - chrono::Duration::minutes(5)),
         };
         store.record_events(std::slice::from_ref(&fired)).unwrap();
-        store.record_events(&[fired]).unwrap();
+        // Told again later, by an opsdeck that restarted: the same episode.
+        let again = AlertEvent {
+            at: t + chrono::Duration::minutes(30),
+            ..fired
+        };
+        store.record_events(&[again]).unwrap();
         let history = store.alert_history(&ack.alert_key, 10).unwrap();
         assert_eq!(history.iter().filter(|e| e.kind == "fired").count(), 1);
         std::fs::remove_dir_all(&dir).unwrap();

@@ -119,6 +119,9 @@ pub struct Alert {
     pub state: AlertState,
     /// When it started (`startsAt` / `activeAt`), never `endsAt`.
     pub since: Option<DateTime<Utc>>,
+    /// When it began firing, where a source says (Alertmanager's `startsAt`,
+    /// a local rule's), for the history.
+    pub fired_at: Option<DateTime<Utc>>,
     pub sources: Vec<SourceId>,
     /// The Alertmanager that has it: acknowledging it silences there.
     pub alertmanager: Option<SourceId>,
@@ -147,6 +150,7 @@ impl Alert {
             annotations: annotations.clone(),
             state,
             since,
+            fired_at: None,
             sources: vec![source],
             alertmanager: None,
             generator_url: None,
@@ -424,6 +428,7 @@ fn from_alertmanager(inputs: &AlertInputs, source: SourceId, a: &AmAlert) -> Ale
     };
     Alert {
         alertmanager: Some(source),
+        fired_at: a.starts_at,
         generator_url: a.generator_url.clone(),
         silenced_by: a.silenced_by.clone(),
         inhibited_by: a.inhibited_by.clone(),

@@ -53,6 +53,7 @@ fn carry_over(alert: &mut Alert, old: &Alert) {
         alert.generator_url.clone_from(&old.generator_url);
     }
     alert.since = super::earliest(alert.since, old.since);
+    alert.fired_at = alert.fired_at.or(old.fired_at);
 }
 
 #[cfg(test)]

@@ -169,11 +169,17 @@ fn record_remote_transitions(state: &mut AppState, before: &BTreeMap<String, Ale
                 .map(|s| s.label())
                 .collect::<Vec<_>>()
                 .join(", ");
-            // When it started, not when this opsdeck first saw it: a restart is
-            // no new firing (the store keeps one event per start).
+            let seen_to_fire = before.get(&key) == Some(&AlertState::Pending);
             let at = match alert.state {
                 AlertState::Resolved => alert.resolved_at.unwrap_or(now),
-                _ => alert.since.unwrap_or(now),
+                AlertState::Pending => alert.since.unwrap_or(now),
+                // When a source says it began firing; else now, if it was seen
+                // pending here; else (already firing at the first look) its start.
+                _ => match alert.fired_at {
+                    Some(fired) => fired,
+                    None if seen_to_fire => now,
+                    None => alert.since.unwrap_or(now),
+                },
             };
             events.push(AlertEvent {
                 alert_key: key,
@@ -181,6 +187,8 @@ fn record_remote_transitions(state: &mut AppState, before: &BTreeMap<String, Ale
                 kind: kind.into(),
                 at,
                 labels: serde_json::to_value(&alert.labels).unwrap_or_default(),
+                // One event per transition of an episode: a restart tells it again.
+                started: alert.since,
             });
         }
     }

@@ -298,9 +298,10 @@ fn with_level_marks<'a>(ui: Ui<'_>, alert: &Alert, cell: Line<'a>) -> Line<'a> {
     }
     let level = alert.level(&state.level_rules);
     match alert.response_left(level, state.now) {
-        Some(left) if left < chrono::Duration::zero() => {
-            Line::from(Span::styled(format!("{} late", alert.state.label()), s.critical))
-        }
+        Some(left) if left < chrono::Duration::zero() => Line::from(Span::styled(
+            format!("{} late", alert.state.label()),
+            s.critical,
+        )),
         _ => cell,
     }
 }
