@@ -77,21 +77,7 @@ pub fn run(cli: &Cli, paths: &Paths) -> anyhow::Result<i32> {
     };
     tracing::info!("opsdeck stopped ({outcome})");
     if let Some(p) = persistence {
-        // Committed before the process exits: the end of a session is never lost.
-        let end = NewAudit::event(clock.now(), &actor, "session.end", &outcome);
-        if let Ok(Err(e)) | Err(e) = p
-            .store
-            .audit(end)
-            .blocking_recv()
-            .map_err(|e| e.to_string())
-        {
-            tracing::error!("cannot record session.end: {e}");
-        }
-        // Checkpointed and closed before the process exits, so the .db file
-        // alone is a full copy of the state.
-        if let Ok(Err(e)) | Err(e) = p.store.close().blocking_recv().map_err(|e| e.to_string()) {
-            tracing::error!("cannot close the state database cleanly: {e}");
-        }
+        end_session(&p, &NewAudit::event(clock.now(), &actor, "session.end", &outcome));
     }
     // The log file is written as events move out of the hot buffer; flush them.
     runtime::logging::move_events();
@@ -99,6 +85,23 @@ pub fn run(cli: &Cli, paths: &Paths) -> anyhow::Result<i32> {
         std::panic::resume_unwind(payload);
     }
     result
+}
+
+/// Records the session's end and closes the database, before the process
+/// exits: the end of a session is never lost, and the .db file alone is then
+/// a full copy of the state (checkpointed).
+fn end_session(p: &runtime::Persistence, end: &NewAudit) {
+    if let Ok(Err(e)) | Err(e) = p
+        .store
+        .audit(end.clone())
+        .blocking_recv()
+        .map_err(|e| e.to_string())
+    {
+        tracing::error!("cannot record session.end: {e}");
+    }
+    if let Ok(Err(e)) | Err(e) = p.store.close().blocking_recv().map_err(|e| e.to_string()) {
+        tracing::error!("cannot close the state database cleanly: {e}");
+    }
 }
 
 /// Opens the state database, records the session start, and starts the store

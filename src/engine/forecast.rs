@@ -85,10 +85,6 @@ impl DiskTrend {
         self.growth = self.fit();
     }
 
-    pub fn growth(&self) -> Option<Growth> {
-        self.growth
-    }
-
     /// When `free` bytes are used up at this trend; None when the trend is too
     /// short, not clearly growing, too unsure, or reaches beyond a year.
     pub fn forecast(&self, free: u64) -> Option<Forecast> {

@@ -246,8 +246,6 @@ fn read_run(r: &Row) -> rusqlite::Result<Run> {
     })
 }
 
-/// Whether a process with this pid exists (ours counts: a run we have open is
-/// not abandoned).
 /// A run closed as abandoned: its processes may still be running.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Abandoned {
@@ -257,6 +255,8 @@ pub struct Abandoned {
     pub started: DateTime<Utc>,
 }
 
+/// Whether a process with this pid exists (ours counts: a run we have open is
+/// not abandoned).
 fn process_alive(pid: i64) -> bool {
     let Ok(pid) = i32::try_from(pid) else {
         return false;

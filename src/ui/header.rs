@@ -20,7 +20,9 @@ use ratatui::widgets::Paragraph;
 fn source_marks(ui: Ui<'_>, collapse: bool) -> Vec<Span<'static>> {
     let Ui { state, styles: s } = ui;
     let mut spans = Vec::new();
-    let mut fine = 0;
+    // Counted when short of room: the ones that answer, and the rest (waiting,
+    // or a notifier the leader sends through).
+    let (mut fine, mut others) = (0, 0);
     for source in &state.remote.sources {
         let health = source.health();
         // Only the leader sends notifications: here they are not waited for.
@@ -36,7 +38,11 @@ fn source_marks(ui: Ui<'_>, collapse: bool) -> Vec<Span<'static>> {
         let trouble =
             !not_ours && !matches!(health, Health::Ok | Health::Waiting) || source.insecure;
         if collapse && !trouble {
-            fine += 1;
+            if health == Health::Ok && !not_ours {
+                fine += 1;
+            } else {
+                others += 1;
+            }
             continue;
         }
         spans.push(Span::styled(format!("│ {mark}"), s.header.patch(style)));
@@ -62,6 +68,9 @@ fn source_marks(ui: Ui<'_>, collapse: bool) -> Vec<Span<'static>> {
     if fine > 0 {
         spans.push(Span::styled("│ ✓".to_string(), s.header.patch(s.ok)));
         spans.push(Span::styled(format!(" {fine} more ok "), s.header));
+    }
+    if others > 0 {
+        spans.push(Span::styled(format!("│ {others} more "), s.header));
     }
     spans
 }

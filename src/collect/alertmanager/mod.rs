@@ -38,6 +38,9 @@ pub struct Written<T> {
     pub value: T,
 }
 
+/// The longest a cluster member's health check may take.
+const MEMBER_CHECK: std::time::Duration = std::time::Duration::from_secs(2);
+
 #[derive(Debug, Clone)]
 pub struct AlertmanagerClient {
     name: String,
@@ -151,10 +154,18 @@ impl AlertmanagerClient {
     /// Asks every member for its status at once: in a cluster, a dead member
     /// is hidden by failover, so each is asked. Returns the failing ones.
     pub async fn failing_members(&self) -> Vec<(Url, SourceError)> {
-        let checks = self.members.iter().map(async |member| {
+        // Short: a hung member must not hold up the poll it rides along with.
+        let patience = (self.http.timeout() / 2).min(MEMBER_CHECK);
+        let checks = self.members.iter().map(|member| async move {
             let url = endpoint(member, &["status"]);
             let request = self.http.request(Method::GET, url.clone());
-            let result = self.send(request, &url).await;
+            let result = match tokio::time::timeout(patience, self.send(request, &url)).await {
+                Ok(result) => result,
+                Err(_) => Err(SourceError::Timeout {
+                    url: crate::collect::http::url_for_display(&url),
+                    timeout: patience,
+                }),
+            };
             result.err().map(|e| (member.clone(), e))
         });
         futures_util::future::join_all(checks)

@@ -100,7 +100,12 @@ fn fleet(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
     let room = usize::from(table_area.height.saturating_sub(1));
     let mut hidden = 0;
     if rows.len() > room {
-        rows.sort_by_key(|(r, stale)| !*stale && r.up == Some(true));
+        // Down first (known now), then stale (not known), then up.
+        rows.sort_by_key(|(r, stale)| match (*stale, r.up) {
+            (false, Some(true)) => 2,
+            (true, _) => 1,
+            (false, _) => 0,
+        });
         hidden = rows.len() - room.saturating_sub(1);
         rows.truncate(room.saturating_sub(1));
     }
