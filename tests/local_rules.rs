@@ -479,3 +479,75 @@ fn a_starting_leader_goes_on_from_the_last_leaders_alerts() {
         Some(AlertState::Pending)
     );
 }
+
+/// A leader that stopped writing (hung, its lock still held): after 30 s what
+/// it wrote last is stale on the others, said with its age; when it writes
+/// again, it is current again.
+#[test]
+fn a_silent_leaders_alerts_go_stale_on_the_others() {
+    use opsdeck::app::state::StoreRole;
+    let mut leader = fresh_leader("");
+    let _ = update(&mut leader, at(0, 97.0));
+    let written = shared(&update(&mut leader, at(60, 97.0))).expect("written");
+
+    let mut follower = with_role(StoreRole::Follower, "");
+    let _ = update(&mut follower, at(61, 97.0));
+    let _ = update(&mut follower, store_says(written.clone()));
+    let row = |s: &AppState| {
+        s.visible_alerts()
+            .into_iter()
+            .find(|a| a.name() == "HostCpuCritical")
+            .cloned()
+            .unwrap()
+    };
+    assert!(!row(&follower).stale);
+    // 45 s later the store still holds what was written at 60.
+    let _ = update(&mut follower, at(105, 97.0));
+    let _ = update(&mut follower, store_says(written.clone()));
+    assert!(row(&follower).stale, "the leader is silent");
+    let local = follower.rules.source.unwrap();
+    let error = follower.remote.sources[local].error.clone().unwrap();
+    assert!(
+        error
+            .message
+            .contains("has not evaluated the rules for 45s"),
+        "{error:?}"
+    );
+    let fresh = SharedAlerts {
+        at: Some(common::t0() + Chrono::seconds(106)),
+        ..written
+    };
+    let _ = update(&mut follower, store_says(fresh));
+    assert!(!row(&follower).stale, "it writes again");
+}
+
+/// A rule whose result breaks (two series with one label set) is one failing
+/// rule: marked in the header and title, while the other rules' alerts stay
+/// current, not stale.
+#[test]
+fn one_failing_rule_does_not_make_the_other_alerts_stale() {
+    let bad = "[[rule]]\nname = \"Clash\"\nexpr = '{__name__=~\"opsdeck_cpu.*\"} >= 0'\n";
+    let mut s = fresh_leader(bad);
+    let _ = update(&mut s, at(0, 97.0));
+    let _ = update(&mut s, at(60, 97.0));
+    let local = s.rules.source.unwrap();
+    let source = &s.remote.sources[local];
+    assert_eq!(
+        source.partial.as_deref(),
+        Some("1 rule failing"),
+        "{source:?}"
+    );
+    assert!(source.error.is_none(), "it evaluates: nothing is stale");
+    let row = s
+        .visible_alerts()
+        .into_iter()
+        .find(|a| a.name() == "HostCpuCritical")
+        .cloned()
+        .unwrap();
+    assert_eq!((row.state, row.stale), (AlertState::Firing, false));
+    let warnings = s.remote.alert_source_warnings();
+    assert!(
+        warnings.iter().any(|w| w.contains("rule Clash")),
+        "{warnings:?}"
+    );
+}

@@ -77,7 +77,10 @@ pub fn run(cli: &Cli, paths: &Paths) -> anyhow::Result<i32> {
     };
     tracing::info!("opsdeck stopped ({outcome})");
     if let Some(p) = persistence {
-        end_session(&p, &NewAudit::event(clock.now(), &actor, "session.end", &outcome));
+        end_session(
+            &p,
+            &NewAudit::event(clock.now(), &actor, "session.end", &outcome),
+        );
     }
     // The log file is written as events move out of the hot buffer; flush them.
     runtime::logging::move_events();
