@@ -233,5 +233,5 @@ fn a_config_file_keeps_the_host_rules_unless_turned_off() {
 
     let off = format!("[general]\nhost_rules = false\n{own}");
     let (_, local) = snapshot_with_config("host-rules-off", &off);
-    assert_eq!(local["endpoint"], "1 rules", "{local}");
+    assert_eq!(local["endpoint"], "1 rule", "{local}");
 }
