@@ -152,6 +152,11 @@ fn check_url(url: &str) -> Result<(), String> {
             if !u.username().is_empty() || u.password().is_some() {
                 // The URL is logged with errors; a secret must come from a token file.
                 Err("must not carry credentials; use bearer_token_file or bearer_token_env".into())
+            } else if let Some(param) = super::section_checks::credential_param(&u) {
+                Err(format!(
+                    "must not carry credentials in its query string ({param}=...); \
+                     use bearer_token_file or bearer_token_env"
+                ))
             } else {
                 Ok(())
             }

@@ -334,7 +334,21 @@ impl std::fmt::Debug for Credentials {
 pub type SecretError = (&'static str, String);
 
 impl Connection {
+    /// Reads the secret, and registers it (with the Authorization value built
+    /// from it) for redaction: whatever reads a secret makes it unprintable.
     pub fn credentials(&self) -> Result<Credentials, SecretError> {
+        let credentials = self.read_credentials()?;
+        match &credentials {
+            Credentials::None => {}
+            Credentials::Bearer(token) => crate::secrets::register(token),
+            Credentials::Basic { username, password } => {
+                crate::secrets::register_basic(username, password)
+            }
+        }
+        Ok(credentials)
+    }
+
+    fn read_credentials(&self) -> Result<Credentials, SecretError> {
         if let Some(path) = &self.bearer_token_file {
             return read_secret_file(path)
                 .map(Credentials::Bearer)

@@ -128,6 +128,15 @@ fn check_url(url: &str, table: &str, key: &str, err: &mut impl FnMut(&str, &str,
                     key,
                     "must not carry credentials; use basic_auth with password_file".into(),
                 );
+            } else if let Some(param) = credential_param(&u) {
+                err(
+                    table,
+                    key,
+                    format!(
+                        "must not carry credentials in its query string ({param}=...); \
+                         use bearer_token_file, bearer_token_env or basic_auth"
+                    ),
+                );
             }
         }
         Ok(u) => err(
@@ -140,6 +149,15 @@ fn check_url(url: &str, table: &str, key: &str, err: &mut impl FnMut(&str, &str,
         ),
         Err(e) => err(table, key, format!("invalid URL {url:?}: {e}")),
     }
+}
+
+/// The first query parameter that carries a credential (`?access_token=`):
+/// URLs are shown and logged with errors, secrets come from files.
+pub(super) fn credential_param(url: &reqwest::Url) -> Option<String> {
+    url.query_pairs()
+        .map(|(name, _)| name)
+        .find(|name| crate::secrets::is_credential_param(name))
+        .map(|name| crate::collect::http::one_line(&name, 40))
 }
 
 fn check_connection(

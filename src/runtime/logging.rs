@@ -5,6 +5,10 @@
 //! or `opsdeck=debug,hyper_util=debug`. The HTTP and TLS crates stay at WARN
 //! unless a directive names them: their debug lines were nine in ten of the
 //! file. The file is rotated at `ROTATE_AT` bytes, one old file kept (`.1`).
+//!
+//! Every line is cleaned of the configured secrets before the pane or the file
+//! gets it (an error may quote a server that echoed a token), and the file is
+//! readable by its owner only (0600).
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -76,7 +80,7 @@ pub fn init(log_file: &Path) -> Option<String> {
     // it drops is never even formatted.
     tui_logger::set_default_level(LevelFilter::Trace);
     let (targets, problem) = filter(&std::env::var("OPSDECK_LOG").unwrap_or_default());
-    let layer = tui_logger::TuiTracingSubscriberLayer.with_filter(targets);
+    let layer = RedactingLayer.with_filter(targets);
     let subscriber = tracing_subscriber::registry().with(layer);
     let _ = tracing::subscriber::set_global_default(subscriber);
     if let Some(problem) = &problem {
@@ -85,6 +89,10 @@ pub fn init(log_file: &Path) -> Option<String> {
     let opened = log_file
         .parent()
         .map_or(Ok(()), std::fs::create_dir_all)
+        // Files from an older opsdeck were 0644; tightened before the old
+        // one is rotated away with its lines.
+        .and_then(|()| make_private(log_file))
+        .and_then(|()| make_private(&rotated_name(log_file)))
         .and_then(|()| rotate_if_large(log_file, ROTATE_AT).map(drop))
         .and_then(|()| open(log_file));
     match opened {
@@ -99,10 +107,7 @@ pub fn init(log_file: &Path) -> Option<String> {
 
 /// Points tui-logger at the file (appending).
 fn open(log_file: &Path) -> std::io::Result<()> {
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(log_file)?;
+    create_private(log_file)?;
     let Some(path) = log_file.to_str() else {
         return Err(std::io::Error::other("the path is not UTF-8"));
     };
@@ -118,17 +123,97 @@ fn open(log_file: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Creates the file 0600 if it is new, and makes it so if it is not.
+pub fn create_private(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)?;
+    make_private(path)
+}
+
+/// Takes group and other permissions away from an existing file: the log
+/// holds the errors of every source, with URLs and server answers.
+pub fn make_private(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.permissions().mode() & 0o077 != 0 => {
+            let mode = meta.permissions().mode() & 0o700;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn rotated_name(path: &Path) -> PathBuf {
+    let mut old = path.as_os_str().to_owned();
+    old.push(".1");
+    PathBuf::from(old)
+}
+
 /// Renames a file of `max` bytes or more to `<name>.1` (replacing the older
 /// one). Returns whether it did.
 pub fn rotate_if_large(path: &Path, max: u64) -> std::io::Result<bool> {
     match std::fs::metadata(path) {
         Ok(meta) if meta.len() >= max => {
-            let mut old = path.as_os_str().to_owned();
-            old.push(".1");
-            std::fs::rename(path, old)?;
+            std::fs::rename(path, rotated_name(path))?;
             Ok(true)
         }
         _ => Ok(false),
+    }
+}
+
+/// tui-logger's tracing layer, but the line is cleaned of every configured
+/// secret before tui-logger (the Log pane and the file) sees it. Lines look
+/// as tui-logger's own layer makes them: ` message field: value ...`.
+struct RedactingLayer;
+
+impl<S: tracing::Subscriber> Layer<S> for RedactingLayer {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        let mut fields = Fields::default();
+        event.record(&mut fields);
+        let mut line = String::new();
+        for (name, value) in &fields.0 {
+            match *name {
+                "message" => line.push_str(&format!(" {value}")),
+                name => line.push_str(&format!(" {name}: {value}")),
+            }
+        }
+        let line = crate::secrets::redact(&line);
+        let meta = event.metadata();
+        let level = match *meta.level() {
+            tracing::Level::ERROR => log::Level::Error,
+            tracing::Level::WARN => log::Level::Warn,
+            tracing::Level::INFO => log::Level::Info,
+            tracing::Level::DEBUG => log::Level::Debug,
+            tracing::Level::TRACE => log::Level::Trace,
+        };
+        tui_logger::Drain::new().log(
+            &log::Record::builder()
+                .args(format_args!("{line}"))
+                .level(level)
+                .target(meta.target())
+                .file(meta.file())
+                .line(meta.line())
+                .module_path(meta.module_path())
+                .build(),
+        );
+    }
+}
+
+/// An event's fields by name, formatted.
+#[derive(Default)]
+struct Fields(std::collections::BTreeMap<&'static str, String>);
+
+impl tracing::field::Visit for Fields {
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        self.0.insert(field.name(), value.to_owned());
+    }
+
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        self.0.insert(field.name(), format!("{value:?}"));
     }
 }
 
@@ -186,6 +271,30 @@ mod tests {
         assert!(problem.unwrap().contains("OPSDECK_LOG"));
         assert!(t.would_enable("opsdeck", &L::INFO));
         assert!(!t.would_enable("opsdeck", &L::DEBUG));
+    }
+
+    #[test]
+    fn the_log_file_is_created_0600_and_an_old_one_tightened() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("opsdeck-log-mode-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let new = dir.join("new.log");
+        create_private(&new).unwrap();
+        assert_eq!(mode(&new), 0o600);
+        let old = dir.join("old.log");
+        std::fs::write(&old, b"line\n").unwrap();
+        std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o644)).unwrap();
+        create_private(&old).unwrap();
+        assert_eq!(mode(&old), 0o600);
+        assert_eq!(
+            std::fs::read(&old).unwrap(),
+            b"line\n",
+            "appended to, not truncated"
+        );
+        // A missing rotated file is not an error.
+        make_private(&dir.join("none.log.1")).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -87,7 +87,7 @@ pub fn send_reporting(notifiers: &[Notifier], batch: Vec<Notification>, report: 
                         Ok(_) => Ok(crate::app::remote::Payload::Delivered),
                         Err(e) => Err(crate::app::remote::Failure {
                             kind: "notify".into(),
-                            message: e.to_string(),
+                            message: crate::secrets::redacted(e.to_string()),
                         }),
                     };
                     let update = crate::app::remote::RemoteUpdate {

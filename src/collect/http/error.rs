@@ -1,8 +1,10 @@
 //! Typed errors for remote sources, each one line that names the endpoint.
 //!
 //! Messages are built from URLs already passed through [`url_for_display`]
-//! and from server text, never from the request: credentials cannot leak
-//! into the UI or the logs, through Display or Debug.
+//! and from server text, never from the request; server and library text is
+//! cleaned of every configured secret (`crate::secrets`) as the error is made,
+//! since a server may echo the request's Authorization header back. So
+//! credentials cannot leak into the UI or the logs, through Display or Debug.
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -11,12 +13,31 @@ use std::time::Duration;
 
 use reqwest::{StatusCode, Url};
 
-/// A URL as shown to the user: without `user:password@`.
+use crate::secrets::{redact, redacted};
+
+/// A URL as shown to the user: without `user:password@`, and with `***` for
+/// the value of a query parameter that carries a credential (`?token=`).
 pub fn url_for_display(url: &Url) -> String {
     let mut shown = url.clone();
     // Fails only for URLs that cannot have userinfo anyway (`mailto:`).
     let _ = shown.set_username("");
     let _ = shown.set_password(None);
+    if shown
+        .query_pairs()
+        .any(|(k, _)| crate::secrets::is_credential_param(&k))
+    {
+        let pairs: Vec<(String, String)> = shown
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = match crate::secrets::is_credential_param(&k) {
+                    true => "***".to_owned(),
+                    false => v.into_owned(),
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        shown.query_pairs_mut().clear().extend_pairs(pairs);
+    }
     shown.to_string()
 }
 
@@ -135,6 +156,8 @@ impl SourceError {
     }
 
     /// Maps a reqwest failure, whose own Display would print the full URL.
+    /// A library's message may quote what the server sent (a redirect's
+    /// Location, say): it is cleaned like a body.
     pub(crate) fn from_reqwest(err: &reqwest::Error, url: &Url, timeout: Duration) -> SourceError {
         let shown = url_for_display(url);
         if err.is_timeout() {
@@ -146,13 +169,13 @@ impl SourceError {
         if let Some(tls) = chain(err).find_map(|e| e.downcast_ref::<rustls::Error>()) {
             return SourceError::Tls {
                 url: shown,
-                reason: tls.to_string(),
+                reason: redacted(tls.to_string()),
                 hint: tls_hint(tls),
             };
         }
         let deepest = chain(err)
             .last()
-            .map(ToString::to_string)
+            .map(|e| redacted(e.to_string()))
             .unwrap_or_default();
         if err.is_dns() {
             return SourceError::Dns {
@@ -244,7 +267,8 @@ impl ApiErrorType {
             "unavailable" => ApiErrorType::Unavailable,
             "internal" => ApiErrorType::Internal,
             "not_found" => ApiErrorType::NotFound,
-            other => ApiErrorType::Other(other.to_owned()),
+            // Server text, shown in the status column.
+            other => ApiErrorType::Other(one_line(other, 60)),
         }
     }
 
@@ -329,13 +353,15 @@ fn join(errors: &[SourceError]) -> String {
 
 /// One line of server text: control characters (a terminal escape in a
 /// response must not reach the TUI) and whitespace runs become one space,
-/// cut at `max` characters.
+/// every configured secret goes, then it is cut at `max` characters.
 pub(crate) fn one_line(text: &str, max: usize) -> String {
-    let cleaned: String = text
+    // Before the cut, which could leave a secret's first half; and again
+    // after collapsing, which could join one split by a line break.
+    let cleaned: String = redact(text)
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    let collapsed = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
+    let collapsed = redacted(cleaned.split_whitespace().collect::<Vec<_>>().join(" "));
     match collapsed.char_indices().nth(max) {
         Some((cut, _)) => format!("{}…", &collapsed[..cut]),
         None => collapsed,
@@ -371,6 +397,40 @@ mod tests {
     fn display_url_drops_credentials() {
         let url = Url::parse("https://bob:hunter2@prom.example:9090/x?y=1").unwrap();
         assert_eq!(url_for_display(&url), "https://prom.example:9090/x?y=1");
+    }
+
+    #[test]
+    fn display_url_hides_query_credentials() {
+        let url =
+            Url::parse("https://prom.example/x?tenant=a&access_token=tok9&api-key=k").unwrap();
+        assert_eq!(
+            url_for_display(&url),
+            "https://prom.example/x?tenant=a&access_token=***&api-key=***"
+        );
+        let plain = Url::parse("http://h/metrics?module=http_2xx&target=a%20b").unwrap();
+        assert_eq!(
+            url_for_display(&plain),
+            "http://h/metrics?module=http_2xx&target=a%20b"
+        );
+    }
+
+    #[test]
+    fn excerpts_lose_secrets_before_they_are_cut() {
+        crate::secrets::register("unit-cut-secret-4242");
+        let body = format!(
+            "{}Authorization: Bearer unit-cut-secret-4242",
+            "x".repeat(40)
+        );
+        let shown = body_excerpt(body.as_bytes(), 80);
+        assert!(!shown.contains("unit-cut"), "{shown}");
+        assert!(shown.ends_with("Bearer <redacted>"), "{shown}");
+        // A cut inside the secret would otherwise leave its first half.
+        let shown = one_line(&body, 66);
+        assert!(!shown.contains("unit-cut"), "{shown}");
+        assert_eq!(
+            ApiErrorType::parse("unit-cut-secret-4242").to_string(),
+            "<redacted>"
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The HTTP layer shared by remote sources: one configured client (auth,
-//! TLS, timeout, body cap) and typed errors that never show credentials.
+//! TLS, timeout, body cap) and typed errors that never show credentials,
+//! whatever the server sends back.
 
 mod error;
 pub(crate) mod json;
@@ -106,6 +107,15 @@ pub struct HttpClient {
 impl HttpClient {
     pub fn new(opts: HttpOptions) -> Result<HttpClient, SourceError> {
         install_crypto_provider();
+        // Secrets given here (not read through the config) are kept out of
+        // errors too.
+        match &opts.auth {
+            Auth::None => {}
+            Auth::Bearer(token) => crate::secrets::register(token.expose()),
+            Auth::Basic { username, password } => {
+                crate::secrets::register_basic(username, password.expose())
+            }
+        }
         let mut builder = reqwest::Client::builder()
             .user_agent(USER_AGENT)
             .timeout(opts.timeout)
@@ -148,6 +158,11 @@ impl HttpClient {
 
     /// A request with our credentials; gzip is negotiated by reqwest itself.
     pub(crate) fn request(&self, method: Method, url: Url) -> RequestBuilder {
+        if let Some(password) = url.password() {
+            // reqwest sends `user:password@` as basic auth; the config refuses
+            // it, but a caller may not have read a config.
+            crate::secrets::register_basic(url.username(), password);
+        }
         let request = self.inner.request(method, url);
         match &*self.auth {
             Auth::None => request,
@@ -241,20 +256,21 @@ impl Response {
         if !self.looks_like_json() {
             return Err(SourceError::NotJson {
                 url: self.url.clone(),
-                content_type: self
-                    .content_type
-                    .clone()
-                    .unwrap_or_else(|| "no content type".into()),
+                content_type: match &self.content_type {
+                    Some(ct) => one_line(ct, 80),
+                    None => "no content type".into(),
+                },
                 excerpt: one_line(&String::from_utf8_lossy(&self.body), 80),
             });
         }
         serde_json::from_slice(&self.body).map_err(|e| self.bad_json(e))
     }
 
+    /// serde's message may quote a value the server sent.
     pub fn bad_json(&self, err: impl fmt::Display) -> SourceError {
         SourceError::BadJson {
             url: self.url.clone(),
-            message: err.to_string(),
+            message: one_line(&err.to_string(), 300),
         }
     }
 }

@@ -10,6 +10,7 @@ use crate::collect::expfmt::{self, Format, Limits};
 use crate::collect::http::{HttpClient, SourceError, url_for_display};
 use crate::collect::prometheus::PrometheusClient;
 use crate::config::remote::{Fleet, Panel};
+use crate::secrets::redacted;
 use chrono::Utc;
 use reqwest::Url;
 use std::sync::Arc;
@@ -92,10 +93,12 @@ pub async fn poll_all_once(pollers: &[Poller]) -> Vec<RemoteUpdate> {
     futures_util::future::join_all(polls).await
 }
 
+/// The error as the screen, the log and `snapshot` show it. The HTTP layer
+/// has already cleaned it of secrets; this is the last place to make sure.
 fn failure(e: &SourceError) -> Failure {
     Failure {
         kind: e.kind().to_string(),
-        message: e.to_string(),
+        message: redacted(e.to_string()),
     }
 }
 
@@ -112,8 +115,13 @@ pub async fn once_prometheus(job: &PromJob) -> Result<Payload, Failure> {
     let panels = panels::query_all(client, &job.panels);
     let (alerts, fleet, panels) = tokio::join!(client.alerts(), fleet, panels);
     let alerts = alerts.map_err(|e| failure(&e))?;
-    let mut warnings = alerts.warnings;
-    warnings.extend(alerts.infos);
+    // Server text, shown in the title and logged.
+    let warnings = alerts
+        .warnings
+        .into_iter()
+        .chain(alerts.infos)
+        .map(redacted)
+        .collect();
     Ok(Payload::Prometheus(Box::new(PromSnapshot {
         alerts: alerts.data,
         warnings,
@@ -172,7 +180,7 @@ pub async fn once_scrape(http: &HttpClient, url: &Url) -> Result<Payload, Failur
     if let Some(why) = scrape.rejection(content_type.as_deref()) {
         return Err(Failure {
             kind: "not metrics".into(),
-            message: format!("{}: {why}", url_for_display(url)),
+            message: redacted(format!("{}: {why}", url_for_display(url))),
         });
     }
     Ok(Payload::Scrape(Arc::new(scrape)))
