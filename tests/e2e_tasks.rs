@@ -502,3 +502,31 @@ timeout = "10m"
     wait_gone("sleep 3023", Duration::from_secs(5));
     let _ = std::fs::remove_dir_all(&shared);
 }
+
+/// opsdeck killed with SIGKILL (no chance to stop anything) while a task
+/// runs, with no other opsdeck on the host: the task's process dies with it.
+#[test]
+fn a_task_dies_with_a_killed_opsdeck() {
+    let (t, _) = start(
+        "die-with",
+        r#"
+[[task]]
+id = "orphan"
+name = "Orphan"
+command = ["sleep", "3037"]
+timeout = "10m"
+"#,
+        &[],
+    );
+    t.send(&["2"]);
+    trigger(&t, "Orphan");
+    wait_until("the run's process", SEEN, || {
+        !processes_with("sleep 3037").is_empty()
+    });
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(t.opsdeck_pid()),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    wait_gone("sleep 3037", Duration::from_secs(5));
+}

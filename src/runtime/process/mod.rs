@@ -203,7 +203,30 @@ fn build(cmd: &Command, program: &str) -> tokio::process::Command {
     if let Some(dir) = &cmd.workdir {
         command.current_dir(dir);
     }
+    die_with_parent(&mut command);
     command
+}
+
+/// The child is SIGKILLed when opsdeck dies, however it dies (kill -9 too):
+/// Linux's parent-death signal. Its own children live on in its process
+/// group until a live leader stops them (`stop_abandoned_group`).
+fn die_with_parent(command: &mut tokio::process::Command) {
+    let parent = nix::unistd::getpid();
+    // SAFETY: between fork and exec only async-signal-safe calls are made:
+    // prctl(2) and getppid(2); the errors are errno values (no allocation).
+    unsafe {
+        command.pre_exec(move || {
+            nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)
+                .map_err(|e| io::Error::from_raw_os_error(e as i32))?;
+            // The parent died before the line above: nobody would stop this one.
+            if nix::unistd::getppid() != parent {
+                return Err(io::Error::from_raw_os_error(
+                    nix::errno::Errno::ESRCH as i32,
+                ));
+            }
+            Ok(())
+        });
+    }
 }
 
 /// How a supervised group ended.
