@@ -354,27 +354,23 @@ pub fn load_runs(store: &StoreHandle, close_abandoned: bool, tx: &mpsc::Sender<M
     });
 }
 
-/// Closes the runs whose opsdeck died (recorded first: the pane then says
-/// so), and stops what is left of their process groups.
+/// Closes the runs whose opsdeck died, each once what is left of its process
+/// group is stopped (on the store's thread: reading every process's stat is
+/// no work for the thread that reads keys).
 fn close_abandoned(store: &StoreHandle) {
-    let reply = store.close_abandoned_runs(Utc::now());
+    let stop = Box::new(|run: &crate::store::tasks::Abandoned| {
+        process::stop_abandoned_group(run.pgid, run.started)
+    });
+    let reply = store.close_abandoned_runs(Utc::now(), stop);
     tokio::spawn(async move {
         let Ok(Ok(closed)) = reply.await else { return };
-        if closed.is_empty() {
-            return;
+        for run in closed {
+            tracing::warn!(
+                "task {}: run {} abandoned (its opsdeck died); what was left of it is stopped",
+                run.task,
+                run.run_id
+            );
         }
-        // Reading every process's stat is no work for the thread that reads keys.
-        let _ = tokio::task::spawn_blocking(move || {
-            for run in closed {
-                let stopped = process::stop_abandoned_group(run.pgid, run.started);
-                tracing::warn!(
-                    "task {}: run {} abandoned (its opsdeck died); stopped {stopped} process(es) left of it",
-                    run.task,
-                    run.run_id
-                );
-            }
-        })
-        .await;
     });
 }
 

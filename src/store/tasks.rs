@@ -84,11 +84,12 @@ impl Store {
     }
 
     /// Runs left `running` by processes that are gone (killed, crashed) end as
-    /// failed, so no task shows running forever. Returns them, with the
-    /// process group each ran in (0: not known), for the caller to stop.
+    /// failed, so no task shows running forever, once `stop` has stopped
+    /// what is left of their process group (it returns how many it stopped).
     pub fn close_abandoned_runs(
         &mut self,
         now: DateTime<Utc>,
+        stop: &dyn Fn(&Abandoned) -> usize,
     ) -> Result<Vec<Abandoned>, StoreError> {
         let error = self.error_for();
         let open: Vec<(Run, i64, i64)> = {
@@ -106,16 +107,22 @@ impl Store {
             if process_alive(pid) {
                 continue;
             }
-            let why = format!("abandoned: the opsdeck running it (pid {pid}) ended during the run");
-            let started = run.started;
-            run.end(RunState::Failed, now, why);
-            self.finish_run(&run)?;
-            closed.push(Abandoned {
+            let abandoned = Abandoned {
                 task: run.task_id.clone(),
                 run_id: run.id,
                 pgid: i32::try_from(pgid).unwrap_or(0),
-                started,
-            });
+                started: run.started,
+            };
+            // Stopped before it is closed: a re-trigger must not start a
+            // second copy beside one still running.
+            let stopped = stop(&abandoned);
+            let why = format!(
+                "abandoned: the opsdeck running it (pid {pid}) ended during the run; \
+                 {stopped} process(es) left of it stopped"
+            );
+            run.end(RunState::Failed, now, why);
+            self.finish_run(&run)?;
+            closed.push(abandoned);
         }
         Ok(closed)
     }
@@ -361,7 +368,7 @@ mod tests {
             )
             .unwrap();
         s.set_run_pgid(theirs, 4242).unwrap();
-        let closed = s.close_abandoned_runs(Utc::now()).unwrap();
+        let closed = s.close_abandoned_runs(Utc::now(), &|_| 0).unwrap();
         assert_eq!(closed.len(), 1);
         assert_eq!((closed[0].run_id, closed[0].pgid), (theirs, 4242));
         let runs = s.recent_runs(5).unwrap();

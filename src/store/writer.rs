@@ -48,7 +48,11 @@ enum Request {
     LoadRuns(Reply<RunChanges>),
     RunsChanged(i64, Reply<RunChanges>),
     RunOutput(i64, Reply<Option<String>>),
-    CloseAbandonedRuns(chrono::DateTime<chrono::Utc>, Reply<Vec<Abandoned>>),
+    CloseAbandonedRuns(
+        chrono::DateTime<chrono::Utc>,
+        StopGroup,
+        Reply<Vec<Abandoned>>,
+    ),
     SetRunPgid(i64, u32),
     ShareLocalAlerts(
         Vec<crate::engine::rules::RuleAlert>,
@@ -58,6 +62,10 @@ enum Request {
     /// Checkpoint the WAL into the database file, close, and stop the thread.
     Close(Reply<()>),
 }
+
+/// Stops what is left of an abandoned run's processes (the runtime's; the
+/// store does not manage processes), returning how many it stopped.
+pub type StopGroup = Box<dyn Fn(&Abandoned) -> usize + Send>;
 
 /// An un-acknowledgement to record.
 #[derive(Debug, Clone)]
@@ -219,8 +227,9 @@ impl StoreHandle {
     pub fn close_abandoned_runs(
         &self,
         now: chrono::DateTime<chrono::Utc>,
+        stop: StopGroup,
     ) -> oneshot::Receiver<Result<Vec<Abandoned>, String>> {
-        self.ask(|reply| Request::CloseAbandonedRuns(now, reply))
+        self.ask(|reply| Request::CloseAbandonedRuns(now, stop, reply))
     }
 
     /// Records the process group a run's command runs in.
@@ -289,9 +298,11 @@ fn handle(store: &mut Store, request: Request) {
             "read task runs",
         ),
         Request::RunOutput(id, reply) => answer(reply, store.run_output(id), "read task output"),
-        Request::CloseAbandonedRuns(now, reply) => {
-            answer(reply, store.close_abandoned_runs(now), "close task runs")
-        }
+        Request::CloseAbandonedRuns(now, stop, reply) => answer(
+            reply,
+            store.close_abandoned_runs(now, &stop),
+            "close task runs",
+        ),
         Request::SetRunPgid(id, pgid) => answer(None, store.set_run_pgid(id, pgid), "task run"),
         Request::ShareLocalAlerts(alerts, at) => answer(
             None,
