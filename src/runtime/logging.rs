@@ -1,4 +1,5 @@
-//! Logging: tracing events go to tui-logger (the Log pane) and to the log file.
+//! Logging: tracing events go to tui-logger (the Log pane) and to the log file,
+//! their control characters escaped (`log_layer`).
 //! Nothing is written to stdout or stderr while the TUI is up.
 //!
 //! INFO and above by default; `OPSDECK_LOG` takes directives such as `debug`
@@ -76,7 +77,7 @@ pub fn init(log_file: &Path) -> Option<String> {
     // it drops is never even formatted.
     tui_logger::set_default_level(LevelFilter::Trace);
     let (targets, problem) = filter(&std::env::var("OPSDECK_LOG").unwrap_or_default());
-    let layer = tui_logger::TuiTracingSubscriberLayer.with_filter(targets);
+    let layer = super::log_layer::VisibleTuiLayer.with_filter(targets);
     let subscriber = tracing_subscriber::registry().with(layer);
     let _ = tracing::subscriber::set_global_default(subscriber);
     if let Some(problem) = &problem {

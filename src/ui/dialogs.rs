@@ -3,7 +3,7 @@
 //! Enter confirms, Esc cancels.
 
 use crate::app::confirm::Confirm;
-use crate::ui::Ui;
+use crate::ui::{Ui, visible};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -15,9 +15,9 @@ pub fn confirm(frame: &mut Frame, area: Rect, ui: Ui<'_>, dialog: &Confirm) {
         .iter()
         .map(|row| {
             Line::from(vec![
-                Span::styled(format!(" {:<8} ", row.label), s.dim),
-                Span::styled(row.value.clone(), s.text),
-                Span::styled(row.aside.clone(), s.dim),
+                Span::styled(format!(" {:<8} ", visible(&row.label)), s.dim),
+                Span::styled(visible(&row.value), s.text),
+                Span::styled(visible(&row.aside), s.dim),
             ])
         })
         .collect();
@@ -28,7 +28,10 @@ pub fn confirm(frame: &mut Frame, area: Rect, ui: Ui<'_>, dialog: &Confirm) {
         )));
     }
     for note in &dialog.notes {
-        lines.push(Line::from(Span::styled(format!(" {note}"), s.dim)));
+        lines.push(Line::from(Span::styled(
+            format!(" {}", visible(note)),
+            s.dim,
+        )));
     }
     lines.push(Line::default());
     for (i, field) in dialog.fields.iter().enumerate() {
@@ -39,7 +42,7 @@ pub fn confirm(frame: &mut Frame, area: Rect, ui: Ui<'_>, dialog: &Confirm) {
                 format!(" {:>9} ", field.label),
                 if focused { s.accent } else { s.dim },
             ),
-            Span::styled(format!("{}{cursor}", field.value), s.text),
+            Span::styled(format!("{}{cursor}", visible(&field.value)), s.text),
         ]));
     }
     if !dialog.fields.is_empty() {
@@ -50,7 +53,7 @@ pub fn confirm(frame: &mut Frame, area: Rect, ui: Ui<'_>, dialog: &Confirm) {
     } else if let Some(error) = &dialog.error {
         lines.push(Line::from(vec![
             Span::styled(" error: ", s.critical),
-            Span::styled(error.clone(), s.text),
+            Span::styled(visible(error), s.text),
         ]));
     }
     let tab = if dialog.fields.len() > 1 {
@@ -64,7 +67,7 @@ pub fn confirm(frame: &mut Frame, area: Rect, ui: Ui<'_>, dialog: &Confirm) {
     } else {
         ""
     };
-    let title = format!(" {}{dry} ", dialog.title);
+    let title = format!(" {}{dry} ", visible(&dialog.title));
     show(frame, area, ui, &title, &hint, lines);
 }
 
