@@ -22,12 +22,26 @@ pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
     lines.extend(silences(ui, alert));
     let width = area.width.saturating_sub(4).min(110);
     // Generator URLs and comments wrap: count the rows they take.
-    let height = super::dialogs::wrapped_height(&lines, width.saturating_sub(2))
-        .saturating_add(2)
-        .min(area.height);
+    let rows = super::dialogs::wrapped_height(&lines, width.saturating_sub(2));
+    let height = rows.saturating_add(2).min(area.height);
     let rect = super::overlay::centered(area, width, height);
+    // Taller than the screen (a long label): it scrolls, and says where it is.
+    let shown = height.saturating_sub(2);
+    let view = &ui.state.view;
+    let max = rows.saturating_sub(shown);
+    view.details_scroll_max.set(max);
+    let scroll = view.details_scroll.min(max);
+    let hint = if max == 0 {
+        " Esc closes ".to_string()
+    } else {
+        format!(
+            " rows {}–{} of {rows} · PgUp/PgDn scroll · Esc closes ",
+            scroll + 1,
+            scroll + shown
+        )
+    };
     let title = format!(" {} ", visible(alert.name()));
-    super::overlay::popup(frame, rect, ui, &title, " Esc closes ", lines);
+    super::overlay::popup_scrolled(frame, rect, ui, (&title, &hint), lines, scroll);
 }
 
 fn heading(s: &Styles, text: &str) -> Line<'static> {

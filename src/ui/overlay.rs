@@ -170,6 +170,18 @@ pub(super) fn popup(
     hint: &str,
     lines: Vec<Line>,
 ) {
+    popup_scrolled(frame, rect, ui, (title, hint), lines, 0);
+}
+
+/// `popup`, its lines scrolled up by `scroll` wrapped rows.
+pub(super) fn popup_scrolled(
+    frame: &mut Frame,
+    rect: Rect,
+    ui: Ui<'_>,
+    (title, hint): (&str, &str),
+    lines: Vec<Line>,
+    scroll: u16,
+) {
     let s = ui.styles;
     frame.render_widget(Clear, rect);
     let block = Block::bordered()
@@ -182,6 +194,7 @@ pub(super) fn popup(
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
+            .scroll((scroll, 0))
             .block(block),
         rect,
     );
