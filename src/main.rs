@@ -5,7 +5,9 @@ fn main() {
     let code = match opsdeck::commands::run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("opsdeck: {e:#}");
+            // Errors quote servers and files: shown, not acted on by the terminal.
+            let report = format!("opsdeck: {e:#}");
+            eprintln!("{}", opsdeck::ui::visible::visible_lines(&report));
             1
         }
     };

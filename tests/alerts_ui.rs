@@ -7,7 +7,7 @@ mod common;
 mod remote_fixtures;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use opsdeck::app::state::Mode;
+use opsdeck::app::state::{Mode, Overlay};
 use opsdeck::app::{Action, AppState, Msg, PaneId, update};
 use remote_fixtures::{self as fx, AM, PROM};
 
@@ -465,4 +465,100 @@ fn the_filter_prompt_shows_what_is_wrong_while_typing() {
     let styles = common::styles(opsdeck::ui::color::ColorDepth::TrueColor);
     assert_eq!(cell.fg, styles.critical.fg.unwrap());
     assert!(cell.modifier.contains(ratatui::style::Modifier::UNDERLINED));
+}
+
+/// A label of 10,000 characters (a stack trace pasted into a label by an
+/// exporter), on an Alertmanager alert beside the usual mix.
+fn state_with_a_huge_label() -> (AppState, String) {
+    let mut s = fx::alerts_state();
+    let trace: String = (0..1000)
+        .map(|i| format!("frame {i} at handler.go:{} ", 40 + i % 60))
+        .collect::<String>()
+        .chars()
+        .take(10_000)
+        .collect();
+    let huge = fx::am_alert(
+        &[
+            ("alertname", "PanicLoop"),
+            ("severity", "critical"),
+            ("trace", &trace),
+        ],
+        "api-3 restarts after a panic",
+        -120,
+    );
+    let (mut am, silences) = fx::mix_am();
+    am.push(huge);
+    let _ = update(&mut s, fx::am_update(-10, am, silences));
+    let _ = update(&mut s, Msg::Tick(common::t0()));
+    fx::select(&mut s, "PanicLoop");
+    (s, trace)
+}
+
+#[test]
+fn ack_dialog_cuts_a_huge_label_and_keeps_its_fields_and_error_on_screen() {
+    let (mut s, trace) = state_with_a_huge_label();
+    key(&mut s, KeyCode::Char('a'));
+    typed(&mut s, "known panic, fix in 4.2.2");
+    let effects = key(&mut s, KeyCode::Enter);
+    let request = common::silence_request(&effects);
+    // The whole label set is what the silence matches, uncut.
+    assert_eq!(request.labels["trace"], trace);
+    // Alertmanager's error quotes the label back.
+    let error = format!("400 Bad Request: silence invalid: matcher value too long: {trace}");
+    let _ = update(
+        &mut s,
+        common::written(
+            opsdeck::app::intent::Intent::Acknowledge(request),
+            Err(error),
+        ),
+    );
+    let screen = screen_with(
+        &s,
+        80,
+        24,
+        &[
+            "Acknowledge PanicLoop",
+            "silence  {alertname=\"PanicLoop\"",
+            "…",
+            "duration 30m",
+            "comment known panic, fix in 4.2.2█",
+            "error: 400 Bad Request: silence invalid",
+            "Enter acknowledge · Tab field · Esc cancel",
+        ],
+    );
+    insta::assert_snapshot!("ack_dialog_huge_label_80x24", screen);
+}
+
+#[test]
+fn details_scroll_on_page_keys_instead_of_closing() {
+    let (mut s, trace) = state_with_a_huge_label();
+    let _ = update(&mut s, Msg::Action(Action::Details));
+    let top = screen_with(
+        &s,
+        80,
+        24,
+        &[" PanicLoop ", "frame 0 at", "PgUp/PgDn scroll"],
+    );
+    assert!(top.contains("rows 1–22 of "), "{top}");
+
+    key(&mut s, KeyCode::PageDown);
+    assert_eq!(s.view.overlay, Some(Overlay::Details), "PgDn keeps it open");
+    let paged = screen_with(&s, 80, 24, &["rows 11–32 of "]);
+    assert!(
+        !paged.contains("frame 0 at"),
+        "scrolled past the top:\n{paged}"
+    );
+
+    // The end of the label, then the annotations under it.
+    key(&mut s, KeyCode::End);
+    let tail: String = trace.chars().skip(trace.chars().count() - 12).collect();
+    let bottom = screen_with(&s, 80, 24, &[tail.trim(), "Annotations", "api-3 restarts"]);
+    insta::assert_snapshot!("details_huge_label_end_80x24", bottom);
+    // Up from the end moves at once (no scrolling past it).
+    key(&mut s, KeyCode::PageUp);
+    assert_ne!(common::screen(&s, 80, 24), bottom);
+    assert_eq!(s.view.overlay, Some(Overlay::Details), "PgUp keeps it open");
+
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(s.view.overlay, None, "Esc still closes");
 }

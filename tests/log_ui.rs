@@ -74,3 +74,15 @@ fn scrolling_down_to_the_newest_lines_again_drops_the_mark() {
     assert!(screen.contains("line 59"), "{screen}");
     assert!(!screen.contains(MARK), "{screen}");
 }
+
+#[test]
+fn a_line_quoting_a_server_shows_its_escape_sequences() {
+    let s = log_state();
+    tracing::warn!("am main: 500: \x1b]0;pwned\x07\x1b[2J \u{202e}gnp.exe");
+    opsdeck::runtime::logging::move_events();
+    let screen = common::screen(&s, 160, 48);
+    assert!(
+        screen.contains(r"500: \x1b]0;pwned\x07\x1b[2J \u{202e}gnp.exe"),
+        "{screen}"
+    );
+}

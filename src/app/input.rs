@@ -34,6 +34,14 @@ pub fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
     {
         return super::tasks::move_run_selection(state, action);
     }
+    // An alert's details scroll: a long label or annotation shows in full.
+    if matches!(state.view.overlay, Some(Overlay::Details))
+        && state.view.focus == PaneId::Alerts
+        && navigation::is_move(action)
+    {
+        navigation::scroll_details(state, action);
+        return Vec::new();
+    }
     // While help or details are open, any bound key other than quit closes them first.
     if matches!(state.view.overlay, Some(Overlay::Help | Overlay::Details))
         && !matches!(

@@ -76,6 +76,8 @@ pub fn details(state: &mut AppState) -> Vec<Effect> {
         return Vec::new();
     }
     state.view.overlay = Some(Overlay::Details);
+    state.view.details_scroll = 0;
+    state.view.details_scroll_max.set(u16::MAX);
     match focus {
         PaneId::Alerts => super::alerts::update::open_details(state),
         PaneId::Resources => {
@@ -89,6 +91,22 @@ pub fn details(state: &mut AppState) -> Vec<Effect> {
         }
         _ => Vec::new(),
     }
+}
+
+/// Up/Down a row, PgUp/PgDn a page, Home/End to the ends of the details.
+pub fn scroll_details(state: &mut AppState, action: Action) {
+    let view = &mut state.view;
+    let page = PAGE as u16;
+    let scroll = match action {
+        Action::Up => view.details_scroll.saturating_sub(1),
+        Action::Down => view.details_scroll.saturating_add(1),
+        Action::PageUp => view.details_scroll.saturating_sub(page),
+        Action::PageDown => view.details_scroll.saturating_add(page),
+        Action::Top => 0,
+        _ => u16::MAX,
+    };
+    // Never past the end: PgUp after the end moves at once.
+    view.details_scroll = scroll.min(view.details_scroll_max.get());
 }
 
 fn change_log_level(state: &mut AppState, more: bool) {

@@ -123,6 +123,11 @@ pub struct View {
     pub status: Option<Status>,
     /// The history of the alert whose details are open: (alert key, events).
     pub history: Option<(String, Vec<crate::store::acks::AlertEvent>)>,
+    /// Rows the alert details are scrolled down (long labels and annotations).
+    pub details_scroll: u16,
+    /// The most they can scroll at the size last drawn (`u16::MAX` until
+    /// drawn): only `draw` knows how the rows wrap, and it says so here.
+    pub details_scroll_max: std::cell::Cell<u16>,
     /// Wall mode flashes the header until then.
     pub flash_until: Option<DateTime<Utc>>,
     pub log_level: LevelFilter,
@@ -170,6 +175,8 @@ impl AppState {
                 paused: false,
                 status: None,
                 history: None,
+                details_scroll: 0,
+                details_scroll_max: std::cell::Cell::new(u16::MAX),
                 flash_until: None,
                 log_level,
                 log_view: TuiWidgetState::new().set_default_display_level(log_level),

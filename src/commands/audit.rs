@@ -9,7 +9,7 @@ use std::time::Duration;
 pub fn run(paths: &Paths, since: Option<Duration>, format: AuditFormat) -> anyhow::Result<i32> {
     let db = paths.database();
     if !db.exists() {
-        eprintln!(
+        tell!(
             "no audit log yet: {} does not exist (opsdeck creates it on first start)",
             db.display()
         );
@@ -23,8 +23,8 @@ pub fn run(paths: &Paths, since: Option<Duration>, format: AuditFormat) -> anyho
     let records = store.audit_since(from)?;
     for record in &records {
         match format {
-            AuditFormat::Json => println!("{}", serde_json::to_string(record)?),
-            AuditFormat::Text => println!("{}", text_line(record)),
+            AuditFormat::Json => super::print_json(record, false)?,
+            AuditFormat::Text => say!("{}", text_line(record)),
         }
     }
     Ok(0)

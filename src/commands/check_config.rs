@@ -9,7 +9,7 @@ pub fn run(file: Option<&Path>, paths: &Paths) -> i32 {
     let source = match Source::read(file.or(paths.config.as_ref().map(|r| r.path.as_path()))) {
         Ok(source) => source,
         Err(e) => {
-            eprintln!("{e}");
+            tell!("{e}");
             return 1;
         }
     };
@@ -27,12 +27,12 @@ pub fn run(file: Option<&Path>, paths: &Paths) -> i32 {
         errors.sort_by_key(|e| (e.file != source.name, e.line, e.column));
     }
     if errors.is_empty() {
-        println!("{}: ok", source.name);
+        say!("{}: ok", source.name);
         return 0;
     }
     for e in &errors {
-        eprintln!("{e}");
+        tell!("{e}");
     }
-    eprintln!("{}: {} error(s)", source.name, errors.len());
+    tell!("{}: {} error(s)", source.name, errors.len());
     1
 }

@@ -14,19 +14,19 @@ pub fn run(paths: &Paths) -> anyhow::Result<i32> {
         }
     };
     match &paths.config {
-        Some(c) => println!(
+        Some(c) => say!(
             "config file   {}  [{}]{}",
             c.path.display(),
             c.origin,
             exists(&c.path)
         ),
-        None => println!(
+        None => say!(
             "config file   {EMBEDDED_NAME}  [no {} found]",
             paths.default_config_file().display()
         ),
     }
     let t = &paths.themes_dir;
-    println!(
+    say!(
         "themes dir    {}  [{}]{}",
         t.path.display(),
         t.origin,
@@ -34,14 +34,14 @@ pub fn run(paths: &Paths) -> anyhow::Result<i32> {
     );
     let s = &paths.state_dir;
     let db = paths.database();
-    println!(
+    say!(
         "state db      {}  [{}]{}",
         db.display(),
         s.origin,
         exists(&db)
     );
     let log = paths.log_file();
-    println!(
+    say!(
         "log file      {}  [{}]{}",
         log.display(),
         s.origin,
@@ -57,13 +57,13 @@ pub fn run(paths: &Paths) -> anyhow::Result<i32> {
 fn rules(paths: &Paths) {
     let source = match super::read_source(paths) {
         Ok(source) => source,
-        Err(e) => return println!("rules         unknown: {e}"),
+        Err(e) => return say!("rules         unknown: {e}"),
     };
     let mut config = match config::parse(&source.text, &source.name) {
         Ok(config) => config,
         Err(e) => {
             let n = e.0.len();
-            return println!(
+            return say!(
                 "rules         unknown: the config has {n} error(s); see `opsdeck check-config`"
             );
         }
@@ -75,7 +75,7 @@ fn rules(paths: &Paths) {
     if disabled > 0 {
         summary.push_str(&format!(", {disabled} disabled"));
     }
-    println!("rules         {summary}; {}", host_rules(&config, &source));
+    say!("rules         {summary}; {}", host_rules(&config, &source));
     let width = config.rule.iter().map(|r| r.name.chars().count()).max();
     for rule in &config.rule {
         let state = if rule.enabled { "active" } else { "disabled" };
@@ -90,7 +90,7 @@ fn rules(paths: &Paths) {
             RuleOrigin::Code => "built in".to_string(),
         };
         let width = width.unwrap_or(0);
-        println!("  {:<width$}  {state:<8}  {origin}", rule.name);
+        say!("  {:<width$}  {state:<8}  {origin}", rule.name);
     }
 }
 

@@ -1,4 +1,25 @@
 //! Entry points for each command line: the dashboard and the one-shot commands.
+//!
+//! The one-shot commands print through `say!` (a line), `tell!` (to stderr)
+//! and `print_json`: what they print may quote alert labels, servers' errors
+//! or process names, and goes through `ui::visible` so that no escape
+//! sequence in it acts on the operator's terminal.
+
+/// `println!` with the line passed through `ui::visible` (a line break in a
+/// value is escaped too: one record stays one line).
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::commands::print_line(&format!($($arg)*))
+    };
+}
+
+/// `eprintln!` for messages and error reports: each line escaped, the line
+/// breaks kept.
+macro_rules! tell {
+    ($($arg:tt)*) => {
+        eprintln!("{}", $crate::ui::visible::visible_lines(&format!($($arg)*)))
+    };
+}
 
 mod audit;
 mod check_config;
@@ -27,6 +48,17 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Task(command)) => task::run(&cli, &paths, command),
         None => dashboard::run(&cli, &paths),
     }
+}
+
+/// Prints one line of output, escaped (see `say!`).
+pub fn print_line(line: &str) {
+    println!("{}", crate::ui::visible(line));
+}
+
+/// Prints `value` as JSON, with what `ui::visible` escapes as `\uXXXX`.
+pub fn print_json<T: serde::Serialize + ?Sized>(value: &T, pretty: bool) -> anyhow::Result<()> {
+    println!("{}", crate::ui::visible::json(value, pretty)?);
+    Ok(())
 }
 
 /// The config text and the name errors use for it.

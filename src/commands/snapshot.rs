@@ -60,7 +60,7 @@ pub fn run(cli: &Cli, paths: &Paths, format: SnapshotFormat) -> anyhow::Result<i
         scaling: Vec::new(),
     };
     match format {
-        SnapshotFormat::Json => println!("{}", serde_json::to_string_pretty(&snapshot)?),
+        SnapshotFormat::Json => super::print_json(&snapshot, true)?,
         SnapshotFormat::Text => print_text(&snapshot, &task_lines),
     }
     Ok(0)
@@ -94,34 +94,39 @@ fn evaluate_rules_once(
 
 fn print_text(s: &Snapshot, task_lines: &[String]) {
     let r = &s.resources;
-    println!(
+    say!(
         "host       {} ({}, kernel {}, {} cores)",
-        s.host.hostname, s.host.os, s.host.kernel, s.host.cores
+        s.host.hostname,
+        s.host.os,
+        s.host.kernel,
+        s.host.cores
     );
-    println!("taken at   {}", r.taken_at.to_rfc3339());
+    say!("taken at   {}", r.taken_at.to_rfc3339());
     let cores: Vec<String> = r.cpu_per_core.iter().map(|c| format!("{c:.0}%")).collect();
-    println!(
+    say!(
         "cpu        {:.1}%  per core: {}",
         r.cpu_total,
         cores.join(" ")
     );
-    println!(
+    say!(
         "load       {:.2} {:.2} {:.2}",
-        r.load.one, r.load.five, r.load.fifteen
+        r.load.one,
+        r.load.five,
+        r.load.fifteen
     );
-    println!(
+    say!(
         "memory     {} of {} ({:.1}%)",
         bytes(r.memory.used_bytes),
         bytes(r.memory.total_bytes),
         r.memory.percent()
     );
-    println!(
+    say!(
         "swap       {} of {}",
         bytes(r.swap.used_bytes),
         bytes(r.swap.total_bytes)
     );
     for f in &r.filesystems {
-        println!(
+        say!(
             "fs         {:<24} {:<8} {:>6} of {:>6} ({:.1}%)",
             f.mount_point,
             f.fs_type,
@@ -131,16 +136,16 @@ fn print_text(s: &Snapshot, task_lines: &[String]) {
         );
     }
     for n in &r.networks {
-        println!(
+        say!(
             "net        {:<12} rx {:>9} tx {:>9}",
             n.interface,
             rate(n.rx_bytes_per_sec),
             rate(n.tx_bytes_per_sec)
         );
     }
-    println!("processes  {} running; busiest:", r.process_count);
+    say!("processes  {} running; busiest:", r.process_count);
     for p in r.top_processes.iter().take(5) {
-        println!(
+        say!(
             "  {:>7} {:<10} {:>5.1}% {:>6}  {}",
             p.pid,
             p.user,
@@ -151,10 +156,10 @@ fn print_text(s: &Snapshot, task_lines: &[String]) {
     }
     snapshot_remote::print_text(&s.sources, &s.alerts, &s.fleet, &s.panels, &s.scrapes);
     if task_lines.is_empty() {
-        println!("tasks      none configured");
+        say!("tasks      none configured");
     }
     for line in task_lines {
-        println!("task       {line}");
+        say!("task       {line}");
     }
-    println!("scaling    no targets configured");
+    say!("scaling    no targets configured");
 }

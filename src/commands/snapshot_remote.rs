@@ -219,15 +219,18 @@ fn print_sources_and_alerts(sources: &[SourceOut], alerts: &[AlertOut]) {
             (None, Some(ms)) => format!("{ms} ms"),
             (None, None) => String::new(),
         };
-        println!(
+        say!(
             "source     {:<12} {:<10} {:<5} {}  {detail}",
-            s.kind, s.name, s.health, s.endpoint
+            s.kind,
+            s.name,
+            s.health,
+            s.endpoint
         );
     }
     if sources.is_empty() {
-        println!("alerts     no sources configured");
+        say!("alerts     no sources configured");
     } else if alerts.is_empty() {
-        println!("alerts     none active");
+        say!("alerts     none active");
     }
     for a in alerts {
         let ack = a
@@ -235,7 +238,7 @@ fn print_sources_and_alerts(sources: &[SourceOut], alerts: &[AlertOut]) {
             .as_ref()
             .map(|k| format!(" (ACK {})", k.by))
             .unwrap_or_default();
-        println!(
+        say!(
             "alert      {:<5} {:<9} {:<28} {}{ack}  [{}]",
             a.severity,
             a.state,
@@ -254,7 +257,7 @@ fn print_fleet(fleet: &[FleetOut]) {
             Some(false) => "DOWN",
             None => "?",
         };
-        println!(
+        say!(
             "fleet      {:<24} {:<4} cpu {:>6} mem {:>6} disk {:>6}",
             f.instance,
             up,
@@ -278,10 +281,10 @@ fn print_panels_and_scrapes(panels: &[PanelOut], scrapes: &[ScrapeOut]) {
             .as_deref()
             .map(|e| format!(" error: {e}"))
             .unwrap_or_default();
-        println!("panel      {:<24} {}{error}", p.title, values.join(", "));
+        say!("panel      {:<24} {}{error}", p.title, values.join(", "));
     }
     for s in scrapes {
-        println!(
+        say!(
             "scrape     {:<12} {} families, {} samples{}",
             s.name,
             s.families,

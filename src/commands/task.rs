@@ -9,9 +9,10 @@ use crate::config::paths::Paths;
 use crate::engine::tasks::{Run, RunState, TaskSpec, Trigger};
 use crate::runtime::process::{self, Stream};
 use crate::store::{NewAudit, Store};
+use crate::ui::visible::VisibleStream;
 use chrono::{DateTime, Local, Utc};
 use std::collections::HashMap;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 pub fn run(cli: &Cli, paths: &Paths, command: &TaskCommand) -> anyhow::Result<i32> {
     let source = super::read_source(paths)?;
@@ -127,16 +128,19 @@ fn list(paths: &Paths, specs: &[TaskSpec], format: AuditFormat) -> anyhow::Resul
     let last = last_runs(paths)?;
     let now = Utc::now();
     if format == AuditFormat::Text {
-        println!(
+        say!(
             "{:<20} {:<8} {:<16} {:<28} LAST",
-            "ID", "PRIORITY", "SCHEDULE", "NEXT RUN"
+            "ID",
+            "PRIORITY",
+            "SCHEDULE",
+            "NEXT RUN"
         );
     }
     for spec in specs {
         let run = last.get(&spec.id);
         match format {
-            AuditFormat::Json => println!("{}", task_json(spec, run, now)),
-            AuditFormat::Text => println!("{}", task_line(spec, run, now)),
+            AuditFormat::Json => super::print_json(&task_json(spec, run, now), false)?,
+            AuditFormat::Text => say!("{}", task_line(spec, run, now)),
         }
     }
     Ok(0)
@@ -179,7 +183,7 @@ fn run_now(
         store.append_audit(&intent)?;
         run.id = store.insert_run(&run)?;
     }
-    eprintln!(
+    tell!(
         "opsdeck: running {} ({}): {}",
         spec.id,
         spec.name,
@@ -205,7 +209,7 @@ fn run_now(
     } else {
         String::new()
     };
-    eprintln!(
+    tell!(
         "opsdeck: task {} {} in {took} ({}{recorded})",
         spec.id,
         run.state.label(),
@@ -235,11 +239,36 @@ async fn run_streaming(command: &process::Command) -> process::Outcome {
         }
         on_signal.cancel();
     });
-    process::run(command, cancel, |stream, chunk| {
+    // To a terminal, the output's escape sequences are shown, not acted on
+    // (as in the dashboard); to a pipe or a file it goes as it came.
+    let mut out = Shown::new(std::io::stdout().is_terminal());
+    let mut err = Shown::new(std::io::stderr().is_terminal());
+    let outcome = process::run(command, cancel, |stream, chunk| {
         let _ = match stream {
-            Stream::Stdout => std::io::stdout().write_all(chunk),
-            Stream::Stderr => std::io::stderr().write_all(chunk),
+            Stream::Stdout => out.write(&mut std::io::stdout(), chunk),
+            Stream::Stderr => err.write(&mut std::io::stderr(), chunk),
         };
     })
-    .await
+    .await;
+    let _ = out.write(&mut std::io::stdout(), &[]);
+    let _ = err.write(&mut std::io::stderr(), &[]);
+    outcome
+}
+
+/// One output stream of a run: escaped when it goes to a terminal.
+struct Shown(Option<VisibleStream>);
+
+impl Shown {
+    fn new(terminal: bool) -> Self {
+        Self(terminal.then(VisibleStream::default))
+    }
+
+    /// Writes `chunk`; an empty chunk (the end) writes what is left.
+    fn write(&mut self, to: &mut impl Write, chunk: &[u8]) -> std::io::Result<()> {
+        match &mut self.0 {
+            None => to.write_all(chunk),
+            Some(stream) if chunk.is_empty() => to.write_all(stream.finish().as_bytes()),
+            Some(stream) => to.write_all(stream.push(chunk).as_bytes()),
+        }
+    }
 }

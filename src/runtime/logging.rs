@@ -1,4 +1,5 @@
-//! Logging: tracing events go to tui-logger (the Log pane) and to the log file.
+//! Logging: tracing events go to tui-logger (the Log pane) and to the log file,
+//! their control characters escaped (`log_layer`).
 //! Nothing is written to stdout or stderr while the TUI is up.
 //!
 //! INFO and above by default; `OPSDECK_LOG` takes directives such as `debug`
@@ -80,7 +81,7 @@ pub fn init(log_file: &Path) -> Option<String> {
     // it drops is never even formatted.
     tui_logger::set_default_level(LevelFilter::Trace);
     let (targets, problem) = filter(&std::env::var("OPSDECK_LOG").unwrap_or_default());
-    let layer = RedactingLayer.with_filter(targets);
+    let layer = super::log_layer::VisibleTuiLayer.with_filter(targets);
     let subscriber = tracing_subscriber::registry().with(layer);
     let _ = tracing::subscriber::set_global_default(subscriber);
     if let Some(problem) = &problem {
@@ -162,58 +163,6 @@ pub fn rotate_if_large(path: &Path, max: u64) -> std::io::Result<bool> {
             Ok(true)
         }
         _ => Ok(false),
-    }
-}
-
-/// tui-logger's tracing layer, but the line is cleaned of every configured
-/// secret before tui-logger (the Log pane and the file) sees it. Lines look
-/// as tui-logger's own layer makes them: ` message field: value ...`.
-struct RedactingLayer;
-
-impl<S: tracing::Subscriber> Layer<S> for RedactingLayer {
-    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
-        let mut fields = Fields::default();
-        event.record(&mut fields);
-        let mut line = String::new();
-        for (name, value) in &fields.0 {
-            match *name {
-                "message" => line.push_str(&format!(" {value}")),
-                name => line.push_str(&format!(" {name}: {value}")),
-            }
-        }
-        let line = crate::secrets::redact(&line);
-        let meta = event.metadata();
-        let level = match *meta.level() {
-            tracing::Level::ERROR => log::Level::Error,
-            tracing::Level::WARN => log::Level::Warn,
-            tracing::Level::INFO => log::Level::Info,
-            tracing::Level::DEBUG => log::Level::Debug,
-            tracing::Level::TRACE => log::Level::Trace,
-        };
-        tui_logger::Drain::new().log(
-            &log::Record::builder()
-                .args(format_args!("{line}"))
-                .level(level)
-                .target(meta.target())
-                .file(meta.file())
-                .line(meta.line())
-                .module_path(meta.module_path())
-                .build(),
-        );
-    }
-}
-
-/// An event's fields by name, formatted.
-#[derive(Default)]
-struct Fields(std::collections::BTreeMap<&'static str, String>);
-
-impl tracing::field::Visit for Fields {
-    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
-        self.0.insert(field.name(), value.to_owned());
-    }
-
-    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
-        self.0.insert(field.name(), format!("{value:?}"));
     }
 }
 

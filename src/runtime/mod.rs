@@ -10,6 +10,7 @@ mod alerts;
 pub mod backend;
 mod collectors;
 mod inputs;
+mod log_layer;
 pub mod logging;
 pub mod notify;
 mod polls;

@@ -3,9 +3,9 @@
 
 use crate::app::AppState;
 use crate::app::alerts::Alert;
-use crate::ui::Ui;
 use crate::ui::theme::Styles;
 use crate::ui::widgets::format;
+use crate::ui::{Ui, visible};
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -22,24 +22,51 @@ pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
     lines.extend(silences(ui, alert));
     let width = area.width.saturating_sub(4).min(110);
     // Generator URLs and comments wrap: count the rows they take.
-    let height = super::dialogs::wrapped_height(&lines, width.saturating_sub(2))
-        .saturating_add(2)
-        .min(area.height);
+    let rows = super::dialogs::wrapped_height(&lines, width.saturating_sub(2));
+    let height = rows.saturating_add(2).min(area.height);
     let rect = super::overlay::centered(area, width, height);
-    let title = format!(" {} ", alert.name());
-    super::overlay::popup(frame, rect, ui, &title, " Esc closes ", lines);
+    // Taller than the screen (a long label): it scrolls, and says where it is.
+    let shown = height.saturating_sub(2);
+    let view = &ui.state.view;
+    let max = rows.saturating_sub(shown);
+    view.details_scroll_max.set(max);
+    let scroll = view.details_scroll.min(max);
+    let hint = if max == 0 {
+        " Esc closes ".to_string()
+    } else {
+        format!(
+            " rows {}–{} of {rows} · PgUp/PgDn scroll · Esc closes ",
+            scroll + 1,
+            scroll + shown
+        )
+    };
+    let title = format!(" {} ", visible(alert.name()));
+    super::overlay::popup_scrolled(frame, rect, ui, (&title, &hint), lines, scroll);
 }
 
 fn heading(s: &Styles, text: &str) -> Line<'static> {
     Line::from(Span::styled(text.to_string(), s.title))
 }
 
-/// A dim name, right-aligned, then its value.
+/// A dim name, right-aligned, then its value (escaped: most come from servers).
 fn field(s: &Styles, name: &str, value: String) -> Line<'static> {
     Line::from(vec![
-        Span::styled(format!("  {name:>14}  "), s.dim),
-        Span::styled(value, s.text),
+        Span::styled(format!("  {:>14}  ", visible(name)), s.dim),
+        Span::styled(visible(&value).into_owned(), s.text),
     ])
+}
+
+/// A field whose value may span lines (a description): one row each, the
+/// name on the first.
+fn field_lines(s: &Styles, name: &str, value: &str) -> Vec<Line<'static>> {
+    let mut rows: Vec<&str> = value.lines().collect();
+    if rows.is_empty() {
+        rows.push("");
+    }
+    rows.into_iter()
+        .enumerate()
+        .map(|(i, line)| field(s, if i == 0 { name } else { "" }, line.to_string()))
+        .collect()
 }
 
 fn age(state: &AppState, t: DateTime<Utc>) -> String {
@@ -116,14 +143,14 @@ fn facts(ui: Ui<'_>, alert: &Alert) -> Vec<Line<'static>> {
 /// Every label, then the annotations if any.
 fn labels(s: &Styles, alert: &Alert) -> Vec<Line<'static>> {
     let mut lines = vec![heading(s, "Labels")];
-    lines.extend(alert.labels.iter().map(|(k, v)| field(s, k, v.clone())));
+    lines.extend(alert.labels.iter().flat_map(|(k, v)| field_lines(s, k, v)));
     if !alert.annotations.is_empty() {
         lines.push(heading(s, "Annotations"));
         lines.extend(
             alert
                 .annotations
                 .iter()
-                .map(|(k, v)| field(s, k, v.clone())),
+                .flat_map(|(k, v)| field_lines(s, k, v)),
         );
     }
     lines

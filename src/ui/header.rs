@@ -5,7 +5,7 @@ use super::widgets::{bigtext, format};
 use crate::app::AppState;
 use crate::app::sources::{Health, SourceKind};
 use crate::app::state::StoreRole;
-use crate::ui::Ui;
+use crate::ui::{Ui, visible};
 use chrono::{DateTime, FixedOffset};
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
@@ -54,11 +54,12 @@ fn source_marks(ui: Ui<'_>, collapse: bool) -> Vec<Span<'static>> {
             .unwrap_or_default();
         let by_leader = if not_ours { " (leader sends)" } else { "" };
         spans.push(Span::styled(
-            format!(
+            visible(&format!(
                 " {} {}{partial}{by_leader} ",
                 source.kind.tag(),
                 source.name
-            ),
+            ))
+            .into_owned(),
             s.header,
         ));
         if source.insecure {

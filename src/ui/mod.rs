@@ -12,7 +12,10 @@ mod panes;
 mod status;
 mod task_details;
 pub mod theme;
+pub mod visible;
 pub mod widgets;
+
+pub use visible::visible;
 
 use crate::app::{AppState, PaneId};
 use ratatui::Frame;
@@ -82,6 +85,8 @@ pub(crate) fn pane_block<'a>(
     if let Some(filter) = &state.list(pane).filter {
         right.push(Span::styled(format!(" /{} ", filter.source()), s.accent));
     }
+    // Notes quote sources' errors: escaped before they are measured.
+    let right = right.into_iter().map(visible::visible_span).collect();
     let right = fit_spans(right, room);
     if !right.is_empty() {
         block = block.title(Line::from(right).right_aligned());
@@ -112,7 +117,7 @@ fn fit_spans(spans: Vec<Span<'_>>, room: usize) -> Vec<Span<'_>> {
 
 /// A one-line explanation inside a pane (no data yet, nothing configured).
 pub(crate) fn note(frame: &mut Frame, area: Rect, text: &str, style: Style) {
-    let paragraph = ratatui::widgets::Paragraph::new(text.to_string())
+    let paragraph = ratatui::widgets::Paragraph::new(visible(text).into_owned())
         .style(style)
         .wrap(ratatui::widgets::Wrap { trim: true });
     frame.render_widget(paragraph, area);

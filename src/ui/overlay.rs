@@ -3,6 +3,7 @@
 use crate::app::state::Overlay;
 use crate::app::{Action, PaneId};
 use crate::ui::Ui;
+use crate::ui::visible::{visible, visible_line};
 use crate::ui::widgets::format;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -146,10 +147,10 @@ fn details(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
     }
     lines.extend([
         field("pid", p.pid.to_string()),
-        field("user", p.user.clone()),
+        field("user", visible(&p.user).into_owned()),
         field("cpu", format!("{:.1}% of one core", p.cpu_percent)),
         field("memory", format::bytes(p.memory_bytes)),
-        field("command", p.command.clone()),
+        field("command", visible(&p.command).into_owned()),
     ]);
     let title = match details.ended_at {
         Some(_) => format!(" Process {} · ended ", p.pid),
@@ -169,16 +170,31 @@ pub(super) fn popup(
     hint: &str,
     lines: Vec<Line>,
 ) {
+    popup_scrolled(frame, rect, ui, (title, hint), lines, 0);
+}
+
+/// `popup`, its lines scrolled up by `scroll` wrapped rows.
+pub(super) fn popup_scrolled(
+    frame: &mut Frame,
+    rect: Rect,
+    ui: Ui<'_>,
+    (title, hint): (&str, &str),
+    lines: Vec<Line>,
+    scroll: u16,
+) {
     let s = ui.styles;
     frame.render_widget(Clear, rect);
     let block = Block::bordered()
         .border_style(s.border_focus)
-        .title(Span::styled(title.to_string(), s.title_focus))
+        .title(Span::styled(visible(title).into_owned(), s.title_focus))
         .title_bottom(Line::from(Span::styled(hint.to_string(), s.dim)).right_aligned())
         .style(s.text);
+    // Callers escape what they measure; this catches what one forgot.
+    let lines: Vec<Line> = lines.into_iter().map(visible_line).collect();
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
+            .scroll((scroll, 0))
             .block(block),
         rect,
     );

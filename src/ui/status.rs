@@ -4,8 +4,8 @@ use crate::app::Action;
 use crate::app::filter::Problem;
 use crate::app::filter_prompt::FilterPrompt;
 use crate::app::state::{Overlay, StatusKind, StoreRole};
-use crate::ui::Ui;
 use crate::ui::theme::Styles;
+use crate::ui::{Ui, visible};
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::style::Modifier;
@@ -53,7 +53,8 @@ pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
         };
         Line::from(vec![
             Span::styled(format!(" {tag}: "), style),
-            Span::styled(status.text.clone(), s.text),
+            // Status lines name alerts and quote servers.
+            Span::styled(visible(&status.text).into_owned(), s.text),
         ])
     } else {
         let km = &state.keymap;

@@ -4,9 +4,9 @@
 use crate::app::alerts::{Alert, AlertState, Severity};
 use crate::app::sources::{Health, SourceKind};
 use crate::app::{AppState, PaneId};
-use crate::ui::Ui;
 use crate::ui::theme::Styles;
 use crate::ui::widgets::format;
+use crate::ui::{Ui, visible};
 use crate::ui::{note, pane_block};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -113,7 +113,7 @@ fn grouped_rows<'a>(
                     .count();
                 let shown = if value.is_empty() { "(none)" } else { value };
                 // Drawn over the whole row below: a cell would cut it to "Sev"'s width.
-                let heading = format!("{group_by}={shown} ({count})");
+                let heading = format!("{group_by}={} ({count})", crate::ui::visible(shown));
                 grouped.headings.push((grouped.rows.len(), heading));
                 grouped.rows.push(Row::new(Vec::<Line>::new()));
             }
@@ -155,7 +155,8 @@ fn alert_row<'a>(ui: Ui<'_>, alert: &'a Alert, header: &[&str], widths: &[usize]
         let i = header.iter().position(|h| *h == name);
         i.and_then(|i| widths.get(i)).copied().unwrap_or(0)
     };
-    let fit = |text: &str, column: &str| format::ellipsis(text, width(column));
+    // Escaped before being cut: an escape takes columns too.
+    let fit = |text: &str, column: &str| format::ellipsis(&visible(text), width(column));
     let (symbol, sev_style) = severity_look(s, alert.severity);
     let resolved = alert.state == AlertState::Resolved;
     let dim_if_quiet = |style: Style| {
@@ -265,7 +266,8 @@ fn state_cell<'a>(ui: Ui<'_>, alert: &'a Alert) -> Line<'a> {
     let Ui { state, styles: s } = ui;
     match (&alert.ack, alert.state) {
         (Some(ack), AlertState::Acknowledged) => {
-            let who = ack.by.split('@').next().unwrap_or(&ack.by);
+            let by = visible(&ack.by);
+            let who = by.split('@').next().unwrap_or(&by);
             let age = (state.now - ack.at)
                 .to_std()
                 .map(|d| coarse(d.as_secs()))

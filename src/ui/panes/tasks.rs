@@ -6,9 +6,9 @@ use super::times::{clock, duration, since, until};
 use crate::app::PaneId;
 use crate::app::tasks::TaskStatus;
 use crate::engine::tasks::{Priority, Run, RunState, TaskSpec};
-use crate::ui::Ui;
 use crate::ui::theme::Styles;
 use crate::ui::widgets::format;
+use crate::ui::{Ui, visible};
 use crate::ui::{note, pane_block};
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
@@ -245,9 +245,9 @@ fn cells(ui: Ui<'_>, spec: &TaskSpec) -> Cells {
     };
     Cells {
         priority: Line::styled(format!("{symbol} {word}"), style),
-        category: spec.category.clone(),
-        name: spec.name.clone(),
-        id: spec.id.clone(),
+        category: visible(&spec.category).into_owned(),
+        name: visible(&spec.name).into_owned(),
+        id: visible(&spec.id).into_owned(),
         name_style: if spec.enabled { s.text } else { s.dim },
         state: [false, true].map(|compact| status_line(ui, &status, last_run, compact)),
         last: [false, true].map(|compact| last_line(ui, tasks.last_finished(&spec.id), compact)),

@@ -1,9 +1,9 @@
 //! The task's runs, newest first, as a table under a heading with its record.
 
 use crate::engine::tasks::{Run, RunState, TaskSpec};
-use crate::ui::Ui;
 use crate::ui::panes::{duration, outcome, run_look, since};
 use crate::ui::widgets::format;
+use crate::ui::{Ui, visible};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -122,8 +122,14 @@ fn row(ui: Ui<'_>, spec: &TaskSpec, run: &Run, wide: bool) -> Row<'static> {
         Line::from(took),
     ];
     if wide {
-        cells.push(Line::styled(format::ellipsis(&run.actor, 18), s.dim));
+        cells.push(Line::styled(
+            format::ellipsis(&visible(&run.actor), 18),
+            s.dim,
+        ));
     }
-    cells.push(Line::styled(result.replace('\n', " "), s.text));
+    cells.push(Line::styled(
+        visible(&result.replace('\n', " ")).into_owned(),
+        s.text,
+    ));
     Row::new(cells)
 }

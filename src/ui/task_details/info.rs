@@ -8,6 +8,7 @@ use crate::ui::panes::{
     clock, clock_or_date, needs_year, priority_look, run_look, status_line, until,
 };
 use crate::ui::theme::Styles;
+use crate::ui::visible::visible_span;
 use ratatui::text::{Line, Span};
 use std::borrow::Cow;
 
@@ -37,12 +38,13 @@ impl Fields<'_> {
         Line::from(spans)
     }
 
+    // Escaped, as every text on screen: a run's actor is not the config's.
     fn text(self, t: impl Into<Cow<'static, str>>) -> Span<'static> {
-        Span::styled(t, self.0.text)
+        visible_span(Span::styled(t, self.0.text))
     }
 
     fn dim(self, t: impl Into<Cow<'static, str>>) -> Span<'static> {
-        Span::styled(t, self.0.dim)
+        visible_span(Span::styled(t, self.0.dim))
     }
 }
 

@@ -7,7 +7,7 @@ mod info;
 mod output;
 
 use crate::engine::tasks::Run;
-use crate::ui::Ui;
+use crate::ui::{Ui, visible};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -30,7 +30,10 @@ pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
     frame.render_widget(Clear, rect);
     let block = Block::bordered()
         .border_style(s.border_focus)
-        .title(Span::styled(format!(" {} ", spec.name), s.title_focus))
+        .title(Span::styled(
+            format!(" {} ", visible(&spec.name)),
+            s.title_focus,
+        ))
         .title_bottom(
             Line::from(Span::styled(
                 " j/k run · PgUp/PgDn output · Esc close ",

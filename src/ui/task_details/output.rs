@@ -1,9 +1,10 @@
-//! The selected run's output tail, cleaned of what would garble the screen
-//! (escape sequences, carriage returns, control characters).
+//! The selected run's output tail, as a terminal would leave it (carriage
+//! returns, tabs), without colour codes, its other escape sequences and
+//! control characters shown escaped.
 
 use crate::engine::tasks::Run;
-use crate::ui::Ui;
 use crate::ui::panes::run_look;
+use crate::ui::{Ui, visible};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -104,58 +105,41 @@ fn tail_rows(text: &str, width: usize, rows: usize) -> Vec<String> {
     out
 }
 
-/// A line of program output as a terminal would leave it on screen, without
-/// the escape sequences and control characters that would garble the TUI: the
-/// text after the last carriage return (progress bars), tabs expanded.
+/// A line of program output as a terminal would leave it on screen: the text
+/// after the last carriage return (progress bars), tabs expanded, colour
+/// codes dropped (the text stays). Every other escape sequence and control
+/// character is shown escaped, never acted on.
 fn clean_line(line: &str) -> String {
     let line = line.trim_end_matches('\r');
-    let line = line.rsplit('\r').next().unwrap_or(line);
-    let mut out = String::with_capacity(line.len());
+    let mut rest = line.rsplit('\r').next().unwrap_or(line);
+    let mut out = String::with_capacity(rest.len());
     let mut column = 0;
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\x1b' => skip_escape(&mut chars),
-            '\t' => {
-                let n = 8 - column % 8;
-                out.extend(std::iter::repeat_n(' ', n));
-                column += n;
-            }
-            c if c.is_control() => {}
-            c => {
-                out.push(c);
-                column += 1;
-            }
+    let mut buf = [0u8; 4];
+    while let Some(c) = rest.chars().next() {
+        if let Some(len) = colour_code(rest) {
+            rest = &rest[len..];
+            continue;
         }
+        rest = &rest[c.len_utf8()..];
+        if c == '\t' {
+            let n = 8 - column % 8;
+            out.extend(std::iter::repeat_n(' ', n));
+            column += n;
+            continue;
+        }
+        let shown = visible(c.encode_utf8(&mut buf));
+        column += shown.chars().count();
+        out.push_str(&shown);
     }
     out
 }
 
-/// Skips the rest of an escape sequence whose ESC was just read.
-fn skip_escape(chars: &mut std::str::Chars) {
-    match chars.next() {
-        // CSI (colours, cursor moves): parameters, then one final byte.
-        Some('[') => {
-            for c in chars.by_ref() {
-                if ('@'..='~').contains(&c) {
-                    break;
-                }
-            }
-        }
-        // OSC, DCS and the like: up to BEL or ST (ESC \).
-        Some(']' | 'P' | '_' | '^') => {
-            while let Some(c) = chars.next() {
-                if c == '\x07' {
-                    break;
-                }
-                if c == '\x1b' {
-                    chars.next();
-                    break;
-                }
-            }
-        }
-        _ => {}
-    }
+/// The length of the SGR sequence (`ESC [ 1;32 m`) `text` starts with: it
+/// only colours the text, which the dashboard draws in its own colours.
+fn colour_code(text: &str) -> Option<usize> {
+    let params = text.strip_prefix("\x1b[")?;
+    let end = params.find(|c: char| !(c.is_ascii_digit() || c == ';' || c == ':'))?;
+    params[end..].starts_with('m').then_some(2 + end + 1)
 }
 
 /// `line` cut into pieces at most `width` columns wide (at least one piece).
@@ -190,11 +174,17 @@ mod tests {
     }
 
     #[test]
-    fn escapes_and_carriage_returns_are_cleaned() {
-        assert_eq!(clean_line("\x1b[31mred\x1b[0m done"), "red done");
+    fn colours_go_other_escapes_show_and_carriage_returns_act() {
+        assert_eq!(
+            clean_line("\x1b[31mred\x1b[0m done \x1b[1;32mok"),
+            "red done ok"
+        );
         assert_eq!(clean_line("10%\r50%\r100%"), "100%");
         assert_eq!(clean_line("crlf\r"), "crlf");
         assert_eq!(clean_line("a\tb"), "a       b");
-        assert_eq!(clean_line("\x1b]0;title\x07text\x07"), "text");
+        assert_eq!(
+            clean_line("\x1b]0;title\x07text\u{202e}\x1b[2J\x1b[m"),
+            "\\x1b]0;title\\x07text\\u{202e}\\x1b[2J"
+        );
     }
 }

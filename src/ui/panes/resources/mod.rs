@@ -9,10 +9,10 @@ mod tables;
 use crate::app::PaneId;
 use crate::collect::model::ResourceSample;
 use crate::config::Threshold;
-use crate::ui::Ui;
 pub(super) use crate::ui::widgets::format::ellipsis as truncate_right;
 use crate::ui::widgets::format::{self, bytes, rate};
 use crate::ui::widgets::meter::{self, grade, level_style};
+use crate::ui::{Ui, visible};
 use crate::ui::{note, pane_block};
 use graphs::{GraphKind, graph};
 use ratatui::Frame;
@@ -168,7 +168,7 @@ fn narrow(frame: &mut Frame, area: Rect, ui: Ui<'_>, sample: &ResourceSample) {
         .iter()
         .take(usize::from(fs_count))
         .map(|f| {
-            let label = truncate_left(&f.mount_point, 5);
+            let label = truncate_left(&visible(&f.mount_point), 5);
             let mut used = format!("{}/{}", bytes(f.used_bytes()), bytes(f.total_bytes));
             if let Some(f) = state.disk_forecast(f) {
                 let range = format::forecast(f.earliest, f.latest);
@@ -180,7 +180,7 @@ fn narrow(frame: &mut Frame, area: Rect, ui: Ui<'_>, sample: &ResourceSample) {
     frame.render_widget(Paragraph::new(lines), fs);
     let mut spans = vec![Span::styled("Net  ", s.title)];
     for n in sample.networks.iter().take(3) {
-        spans.push(Span::styled(format!("{} ", n.interface), s.dim));
+        spans.push(Span::styled(format!("{} ", visible(&n.interface)), s.dim));
         spans.push(Span::styled(
             format!(
                 "↓{} ↑{}  ",

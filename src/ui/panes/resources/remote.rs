@@ -6,10 +6,10 @@ use crate::app::remote::{FleetRow, PanelView};
 use crate::app::sources::{SourceId, SourceKind};
 use crate::config::Threshold;
 use crate::config::remote::{Panel, PanelKind};
-use crate::ui::Ui;
 use crate::ui::widgets::format::{self, unit_value};
 use crate::ui::widgets::graph::HistoryGraph;
 use crate::ui::widgets::meter::{self, Level, grade, level_style};
+use crate::ui::{Ui, visible};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -176,7 +176,8 @@ fn fleet_title(ui: Ui<'_>, sources: &[SourceId]) -> Line<'static> {
         } else {
             continue;
         };
-        title.push(Span::styled(problem, s.warning));
+        // Servers' errors and warnings, in their words.
+        title.push(Span::styled(visible(&problem).into_owned(), s.warning));
     }
     Line::from(title)
 }
@@ -194,7 +195,7 @@ fn fleet_row(ui: Ui<'_>, r: &FleetRow, stale: bool) -> Row<'static> {
         None => Span::styled("?", s.dim),
     };
     let row = Row::new(vec![
-        Line::from(r.instance.clone()),
+        Line::from(visible(&r.instance).into_owned()),
         Line::from(up),
         percent(ui, r.cpu, t.cpu),
         Line::default(),
@@ -266,7 +267,10 @@ fn panel_box(frame: &mut Frame, area: Rect, ui: Ui<'_>, panel: &Panel, view: &Pa
     let Ui { state, styles: s } = ui;
     let mut block = ratatui::widgets::Block::bordered()
         .border_style(s.border)
-        .title(Span::styled(format!(" {} ", panel.title), s.title));
+        .title(Span::styled(
+            format!(" {} ", visible(&panel.title)),
+            s.title,
+        ));
     // Its Prometheus fails: the values are its last answer, this old.
     let stale = view
         .source
@@ -284,7 +288,7 @@ fn panel_box(frame: &mut Frame, area: Rect, ui: Ui<'_>, panel: &Panel, view: &Pa
     }
     let mut lines = Vec::new();
     if let Some(e) = &view.error {
-        lines.push(Line::from(Span::styled(e.clone(), s.warning)));
+        lines.push(Line::from(Span::styled(visible(e).into_owned(), s.warning)));
     }
     match (view.series.first(), panel.kind) {
         (None, _) if view.error.is_none() => {
@@ -334,7 +338,7 @@ fn series_lines(ui: Ui<'_>, panel: &Panel, view: &PanelView, room: usize) -> Vec
                 format!("{} ", marked(ui, panel, series.value)),
                 value_style(ui, panel, series.value),
             ),
-            Span::styled(series.name.clone(), s.dim),
+            Span::styled(visible(&series.name).into_owned(), s.dim),
         ]));
     }
     if view.series.len() > shown {

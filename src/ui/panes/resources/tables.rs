@@ -5,6 +5,7 @@ use super::{note_below_header, truncate_right};
 use crate::app::PaneId;
 use crate::collect::model::{Filesystem, ResourceSample};
 use crate::ui::Ui;
+use crate::ui::visible as shown;
 use crate::ui::widgets::format::{self, bytes, rate};
 use crate::ui::widgets::meter::{self, Level, grade, level_style};
 use ratatui::Frame;
@@ -37,8 +38,9 @@ pub(super) fn filesystems_table(
             let pct = f.used_percent();
             let level = grade(pct, t);
             let mut cells = vec![
-                Line::from(f.mount_point.clone()),
-                Line::from(Span::styled(f.fs_type.clone(), s.dim)),
+                // Mount points and commands are anyone's to name.
+                Line::from(shown(&f.mount_point).into_owned()),
+                Line::from(Span::styled(shown(&f.fs_type).into_owned(), s.dim)),
                 Line::from(bytes(f.total_bytes)),
                 Line::from(bytes(f.used_bytes())),
                 Line::from(bytes(f.available_bytes)),
@@ -102,7 +104,7 @@ pub(super) fn network_table(frame: &mut Frame, area: Rect, ui: Ui<'_>, sample: &
         .iter()
         .map(|n| {
             Row::new(vec![
-                Line::from(n.interface.clone()),
+                Line::from(shown(&n.interface).into_owned()),
                 Line::from(Span::styled(rate(n.rx_bytes_per_sec), s.graph_rx)),
                 Line::from(Span::styled(rate(n.tx_bytes_per_sec), s.graph_tx)),
                 Line::from(Span::styled(bytes(n.rx_total_bytes), s.dim)),
@@ -144,13 +146,13 @@ pub(super) fn processes(frame: &mut Frame, area: Rect, ui: Ui<'_>, sample: &Reso
             };
             Row::new(vec![
                 Line::from(Span::styled(p.pid.to_string(), s.dim)),
-                Line::from(truncate_right(&p.user, 8)),
+                Line::from(truncate_right(&shown(&p.user), 8)),
                 Line::from(Span::styled(
                     format!("{:5.1}{}", p.cpu_percent, meter::marker(level, symbols)),
                     cpu_style,
                 )),
                 Line::from(bytes(p.memory_bytes)),
-                Line::from(p.command.clone()),
+                Line::from(shown(&p.command).into_owned()),
             ])
         })
         .collect();
