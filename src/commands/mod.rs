@@ -23,10 +23,21 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::CheckConfig { file }) => Ok(check_config::run(file.as_deref(), &paths)),
         Some(Command::Info) => info::run(&paths),
         Some(Command::Snapshot { format }) => snapshot::run(&cli, &paths, *format),
-        Some(Command::Audit { since, format }) => audit::run(&paths, *since, *format),
+        Some(Command::Audit { since, format }) => audit::run(&cli, &paths, *since, *format),
         Some(Command::Task(command)) => task::run(&cli, &paths, command),
         None => dashboard::run(&cli, &paths),
     }
+}
+
+/// The state database to read from, if there is one: never with `--no-store`,
+/// whatever lies at its path (a broken file must not lock anyone out), and
+/// none before opsdeck first created it.
+pub fn stored(cli: &Cli, paths: &Paths) -> anyhow::Result<Option<crate::store::Store>> {
+    let db = paths.database();
+    if cli.no_store || !db.exists() {
+        return Ok(None);
+    }
+    Ok(Some(crate::store::Store::open_read_only(&db)?))
 }
 
 /// The config text and the name errors use for it.

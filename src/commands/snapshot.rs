@@ -37,7 +37,7 @@ pub fn run(cli: &Cli, paths: &Paths, format: SnapshotFormat) -> anyhow::Result<i
         .map_err(|_| anyhow::anyhow!("the remote collection panicked"))??;
     evaluate_rules_once(&config, &mut remote, &resources);
     let out = snapshot_remote::Remote::from_state(&remote, &config);
-    let last = super::task::last_runs(paths)?;
+    let last = super::task::last_runs(cli, paths)?;
     let now = chrono::Utc::now();
     let specs = config.tasks();
     let tasks = specs

@@ -18,7 +18,7 @@ pub fn run(cli: &Cli, paths: &Paths, command: &TaskCommand) -> anyhow::Result<i3
     let config = super::load(cli, &source)?;
     let specs = config.tasks();
     match command {
-        TaskCommand::List { format } => list(paths, specs, *format),
+        TaskCommand::List { format } => list(cli, paths, specs, *format),
         TaskCommand::Run { id } => {
             let Some(spec) = specs.iter().find(|s| &s.id == id) else {
                 let known: Vec<&str> = specs.iter().map(|s| s.id.as_str()).collect();
@@ -47,13 +47,12 @@ pub fn run(cli: &Cli, paths: &Paths, command: &TaskCommand) -> anyhow::Result<i3
     }
 }
 
-/// Each task's newest run from the state database, if it exists (read-only).
-pub(super) fn last_runs(paths: &Paths) -> anyhow::Result<HashMap<String, Run>> {
-    let db = paths.database();
-    if !db.exists() {
+/// Each task's newest run from the state database, if there is one to read.
+pub(super) fn last_runs(cli: &Cli, paths: &Paths) -> anyhow::Result<HashMap<String, Run>> {
+    let Some(store) = super::stored(cli, paths)? else {
         return Ok(HashMap::new());
-    }
-    Ok(Store::open_read_only(&db)?
+    };
+    Ok(store
         .recent_runs(1)?
         .into_iter()
         .map(|r| (r.task_id.clone(), r))
@@ -123,8 +122,8 @@ pub(super) fn task_line(spec: &TaskSpec, last: Option<&Run>, now: DateTime<Utc>)
     )
 }
 
-fn list(paths: &Paths, specs: &[TaskSpec], format: AuditFormat) -> anyhow::Result<i32> {
-    let last = last_runs(paths)?;
+fn list(cli: &Cli, paths: &Paths, specs: &[TaskSpec], format: AuditFormat) -> anyhow::Result<i32> {
+    let last = last_runs(cli, paths)?;
     let now = Utc::now();
     if format == AuditFormat::Text {
         println!(
