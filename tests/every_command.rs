@@ -1,8 +1,10 @@
 //! What holds for every command, the real binary as a script runs it:
-//! `--no-store` gets you in whatever lies at the database's path.
+//! `--no-store` gets you in whatever lies at the database's path, and a
+//! reader that goes away (`| head -1`) ends a command quietly.
 
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_opsdeck");
 
@@ -11,6 +13,11 @@ const CONFIG: &str = r#"
 id = "quick"
 name = "Quick check"
 command = ["true"]
+
+[[task]]
+id = "talk"
+name = "Says something"
+command = ["echo", "something to say"]
 "#;
 
 /// Config and state folders of its own, removed when dropped.
@@ -133,5 +140,111 @@ fn audit_with_no_store_says_there_is_nothing_to_read() {
         let stderr = text(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{shape}:\n{stderr}");
         assert!(stderr.contains("--no-store"), "{shape}:\n{stderr}");
+    }
+}
+
+/// A pipe whose reader has already gone: every write to it fails with EPIPE,
+/// as when `head` exits before the command writes.
+fn closed_pipe() -> std::io::PipeWriter {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    writer
+}
+
+fn assert_quiet(args: &[&str], out: &Output) {
+    let stderr = text(&out.stderr);
+    assert!(
+        !stderr.contains("panicked") && !stderr.to_lowercase().contains("broken pipe"),
+        "`opsdeck {}` into a closed pipe:\n{stderr}",
+        args.join(" ")
+    );
+    assert_eq!(out.status.code(), Some(0), "{args:?}:\n{stderr}");
+}
+
+#[test]
+fn every_command_into_a_closed_pipe_ends_quietly_with_exit_0() {
+    let home = Home::new("closed-pipe");
+    // A state database with a run and audit records in it, to print.
+    assert_eq!(home.run(&["task", "run", "quick"]).status.code(), Some(0));
+    let commands: [&[&str]; 13] = [
+        &["info"],
+        &["check-config"],
+        &["snapshot"],
+        &["snapshot", "--format", "json"],
+        &["task", "list"],
+        &["task", "list", "--format", "json"],
+        &["audit"],
+        &["audit", "--format", "json"],
+        &["--no-store", "audit"],
+        &["--help"],
+        &["--version"],
+        &["task", "run", "talk"],
+        &["task", "run", "quick"],
+    ];
+    for args in commands {
+        let out = home
+            .command(args)
+            .stdout(closed_pipe())
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        assert_quiet(args, &out);
+    }
+    // The run whose output nobody read still ran to its end and is recorded.
+    let list = text(&home.run(&["task", "list"]).stdout);
+    let talk = list.lines().find(|l| l.starts_with("talk")).expect(&list);
+    assert!(talk.contains("succeeded"), "{talk}");
+}
+
+#[test]
+fn an_error_with_stderr_closed_too_is_exit_1_not_a_panic() {
+    // `opsdeck audit 2>&1 | head -1` on a broken database.
+    let home = Home::new("closed-stderr");
+    std::fs::write(
+        home.database(),
+        "not a database, text long enough to be read",
+    )
+    .unwrap();
+    let pipe = closed_pipe();
+    let status = home
+        .command(&["audit"])
+        .stdout(pipe.try_clone().unwrap())
+        .stderr(pipe)
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(1));
+}
+
+#[test]
+fn head_takes_the_first_line_of_a_long_audit_log() {
+    let home = Home::new("head");
+    let store = opsdeck::store::Store::open(&home.database()).unwrap();
+    // Far more than a pipe holds: opsdeck is still writing when the reader goes.
+    for i in 0..3000 {
+        let record = opsdeck::store::NewAudit::event(
+            chrono::Utc::now(),
+            "ann@ops-1",
+            "task.trigger",
+            &format!("record {i} of a long log, with some words to make it longer"),
+        );
+        store.append_audit(&record).unwrap();
+    }
+    drop(store);
+    for format in ["text", "json"] {
+        let args = ["audit", "--format", format];
+        let mut child = home
+            .command(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert!(first.contains("record 0 of"), "{first}");
+        // The reader goes, as `head -1` does after its line.
+        let out = child.wait_with_output().unwrap();
+        assert_quiet(&args, &out);
     }
 }

@@ -15,14 +15,14 @@ pub fn run(
     let db = paths.database();
     if cli.no_store {
         // Exit 0, stdout empty: a script reading the log finds no records.
-        eprintln!(
+        note!(
             "nothing to read: the audit log is in the state database ({}), which --no-store leaves alone",
             db.display()
         );
         return Ok(0);
     }
     let Some(store) = super::stored(cli, paths)? else {
-        eprintln!(
+        note!(
             "no audit log yet: {} does not exist (opsdeck creates it on first start)",
             db.display()
         );
@@ -35,8 +35,8 @@ pub fn run(
     let records = store.audit_since(from)?;
     for record in &records {
         match format {
-            AuditFormat::Json => println!("{}", serde_json::to_string(record)?),
-            AuditFormat::Text => println!("{}", text_line(record)),
+            AuditFormat::Json => outln!("{}", serde_json::to_string(record)?)?,
+            AuditFormat::Text => outln!("{}", text_line(record))?,
         }
     }
     Ok(0)

@@ -1,5 +1,12 @@
 //! Entry points for each command line: the dashboard and the one-shot commands.
 
+// print!/println! panic on a closed pipe: commands print through `out`.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+// First: its macros are used by the modules below.
+#[macro_use]
+pub mod out;
+
 mod audit;
 mod check_config;
 mod dashboard;
@@ -17,10 +24,18 @@ use crate::ui::theme::{self, Styles, ThemeError, ThemeFile};
 use std::path::PathBuf;
 
 pub fn run(cli: Cli) -> anyhow::Result<i32> {
+    match dispatch(cli) {
+        // The reader of our output has gone (`| head`): nothing more to say.
+        Err(e) if e.is::<out::Closed>() => Ok(0),
+        other => other,
+    }
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<i32> {
     let env_config = std::env::var_os("OPSDECK_CONFIG").map(PathBuf::from);
     let paths = Paths::resolve(cli.config.as_deref(), env_config.as_deref())?;
     match &cli.command {
-        Some(Command::CheckConfig { file }) => Ok(check_config::run(file.as_deref(), &paths)),
+        Some(Command::CheckConfig { file }) => check_config::run(file.as_deref(), &paths),
         Some(Command::Info) => info::run(&paths),
         Some(Command::Snapshot { format }) => snapshot::run(&cli, &paths, *format),
         Some(Command::Audit { since, format }) => audit::run(&cli, &paths, *since, *format),

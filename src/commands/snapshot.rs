@@ -60,8 +60,8 @@ pub fn run(cli: &Cli, paths: &Paths, format: SnapshotFormat) -> anyhow::Result<i
         scaling: Vec::new(),
     };
     match format {
-        SnapshotFormat::Json => println!("{}", serde_json::to_string_pretty(&snapshot)?),
-        SnapshotFormat::Text => print_text(&snapshot, &task_lines),
+        SnapshotFormat::Json => outln!("{}", serde_json::to_string_pretty(&snapshot)?)?,
+        SnapshotFormat::Text => print_text(&snapshot, &task_lines)?,
     }
     Ok(0)
 }
@@ -92,69 +92,74 @@ fn evaluate_rules_once(
     remote.remerge(&config.ui.alerts.group_by, sample.taken_at);
 }
 
-fn print_text(s: &Snapshot, task_lines: &[String]) {
+fn print_text(s: &Snapshot, task_lines: &[String]) -> anyhow::Result<()> {
     let r = &s.resources;
-    println!(
+    outln!(
         "host       {} ({}, kernel {}, {} cores)",
-        s.host.hostname, s.host.os, s.host.kernel, s.host.cores
-    );
-    println!("taken at   {}", r.taken_at.to_rfc3339());
+        s.host.hostname,
+        s.host.os,
+        s.host.kernel,
+        s.host.cores
+    )?;
+    outln!("taken at   {}", r.taken_at.to_rfc3339())?;
     let cores: Vec<String> = r.cpu_per_core.iter().map(|c| format!("{c:.0}%")).collect();
-    println!(
+    outln!(
         "cpu        {:.1}%  per core: {}",
         r.cpu_total,
         cores.join(" ")
-    );
-    println!(
+    )?;
+    outln!(
         "load       {:.2} {:.2} {:.2}",
-        r.load.one, r.load.five, r.load.fifteen
-    );
-    println!(
+        r.load.one,
+        r.load.five,
+        r.load.fifteen
+    )?;
+    outln!(
         "memory     {} of {} ({:.1}%)",
         bytes(r.memory.used_bytes),
         bytes(r.memory.total_bytes),
         r.memory.percent()
-    );
-    println!(
+    )?;
+    outln!(
         "swap       {} of {}",
         bytes(r.swap.used_bytes),
         bytes(r.swap.total_bytes)
-    );
+    )?;
     for f in &r.filesystems {
-        println!(
+        outln!(
             "fs         {:<24} {:<8} {:>6} of {:>6} ({:.1}%)",
             f.mount_point,
             f.fs_type,
             bytes(f.used_bytes()),
             bytes(f.total_bytes),
             f.used_percent()
-        );
+        )?;
     }
     for n in &r.networks {
-        println!(
+        outln!(
             "net        {:<12} rx {:>9} tx {:>9}",
             n.interface,
             rate(n.rx_bytes_per_sec),
             rate(n.tx_bytes_per_sec)
-        );
+        )?;
     }
-    println!("processes  {} running; busiest:", r.process_count);
+    outln!("processes  {} running; busiest:", r.process_count)?;
     for p in r.top_processes.iter().take(5) {
-        println!(
+        outln!(
             "  {:>7} {:<10} {:>5.1}% {:>6}  {}",
             p.pid,
             p.user,
             p.cpu_percent,
             bytes(p.memory_bytes),
             p.command
-        );
+        )?;
     }
-    snapshot_remote::print_text(&s.sources, &s.alerts, &s.fleet, &s.panels, &s.scrapes);
+    snapshot_remote::print_text(&s.sources, &s.alerts, &s.fleet, &s.panels, &s.scrapes)?;
     if task_lines.is_empty() {
-        println!("tasks      none configured");
+        outln!("tasks      none configured")?;
     }
     for line in task_lines {
-        println!("task       {line}");
+        outln!("task       {line}")?;
     }
-    println!("scaling    no targets configured");
+    outln!("scaling    no targets configured")
 }

@@ -126,16 +126,19 @@ fn list(cli: &Cli, paths: &Paths, specs: &[TaskSpec], format: AuditFormat) -> an
     let last = last_runs(cli, paths)?;
     let now = Utc::now();
     if format == AuditFormat::Text {
-        println!(
+        outln!(
             "{:<20} {:<8} {:<16} {:<28} LAST",
-            "ID", "PRIORITY", "SCHEDULE", "NEXT RUN"
-        );
+            "ID",
+            "PRIORITY",
+            "SCHEDULE",
+            "NEXT RUN"
+        )?;
     }
     for spec in specs {
         let run = last.get(&spec.id);
         match format {
-            AuditFormat::Json => println!("{}", task_json(spec, run, now)),
-            AuditFormat::Text => println!("{}", task_line(spec, run, now)),
+            AuditFormat::Json => outln!("{}", task_json(spec, run, now))?,
+            AuditFormat::Text => outln!("{}", task_line(spec, run, now))?,
         }
     }
     Ok(0)
@@ -178,7 +181,7 @@ fn run_now(
         store.append_audit(&intent)?;
         run.id = store.insert_run(&run)?;
     }
-    eprintln!(
+    note!(
         "opsdeck: running {} ({}): {}",
         spec.id,
         spec.name,
@@ -204,7 +207,7 @@ fn run_now(
     } else {
         String::new()
     };
-    eprintln!(
+    note!(
         "opsdeck: task {} {} in {took} ({}{recorded})",
         spec.id,
         run.state.label(),
