@@ -168,6 +168,14 @@ fn run_now(
     actor: &str,
     hidden_env: &[String],
 ) -> anyhow::Result<i32> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    // Caught before the run is recorded: no signal leaves it "running".
+    let signals = {
+        let _in_runtime = rt.enter();
+        crate::runtime::signals::Terminating::new()?
+    };
     let mut run = Run::start(&spec.id, Trigger::Manual, 1, actor, Utc::now());
     if let Some(store) = store.as_mut() {
         let mut intent = NewAudit::event(
@@ -188,10 +196,7 @@ fn run_now(
         shell_words(&spec.command)
     );
     let command = crate::runtime::task_command(spec, run.id, 1, Trigger::Manual, hidden_env);
-    let outcome = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?
-        .block_on(run_streaming(&command));
+    let outcome = rt.block_on(run_streaming(&command, signals));
     let _ = std::io::stdout().flush();
     let (took, status) = (short(outcome.duration), outcome.exit.status());
     crate::runtime::record_outcome(&mut run, outcome, spec.timeout);
@@ -216,25 +221,17 @@ fn run_now(
     Ok(status)
 }
 
-/// Runs `command` with its output streamed to ours. Ctrl-C, SIGTERM or SIGHUP
-/// stop the run's whole group, then we exit.
-async fn run_streaming(command: &process::Command) -> process::Outcome {
+/// Runs `command` with its output streamed to ours. Any terminating signal
+/// (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT, ...) stops the run's whole group, so it
+/// is recorded and leaves nothing behind; then we exit.
+async fn run_streaming(
+    command: &process::Command,
+    mut signals: crate::runtime::signals::Terminating,
+) -> process::Outcome {
     let cancel = tokio_util::sync::CancellationToken::new();
     let on_signal = cancel.clone();
     tokio::spawn(async move {
-        use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-            signal(SignalKind::hangup()),
-        ) else {
-            return;
-        };
-        tokio::select! {
-            _ = int.recv() => {}
-            _ = term.recv() => {}
-            _ = hup.recv() => {}
-        }
+        signals.recv().await;
         on_signal.cancel();
     });
     process::run(command, cancel, |stream, chunk| {

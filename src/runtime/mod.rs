@@ -16,6 +16,7 @@ mod polls;
 pub mod process;
 pub mod remote;
 mod screen;
+pub mod signals;
 mod tasks;
 pub use tasks::{record_outcome, task_command};
 pub mod terminal;
@@ -55,9 +56,11 @@ pub fn run(
         .build()?;
     // A LocalSet, so the remote pollers can run as local tasks.
     tokio::task::LocalSet::new().block_on(&rt, async {
+        // Caught before the terminal is taken, so none can leave it raw.
+        let signals = signals::Terminating::new()?;
         terminal::install_panic_hook();
         let mut term = terminal::enter()?;
-        let result = event_loop(&mut term, &mut state, styles, clock, persistence).await;
+        let result = event_loop(&mut term, &mut state, styles, clock, persistence, signals).await;
         terminal::restore();
         result
     })
@@ -152,6 +155,7 @@ async fn event_loop(
     styles: &Styles,
     clock: &dyn Clock,
     mut persistence: Option<&mut Persistence>,
+    signals: signals::Terminating,
 ) -> anyhow::Result<i32> {
     let mut last_prune: Option<Instant> = None;
     let (tx, rx) = mpsc::channel::<Msg>(64);
@@ -159,7 +163,7 @@ async fn event_loop(
     let kept_pid = collectors::KeptPid::default();
     let top_n = state.config.ui.processes;
     collectors::spawn_local(top_n, refresh, kept_pid.clone(), tx.clone());
-    let mut inputs = inputs::Inputs::new(rx)?;
+    let mut inputs = inputs::Inputs::new(rx, signals);
     let mut screen = screen::Screen::new(term, styles);
     screen.draw_now(state)?;
     let store = persistence.as_deref().map(|p| p.store.clone());
