@@ -24,7 +24,7 @@ mod write;
 
 use crate::app::{AppState, Effect, Msg, update};
 use crate::clock::Clock;
-use crate::store::leader::Leadership;
+use crate::store::leader::{Leadership, Role};
 use crate::store::writer::StoreHandle;
 use crate::ui::theme::Styles;
 use inputs::Input;
@@ -230,21 +230,24 @@ fn apply(
     Ok(None)
 }
 
-/// Polls the leadership lock (a follower takes over when the leader is gone) and,
-/// while leading, prunes old history once an hour. Returns the change, if any.
+/// Polls the leadership lock (a follower takes over when the leader is gone;
+/// a read-only one only sees who leads) and, while leading, prunes old
+/// history once an hour. Returns the change, if any.
 fn keep_leadership(
     p: &mut Persistence,
     last_prune: &mut Option<Instant>,
     clock: &dyn Clock,
 ) -> Option<Msg> {
-    let was = p.leadership.is_leader();
-    let leads = match p.leadership.poll() {
-        Ok(leads) => leads,
+    let was = p.leadership.role();
+    let role = match p.leadership.poll() {
+        Ok(role) => role,
+        // As it was: a leader never gets here, and a follower tries again.
         Err(e) => {
             tracing::warn!("cannot check leadership: {e}");
-            false
+            was
         }
     };
+    let leads = role == Role::Leader;
     if leads && last_prune.is_none_or(|t| t.elapsed() >= PRUNE_EVERY) {
         *last_prune = Some(Instant::now());
         let before =
@@ -258,12 +261,15 @@ fn keep_leadership(
             }
         });
     }
-    if leads == was {
+    if role == was {
         return None;
     }
-    tracing::info!(
-        "leadership: this opsdeck {}",
-        if leads { "now leads" } else { "follows" }
-    );
-    Some(Msg::Leadership(leads))
+    match role {
+        Role::Leader => tracing::info!("leadership: this opsdeck now leads"),
+        Role::Follower { leader: Some(pid) } => {
+            tracing::info!("leadership: opsdeck pid {pid} leads")
+        }
+        Role::Follower { leader: None } => tracing::info!("leadership: no opsdeck leads"),
+    }
+    Some(Msg::Leadership(role))
 }
