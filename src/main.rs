@@ -1,13 +1,13 @@
 use clap::Parser;
+use std::io::Write;
 
 fn main() {
     let cli = opsdeck::cli::Cli::parse();
     let code = match opsdeck::commands::run(cli) {
         Ok(code) => code,
         Err(e) => {
-            // Errors quote servers and files: shown, not acted on by the terminal.
-            let report = format!("opsdeck: {e:#}");
-            eprintln!("{}", opsdeck::ui::visible::visible_lines(&report));
+            // Not eprintln!: it panics when stderr is a closed pipe.
+            let _ = writeln!(std::io::stderr(), "opsdeck: {e:#}");
             1
         }
     };

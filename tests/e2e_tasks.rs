@@ -530,3 +530,75 @@ timeout = "10m"
     .unwrap();
     wait_gone("sleep 3037", Duration::from_secs(5));
 }
+
+/// The pids of the processes that ran the task writing `$PPID` to `file`.
+fn runners(file: &Path) -> Vec<i32> {
+    std::fs::read_to_string(file)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .collect()
+}
+
+/// Read-only changes nothing. One started first, alone, with a schedule every
+/// 2 s runs nothing; a writable one started after leads and runs it, and the
+/// read-only one says which process leads. When that leader is killed (-9),
+/// the next writable one takes over; the read-only one never runs a thing.
+#[test]
+fn read_only_never_leads_a_writable_opsdeck_does_and_is_named() {
+    let dir = std::env::temp_dir().join(format!("opsdeck-tasks-lead-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("state")).unwrap();
+    let ran = dir.join("ran");
+    let config = write_config(
+        "lead",
+        &format!(
+            r#"
+[[task]]
+id = "often"
+name = "Every two seconds"
+schedule = "*/2 * * * * *"
+command = ["sh", "-c", "echo $PPID >> {}"]
+"#,
+            ran.display()
+        ),
+    );
+    let state = dir.join("state");
+    let env = [("XDG_STATE_HOME", state.to_str().unwrap())];
+    let writable = ["-c", config.to_str().unwrap()];
+    let read_only = ["-c", config.to_str().unwrap(), "--read-only"];
+    let says = |t: &Tmux, what: &str| {
+        t.wait_for(what, SEEN, |s| status_line(s).contains(what));
+    };
+
+    let ro = Tmux::start("tasks-lead-ro", &read_only, 120, 30, &env);
+    says(&ro, "· nobody leads");
+    std::thread::sleep(Duration::from_secs(5));
+    assert_eq!(runners(&ran), Vec::<i32>::new(), "the read-only one ran it");
+
+    let first = Tmux::start("tasks-lead-w1", &writable, 120, 30, &env);
+    let first_pid = first.opsdeck_pid();
+    says(&first, "· leader");
+    wait_until("a run by the writable leader", SEEN, || {
+        runners(&ran).contains(&first_pid)
+    });
+    let leads_first = format!("· follower · led by pid {first_pid}");
+    says(&ro, &leads_first);
+    let second = Tmux::start("tasks-lead-w2", &writable, 120, 30, &env);
+    says(&second, &leads_first);
+
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(first_pid),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    let second_pid = second.opsdeck_pid();
+    says(&second, "· leader");
+    says(&ro, &format!("· follower · led by pid {second_pid}"));
+    wait_until("a run by the next leader", SEEN, || {
+        runners(&ran).contains(&second_pid)
+    });
+    let ro_pid = ro.opsdeck_pid();
+    assert!(!runners(&ran).contains(&ro_pid), "{:?}", runners(&ran));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -352,7 +352,10 @@ fn a_follower_shows_the_leaders_local_alerts_not_its_own() {
     assert_eq!(mine.state, AlertState::Firing);
     assert_eq!(mine.since, Some(common::t0()), "the leader's start");
     // Taking the lead, it goes on from there: still firing, same start.
-    let _ = update(&mut follower, Msg::Leadership(true));
+    let _ = update(
+        &mut follower,
+        Msg::Leadership(opsdeck::store::leader::Role::Leader),
+    );
     let _ = update(&mut follower, at(62, 97.0));
     let row = follower
         .visible_alerts()
@@ -550,4 +553,52 @@ fn one_failing_rule_does_not_make_the_other_alerts_stale() {
         warnings.iter().any(|w| w.contains("rule Clash")),
         "{warnings:?}"
     );
+}
+
+/// A read-only opsdeck changes nothing anywhere. With no store, or with no
+/// leader to follow, it shows what its own rules say; it never notifies,
+/// records, shares or pushes. With a leader, it shows the leader's alerts.
+#[test]
+fn a_read_only_opsdeck_shows_its_rules_but_sends_and_writes_nothing() {
+    use opsdeck::app::alerts::Effect as AlertEffect;
+    use opsdeck::app::state::StoreRole;
+    let notifier = "[[notifier]]\nname = \"hook\"\nurl = \"http://127.0.0.1:9/hook\"\n";
+    let pushes = "[[alertmanager]]\nname = \"am\"\nurls = [\"http://127.0.0.1:9\"]\n[ack]\npush_local_to = \"am\"\n";
+    let config = format!("{notifier}{pushes}");
+    for role in [StoreRole::Off, StoreRole::Follower] {
+        let mut s = with_role(role, &config);
+        s.mode.read_only = true;
+        let mut effects = update(&mut s, at(0, 97.0));
+        // Nothing in the store to go on from (asked only with a store).
+        effects.extend(update(&mut s, store_says(SharedAlerts::default())));
+        effects.extend(update(&mut s, at(1, 97.0)));
+        effects.extend(update(&mut s, at(62, 97.0)));
+        assert_eq!(
+            state_of(&s, "HostCpuCritical"),
+            Some(AlertState::Firing),
+            "{role:?}: its own rules are shown"
+        );
+        let writes: Vec<_> = effects
+            .iter()
+            .filter(|e| {
+                matches!(
+                    e,
+                    opsdeck::app::Effect::Alerts(
+                        AlertEffect::Notify(_)
+                            | AlertEffect::RecordEvents(_)
+                            | AlertEffect::ShareLocal { .. }
+                            | AlertEffect::PushAlerts { .. }
+                    )
+                )
+            })
+            .collect();
+        assert!(writes.is_empty(), "{role:?}: {writes:?}");
+    }
+    // A writable opsdeck leads: the read-only one shows what it shares.
+    let mut s = with_role(StoreRole::Follower, &config);
+    s.mode.read_only = true;
+    s.leader = Some(4242);
+    let _ = update(&mut s, at(0, 97.0));
+    let _ = update(&mut s, at(62, 97.0));
+    assert_eq!(state_of(&s, "HostCpuCritical"), None, "no own evaluation");
 }

@@ -286,6 +286,23 @@ fn the_leader_fires_the_schedule_and_a_follower_does_not() {
     assert!(starts(&update(&mut follower, Msg::Tick(at(3, 0, 0)))).is_empty());
 }
 
+/// Read-only changes nothing: not with the store, not without one.
+#[test]
+fn a_read_only_opsdeck_never_fires_a_schedule() {
+    let read_only = Mode {
+        read_only: true,
+        wall: false,
+    };
+    for role in [StoreRole::Off, StoreRole::Follower] {
+        let mut s = state(read_only, role);
+        let _ = update(&mut s, Msg::Tick(at(2, 59, 59)));
+        assert!(
+            starts(&update(&mut s, Msg::Tick(at(3, 0, 0)))).is_empty(),
+            "{role:?}"
+        );
+    }
+}
+
 #[test]
 fn a_failed_run_is_retried_after_its_backoff_and_shown_failing() {
     let mut s = state(Mode::default(), StoreRole::Leader);
@@ -452,15 +469,16 @@ fn quitting_while_a_task_runs_asks_first() {
     assert!(s.view.overlay.is_none());
     key(&mut s, KeyCode::Char('q'));
     assert_eq!(key(&mut s, KeyCode::Char('q')), vec![Effect::Quit(0)]);
-    // A wall display has nobody to ask.
+    // A wall display is read-only: it never leads, so runs nothing of its
+    // own and quits at once.
     let mut wall = state(
         Mode {
             read_only: true,
             wall: true,
         },
-        StoreRole::Leader,
+        StoreRole::Follower,
     );
     let _ = update(&mut wall, Msg::Tick(at(3, 0, 0)));
-    assert_eq!(wall.tasks.scheduler.running_count(), 1);
+    assert_eq!(wall.tasks.scheduler.running_count(), 0);
     assert_eq!(key(&mut wall, KeyCode::Char('q')), vec![Effect::Quit(0)]);
 }

@@ -79,6 +79,8 @@ pub struct AppState {
     /// Who this operator is in the audit log (`general.user` or user@host).
     pub actor: String,
     pub store: StoreRole,
+    /// The pid of the opsdeck that leads, when another one does and it is known.
+    pub leader: Option<u32>,
     /// Wall-clock time of the last tick; the only clock `draw` sees.
     pub now: DateTime<Utc>,
     /// The operator's time zone offset, fixed at start, for displayed times.
@@ -153,6 +155,7 @@ impl AppState {
             host,
             actor: String::new(),
             store: StoreRole::Off,
+            leader: None,
             now,
             local_offset: FixedOffset::east_opt(0).expect("zero offset is valid"),
             started_at: now,
@@ -182,6 +185,32 @@ impl AppState {
                 log_view: TuiWidgetState::new().set_default_display_level(log_level),
                 log_scroll_keys: false,
             },
+        }
+    }
+
+    /// This process's part as the leadership lock says it (with a store).
+    pub fn set_role(&mut self, role: crate::store::leader::Role) {
+        use crate::store::leader::Role;
+        (self.store, self.leader) = match role {
+            Role::Leader => (StoreRole::Leader, None),
+            Role::Follower { leader } => (StoreRole::Follower, leader),
+        };
+    }
+
+    /// Whether this opsdeck does the host's work that must not run twice
+    /// (schedules, notifications, pushes to Alertmanager): it leads, or has no
+    /// store to share it through. Never when read-only: that changes nothing.
+    pub fn runs_host_work(&self) -> bool {
+        !self.mode.read_only && matches!(self.store, StoreRole::Leader | StoreRole::Off)
+    }
+
+    /// Whether this opsdeck evaluates its local rules itself instead of showing
+    /// what the leader shared: it leads, has no store, or is read-only with no
+    /// leader to follow (then it shows what it evaluates and writes nothing).
+    pub fn evaluates_rules(&self) -> bool {
+        match self.store {
+            StoreRole::Leader | StoreRole::Off => true,
+            StoreRole::Follower => self.mode.read_only && self.leader.is_none(),
         }
     }
 

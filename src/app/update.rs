@@ -8,6 +8,7 @@ use super::intent::{Write, Written};
 use super::state::{AppState, StatusKind, StoreRole};
 use super::{alerts, resources, tasks};
 use crate::app::remote::RemoteUpdate;
+use crate::store::leader::Role;
 use crate::store::{AuditRecord, NewAudit};
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
@@ -20,10 +21,10 @@ pub enum Msg {
     Action(Action),
     /// Every second: the clock, and what is due (schedules, store reads).
     Tick(DateTime<Utc>),
-    /// SIGTERM, SIGHUP or SIGINT: leave cleanly with this exit code.
+    /// A terminating signal: leave cleanly with this exit code.
     Terminate(i32),
-    /// This process became (true) or stopped being (false) the leader.
-    Leadership(bool),
+    /// This process became or stopped being the leader, or another one leads now.
+    Leadership(Role),
     /// What other opsdeck processes on this host recorded since the last look.
     Activity(Vec<AuditRecord>),
     /// The local host collector.
@@ -104,16 +105,13 @@ fn on_tick(state: &mut AppState, now: DateTime<Utc>) -> Vec<Effect> {
     effects
 }
 
-fn on_leadership(state: &mut AppState, leads: bool) -> Vec<Effect> {
+fn on_leadership(state: &mut AppState, role: Role) -> Vec<Effect> {
     if state.store == StoreRole::Off {
         return Vec::new();
     }
-    state.store = if leads {
-        StoreRole::Leader
-    } else {
-        StoreRole::Follower
-    };
-    if !leads {
+    let was_leader = state.store == StoreRole::Leader;
+    state.set_role(role);
+    if role != Role::Leader || was_leader {
         return Vec::new();
     }
     state.set_status(

@@ -1,21 +1,33 @@
 //! `opsdeck audit [--since DUR] [--format text|json]`: the audit log, oldest first.
 
-use crate::cli::AuditFormat;
+use crate::cli::{AuditFormat, Cli};
 use crate::config::paths::Paths;
-use crate::store::{AuditRecord, Store};
+use crate::store::AuditRecord;
 use chrono::{DateTime, Utc};
 use std::time::Duration;
 
-pub fn run(paths: &Paths, since: Option<Duration>, format: AuditFormat) -> anyhow::Result<i32> {
+pub fn run(
+    cli: &Cli,
+    paths: &Paths,
+    since: Option<Duration>,
+    format: AuditFormat,
+) -> anyhow::Result<i32> {
     let db = paths.database();
-    if !db.exists() {
-        tell!(
-            "no audit log yet: {} does not exist (opsdeck creates it on first start)",
+    if cli.no_store {
+        // Exit 0, stdout empty: a script reading the log finds no records.
+        note!(
+            "nothing to read: the audit log is in the state database ({}), which --no-store leaves alone",
             db.display()
         );
         return Ok(0);
     }
-    let store = Store::open_read_only(&db)?;
+    let Some(store) = super::stored(cli, paths)? else {
+        note!(
+            "no audit log yet: {} does not exist (opsdeck creates it on first start)",
+            db.display()
+        );
+        return Ok(0);
+    };
     let from = match since {
         Some(d) => Utc::now() - chrono::Duration::from_std(d)?,
         None => DateTime::<Utc>::MIN_UTC,
@@ -24,7 +36,7 @@ pub fn run(paths: &Paths, since: Option<Duration>, format: AuditFormat) -> anyho
     for record in &records {
         match format {
             AuditFormat::Json => super::print_json(record, false)?,
-            AuditFormat::Text => say!("{}", text_line(record)),
+            AuditFormat::Text => outln!("{}", text_line(record))?,
         }
     }
     Ok(0)

@@ -5,12 +5,12 @@ use crate::config;
 use crate::config::paths::Paths;
 use std::path::Path;
 
-pub fn run(file: Option<&Path>, paths: &Paths) -> i32 {
+pub fn run(file: Option<&Path>, paths: &Paths) -> anyhow::Result<i32> {
     let source = match Source::read(file.or(paths.config.as_ref().map(|r| r.path.as_path()))) {
         Ok(source) => source,
         Err(e) => {
-            tell!("{e}");
-            return 1;
+            note!("{e}");
+            return Ok(1);
         }
     };
     // Every error in file order; a user theme's own errors after the file's.
@@ -27,12 +27,12 @@ pub fn run(file: Option<&Path>, paths: &Paths) -> i32 {
         errors.sort_by_key(|e| (e.file != source.name, e.line, e.column));
     }
     if errors.is_empty() {
-        say!("{}: ok", source.name);
-        return 0;
+        outln!("{}: ok", source.name)?;
+        return Ok(0);
     }
     for e in &errors {
-        tell!("{e}");
+        note!("{e}");
     }
-    tell!("{}: {} error(s)", source.name, errors.len());
-    1
+    note!("{}: {} error(s)", source.name, errors.len());
+    Ok(1)
 }

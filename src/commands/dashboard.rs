@@ -1,14 +1,14 @@
 //! `opsdeck` with no command: the live dashboard.
 
 use crate::app::AppState;
-use crate::app::state::{Mode, StatusKind, StoreRole};
+use crate::app::state::{Mode, StatusKind};
 use crate::cli::Cli;
 use crate::clock::{Clock, SystemClock};
 use crate::collect::local;
 use crate::config::General;
 use crate::config::paths::Paths;
 use crate::runtime;
-use crate::store::leader::Leadership;
+use crate::store::leader::{Leadership, Role};
 use crate::store::writer::StoreHandle;
 use crate::store::{NewAudit, Store};
 use std::io::IsTerminal;
@@ -45,11 +45,7 @@ pub fn run(cli: &Cli, paths: &Paths) -> anyhow::Result<i32> {
     if let Some(p) = &persistence {
         // Others' activity is shown from this session's start on, not replayed.
         state.activity_after = p.started_at_id;
-        state.store = if p.leadership.is_leader() {
-            StoreRole::Leader
-        } else {
-            StoreRole::Follower
-        };
+        state.set_role(p.leadership.role());
     }
     tracing::info!(
         "opsdeck {} started: config {}, theme {}, {} colours{}",
@@ -78,8 +74,8 @@ pub fn run(cli: &Cli, paths: &Paths) -> anyhow::Result<i32> {
     tracing::info!("opsdeck stopped ({outcome})");
     if let Some(p) = persistence {
         end_session(
-            &p,
-            &NewAudit::event(clock.now(), &actor, "session.end", &outcome),
+            p,
+            NewAudit::event(clock.now(), &actor, "session.end", &outcome),
         );
     }
     // The log file is written as events move out of the hot buffer; flush them.
@@ -90,13 +86,13 @@ pub fn run(cli: &Cli, paths: &Paths) -> anyhow::Result<i32> {
     result
 }
 
-/// Records the session's end and closes the database, before the process
-/// exits: the end of a session is never lost, and the .db file alone is then
-/// a full copy of the state (checkpointed).
-fn end_session(p: &runtime::Persistence, end: &NewAudit) {
+/// Records the session's end and closes the database, both committed before
+/// the process exits: the end of a session is never lost, and the .db file
+/// alone is then a full copy of the state (checkpointed).
+fn end_session(p: runtime::Persistence, end: NewAudit) {
     if let Ok(Err(e)) | Err(e) = p
         .store
-        .audit(end.clone())
+        .audit(end)
         .blocking_recv()
         .map_err(|e| e.to_string())
     {
@@ -118,14 +114,17 @@ fn open_store(
 ) -> anyhow::Result<runtime::Persistence> {
     let db = paths.database();
     let store = Store::open(&db)?;
-    let mut leadership = Leadership::new(&db.with_extension("lock"));
+    let read_only = cli.read_only || cli.wall;
+    // A read-only opsdeck changes nothing, so it never leads: it only looks.
+    let mut leadership = Leadership::new(&db.with_extension("lock"), !read_only);
     let leads = leadership
         .poll()
-        .map_err(|e| anyhow::anyhow!("cannot use the lock file beside {}: {e}", db.display()))?;
+        .map_err(|e| anyhow::anyhow!("cannot use the lock file beside {}: {e}", db.display()))?
+        == Role::Leader;
     let start =
         NewAudit::event(clock.now(), actor, "session.start", "ok").with_params(serde_json::json!({
             "version": env!("CARGO_PKG_VERSION"),
-            "read_only": cli.read_only || cli.wall,
+            "read_only": read_only,
             "wall": cli.wall,
             "leader": leads,
         }));

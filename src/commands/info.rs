@@ -14,56 +14,56 @@ pub fn run(paths: &Paths) -> anyhow::Result<i32> {
         }
     };
     match &paths.config {
-        Some(c) => say!(
+        Some(c) => outln!(
             "config file   {}  [{}]{}",
             c.path.display(),
             c.origin,
             exists(&c.path)
-        ),
-        None => say!(
+        )?,
+        None => outln!(
             "config file   {EMBEDDED_NAME}  [no {} found]",
             paths.default_config_file().display()
-        ),
+        )?,
     }
     let t = &paths.themes_dir;
-    say!(
+    outln!(
         "themes dir    {}  [{}]{}",
         t.path.display(),
         t.origin,
         exists(&t.path)
-    );
+    )?;
     let s = &paths.state_dir;
     let db = paths.database();
-    say!(
+    outln!(
         "state db      {}  [{}]{}",
         db.display(),
         s.origin,
         exists(&db)
-    );
+    )?;
     let log = paths.log_file();
-    say!(
+    outln!(
         "log file      {}  [{}]{}",
         log.display(),
         s.origin,
         exists(&log)
-    );
-    rules(paths);
+    )?;
+    rules(paths)?;
     Ok(0)
 }
 
 /// The rules, one per line: name, active or disabled, where it was written. A
 /// config that cannot be read is said so here; the paths above still hold, so
 /// `info` still succeeds.
-fn rules(paths: &Paths) {
+fn rules(paths: &Paths) -> anyhow::Result<()> {
     let source = match super::read_source(paths) {
         Ok(source) => source,
-        Err(e) => return say!("rules         unknown: {e}"),
+        Err(e) => return outln!("rules         unknown: {e}"),
     };
     let mut config = match config::parse(&source.text, &source.name) {
         Ok(config) => config,
         Err(e) => {
             let n = e.0.len();
-            return say!(
+            return outln!(
                 "rules         unknown: the config has {n} error(s); see `opsdeck check-config`"
             );
         }
@@ -75,7 +75,7 @@ fn rules(paths: &Paths) {
     if disabled > 0 {
         summary.push_str(&format!(", {disabled} disabled"));
     }
-    say!("rules         {summary}; {}", host_rules(&config, &source));
+    outln!("rules         {summary}; {}", host_rules(&config, &source))?;
     let width = config.rule.iter().map(|r| r.name.chars().count()).max();
     for rule in &config.rule {
         let state = if rule.enabled { "active" } else { "disabled" };
@@ -90,8 +90,9 @@ fn rules(paths: &Paths) {
             RuleOrigin::Code => "built in".to_string(),
         };
         let width = width.unwrap_or(0);
-        say!("  {:<width$}  {state:<8}  {origin}", rule.name);
+        outln!("  {:<width$}  {state:<8}  {origin}", rule.name)?;
     }
+    Ok(())
 }
 
 /// Whether the embedded host rules are on, and where they were turned off.

@@ -1,25 +1,17 @@
 //! Entry points for each command line: the dashboard and the one-shot commands.
 //!
-//! The one-shot commands print through `say!` (a line), `tell!` (to stderr)
-//! and `print_json`: what they print may quote alert labels, servers' errors
-//! or process names, and goes through `ui::visible` so that no escape
-//! sequence in it acts on the operator's terminal.
+//! The one-shot commands print through `outln!` (a line), `note!` (to
+//! stderr) and `print_json` (all in `out`): what they print may quote alert
+//! labels, servers' errors or process names, and goes through `ui::visible`
+//! so that no escape sequence in it acts on the operator's terminal; and a
+//! reader that goes away (`| head`) ends the command quietly.
 
-/// `println!` with the line passed through `ui::visible` (a line break in a
-/// value is escaped too: one record stays one line).
-macro_rules! say {
-    ($($arg:tt)*) => {
-        $crate::commands::print_line(&format!($($arg)*))
-    };
-}
+// print!/println! panic on a closed pipe: commands print through `out`.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
-/// `eprintln!` for messages and error reports: each line escaped, the line
-/// breaks kept.
-macro_rules! tell {
-    ($($arg:tt)*) => {
-        eprintln!("{}", $crate::ui::visible::visible_lines(&format!($($arg)*)))
-    };
-}
+// First: its macros are used by the modules below.
+#[macro_use]
+pub mod out;
 
 mod audit;
 mod check_config;
@@ -38,27 +30,40 @@ use crate::ui::theme::{self, Styles, ThemeError, ThemeFile};
 use std::path::PathBuf;
 
 pub fn run(cli: Cli) -> anyhow::Result<i32> {
+    match dispatch(cli) {
+        // The reader of our output has gone (`| head`): nothing more to say.
+        Err(e) if e.is::<out::Closed>() => Ok(0),
+        other => other,
+    }
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<i32> {
     let env_config = std::env::var_os("OPSDECK_CONFIG").map(PathBuf::from);
     let paths = Paths::resolve(cli.config.as_deref(), env_config.as_deref())?;
     match &cli.command {
-        Some(Command::CheckConfig { file }) => Ok(check_config::run(file.as_deref(), &paths)),
+        Some(Command::CheckConfig { file }) => check_config::run(file.as_deref(), &paths),
         Some(Command::Info) => info::run(&paths),
         Some(Command::Snapshot { format }) => snapshot::run(&cli, &paths, *format),
-        Some(Command::Audit { since, format }) => audit::run(&paths, *since, *format),
+        Some(Command::Audit { since, format }) => audit::run(&cli, &paths, *since, *format),
         Some(Command::Task(command)) => task::run(&cli, &paths, command),
         None => dashboard::run(&cli, &paths),
     }
 }
 
-/// Prints one line of output, escaped (see `say!`).
-pub fn print_line(line: &str) {
-    println!("{}", crate::ui::visible(line));
-}
-
 /// Prints `value` as JSON, with what `ui::visible` escapes as `\uXXXX`.
 pub fn print_json<T: serde::Serialize + ?Sized>(value: &T, pretty: bool) -> anyhow::Result<()> {
-    println!("{}", crate::ui::visible::json(value, pretty)?);
-    Ok(())
+    out::raw_line(&crate::ui::visible::json(value, pretty)?)
+}
+
+/// The state database to read from, if there is one: never with `--no-store`,
+/// whatever lies at its path (a broken file must not lock anyone out), and
+/// none before opsdeck first created it.
+pub fn stored(cli: &Cli, paths: &Paths) -> anyhow::Result<Option<crate::store::Store>> {
+    let db = paths.database();
+    if cli.no_store || !db.exists() {
+        return Ok(None);
+    }
+    Ok(Some(crate::store::Store::open_read_only(&db)?))
 }
 
 /// The config text and the name errors use for it.

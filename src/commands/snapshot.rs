@@ -37,7 +37,7 @@ pub fn run(cli: &Cli, paths: &Paths, format: SnapshotFormat) -> anyhow::Result<i
         .map_err(|_| anyhow::anyhow!("the remote collection panicked"))??;
     evaluate_rules_once(&config, &mut remote, &resources);
     let out = snapshot_remote::Remote::from_state(&remote, &config);
-    let last = super::task::last_runs(paths)?;
+    let last = super::task::last_runs(cli, paths)?;
     let now = chrono::Utc::now();
     let specs = config.tasks();
     let tasks = specs
@@ -61,7 +61,7 @@ pub fn run(cli: &Cli, paths: &Paths, format: SnapshotFormat) -> anyhow::Result<i
     };
     match format {
         SnapshotFormat::Json => super::print_json(&snapshot, true)?,
-        SnapshotFormat::Text => print_text(&snapshot, &task_lines),
+        SnapshotFormat::Text => print_text(&snapshot, &task_lines)?,
     }
     Ok(0)
 }
@@ -92,74 +92,74 @@ fn evaluate_rules_once(
     remote.remerge(&config.ui.alerts.group_by, sample.taken_at);
 }
 
-fn print_text(s: &Snapshot, task_lines: &[String]) {
+fn print_text(s: &Snapshot, task_lines: &[String]) -> anyhow::Result<()> {
     let r = &s.resources;
-    say!(
+    outln!(
         "host       {} ({}, kernel {}, {} cores)",
         s.host.hostname,
         s.host.os,
         s.host.kernel,
         s.host.cores
-    );
-    say!("taken at   {}", r.taken_at.to_rfc3339());
+    )?;
+    outln!("taken at   {}", r.taken_at.to_rfc3339())?;
     let cores: Vec<String> = r.cpu_per_core.iter().map(|c| format!("{c:.0}%")).collect();
-    say!(
+    outln!(
         "cpu        {:.1}%  per core: {}",
         r.cpu_total,
         cores.join(" ")
-    );
-    say!(
+    )?;
+    outln!(
         "load       {:.2} {:.2} {:.2}",
         r.load.one,
         r.load.five,
         r.load.fifteen
-    );
-    say!(
+    )?;
+    outln!(
         "memory     {} of {} ({:.1}%)",
         bytes(r.memory.used_bytes),
         bytes(r.memory.total_bytes),
         r.memory.percent()
-    );
-    say!(
+    )?;
+    outln!(
         "swap       {} of {}",
         bytes(r.swap.used_bytes),
         bytes(r.swap.total_bytes)
-    );
+    )?;
     for f in &r.filesystems {
-        say!(
+        outln!(
             "fs         {:<24} {:<8} {:>6} of {:>6} ({:.1}%)",
             f.mount_point,
             f.fs_type,
             bytes(f.used_bytes()),
             bytes(f.total_bytes),
             f.used_percent()
-        );
+        )?;
     }
     for n in &r.networks {
-        say!(
+        outln!(
             "net        {:<12} rx {:>9} tx {:>9}",
             n.interface,
             rate(n.rx_bytes_per_sec),
             rate(n.tx_bytes_per_sec)
-        );
+        )?;
     }
-    say!("processes  {} running; busiest:", r.process_count);
+    outln!("processes  {} running; busiest:", r.process_count)?;
     for p in r.top_processes.iter().take(5) {
-        say!(
+        outln!(
             "  {:>7} {:<10} {:>5.1}% {:>6}  {}",
             p.pid,
             p.user,
             p.cpu_percent,
             bytes(p.memory_bytes),
             p.command
-        );
+        )?;
     }
-    snapshot_remote::print_text(&s.sources, &s.alerts, &s.fleet, &s.panels, &s.scrapes);
+    snapshot_remote::print_text(&s.sources, &s.alerts, &s.fleet, &s.panels, &s.scrapes)?;
     if task_lines.is_empty() {
-        say!("tasks      none configured");
+        outln!("tasks      none configured")?;
     }
     for line in task_lines {
-        say!("task       {line}");
+        outln!("task       {line}")?;
     }
-    say!("scaling    no targets configured");
+    outln!("scaling    no targets configured")
 }

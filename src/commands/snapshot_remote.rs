@@ -206,31 +206,31 @@ pub fn print_text(
     fleet: &[FleetOut],
     panels: &[PanelOut],
     scrapes: &[ScrapeOut],
-) {
-    print_sources_and_alerts(sources, alerts);
-    print_fleet(fleet);
-    print_panels_and_scrapes(panels, scrapes);
+) -> anyhow::Result<()> {
+    print_sources_and_alerts(sources, alerts)?;
+    print_fleet(fleet)?;
+    print_panels_and_scrapes(panels, scrapes)
 }
 
-fn print_sources_and_alerts(sources: &[SourceOut], alerts: &[AlertOut]) {
+fn print_sources_and_alerts(sources: &[SourceOut], alerts: &[AlertOut]) -> anyhow::Result<()> {
     for s in sources {
         let detail = match (&s.error, s.latency_ms) {
             (Some(e), _) => e.clone(),
             (None, Some(ms)) => format!("{ms} ms"),
             (None, None) => String::new(),
         };
-        say!(
+        outln!(
             "source     {:<12} {:<10} {:<5} {}  {detail}",
             s.kind,
             s.name,
             s.health,
             s.endpoint
-        );
+        )?;
     }
     if sources.is_empty() {
-        say!("alerts     no sources configured");
+        outln!("alerts     no sources configured")?;
     } else if alerts.is_empty() {
-        say!("alerts     none active");
+        outln!("alerts     none active")?;
     }
     for a in alerts {
         let ack = a
@@ -238,18 +238,19 @@ fn print_sources_and_alerts(sources: &[SourceOut], alerts: &[AlertOut]) {
             .as_ref()
             .map(|k| format!(" (ACK {})", k.by))
             .unwrap_or_default();
-        say!(
+        outln!(
             "alert      {:<5} {:<9} {:<28} {}{ack}  [{}]",
             a.severity,
             a.state,
             a.alertname,
             a.annotations.get("summary").map_or("", String::as_str),
             a.sources.join(", ")
-        );
+        )?;
     }
+    Ok(())
 }
 
-fn print_fleet(fleet: &[FleetOut]) {
+fn print_fleet(fleet: &[FleetOut]) -> anyhow::Result<()> {
     let pct = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{v:.1}%"));
     for f in fleet {
         let up = match f.up {
@@ -257,18 +258,19 @@ fn print_fleet(fleet: &[FleetOut]) {
             Some(false) => "DOWN",
             None => "?",
         };
-        say!(
+        outln!(
             "fleet      {:<24} {:<4} cpu {:>6} mem {:>6} disk {:>6}",
             f.instance,
             up,
             pct(f.cpu_percent),
             pct(f.memory_percent),
             pct(f.disk_percent)
-        );
+        )?;
     }
+    Ok(())
 }
 
-fn print_panels_and_scrapes(panels: &[PanelOut], scrapes: &[ScrapeOut]) {
+fn print_panels_and_scrapes(panels: &[PanelOut], scrapes: &[ScrapeOut]) -> anyhow::Result<()> {
     for p in panels {
         let values: Vec<String> = p
             .series
@@ -281,10 +283,10 @@ fn print_panels_and_scrapes(panels: &[PanelOut], scrapes: &[ScrapeOut]) {
             .as_deref()
             .map(|e| format!(" error: {e}"))
             .unwrap_or_default();
-        say!("panel      {:<24} {}{error}", p.title, values.join(", "));
+        outln!("panel      {:<24} {}{error}", p.title, values.join(", "))?;
     }
     for s in scrapes {
-        say!(
+        outln!(
             "scrape     {:<12} {} families, {} samples{}",
             s.name,
             s.families,
@@ -293,6 +295,7 @@ fn print_panels_and_scrapes(panels: &[PanelOut], scrapes: &[ScrapeOut]) {
                 .as_deref()
                 .map(|p| format!(", {p}"))
                 .unwrap_or_default()
-        );
+        )?;
     }
+    Ok(())
 }

@@ -19,7 +19,7 @@ pub fn run(cli: &Cli, paths: &Paths, command: &TaskCommand) -> anyhow::Result<i3
     let config = super::load(cli, &source)?;
     let specs = config.tasks();
     match command {
-        TaskCommand::List { format } => list(paths, specs, *format),
+        TaskCommand::List { format } => list(cli, paths, specs, *format),
         TaskCommand::Run { id } => {
             let Some(spec) = specs.iter().find(|s| &s.id == id) else {
                 let known: Vec<&str> = specs.iter().map(|s| s.id.as_str()).collect();
@@ -48,13 +48,12 @@ pub fn run(cli: &Cli, paths: &Paths, command: &TaskCommand) -> anyhow::Result<i3
     }
 }
 
-/// Each task's newest run from the state database, if it exists (read-only).
-pub(super) fn last_runs(paths: &Paths) -> anyhow::Result<HashMap<String, Run>> {
-    let db = paths.database();
-    if !db.exists() {
+/// Each task's newest run from the state database, if there is one to read.
+pub(super) fn last_runs(cli: &Cli, paths: &Paths) -> anyhow::Result<HashMap<String, Run>> {
+    let Some(store) = super::stored(cli, paths)? else {
         return Ok(HashMap::new());
-    }
-    Ok(Store::open_read_only(&db)?
+    };
+    Ok(store
         .recent_runs(1)?
         .into_iter()
         .map(|r| (r.task_id.clone(), r))
@@ -124,23 +123,23 @@ pub(super) fn task_line(spec: &TaskSpec, last: Option<&Run>, now: DateTime<Utc>)
     )
 }
 
-fn list(paths: &Paths, specs: &[TaskSpec], format: AuditFormat) -> anyhow::Result<i32> {
-    let last = last_runs(paths)?;
+fn list(cli: &Cli, paths: &Paths, specs: &[TaskSpec], format: AuditFormat) -> anyhow::Result<i32> {
+    let last = last_runs(cli, paths)?;
     let now = Utc::now();
     if format == AuditFormat::Text {
-        say!(
+        outln!(
             "{:<20} {:<8} {:<16} {:<28} LAST",
             "ID",
             "PRIORITY",
             "SCHEDULE",
             "NEXT RUN"
-        );
+        )?;
     }
     for spec in specs {
         let run = last.get(&spec.id);
         match format {
             AuditFormat::Json => super::print_json(&task_json(spec, run, now), false)?,
-            AuditFormat::Text => say!("{}", task_line(spec, run, now)),
+            AuditFormat::Text => outln!("{}", task_line(spec, run, now))?,
         }
     }
     Ok(0)
@@ -170,6 +169,14 @@ fn run_now(
     actor: &str,
     hidden_env: &[String],
 ) -> anyhow::Result<i32> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    // Caught before the run is recorded: no signal leaves it "running".
+    let signals = {
+        let _in_runtime = rt.enter();
+        crate::runtime::signals::Terminating::new()?
+    };
     let mut run = Run::start(&spec.id, Trigger::Manual, 1, actor, Utc::now());
     if let Some(store) = store.as_mut() {
         let mut intent = NewAudit::event(
@@ -183,17 +190,14 @@ fn run_now(
         store.append_audit(&intent)?;
         run.id = store.insert_run(&run)?;
     }
-    tell!(
+    note!(
         "opsdeck: running {} ({}): {}",
         spec.id,
         spec.name,
         shell_words(&spec.command)
     );
     let command = crate::runtime::task_command(spec, run.id, 1, Trigger::Manual, hidden_env);
-    let outcome = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?
-        .block_on(run_streaming(&command));
+    let outcome = rt.block_on(run_streaming(&command, signals));
     let _ = std::io::stdout().flush();
     let (took, status) = (short(outcome.duration), outcome.exit.status());
     crate::runtime::record_outcome(&mut run, outcome, spec.timeout);
@@ -209,7 +213,7 @@ fn run_now(
     } else {
         String::new()
     };
-    tell!(
+    note!(
         "opsdeck: task {} {} in {took} ({}{recorded})",
         spec.id,
         run.state.label(),
@@ -218,25 +222,17 @@ fn run_now(
     Ok(status)
 }
 
-/// Runs `command` with its output streamed to ours. Ctrl-C, SIGTERM or SIGHUP
-/// stop the run's whole group, then we exit.
-async fn run_streaming(command: &process::Command) -> process::Outcome {
+/// Runs `command` with its output streamed to ours. Any terminating signal
+/// (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT, ...) stops the run's whole group, so it
+/// is recorded and leaves nothing behind; then we exit.
+async fn run_streaming(
+    command: &process::Command,
+    mut signals: crate::runtime::signals::Terminating,
+) -> process::Outcome {
     let cancel = tokio_util::sync::CancellationToken::new();
     let on_signal = cancel.clone();
     tokio::spawn(async move {
-        use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-            signal(SignalKind::hangup()),
-        ) else {
-            return;
-        };
-        tokio::select! {
-            _ = int.recv() => {}
-            _ = term.recv() => {}
-            _ = hup.recv() => {}
-        }
+        signals.recv().await;
         on_signal.cancel();
     });
     // To a terminal, the output's escape sequences are shown, not acted on

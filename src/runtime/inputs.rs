@@ -1,11 +1,11 @@
 //! Everything the event loop waits on: keys, messages from collectors and
 //! effects, the one-second tick, signals, and the next frame when one is due.
 
+use super::signals::Terminating;
 use crate::app::Msg;
 use crossterm::event::{Event, EventStream};
 use futures_util::StreamExt;
 use std::time::Duration;
-use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, Interval, MissedTickBehavior, interval, sleep_until};
 
@@ -13,9 +13,7 @@ pub struct Inputs {
     events: EventStream,
     rx: mpsc::Receiver<Msg>,
     tick: Interval,
-    sigterm: Signal,
-    sighup: Signal,
-    sigint: Signal,
+    signals: Terminating,
 }
 
 /// What woke the event loop.
@@ -30,18 +28,16 @@ pub enum Input {
 }
 
 impl Inputs {
-    pub fn new(rx: mpsc::Receiver<Msg>) -> std::io::Result<Self> {
+    pub fn new(rx: mpsc::Receiver<Msg>, signals: Terminating) -> Self {
         // The clock and staleness marks need a tick even when no data arrives.
         let mut tick = interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        Ok(Self {
+        Self {
             events: EventStream::new(),
             rx,
             tick,
-            sigterm: signal(SignalKind::terminate())?,
-            sighup: signal(SignalKind::hangup())?,
-            sigint: signal(SignalKind::interrupt())?,
-        })
+            signals,
+        }
     }
 
     pub async fn next(&mut self, frame_due: Option<Instant>) -> Input {
@@ -61,9 +57,8 @@ impl Inputs {
             },
             Some(msg) = self.rx.recv() => Input::Msg(msg),
             _ = self.tick.tick() => Input::Tick,
-            _ = self.sigterm.recv() => Input::Msg(Msg::Terminate(128 + 15)),
-            _ = self.sighup.recv() => Input::Msg(Msg::Terminate(128 + 1)),
-            _ = self.sigint.recv() => Input::Msg(Msg::Terminate(128 + 2)),
+            // Ended as `q` ends it, with the shell's code for a signal.
+            number = self.signals.recv() => Input::Msg(Msg::Terminate(128 + number)),
         }
     }
 }

@@ -17,6 +17,7 @@ mod polls;
 pub mod process;
 pub mod remote;
 mod screen;
+pub mod signals;
 mod tasks;
 pub use tasks::{record_outcome, task_command};
 pub mod terminal;
@@ -24,7 +25,7 @@ mod write;
 
 use crate::app::{AppState, Effect, Msg, update};
 use crate::clock::Clock;
-use crate::store::leader::Leadership;
+use crate::store::leader::{Leadership, Role};
 use crate::store::writer::StoreHandle;
 use crate::ui::theme::Styles;
 use inputs::Input;
@@ -56,9 +57,11 @@ pub fn run(
         .build()?;
     // A LocalSet, so the remote pollers can run as local tasks.
     tokio::task::LocalSet::new().block_on(&rt, async {
+        // Caught before the terminal is taken, so none can leave it raw.
+        let signals = signals::Terminating::new()?;
         terminal::install_panic_hook();
         let mut term = terminal::enter()?;
-        let result = event_loop(&mut term, &mut state, styles, clock, persistence).await;
+        let result = event_loop(&mut term, &mut state, styles, clock, persistence, signals).await;
         terminal::restore();
         result
     })
@@ -153,6 +156,7 @@ async fn event_loop(
     styles: &Styles,
     clock: &dyn Clock,
     mut persistence: Option<&mut Persistence>,
+    signals: signals::Terminating,
 ) -> anyhow::Result<i32> {
     let mut last_prune: Option<Instant> = None;
     let (tx, rx) = mpsc::channel::<Msg>(64);
@@ -160,7 +164,7 @@ async fn event_loop(
     let kept_pid = collectors::KeptPid::default();
     let top_n = state.config.ui.processes;
     collectors::spawn_local(top_n, refresh, kept_pid.clone(), tx.clone());
-    let mut inputs = inputs::Inputs::new(rx)?;
+    let mut inputs = inputs::Inputs::new(rx, signals);
     let mut screen = screen::Screen::new(term, styles);
     screen.draw_now(state)?;
     let store = persistence.as_deref().map(|p| p.store.clone());
@@ -227,21 +231,24 @@ fn apply(
     Ok(None)
 }
 
-/// Polls the leadership lock (a follower takes over when the leader is gone) and,
-/// while leading, prunes old history once an hour. Returns the change, if any.
+/// Polls the leadership lock (a follower takes over when the leader is gone;
+/// a read-only one only sees who leads) and, while leading, prunes old
+/// history once an hour. Returns the change, if any.
 fn keep_leadership(
     p: &mut Persistence,
     last_prune: &mut Option<Instant>,
     clock: &dyn Clock,
 ) -> Option<Msg> {
-    let was = p.leadership.is_leader();
-    let leads = match p.leadership.poll() {
-        Ok(leads) => leads,
+    let was = p.leadership.role();
+    let role = match p.leadership.poll() {
+        Ok(role) => role,
+        // As it was: a leader never gets here, and a follower tries again.
         Err(e) => {
             tracing::warn!("cannot check leadership: {e}");
-            false
+            was
         }
     };
+    let leads = role == Role::Leader;
     if leads && last_prune.is_none_or(|t| t.elapsed() >= PRUNE_EVERY) {
         *last_prune = Some(Instant::now());
         let before =
@@ -255,12 +262,15 @@ fn keep_leadership(
             }
         });
     }
-    if leads == was {
+    if role == was {
         return None;
     }
-    tracing::info!(
-        "leadership: this opsdeck {}",
-        if leads { "now leads" } else { "follows" }
-    );
-    Some(Msg::Leadership(leads))
+    match role {
+        Role::Leader => tracing::info!("leadership: this opsdeck now leads"),
+        Role::Follower { leader: Some(pid) } => {
+            tracing::info!("leadership: opsdeck pid {pid} leads")
+        }
+        Role::Follower { leader: None } => tracing::info!("leadership: no opsdeck leads"),
+    }
+    Some(Msg::Leadership(role))
 }

@@ -4,7 +4,6 @@
 use super::widgets::{bigtext, format};
 use crate::app::AppState;
 use crate::app::sources::{Health, SourceKind};
-use crate::app::state::StoreRole;
 use crate::ui::{Ui, visible};
 use chrono::{DateTime, FixedOffset};
 use ratatui::Frame;
@@ -26,7 +25,7 @@ fn source_marks(ui: Ui<'_>, collapse: bool) -> Vec<Span<'static>> {
     for source in &state.remote.sources {
         let health = source.health();
         // Only the leader sends notifications: here they are not waited for.
-        let not_ours = source.kind == SourceKind::Notifier && state.store == StoreRole::Follower;
+        let not_ours = source.kind == SourceKind::Notifier && !state.runs_host_work();
         let (mark, style) = match health {
             _ if not_ours => ("–", s.dim),
             Health::Ok => ("✓", s.ok),
@@ -52,7 +51,14 @@ fn source_marks(ui: Ui<'_>, collapse: bool) -> Vec<Span<'static>> {
             .filter(|_| source.error.is_none())
             .map(|p| format!(" {p}"))
             .unwrap_or_default();
-        let by_leader = if not_ours { " (leader sends)" } else { "" };
+        let by_leader = if !not_ours {
+            ""
+        } else if state.mode.read_only && state.leader.is_none() {
+            // No leader either: nobody sends them.
+            " (read-only)"
+        } else {
+            " (leader sends)"
+        };
         spans.push(Span::styled(
             visible(&format!(
                 " {} {}{partial}{by_leader} ",

@@ -27,10 +27,14 @@ pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
     if state.view.zoom.is_some() {
         right_text = format!("zoom: {right_text}");
     }
-    let role = match state.store {
-        StoreRole::Off => "no store",
-        StoreRole::Follower => "follower",
-        StoreRole::Leader => "leader",
+    // A follower's text never contains "leader": scripts and tests look for it.
+    let role = match (state.store, state.leader) {
+        (StoreRole::Off, _) => "no store".to_string(),
+        (StoreRole::Leader, _) => "leader".to_string(),
+        (StoreRole::Follower, Some(pid)) => format!("follower · led by pid {pid}"),
+        // Read-only, alone: nothing scheduled runs until a writable one starts.
+        (StoreRole::Follower, None) if state.mode.read_only => "nobody leads".to_string(),
+        (StoreRole::Follower, None) => "follower".to_string(),
     };
     let right_text = format!("{right_text} · {role} ");
     let right_width = right_text.chars().count() as u16;

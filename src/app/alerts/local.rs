@@ -38,10 +38,11 @@ pub fn ingest_scrape(state: &mut AppState, update: &RemoteUpdate) -> bool {
 }
 
 /// Evaluates the rules now and lists their alerts. Their notifications go out
-/// from one opsdeck per host: the leader (or this one, without a store).
+/// from one opsdeck per host: the leader (or this one, without a store), and
+/// never from a read-only one.
 pub fn evaluate(state: &mut AppState) -> Vec<AppEffect> {
-    // One that does not lead shows what the leader evaluated (`shared`).
-    if state.store == StoreRole::Follower {
+    // One that follows shows what the leader evaluated (`shared`).
+    if !state.evaluates_rules() {
         return Vec::new();
     }
     let now = state.now;
@@ -60,8 +61,8 @@ pub fn evaluate(state: &mut AppState) -> Vec<AppEffect> {
     let outgoing = state.rules.take_notifications();
     let events = state.rules.take_events();
     let mut effects = Vec::new();
-    // The leader (or one without a store) records and notifies.
-    let leads = matches!(state.store, StoreRole::Leader | StoreRole::Off);
+    // The leader (or one without a store) notifies; never a read-only one.
+    let leads = state.runs_host_work();
     if leads && !outgoing.is_empty() && !state.config.notifier.is_empty() {
         effects.push(AppEffect::Alerts(Effect::Notify(outgoing)));
     }

@@ -69,12 +69,13 @@ pub fn share(state: &mut AppState, now: DateTime<Utc>) -> Option<AppEffect> {
     Some(AppEffect::Alerts(Effect::ShareLocal { alerts, at: now }))
 }
 
-/// A leader that has not taken the last leader's state yet asks for it, and
-/// does not evaluate meanwhile (a rule with no `for` would notify again).
+/// A leader (or a read-only opsdeck with no leader to follow) that has not
+/// taken the last leader's state yet asks for it, and does not evaluate
+/// meanwhile (a rule with no `for` would notify again; the ages would differ).
 /// Returns the effect to ask, and whether to hold off evaluating.
 pub fn before_evaluating(state: &mut AppState, now: DateTime<Utc>) -> (Option<AppEffect>, bool) {
     let shared = &mut state.rules.shared;
-    if state.store != StoreRole::Leader || shared.restored {
+    if state.store == StoreRole::Off || shared.restored {
         return (None, false);
     }
     match shared.asked {
@@ -93,21 +94,21 @@ pub fn before_evaluating(state: &mut AppState, now: DateTime<Utc>) -> (Option<Ap
     }
 }
 
-/// Every tick, an opsdeck that does not lead reads what the leader shared.
+/// Every tick, an opsdeck that follows reads what the leader shared.
 pub fn on_tick(state: &AppState) -> Option<AppEffect> {
-    (state.store == StoreRole::Follower && !state.rules.is_empty())
+    (!state.evaluates_rules() && !state.rules.is_empty())
         .then_some(AppEffect::Alerts(Effect::PollShared))
 }
 
 /// What the leader shared: shown, and kept as this engine's state (by a
-/// follower always; by a starting leader once, if recent enough).
+/// follower always; by one that starts evaluating once, if recent enough).
 pub fn adopt(state: &mut AppState, shared: SharedAlerts) {
     let fresh = shared
         .at
         .is_some_and(|at| state.now - at <= OUTAGE_TOLERANCE);
     match state.store {
-        StoreRole::Follower => {}
-        StoreRole::Leader if !state.rules.shared.restored => {
+        StoreRole::Follower if !state.evaluates_rules() => {}
+        StoreRole::Leader | StoreRole::Follower if !state.rules.shared.restored => {
             state.rules.shared.restored = true;
             if !fresh {
                 return;

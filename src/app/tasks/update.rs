@@ -86,11 +86,6 @@ pub fn on_msg(state: &mut AppState, msg: Msg) -> Vec<AppEffect> {
     }
 }
 
-/// Whether this instance fires schedules: the leader, or one without a store.
-fn leads(state: &AppState) -> bool {
-    matches!(state.store, StoreRole::Leader | StoreRole::Off)
-}
-
 /// Every tick: due runs, retries, queued runs; and the store's new runs.
 pub fn on_tick(state: &mut AppState, now: DateTime<Utc>) -> Vec<AppEffect> {
     if state.tasks.is_empty() {
@@ -102,7 +97,7 @@ pub fn on_tick(state: &mut AppState, now: DateTime<Utc>) -> Vec<AppEffect> {
         start_schedule(state);
     }
     state.tasks.refresh_next_runs(now);
-    let commands = state.tasks.scheduler.tick(now, leads(state));
+    let commands = state.tasks.scheduler.tick(now, state.runs_host_work());
     let mut effects = effects_for(state, commands);
     if state.tasks.loaded && state.store != StoreRole::Off {
         let after = state.tasks.change;
@@ -140,7 +135,7 @@ fn on_runs(state: &mut AppState, changes: RunChanges, full: bool) -> Vec<AppEffe
     }
     if full {
         tasks.loaded = true;
-        if leads(state) {
+        if state.runs_host_work() {
             start_schedule(state);
         }
     }
