@@ -520,15 +520,8 @@ fn the_leader_records_remote_alerts_transitions_once() {
     use opsdeck::app::state::StoreRole;
     use opsdeck::collect::prometheus::PromAlertState;
     let kinds = |effects: &[Effect]| -> Vec<(String, String, chrono::DateTime<chrono::Utc>)> {
-        effects
-            .iter()
-            .filter_map(|e| match e {
-                Effect::Alerts(opsdeck::app::alerts::Effect::RecordEvents(events)) => {
-                    Some(events.clone())
-                }
-                _ => None,
-            })
-            .flatten()
+        recorded(effects)
+            .into_iter()
             .map(|e| (e.kind, e.source, e.at))
             .collect()
     };
@@ -602,7 +595,16 @@ fn an_alert_already_firing_at_start_is_recorded_as_fired_when_it_began() {
         -600,
     );
     let effects = update(&mut s, fx::am_update(0, vec![alert], vec![]));
-    let events: Vec<_> = effects
+    let events = recorded(&effects);
+    assert_eq!(events.len(), 1, "{events:#?}");
+    assert_eq!(events[0].kind, "fired");
+    assert_eq!(events[0].at, fx::at(-600), "when it began, not now");
+    assert_eq!(events[0].started, Some(fx::at(-600)));
+}
+
+/// The history events `effects` ask the store to record.
+fn recorded(effects: &[Effect]) -> Vec<opsdeck::store::acks::AlertEvent> {
+    effects
         .iter()
         .filter_map(|e| match e {
             Effect::Alerts(opsdeck::app::alerts::Effect::RecordEvents(events)) => {
@@ -611,9 +613,5 @@ fn an_alert_already_firing_at_start_is_recorded_as_fired_when_it_began() {
             _ => None,
         })
         .flatten()
-        .collect();
-    assert_eq!(events.len(), 1, "{events:#?}");
-    assert_eq!(events[0].kind, "fired");
-    assert_eq!(events[0].at, fx::at(-600), "when it began, not now");
-    assert_eq!(events[0].started, Some(fx::at(-600)));
+        .collect()
 }
