@@ -47,15 +47,11 @@ impl PanelView {
     /// One empty view a `[[panel]]`, each knowing the Prometheus it asks (a
     /// Prometheus's index among the sections is its `SourceId`: they come first).
     pub fn for_config(config: &crate::config::Config) -> Vec<PanelView> {
-        let prometheus = &config.prometheus;
         config
             .panel
             .iter()
             .map(|panel| PanelView {
-                source: match &panel.source {
-                    Some(name) => prometheus.iter().position(|p| &p.name == name),
-                    None => (!prometheus.is_empty()).then_some(0),
-                },
+                source: panel.prometheus_index(&config.prometheus),
                 ..PanelView::default()
             })
             .collect()

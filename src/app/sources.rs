@@ -199,9 +199,8 @@ impl Source {
         let e = self.error.as_ref()?;
         let age = (now - e.since).to_std().unwrap_or_default();
         Some(format!(
-            "{} {}: {} (for {})",
-            self.kind.tag(),
-            self.name,
+            "{}: {} (for {})",
+            self.label(),
             e.message,
             crate::config::duration::short(age)
         ))

@@ -197,6 +197,17 @@ pub enum PanelKind {
     Table,
 }
 
+impl Panel {
+    /// The index of the `[[prometheus]]` it asks among `prometheus`: the one
+    /// it names, else the first.
+    pub fn prometheus_index(&self, prometheus: &[Prometheus]) -> Option<usize> {
+        match &self.source {
+            Some(name) => prometheus.iter().position(|p| &p.name == name),
+            None => (!prometheus.is_empty()).then_some(0),
+        }
+    }
+}
+
 impl PanelKind {
     /// Whether the panel needs `query_range` rather than an instant query.
     pub fn is_range(self) -> bool {

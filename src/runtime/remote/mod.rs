@@ -117,11 +117,7 @@ pub fn connect(config: &Config) -> Setup {
                     .panel
                     .iter()
                     .enumerate()
-                    // A panel without a source asks the first Prometheus.
-                    .filter(|(_, panel)| match &panel.source {
-                        Some(name) => name == &p.name,
-                        None => id == 0,
-                    })
+                    .filter(|(_, panel)| panel.prometheus_index(&config.prometheus) == Some(id))
                     .map(|(i, panel)| (i, panel.clone()))
                     .collect();
                 Poller::Prometheus(PromJob {
