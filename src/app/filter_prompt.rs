@@ -72,6 +72,9 @@ pub fn on_key(state: &mut AppState, key: KeyEvent) {
 fn cancel(state: &mut AppState) {
     if let Some(Overlay::FilterInput(prompt)) = state.view.overlay.take() {
         *state.list_mut(state.view.focus) = prompt.before;
+        if state.view.focus == PaneId::Alerts {
+            super::alerts::view::refilter(state);
+        }
     }
 }
 
@@ -100,6 +103,9 @@ fn retyped(state: &mut AppState) {
         if focus == PaneId::Resources {
             super::process_cursor::follow(state);
         }
+        if focus == PaneId::Alerts {
+            super::alerts::view::refilter(state);
+        }
     }
 }
 
@@ -109,14 +115,15 @@ fn fields(state: &AppState, pane: PaneId) -> Fields {
         PaneId::Resources => Fields::Fixed(PROCESS_FIELDS),
         PaneId::Tasks => Fields::Fixed(TASK_FIELDS),
         PaneId::Alerts => {
-            let mut names: std::collections::BTreeSet<String> = state
+            // Borrowed while collecting: a storm repeats the same few names.
+            let names: std::collections::BTreeSet<&str> = state
                 .remote
                 .alerts
                 .iter()
-                .flat_map(|a| a.labels.keys().cloned())
+                .flat_map(|a| a.labels.keys().map(String::as_str))
+                .chain(["state"])
                 .collect();
-            names.insert("state".into());
-            Fields::Labels(names)
+            Fields::Labels(names.into_iter().map(str::to_owned).collect())
         }
         PaneId::Scaling | PaneId::Log => Fields::Fixed(&[]),
     }

@@ -39,6 +39,9 @@ pub fn on_view_action(state: &mut AppState, action: Action) {
                 if focus == PaneId::Resources {
                     process_cursor::follow(state);
                 }
+                if focus == PaneId::Alerts {
+                    super::alerts::view::refilter(state);
+                }
                 state.set_status(
                     StatusKind::Info,
                     format!("{}: filter cleared", focus.title()),

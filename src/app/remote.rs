@@ -73,7 +73,8 @@ pub struct Failure {
 
 #[derive(Debug, Clone)]
 pub struct PromSnapshot {
-    pub alerts: Vec<PromAlert>,
+    /// `None`: the same as the last poll's (the poller compared them).
+    pub alerts: Option<Vec<PromAlert>>,
     pub warnings: Vec<String>,
     /// `None` when fleet rows are off for this Prometheus.
     pub fleet: Option<Result<Vec<FleetRow>, String>>,
@@ -85,8 +86,9 @@ pub struct PromSnapshot {
 pub struct AmSnapshot {
     /// The member that answered.
     pub member: String,
-    pub alerts: Vec<AmAlert>,
-    pub silences: Vec<Silence>,
+    /// `None`: the same as the last poll's (the poller compared them).
+    pub alerts: Option<Vec<AmAlert>>,
+    pub silences: Option<Vec<Silence>>,
     pub version: Option<String>,
     /// How many members the cluster has, and those that did not answer
     /// (URL, error): failover hides them otherwise.
@@ -118,6 +120,11 @@ pub struct Remote {
     pub sources: Vec<Source>,
     pub alert_inputs: AlertInputs,
     pub alerts: Vec<Alert>,
+    /// Label names Alertmanager's copies add (external labels), learned by
+    /// the merges.
+    pub extras: alerts::Extras,
+    /// Counts the merges, so views of `alerts` know when they are out of date.
+    pub generation: u64,
     pub fleet: BTreeMap<SourceId, Vec<FleetRow>>,
     pub fleet_error: BTreeMap<SourceId, String>,
     pub panels: Vec<PanelView>,
@@ -129,36 +136,34 @@ impl Remote {
         self.sources.get(id).is_some_and(|s| s.error.is_none())
     }
 
-    /// Applies one poll. Returns whether the alert list must be merged again.
+    /// Applies one poll. Returns whether the alert list must be merged again:
+    /// an alert list or the source's health changed (an unchanged list comes
+    /// as `None` and costs nothing, whatever its length).
     pub fn apply(&mut self, update: RemoteUpdate) -> bool {
         let Some(source) = self.sources.get_mut(update.source) else {
             return false;
         };
         let payload = match update.result {
             Err(f) => {
-                if source.error.is_none() {
+                let was_healthy = source.error.is_none();
+                if was_healthy {
                     tracing::warn!("{} {}: {}", source.kind.label(), source.name, f.message);
                 }
                 source.failed(update.at, &f.kind, f.message);
-                // Health changed: resolved-vs-stale decisions depend on it.
-                return true;
+                // Resolved-vs-stale decisions depend on health.
+                return was_healthy;
             }
             Ok(p) => p,
         };
-        if source.error.is_some() {
+        let recovered = source.error.is_some();
+        if recovered {
             tracing::info!("{} {}: answering again", source.kind.label(), source.name);
         }
         source.succeeded(update.at, update.latency);
         let (id, at) = (update.source, update.at);
         match payload {
-            Payload::Prometheus(p) => {
-                self.apply_prometheus(id, at, *p);
-                true
-            }
-            Payload::Alertmanager(a) => {
-                self.apply_alertmanager(id, at, *a);
-                true
-            }
+            Payload::Prometheus(p) => self.apply_prometheus(id, at, *p) || recovered,
+            Payload::Alertmanager(a) => self.apply_alertmanager(id, at, *a) || recovered,
             Payload::Delivered => false,
             Payload::Scrape(scrape) => {
                 source.note = scrape.summary();
@@ -179,16 +184,20 @@ impl Remote {
         }
     }
 
-    fn apply_prometheus(&mut self, id: SourceId, at: DateTime<Utc>, p: PromSnapshot) {
+    /// Returns whether its alerts changed.
+    fn apply_prometheus(&mut self, id: SourceId, at: DateTime<Utc>, p: PromSnapshot) -> bool {
         let Some(source) = self.sources.get_mut(id) else {
-            return;
+            return false;
         };
         let warnings = (!p.warnings.is_empty()).then(|| p.warnings.join("; "));
         if warnings.is_some() && warnings != source.note {
             tracing::warn!("prometheus {}: {}", source.name, p.warnings.join("; "));
         }
         source.note = warnings;
-        self.alert_inputs.prometheus.insert(id, p.alerts);
+        let changed = p.alerts.is_some();
+        if let Some(alerts) = p.alerts {
+            self.alert_inputs.prometheus.insert(id, alerts);
+        }
         match p.fleet {
             Some(Ok(rows)) => {
                 self.fleet.insert(id, rows);
@@ -212,11 +221,14 @@ impl Remote {
                 Err(e) => view.error = Some(e),
             }
         }
+        changed
     }
 
-    fn apply_alertmanager(&mut self, id: SourceId, at: DateTime<Utc>, a: AmSnapshot) {
+    /// Returns whether its alerts, its silences or the acks waiting for them
+    /// changed.
+    fn apply_alertmanager(&mut self, id: SourceId, at: DateTime<Utc>, a: AmSnapshot) -> bool {
         let Some(source) = self.sources.get_mut(id) else {
-            return;
+            return false;
         };
         source.endpoint = a.member;
         let failing: Vec<String> = a
@@ -248,22 +260,42 @@ impl Remote {
             source.note = Some(format!("Alertmanager {v}"));
         }
         // A local stand-in for a new ack lasts until Alertmanager reports the
-        // silence itself (or a minute, if it never does).
+        // silence itself (or a minute, if it never does). An unchanged list
+        // did not report it either.
+        let waiting = self.alert_inputs.pending_acks.len();
         self.alert_inputs.pending_acks.retain(|p| {
-            let reported = a
-                .alerts
-                .iter()
-                .any(|x| x.silenced_by.contains(&p.ack.silence_id));
+            let reported = a.alerts.as_ref().is_some_and(|alerts| {
+                alerts
+                    .iter()
+                    .any(|x| x.silenced_by.contains(&p.ack.silence_id))
+            });
             p.source != id || (!reported && at < p.ack.at + chrono::Duration::seconds(60))
         });
-        self.alert_inputs.alertmanager.insert(id, a.alerts);
-        self.alert_inputs.set_silences(id, a.silences);
+        let mut changed = waiting != self.alert_inputs.pending_acks.len();
+        if let Some(alerts) = a.alerts {
+            self.alert_inputs.alertmanager.insert(id, alerts);
+            changed = true;
+        }
+        if let Some(silences) = a.silences {
+            self.alert_inputs.set_silences(id, silences);
+            changed = true;
+        }
+        changed
     }
 
     pub fn remerge(&mut self, group_by: &str, now: DateTime<Utc>) {
-        let healthy = |id: SourceId| self.healthy(id);
-        let merged = alerts::merge(&self.alert_inputs, &self.alerts, healthy, group_by, now);
+        let sources = &self.sources;
+        let healthy = |id: SourceId| sources.get(id).is_some_and(|s| s.error.is_none());
+        let merged = alerts::merge_with(
+            &self.alert_inputs,
+            &mut self.extras,
+            &self.alerts,
+            healthy,
+            group_by,
+            now,
+        );
         self.alerts = merged;
+        self.generation += 1;
     }
 
     /// The problems of the sources that feed the Alerts pane, for its title.

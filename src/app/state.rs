@@ -1,7 +1,6 @@
 //! The one owner of the dashboard's state. Only `update` changes it; `draw` reads it.
 
 use super::action::PaneId;
-use super::alerts::Alert;
 use super::confirm::Confirm;
 use super::filter::{Filter, Filterable};
 use super::keymap::KeyMap;
@@ -105,6 +104,8 @@ pub struct AppState {
     pub new_critical: bool,
     /// Which critical alerts have rung, and when the bell last rang.
     pub bell: super::alerts::bell::Bell,
+    /// The Alerts pane's rows after its filter.
+    pub alert_rows: super::alerts::view::Visible,
     /// Remote alerts' transitions to record (taken by `update`).
     pub pending_events: Vec<crate::store::acks::AlertEvent>,
 
@@ -168,6 +169,7 @@ impl AppState {
             activity_after: 0,
             new_critical: false,
             bell: Default::default(),
+            alert_rows: Default::default(),
             pending_events: Vec::new(),
             view: View {
                 focus: PaneId::Resources,
@@ -237,21 +239,6 @@ impl AppState {
             .unwrap_or_default()
     }
 
-    /// Alerts shown in the Alerts pane, after its filter.
-    pub fn visible_alerts(&self) -> Vec<&Alert> {
-        let filter = self.list(PaneId::Alerts).filter.as_ref();
-        self.remote
-            .alerts
-            .iter()
-            .filter(|a| filter.is_none_or(|f| f.matches(*a)))
-            .collect()
-    }
-
-    pub fn selected_alert(&self) -> Option<&Alert> {
-        let selected = self.list(PaneId::Alerts).selected;
-        self.visible_alerts().get(selected).copied()
-    }
-
     /// Tasks shown in the Tasks pane (most important first), after its filter.
     pub fn visible_tasks(&self) -> Vec<&crate::engine::tasks::TaskSpec> {
         let filter = self.list(PaneId::Tasks).filter.as_ref();
@@ -276,7 +263,7 @@ impl AppState {
     pub fn row_count(&self, pane: PaneId) -> usize {
         match pane {
             PaneId::Resources => self.visible_processes().len(),
-            PaneId::Alerts => self.visible_alerts().len(),
+            PaneId::Alerts => self.visible_alert_count(),
             PaneId::Tasks => self.visible_tasks().len(),
             // Scaling arrives with its engine.
             _ => 0,

@@ -180,7 +180,7 @@ pub fn prom_update_with(
         at: at(at_secs),
         latency: Duration::from_millis(42),
         result: Ok(Payload::Prometheus(Box::new(PromSnapshot {
-            alerts,
+            alerts: Some(alerts),
             warnings: Vec::new(),
             fleet: fleet.map(Ok),
             panels,
@@ -205,8 +205,8 @@ pub fn am_update_failing(
         latency: Duration::from_millis(18),
         result: Ok(Payload::Alertmanager(Box::new(AmSnapshot {
             member: "http://alertmanager-0:9093".into(),
-            alerts,
-            silences,
+            alerts: Some(alerts),
+            silences: Some(silences),
             version: Some("0.27.0".into()),
             members: 2,
             failing_members: failing

@@ -3,6 +3,7 @@
 //! only the sources that report it change, never for stale rows, and at most
 //! once per `MIN_GAP` whatever happens.
 
+use super::identity::{Extras, identity};
 use super::{Alert, AlertState, Labels, Severity, same_alert};
 use chrono::{DateTime, Duration, Utc};
 use std::collections::HashMap;
@@ -18,9 +19,12 @@ type Seen = (Labels, Option<DateTime<Utc>>);
 
 #[derive(Debug, Clone, Default)]
 pub struct Bell {
-    /// Critical alerts seen firing (stale ones too), by name: their labels,
-    /// and since when they have not been seen firing (`None`: they still are).
-    seen: HashMap<String, Vec<Seen>>,
+    /// Critical alerts seen firing (stale ones too), by identity (labels
+    /// without the learned external ones): their labels, and since when they
+    /// have not been seen firing (`None`: they still are).
+    seen: HashMap<u64, Vec<Seen>>,
+    /// How many external labels `seen` was keyed without (they only grow).
+    keyed_with: usize,
     last_rang: Option<DateTime<Utc>>,
 }
 
@@ -36,18 +40,25 @@ pub struct Rings {
 impl Bell {
     /// Takes the merged list. `quiet` (the first seconds after start, which
     /// list what was already firing) records without ringing.
-    pub fn observe(&mut self, alerts: &[Alert], now: DateTime<Utc>, quiet: bool) -> Rings {
+    pub fn observe(
+        &mut self,
+        alerts: &[Alert],
+        extras: &Extras,
+        now: DateTime<Utc>,
+        quiet: bool,
+    ) -> Rings {
+        if extras.len() != self.keyed_with {
+            self.rekey(extras);
+        }
         let mut started = false;
-        let mut firing_now: HashMap<&str, Vec<&Labels>> = HashMap::new();
+        let mut firing_now: HashMap<u64, Vec<&Labels>> = HashMap::new();
         let critical = alerts
             .iter()
             .filter(|a| a.state == AlertState::Firing && a.severity == Severity::Critical);
         for alert in critical {
-            firing_now
-                .entry(alert.name())
-                .or_default()
-                .push(&alert.labels);
-            let entries = self.seen.entry(alert.name().to_string()).or_default();
+            let id = identity(&alert.labels, extras);
+            firing_now.entry(id).or_default().push(&alert.labels);
+            let entries = self.seen.entry(id).or_default();
             let known = entries
                 .iter_mut()
                 .find(|(l, _)| same_alert(l, &alert.labels));
@@ -67,8 +78,8 @@ impl Bell {
         }
         // What is no longer firing starts its quiet time (once), and is
         // forgotten when that is long enough to ring again anyway.
-        self.seen.retain(|name, entries| {
-            let still = firing_now.get(name.as_str());
+        self.seen.retain(|id, entries| {
+            let still = firing_now.get(id);
             for (labels, quiet_since) in entries.iter_mut() {
                 let firing = still.is_some_and(|l| l.iter().any(|x| same_alert(x, labels)));
                 if !firing && quiet_since.is_none() {
@@ -90,6 +101,19 @@ impl Bell {
     }
 }
 
+impl Bell {
+    /// A newly learned external label changes identities: without it, the
+    /// same alert would look new and ring.
+    fn rekey(&mut self, extras: &Extras) {
+        let seen = std::mem::take(&mut self.seen);
+        for entry in seen.into_values().flatten() {
+            let id = identity(&entry.0, extras);
+            self.seen.entry(id).or_default().push(entry);
+        }
+        self.keyed_with = extras.len();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::tests::{AM, CPU, PROM, labels, t};
@@ -108,7 +132,7 @@ mod tests {
     }
 
     fn ring(bell: &mut Bell, alerts: &[Alert], now: DateTime<Utc>, quiet: bool) -> bool {
-        bell.observe(alerts, now, quiet).ring
+        bell.observe(alerts, &Extras::new(), now, quiet).ring
     }
 
     #[test]
@@ -144,8 +168,8 @@ mod tests {
     fn a_start_within_the_gap_still_flashes() {
         let mut bell = Bell::default();
         let disk = [("alertname", "DiskFull"), ("severity", "critical")];
-        assert!(bell.observe(&[firing(CPU, vec![PROM])], t(0), false).ring);
-        let rings = bell.observe(&[firing(&disk, vec![PROM])], t(5), false);
+        assert!(bell.observe(&[firing(CPU, vec![PROM])], &Extras::new(), t(0), false).ring);
+        let rings = bell.observe(&[firing(&disk, vec![PROM])], &Extras::new(), t(5), false);
         assert_eq!(
             rings,
             Rings {
@@ -162,7 +186,9 @@ mod tests {
         let mut with_cluster = CPU.to_vec();
         with_cluster.push(("cluster", "eu"));
         let both = firing(&with_cluster, vec![AM, PROM]);
-        assert!(!ring(&mut bell, &[both], t(5), false));
+        // The merge that joined the two copies learned the external label.
+        let extras = Extras::from(["cluster".to_string()]);
+        assert!(!bell.observe(&[both], &extras, t(5), false).ring);
     }
 
     #[test]

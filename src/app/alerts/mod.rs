@@ -5,17 +5,22 @@
 //! other, since Alertmanager's copy may carry Prometheus's external labels).
 
 pub mod bell;
+pub(crate) mod identity;
 pub mod local;
+mod merge;
 pub mod shared;
 mod silences;
 mod stale;
 pub mod update;
+pub mod view;
+pub use identity::Extras;
+pub use merge::{merge, merge_with};
 pub use update::{Effect, Msg};
 
 use super::filter::Filterable;
 use super::sources::SourceId;
-use crate::collect::alertmanager::{AmAlert, AmAlertState, Silence, SilenceState};
-use crate::collect::prometheus::{PromAlert, PromAlertState};
+use crate::collect::alertmanager::{AmAlert, Silence, SilenceState};
+use crate::collect::prometheus::PromAlert;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -264,181 +269,10 @@ pub fn is_ack_comment(comment: &str) -> bool {
     comment.trim_start().starts_with("ACK!")
 }
 
-/// Merges every source's alerts into one list, sorted for display; alerts of the
-/// previous list that vanished while their sources were healthy stay as resolved
-/// for `RESOLVED_KEPT`.
-pub fn merge(
-    inputs: &AlertInputs,
-    previous: &[Alert],
-    healthy: impl Fn(SourceId) -> bool,
-    group_by: &str,
-    now: DateTime<Utc>,
-) -> Vec<Alert> {
-    let mut alerts = local_rows(inputs);
-    add_alertmanager(&mut alerts, inputs);
-    add_prometheus(&mut alerts, inputs);
-    for pending in &inputs.pending_acks {
-        if let Some(a) = alerts
-            .iter_mut()
-            .find(|a| a.alertmanager == Some(pending.source) && a.labels == pending.labels)
-            && a.ack.is_none()
-        {
-            a.state = AlertState::Acknowledged;
-            a.ack = Some(pending.ack.clone());
-        }
-    }
-    stale::mark_stale(&mut alerts, previous, &healthy);
-    silences::apply_everywhere(&mut alerts, inputs, now);
-    keep_gone(&mut alerts, previous, healthy, now);
-    sort(&mut alerts, group_by);
-    alerts
-}
-
-/// opsdeck's own alerts, with the store's acknowledgements applied.
-fn local_rows(inputs: &AlertInputs) -> Vec<Alert> {
-    let mut alerts: Vec<Alert> = inputs.local.clone();
-    for alert in &mut alerts {
-        let key = alert.key();
-        if alert.state != AlertState::Resolved
-            && let Some(ack) = inputs.local_acks.iter().find(|a| a.alert_key == key)
-        {
-            alert.state = AlertState::Acknowledged;
-            alert.ack = Some(Ack {
-                silence_id: local_ack_id(ack.id),
-                by: ack.author.clone(),
-                at: ack.created,
-                until: ack.expires,
-                comment: ack.comment.clone(),
-            });
-        }
-    }
-    alerts
-}
-
-fn add_alertmanager(alerts: &mut Vec<Alert>, inputs: &AlertInputs) {
-    for (&source, list) in &inputs.alertmanager {
-        for a in list {
-            let row = from_alertmanager(inputs, source, a);
-            // A local alert pushed to this Alertmanager ([ack] push_local_to) is
-            // the same alert: one row, with both sources and Alertmanager's say on
-            // silences.
-            let local = alerts
-                .iter_mut()
-                .find(|x| x.alertmanager.is_none() && same_alert(&x.labels, &row.labels));
-            match local {
-                Some(existing) => {
-                    existing.sources.push(source);
-                    existing.alertmanager = Some(source);
-                    if row.state != AlertState::Firing {
-                        existing.state = row.state;
-                        existing.ack = row.ack.or(existing.ack.take());
-                    }
-                    existing.silenced_by = row.silenced_by;
-                    existing.inhibited_by = row.inhibited_by;
-                }
-                None => alerts.push(row),
-            }
-        }
-    }
-}
-
-fn add_prometheus(alerts: &mut Vec<Alert>, inputs: &AlertInputs) {
-    for (&source, list) in &inputs.prometheus {
-        for p in list {
-            let state = match p.state {
-                PromAlertState::Pending => AlertState::Pending,
-                PromAlertState::Firing => AlertState::Firing,
-                PromAlertState::Inactive => continue,
-            };
-            let same = alerts
-                .iter_mut()
-                .find(|a| !a.sources.contains(&source) && same_alert(&a.labels, &p.labels));
-            match same {
-                Some(a) => {
-                    a.sources.push(source);
-                    a.since = earliest(a.since, p.active_at);
-                    for (k, v) in &p.annotations {
-                        a.annotations.entry(k.clone()).or_insert_with(|| v.clone());
-                    }
-                }
-                None => alerts.push(Alert::new(
-                    source,
-                    &p.labels,
-                    &p.annotations,
-                    state,
-                    p.active_at,
-                )),
-            }
-        }
-    }
-}
-
-/// Alerts no source lists any more: resolved for `RESOLVED_KEPT` when their
-/// sources are healthy, kept as they were (stale) when a source fails.
-fn keep_gone(
-    alerts: &mut Vec<Alert>,
-    previous: &[Alert],
-    healthy: impl Fn(SourceId) -> bool,
-    now: DateTime<Utc>,
-) {
-    for old in previous {
-        let still_listed = alerts.iter().any(|a| same_alert(&a.labels, &old.labels));
-        let gone_for_real = old.sources.iter().all(|s| healthy(*s));
-        let resolved_at = old.resolved_at.unwrap_or(now);
-        let kept = (now - resolved_at)
-            .to_std()
-            .is_ok_and(|age| age < RESOLVED_KEPT);
-        // A pending alert that goes away never fired: it is dropped, as Prometheus does.
-        let never_fired = old.state == AlertState::Pending;
-        if !still_listed && gone_for_real && never_fired {
-            continue;
-        }
-        if !still_listed && (gone_for_real || old.resolved_at.is_some()) && kept {
-            alerts.push(Alert {
-                state: AlertState::Resolved,
-                resolved_at: Some(resolved_at),
-                ack: None,
-                stale: false,
-                ..old.clone()
-            });
-        } else if !still_listed && !gone_for_real && old.resolved_at.is_none() {
-            // Its source is failing: keep showing what it last said (marked stale).
-            alerts.push(Alert {
-                stale: true,
-                ..old.clone()
-            });
-        }
-    }
-}
-
-fn from_alertmanager(inputs: &AlertInputs, source: SourceId, a: &AmAlert) -> Alert {
-    let ack = a
-        .silenced_by
-        .iter()
-        .filter_map(|id| inputs.silence(source, id))
-        .find(|s| is_ack_comment(&s.comment))
-        .map(Ack::from_silence);
-    let state = match a.state {
-        AmAlertState::Suppressed if ack.is_some() => AlertState::Acknowledged,
-        AmAlertState::Suppressed if !a.silenced_by.is_empty() => AlertState::Silenced,
-        AmAlertState::Suppressed if !a.inhibited_by.is_empty() => AlertState::Inhibited,
-        // Suppressed with neither list: an older Alertmanager; call it silenced.
-        AmAlertState::Suppressed => AlertState::Silenced,
-        AmAlertState::Active | AmAlertState::Unprocessed => AlertState::Firing,
-    };
-    Alert {
-        alertmanager: Some(source),
-        fired_at: a.starts_at,
-        generator_url: a.generator_url.clone(),
-        silenced_by: a.silenced_by.clone(),
-        inhibited_by: a.inhibited_by.clone(),
-        ack,
-        ..Alert::new(source, &a.labels, &a.annotations, state, a.starts_at)
-    }
-}
-
 /// The same alert: one label set contains the other (external labels aside).
 fn same_alert(a: &Labels, b: &Labels) -> bool {
+    #[cfg(test)]
+    identity::count_comparison();
     let subset = |small: &Labels, big: &Labels| small.iter().all(|(k, v)| big.get(k) == Some(v));
     a.get("alertname") == b.get("alertname") && (subset(a, b) || subset(b, a))
 }
@@ -448,26 +282,6 @@ fn earliest(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTi
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     }
-}
-
-/// Group (when grouping), then resolved last, then severity, then newest first.
-fn sort(alerts: &mut [Alert], group_by: &str) {
-    alerts.sort_by(|a, b| {
-        // With no group_by both read "" and compare equal.
-        fn group<'a>(x: &'a Alert, by: &str) -> &'a str {
-            x.labels.get(by).map_or("", String::as_str)
-        }
-        let resolved = |x: &Alert| x.state == AlertState::Resolved;
-        // Alerts without the label go after every group.
-        let ungrouped = |x: &Alert| !group_by.is_empty() && group(x, group_by).is_empty();
-        ungrouped(a)
-            .cmp(&ungrouped(b))
-            .then(group(a, group_by).cmp(group(b, group_by)))
-            .then(resolved(a).cmp(&resolved(b)))
-            .then(a.severity.cmp(&b.severity))
-            .then(b.since.cmp(&a.since))
-            .then_with(|| a.key().cmp(&b.key()))
-    });
 }
 
 impl Filterable for Alert {
@@ -494,5 +308,7 @@ impl Filterable for Alert {
     }
 }
 
+#[cfg(test)]
+mod scale_tests;
 #[cfg(test)]
 mod tests;

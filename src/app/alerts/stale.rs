@@ -4,35 +4,35 @@
 //! labels Alertmanager added, the Alertmanager that has it) so a silence made
 //! from those labels still finds it.
 
-use super::{Alert, same_alert};
+use super::Alert;
+use super::identity::{Extras, Prober, RowIndex};
 use crate::app::sources::SourceId;
-use std::collections::HashMap;
 
 pub(super) fn mark_stale(
     alerts: &mut [Alert],
     previous: &[Alert],
     healthy: impl Fn(SourceId) -> bool,
+    extras: &mut Extras,
+    prober: &mut Prober,
 ) {
-    // By name, so a storm with a failing source is not every row against every row.
-    let mut before: HashMap<&str, Vec<&Alert>> = HashMap::new();
-    let mut indexed = false;
+    // Built only if some row is stale: the usual merge has none.
+    let mut before: Option<RowIndex> = None;
+    prober.new_list();
     for alert in alerts.iter_mut() {
         alert.stale = !alert.sources.is_empty() && alert.sources.iter().all(|s| !healthy(*s));
         if !alert.stale {
             continue;
         }
-        if !indexed {
-            for old in previous {
-                before.entry(old.name()).or_default().push(old);
-            }
-            indexed = true;
+        let mut index = before.take().unwrap_or_else(|| RowIndex::build(previous, extras));
+        let mut found = index.find(&alert.labels, extras, previous, |_| true);
+        if found.is_none() && prober.learn(&alert.labels, previous, extras, |_| true) {
+            index = RowIndex::build(previous, extras);
+            found = index.find(&alert.labels, extras, previous, |_| true);
         }
-        let old = before
-            .get(alert.name())
-            .and_then(|list| list.iter().find(|o| same_alert(&o.labels, &alert.labels)));
-        if let Some(old) = old {
-            carry_over(alert, old);
+        if let Some(i) = found {
+            carry_over(alert, &previous[i]);
         }
+        before = Some(index);
     }
 }
 
@@ -60,6 +60,8 @@ fn carry_over(alert: &mut Alert, old: &Alert) {
 mod tests {
     use super::super::tests::*;
     use super::super::*;
+    use crate::collect::alertmanager::AmAlertState;
+    use crate::collect::prometheus::PromAlertState;
 
     /// Prometheus stopped: Alertmanager, still up, resolved the alert it no
     /// longer hears about; Prometheus's last list still says firing.

@@ -1,6 +1,7 @@
 //! The merge: one list from every source, acks, resolved and stale rows, order.
 use super::*;
-use crate::collect::alertmanager::Matcher;
+use crate::collect::alertmanager::{AmAlertState, Matcher};
+use crate::collect::prometheus::PromAlertState;
 use chrono::TimeZone;
 
 pub(super) const PROM: SourceId = 0;

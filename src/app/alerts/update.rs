@@ -11,7 +11,7 @@ use crate::app::update::{Effect as AppEffect, clamp_selection};
 use crate::collect::alertmanager::PostableAlert;
 use crate::store::acks::{AlertEvent, StoredAck};
 use chrono::{DateTime, Utc};
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 /// What the store tells the Alerts pane.
 #[derive(Debug)]
@@ -115,20 +115,25 @@ pub fn open_details(state: &mut AppState) -> Vec<AppEffect> {
 }
 
 /// States of the alerts only remote sources report (local rules record their
-/// own transitions), by alert key.
-fn remote_states(state: &AppState) -> impl Iterator<Item = (String, AlertState)> + '_ {
+/// own transitions), by a hash of their labels (formatting 10,000 keys per
+/// merge would cost more than the merge).
+fn remote_states(state: &AppState) -> impl Iterator<Item = (u64, AlertState)> + '_ {
     let local = state.rules.source;
     state
         .remote
         .alerts
         .iter()
         .filter(move |a| local.is_none_or(|id| !a.sources.contains(&id)))
-        .map(|a| (a.key(), a.state))
+        .map(|a| (label_hash(a), a.state))
+}
+
+fn label_hash(alert: &super::Alert) -> u64 {
+    super::identity::identity(&alert.labels, &super::Extras::new())
 }
 
 /// Remote alerts that went pending, firing or resolved since the last merge, for
 /// their history (written by the leader, once per host).
-fn record_remote_transitions(state: &mut AppState, before: &BTreeMap<String, AlertState>) {
+fn record_remote_transitions(state: &mut AppState, before: &HashMap<u64, AlertState>) {
     if state.store != StoreRole::Leader {
         return;
     }
@@ -153,8 +158,8 @@ fn record_remote_transitions(state: &mut AppState, before: &BTreeMap<String, Ale
             // Acks are recorded when they are made; silences live in Alertmanager.
             _ => continue,
         };
-        let key = alert.key();
-        let changed = match (before.get(&key).copied(), alert.state) {
+        let hash = label_hash(alert);
+        let changed = match (before.get(&hash).copied(), alert.state) {
             (None, new) => new != AlertState::Resolved,
             (Some(old), new) if old == new => false,
             // Back from an ack or a silence: not a new firing.
@@ -169,7 +174,7 @@ fn record_remote_transitions(state: &mut AppState, before: &BTreeMap<String, Ale
                 .map(|s| s.label())
                 .collect::<Vec<_>>()
                 .join(", ");
-            let seen_to_fire = before.get(&key) == Some(&AlertState::Pending);
+            let seen_to_fire = before.get(&hash) == Some(&AlertState::Pending);
             let at = match alert.state {
                 AlertState::Resolved => alert.resolved_at.unwrap_or(now),
                 AlertState::Pending => alert.since.unwrap_or(now),
@@ -182,7 +187,7 @@ fn record_remote_transitions(state: &mut AppState, before: &BTreeMap<String, Ale
                 },
             };
             events.push(AlertEvent {
-                alert_key: key,
+                alert_key: alert.key(),
                 source,
                 kind: kind.into(),
                 at,
@@ -204,22 +209,20 @@ const BELL_QUIET_SECS: i64 = 10;
 pub fn remerge(state: &mut AppState) {
     let selected = state.selected_alert().map(|a| a.labels.clone());
     let group_by = state.config.ui.alerts.group_by.clone();
-    let before: BTreeMap<String, AlertState> = remote_states(state).collect();
+    let before: HashMap<u64, AlertState> = remote_states(state).collect();
     state.remote.remerge(&group_by, state.now);
     record_remote_transitions(state, &before);
     // The first seconds list what was already firing: no bell for those.
     let quiet = (state.now - state.started_at).num_seconds() < BELL_QUIET_SECS;
-    let rings = state.bell.observe(&state.remote.alerts, state.now, quiet);
+    let rings = state
+        .bell
+        .observe(&state.remote.alerts, &state.remote.extras, state.now, quiet);
     if rings.started {
         state.view.flash_until = Some(state.now + chrono::Duration::seconds(2));
     }
     state.new_critical |= rings.ring;
-    let position = selected.and_then(|labels| {
-        state
-            .visible_alerts()
-            .iter()
-            .position(|a| a.labels == labels)
-    });
+    super::view::refilter(state);
+    let position = selected.and_then(|labels| state.visible_position(&labels));
     match position {
         Some(i) => state.list_mut(PaneId::Alerts).selected = i,
         None => {

@@ -17,7 +17,7 @@ use reqwest::header::{ACCEPT, HeaderValue};
 use reqwest::{Method, RequestBuilder, Url};
 use serde::de::DeserializeOwned;
 
-use crate::collect::http::{HttpClient, SourceError};
+use crate::collect::http::{HttpClient, SourceError, decode_off_thread};
 
 pub use model::{
     AmAlert, AmAlertState, AmStatus, Labels, Matcher, NewSilence, PostableAlert, Silence,
@@ -134,7 +134,7 @@ impl AlertmanagerClient {
         Ok(Written { member, value: () })
     }
 
-    async fn read<T: DeserializeOwned>(
+    async fn read<T: DeserializeOwned + Send + 'static>(
         &self,
         what: &str,
         query: Option<&str>,
@@ -145,7 +145,8 @@ impl AlertmanagerClient {
                 let mut with_query = url.clone();
                 with_query.set_query(query);
                 let request = self.http.request(Method::GET, with_query);
-                self.send(request, &url).await?.json::<T>()
+                let response = self.send(request, &url).await?;
+                decode_off_thread(response, |r| r.json::<T>()).await
             })
             .await?;
         Ok(Read { member, value })

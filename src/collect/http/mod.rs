@@ -213,6 +213,29 @@ impl HttpClient {
     }
 }
 
+/// Bodies at least this big are decoded on the blocking pool.
+const OFF_THREAD_BYTES: usize = 64 << 10;
+
+/// Runs `decode` on the blocking pool when the body is big: the JSON of an
+/// alert storm (tens of MiB) must not hold up the thread that reads keys.
+pub(crate) async fn decode_off_thread<T: Send + 'static>(
+    response: Response,
+    decode: impl FnOnce(&Response) -> Result<T, SourceError> + Send + 'static,
+) -> Result<T, SourceError> {
+    if response.body.len() < OFF_THREAD_BYTES {
+        return decode(&response);
+    }
+    let url = response.url.clone();
+    tokio::task::spawn_blocking(move || decode(&response))
+        .await
+        .unwrap_or_else(|e| {
+            Err(SourceError::BadJson {
+                url,
+                message: format!("the decoder failed: {e}"),
+            })
+        })
+}
+
 /// A response read in full; `url` is already safe to display.
 #[derive(Debug)]
 pub(crate) struct Response {

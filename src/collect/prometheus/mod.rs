@@ -14,7 +14,7 @@ use reqwest::{Method, Url};
 use serde::de::{DeserializeOwned, IgnoredAny};
 
 use crate::collect::http::{
-    ApiErrorType, HttpClient, Response, SourceError, one_line, url_for_display,
+    ApiErrorType, HttpClient, decode_off_thread, Response, SourceError, one_line, url_for_display,
 };
 
 use model::{AlertsData, Envelope, RawQueryData, TargetsData};
@@ -126,7 +126,7 @@ impl PrometheusClient {
         url
     }
 
-    async fn call<T: DeserializeOwned>(
+    async fn call<T: DeserializeOwned + Send + 'static>(
         &self,
         path: &str,
         params: &[(&str, String)],
@@ -147,7 +147,7 @@ impl PrometheusClient {
         };
         let request = request.header(ACCEPT, HeaderValue::from_static("application/json"));
         let response = self.http.send(request, &endpoint).await?;
-        decode(&response)
+        decode_off_thread(response, |r| decode(r)).await
     }
 }
 

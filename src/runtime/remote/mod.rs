@@ -6,6 +6,7 @@
 mod fleet;
 mod panels;
 mod poll;
+mod unchanged;
 
 use crate::app::remote::{PanelView, Remote};
 use crate::app::sources::{Source, SourceId, SourceKind};

@@ -1,5 +1,6 @@
 //! The polling loops, one task per source, and the single passes `snapshot` uses.
 
+use super::unchanged::Sent;
 use super::{Poller, fleet, panels};
 use crate::app::Msg;
 use crate::app::remote::{AmSnapshot, Failure, Payload, PromSnapshot, RemoteUpdate};
@@ -40,9 +41,16 @@ pub fn spawn_all(pollers: Vec<Poller>, intervals: Vec<Duration>, tx: mpsc::Sende
 async fn run(id: SourceId, poller: Poller, interval: Duration, tx: mpsc::Sender<Msg>) {
     let mut backoff = Backoff::new(interval, (interval * 8).min(Duration::from_secs(300)));
     let mut polls: u32 = 0;
+    let mut sent = Sent::default();
     loop {
         let started = Instant::now();
-        let result = poll_once(&poller, polls.is_multiple_of(STATUS_EVERY)).await;
+        let result = match poll_once(&poller, polls.is_multiple_of(STATUS_EVERY)).await {
+            Ok(payload) => Ok(sent.thin(payload).await),
+            Err(failure) => {
+                sent.forget();
+                Err(failure)
+            }
+        };
         polls = polls.wrapping_add(1);
         let wait = if result.is_ok() {
             backoff.on_success()
@@ -123,7 +131,7 @@ pub async fn once_prometheus(job: &PromJob) -> Result<Payload, Failure> {
         .map(redacted)
         .collect();
     Ok(Payload::Prometheus(Box::new(PromSnapshot {
-        alerts: alerts.data,
+        alerts: Some(alerts.data),
         warnings,
         fleet,
         panels,
@@ -154,8 +162,8 @@ pub async fn once_alertmanager(
     let silences = silences.map_err(|e| failure(&e))?;
     Ok(Payload::Alertmanager(Box::new(AmSnapshot {
         member: url_for_display(&alerts.member),
-        alerts: alerts.value,
-        silences: silences.value,
+        alerts: Some(alerts.value),
+        silences: Some(silences.value),
         version,
         members: client.members().len(),
         failing_members: failing

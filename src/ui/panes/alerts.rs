@@ -22,8 +22,7 @@ pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
     if inner.is_empty() {
         return;
     }
-    let visible = state.visible_alerts();
-    if visible.is_empty() {
+    if state.visible_alert_count() == 0 {
         let (text, style) = empty_text(ui);
         note(frame, inner, &text, style);
         return;
@@ -36,12 +35,13 @@ pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
         .iter()
         .map(|r| usize::from(r.width))
         .collect();
-    let grouped = grouped_rows(ui, &visible, &header, &column_widths);
     let focused = state.view.focus == PaneId::Alerts;
+    let body = usize::from(inner.height.saturating_sub(1));
+    let grouped = grouped_rows(ui, focused, body, &header, &column_widths);
     let table = Table::new(grouped.rows, widths)
         .header(Row::new(header).style(s.title))
         .row_highlight_style(if focused { s.selection } else { Style::new() });
-    let mut table_state = TableState::default().with_selected(grouped.selected.filter(|_| focused));
+    let mut table_state = TableState::default().with_selected(grouped.selected);
     frame.render_stateful_widget(table, inner, &mut table_state);
     group_headings(frame, inner, ui, table_state.offset(), grouped.headings);
 }
@@ -76,52 +76,95 @@ fn columns(width: u16) -> (Vec<&'static str>, Vec<Constraint>) {
     columns.into_iter().unzip()
 }
 
-/// The table's rows, with an empty row where each group's heading goes.
+/// The rows in view, with an empty row where each group's heading goes.
 struct Grouped<'a> {
     rows: Vec<Row<'a>>,
-    /// (row index, heading) of each group.
+    /// (row index, heading) of each group in view.
     headings: Vec<(usize, String)>,
-    /// The row of the selected alert.
+    /// The row of the selected alert, when the pane has the focus.
     selected: Option<usize>,
 }
 
-/// One row per alert; grouped by `[ui.alerts] group_by`, each group after a
-/// heading row with its label value and size.
+/// A line of the list: a group's heading (its value and size) or an alert
+/// (its index among the visible ones).
+enum Slot<'a> {
+    Heading(&'a str, usize),
+    Alert(usize),
+}
+
+/// The lines of the whole list: one per alert, and with `[ui.alerts]
+/// group_by` a heading before each group. Cheap (no text is formatted), so
+/// only the lines in view are made into rows.
+fn slots(ui: Ui<'_>) -> Vec<Slot<'_>> {
+    let state = ui.state;
+    let count = state.visible_alert_count();
+    let group_by = state.config.ui.alerts.group_by.as_str();
+    if group_by.is_empty() {
+        return (0..count).map(Slot::Alert).collect();
+    }
+    let mut slots = Vec::with_capacity(count + 8);
+    // Sorted by group: each group is one run; its heading's size is set when
+    // the run ends.
+    let mut heading: Option<usize> = None;
+    for i in 0..count {
+        let Some(alert) = state.visible_alert(i) else {
+            break;
+        };
+        let value = alert.labels.get(group_by).map_or("", String::as_str);
+        let same = heading.is_some_and(|h| matches!(slots[h], Slot::Heading(v, _) if v == value));
+        if !same {
+            heading = Some(slots.len());
+            slots.push(Slot::Heading(value, 0));
+        }
+        if let Some(Slot::Heading(_, size)) = heading.and_then(|h| slots.get_mut(h)) {
+            *size += 1;
+        }
+        slots.push(Slot::Alert(i));
+    }
+    slots
+}
+
+/// The rows in view (`body` lines), scrolled as little as keeps the
+/// selected alert in view, as a table scrolls from the top.
 fn grouped_rows<'a>(
-    ui: Ui<'_>,
-    visible: &[&'a Alert],
+    ui: Ui<'a>,
+    focused: bool,
+    body: usize,
     header: &[&str],
     widths: &[usize],
 ) -> Grouped<'a> {
     let state = ui.state;
     let group_by = state.config.ui.alerts.group_by.as_str();
     let selected = state.list(PaneId::Alerts).selected;
+    let slots = slots(ui);
+    let selected_line = focused
+        .then(|| {
+            slots
+                .iter()
+                .position(|slot| matches!(slot, Slot::Alert(i) if *i == selected))
+        })
+        .flatten();
+    let offset = selected_line.map_or(0, |line| (line + 1).saturating_sub(body.max(1)));
     let mut grouped = Grouped {
-        rows: Vec::with_capacity(visible.len() + 4),
+        rows: Vec::with_capacity(body),
         headings: Vec::new(),
-        selected: None,
+        selected: selected_line.map(|line| line - offset),
     };
-    let mut group: Option<&str> = None;
-    for (i, alert) in visible.iter().enumerate() {
-        if !group_by.is_empty() {
-            let value = alert.labels.get(group_by).map_or("", String::as_str);
-            if group != Some(value) {
-                group = Some(value);
-                let count = visible
-                    .iter()
-                    .filter(|a| a.labels.get(group_by).map_or("", String::as_str) == value)
-                    .count();
+    for slot in slots.iter().skip(offset).take(body.max(1)) {
+        match *slot {
+            Slot::Heading(value, size) => {
                 let shown = if value.is_empty() { "(none)" } else { value };
                 // Drawn over the whole row below: a cell would cut it to "Sev"'s width.
-                let heading = format!("{group_by}={} ({count})", crate::ui::visible(shown));
+                let heading = format!("{group_by}={} ({size})", crate::ui::visible(shown));
                 grouped.headings.push((grouped.rows.len(), heading));
                 grouped.rows.push(Row::new(Vec::<Line>::new()));
             }
+            Slot::Alert(i) => {
+                if let Some(alert) = state.visible_alert(i) {
+                    grouped.rows.push(alert_row(ui, alert, header, widths));
+                }
+            }
         }
-        if i == selected {
-            grouped.selected = Some(grouped.rows.len());
-        }
-        grouped.rows.push(alert_row(ui, alert, header, widths));
     }
     grouped
 }

@@ -1,0 +1,124 @@
+//! The Alerts pane's rows after its filter, picked when the merged list or
+//! the filter changes, not at every frame and every key: in a storm of
+//! 10,000 alerts, a key must cost what the screen shows, not what the list
+//! holds. Typing more of a text filter only narrows it, so each key filters
+//! what the last one kept.
+
+use super::Alert;
+use crate::app::action::PaneId;
+use crate::app::filter::Filter;
+use crate::app::state::AppState;
+
+#[derive(Debug, Default, Clone)]
+pub struct Visible {
+    /// The merge the rows were picked from (`Remote::generation`).
+    generation: u64,
+    /// The filter they were picked with.
+    filter: Option<Filter>,
+    /// Indices into `Remote::alerts`, in its order.
+    rows: Vec<usize>,
+}
+
+/// Picks the visible rows again, after a merge or a change of the filter.
+pub fn refilter(state: &mut AppState) {
+    let filter = state.list(PaneId::Alerts).filter.clone();
+    let alerts = &state.remote.alerts;
+    let cache = &state.alert_rows;
+    let keep = |i: &usize| filter.as_ref().is_none_or(|f| f.matches(&alerts[*i]));
+    let rows = if cache.generation == state.remote.generation
+        && narrows(cache.filter.as_ref(), filter.as_ref())
+    {
+        cache.rows.iter().copied().filter(keep).collect()
+    } else {
+        (0..alerts.len()).filter(keep).collect()
+    };
+    state.alert_rows = Visible {
+        generation: state.remote.generation,
+        filter,
+        rows,
+    };
+}
+
+/// True when every row `new` keeps, `old` kept too.
+fn narrows(old: Option<&Filter>, new: Option<&Filter>) -> bool {
+    match (old, new) {
+        (None, _) => true,
+        (Some(Filter::Text(old)), Some(Filter::Text(new))) => new.contains(old.as_str()),
+        (Some(old), Some(new)) => old == new,
+        (Some(_), None) => false,
+    }
+}
+
+impl AppState {
+    /// The picked rows, if they are for this list and filter. Correctness never
+    /// depends on a caller having refiltered: a stale pick is not used.
+    fn picked(&self) -> Option<&[usize]> {
+        let cache = &self.alert_rows;
+        (cache.generation == self.remote.generation
+            && cache.filter == self.list(PaneId::Alerts).filter)
+            .then_some(cache.rows.as_slice())
+    }
+
+    /// How many alerts the Alerts pane shows.
+    pub fn visible_alert_count(&self) -> usize {
+        match self.picked() {
+            Some(rows) => rows.len(),
+            None => self.visible_alerts().len(),
+        }
+    }
+
+    /// The `i`th alert the Alerts pane shows.
+    pub fn visible_alert(&self, i: usize) -> Option<&Alert> {
+        match self.picked() {
+            Some(rows) => rows.get(i).map(|&r| &self.remote.alerts[r]),
+            None => self.visible_alerts().get(i).copied(),
+        }
+    }
+
+    /// Alerts shown in the Alerts pane, after its filter.
+    pub fn visible_alerts(&self) -> Vec<&Alert> {
+        if let Some(rows) = self.picked() {
+            return rows.iter().map(|&r| &self.remote.alerts[r]).collect();
+        }
+        let filter = self.list(PaneId::Alerts).filter.as_ref();
+        self.remote
+            .alerts
+            .iter()
+            .filter(|a| filter.is_none_or(|f| f.matches(*a)))
+            .collect()
+    }
+
+    /// Where the alert with exactly these labels is among the visible rows.
+    pub fn visible_position(&self, labels: &super::Labels) -> Option<usize> {
+        match self.picked() {
+            Some(rows) => rows
+                .iter()
+                .position(|&r| self.remote.alerts[r].labels == *labels),
+            None => self.visible_alerts().iter().position(|a| a.labels == *labels),
+        }
+    }
+
+    pub fn selected_alert(&self) -> Option<&Alert> {
+        self.visible_alert(self.list(PaneId::Alerts).selected)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(t: &str) -> Option<Filter> {
+        Some(Filter::Text(t.into()))
+    }
+
+    #[test]
+    fn more_text_narrows_and_anything_else_starts_over() {
+        assert!(narrows(None, text("a").as_ref()));
+        assert!(narrows(text("sto").as_ref(), text("storm").as_ref()));
+        assert!(!narrows(text("storm").as_ref(), text("sto").as_ref()));
+        assert!(!narrows(text("a").as_ref(), None));
+        let m = Filter::parse("severity=\"critical\"").unwrap();
+        assert!(narrows(m.as_ref(), m.as_ref()));
+        assert!(!narrows(text("a").as_ref(), m.as_ref()));
+    }
+}
