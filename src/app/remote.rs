@@ -125,6 +125,10 @@ pub struct Remote {
     pub extras: alerts::Extras,
     /// Counts the merges, so views of `alerts` know when they are out of date.
     pub generation: u64,
+    /// Resolved alerts beyond the rows kept (a storm that ended).
+    pub unlisted: alerts::resolved::Unlisted,
+    /// When a resolved row or count expires: merged again then.
+    pub resolved_due: Option<DateTime<Utc>>,
     pub fleet: BTreeMap<SourceId, Vec<FleetRow>>,
     pub fleet_error: BTreeMap<SourceId, String>,
     pub panels: Vec<PanelView>,
@@ -295,6 +299,9 @@ impl Remote {
             now,
         );
         self.alerts = merged;
+        self.unlisted.expire(now);
+        self.unlisted.bound(&mut self.alerts, now);
+        self.resolved_due = alerts::resolved::next_due(&self.alerts, &self.unlisted);
         self.generation += 1;
     }
 

@@ -168,7 +168,10 @@ mod tests {
     fn a_start_within_the_gap_still_flashes() {
         let mut bell = Bell::default();
         let disk = [("alertname", "DiskFull"), ("severity", "critical")];
-        assert!(bell.observe(&[firing(CPU, vec![PROM])], &Extras::new(), t(0), false).ring);
+        assert!(
+            bell.observe(&[firing(CPU, vec![PROM])], &Extras::new(), t(0), false)
+                .ring
+        );
         let rings = bell.observe(&[firing(&disk, vec![PROM])], &Extras::new(), t(5), false);
         assert_eq!(
             rings,

@@ -23,14 +23,7 @@ pub fn merge(
     group_by: &str,
     now: DateTime<Utc>,
 ) -> Vec<Alert> {
-    merge_with(
-        inputs,
-        &mut Extras::new(),
-        previous,
-        healthy,
-        group_by,
-        now,
-    )
+    merge_with(inputs, &mut Extras::new(), previous, healthy, group_by, now)
 }
 
 /// [`merge`], with the external label names learned by earlier merges (and

@@ -8,6 +8,7 @@ pub mod bell;
 pub(crate) mod identity;
 pub mod local;
 mod merge;
+pub mod resolved;
 pub mod shared;
 mod silences;
 mod stale;

@@ -3,9 +3,9 @@
 //! labels still join the two copies of each alert.
 use super::identity::take_comparisons;
 use super::tests::*;
+use super::*;
 use crate::collect::alertmanager::AmAlertState;
 use crate::collect::prometheus::PromAlertState;
-use super::*;
 
 const NAMES: usize = 50;
 
@@ -31,7 +31,11 @@ fn storm(n: usize) -> AlertInputs {
         }
         a.push(copy);
     }
-    inputs(p, a, vec![silence("s1", "maintenance", "ana@ops", "Storm00")])
+    inputs(
+        p,
+        a,
+        vec![silence("s1", "maintenance", "ana@ops", "Storm00")],
+    )
 }
 
 /// Comparisons of one merge of `n` alerts over the previous merge of the same
@@ -71,7 +75,13 @@ fn learning_the_external_labels_is_bounded_when_nothing_matches() {
     // Prometheus and Alertmanager hold different alerts of the same names:
     // nothing can be learned, and the search must give up within its budget.
     let mut inputs = storm(10_000);
-    for (i, p) in inputs.prometheus.get_mut(&PROM).unwrap().iter_mut().enumerate() {
+    for (i, p) in inputs
+        .prometheus
+        .get_mut(&PROM)
+        .unwrap()
+        .iter_mut()
+        .enumerate()
+    {
         p.labels.insert("instance".into(), format!("other-{i}"));
     }
     take_comparisons();

@@ -23,7 +23,9 @@ pub(super) fn mark_stale(
         if !alert.stale {
             continue;
         }
-        let mut index = before.take().unwrap_or_else(|| RowIndex::build(previous, extras));
+        let mut index = before
+            .take()
+            .unwrap_or_else(|| RowIndex::build(previous, extras));
         let mut found = index.find(&alert.labels, extras, previous, |_| true);
         if found.is_none() && prober.learn(&alert.labels, previous, extras, |_| true) {
             index = RowIndex::build(previous, extras);

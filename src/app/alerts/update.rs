@@ -91,9 +91,17 @@ pub fn on_written(state: &mut AppState, written: crate::app::intent::Written) ->
     Vec::new()
 }
 
-/// Every tick: the store's acknowledgements, while there are local alerts to
-/// apply them to.
-pub fn on_tick(state: &AppState) -> Vec<AppEffect> {
+/// Every tick: resolved rows that are due go (no poll merges an unchanged
+/// list); the store's acknowledgements are read while there are local alerts
+/// to apply them to.
+pub fn on_tick(state: &mut AppState) -> Vec<AppEffect> {
+    if state
+        .remote
+        .resolved_due
+        .is_some_and(|due| state.now >= due)
+    {
+        remerge(state);
+    }
     let wanted = crate::app::local_rules::LocalRules::has_alerts(&state.remote.alert_inputs);
     let mut effects = Vec::new();
     if state.store != StoreRole::Off && wanted {

@@ -94,7 +94,10 @@ impl AppState {
             Some(rows) => rows
                 .iter()
                 .position(|&r| self.remote.alerts[r].labels == *labels),
-            None => self.visible_alerts().iter().position(|a| a.labels == *labels),
+            None => self
+                .visible_alerts()
+                .iter()
+                .position(|a| a.labels == *labels),
         }
     }
 

@@ -14,7 +14,7 @@ use reqwest::{Method, Url};
 use serde::de::{DeserializeOwned, IgnoredAny};
 
 use crate::collect::http::{
-    ApiErrorType, HttpClient, decode_off_thread, Response, SourceError, one_line, url_for_display,
+    ApiErrorType, HttpClient, Response, SourceError, decode_off_thread, one_line, url_for_display,
 };
 
 use model::{AlertsData, Envelope, RawQueryData, TargetsData};

@@ -157,6 +157,10 @@ mod tests {
         assert_eq!(alerts_of(&changed), Some(2));
         sent.forget();
         let after_failure = sent.thin(snapshot(vec![a.clone(), b.clone()])).await;
-        assert_eq!(alerts_of(&after_failure), Some(2), "sent in full after a failure");
+        assert_eq!(
+            alerts_of(&after_failure),
+            Some(2),
+            "sent in full after a failure"
+        );
     }
 }

@@ -412,6 +412,13 @@ fn title_notes(ui: Ui<'_>) -> Vec<Span<'static>> {
     if stale > 0 {
         notes.push(Span::styled(format!(" {stale} stale "), s.warning));
     }
+    let unlisted = state.remote.unlisted.count();
+    if unlisted > 0 {
+        notes.push(Span::styled(
+            format!(" +{unlisted} resolved not listed "),
+            s.dim,
+        ));
+    }
     notes
 }
 
