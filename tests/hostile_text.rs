@@ -135,8 +135,8 @@ proptest! {
     fn no_hostile_character_reaches_the_screen(alert in hostile_alert()) {
         let mut state = fx::state();
         let mut am = fx::am_alert(&[("alertname", "x")], "x", -60);
-        am.labels = alert.labels();
-        am.annotations = alert.annotations();
+        am.labels = alert.labels().into();
+        am.annotations = alert.annotations().into();
         let _ = update(&mut state, fx::am_update(0, vec![am], Vec::new()));
         let _ = update(&mut state, Msg::Action(Action::Zoom(PaneId::Alerts)));
         assert_screen_clean(&state, 160, 48);

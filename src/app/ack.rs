@@ -76,7 +76,7 @@ pub(super) fn open_ack(state: &mut AppState) {
     }
     // An Alertmanager alert is silenced there; a local one is acknowledged in the store.
     let source = alert.alertmanager.or(local).unwrap_or_default();
-    let labels = alert.labels.clone();
+    let labels = (*alert.labels).clone();
     let name = alert.name().to_string();
     let (what, place) = match state.remote.sources.get(source) {
         Some(s) if s.kind == SourceKind::Local => (
@@ -138,7 +138,7 @@ pub(super) fn open_expire(state: &mut AppState) {
     let request = ExpireRequest {
         source,
         silence_id: ack.silence_id.clone(),
-        labels: alert.labels.clone(),
+        labels: (*alert.labels).clone(),
     };
     let title = format!("Un-acknowledge {}", alert.name());
     let dialog = Confirm::new(Draft::Unacknowledge(request), title, plan).keys("expire", "keep");

@@ -146,8 +146,8 @@ impl LocalRules {
                     fired_at: a.fired_at,
                     ..Alert::new(
                         source,
-                        &a.labels,
-                        &a.annotations,
+                        a.labels.clone(),
+                        a.annotations.clone(),
                         state,
                         Some(a.active_since),
                     )

@@ -187,8 +187,8 @@ fn alert_out(a: &Alert, level: &'static str, name: &impl Fn(usize) -> String) ->
         state: a.state.label(),
         since: a.since,
         sources: a.sources.iter().map(|id| name(*id)).collect(),
-        labels: a.labels.clone(),
-        annotations: a.annotations.clone(),
+        labels: (*a.labels).clone(),
+        annotations: (*a.annotations).clone(),
         generator_url: a.generator_url.clone(),
         ack: a.ack.as_ref().map(|k| AckOut {
             silence_id: k.silence_id.clone(),

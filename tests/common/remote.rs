@@ -102,8 +102,8 @@ pub fn prom_alert(
     active_at: i64,
 ) -> PromAlert {
     PromAlert {
-        labels: labels(pairs),
-        annotations: labels(&[("summary", summary)]),
+        labels: labels(pairs).into(),
+        annotations: labels(&[("summary", summary)]).into(),
         state,
         active_at: Some(at(active_at)),
         value: 1.0,
@@ -117,14 +117,14 @@ pub fn am_alert(pairs: &[(&str, &str)], summary: &str, starts_at: i64) -> AmAler
     let rule = l.get("alertname").cloned().unwrap_or_default();
     AmAlert {
         fingerprint: format!("{:016x}", l.len() * 7919 + rule.len()),
-        labels: l,
-        annotations: labels(&[
+        labels: l.into(),
+        annotations: std::sync::Arc::new(labels(&[
             ("summary", summary),
             (
                 "runbook_url",
                 &format!("https://runbooks.example.com/{}", rule.to_lowercase()),
             ),
-        ]),
+        ])),
         starts_at: Some(at(starts_at)),
         // What Alertmanager reports for a firing alert: a few minutes ahead.
         ends_at: Some(at(240)),

@@ -70,7 +70,7 @@ impl Bell {
                     rearmed
                 }
                 None => {
-                    entries.push((alert.labels.clone(), None));
+                    entries.push(((*alert.labels).clone(), None));
                     true
                 }
             };
@@ -120,13 +120,7 @@ mod tests {
     use super::*;
 
     fn firing(pairs: &[(&str, &str)], sources: Vec<usize>) -> Alert {
-        let mut a = Alert::new(
-            PROM,
-            &labels(pairs),
-            &Labels::new(),
-            AlertState::Firing,
-            None,
-        );
+        let mut a = Alert::new(PROM, labels(pairs), Labels::new(), AlertState::Firing, None);
         a.sources = sources;
         a
     }

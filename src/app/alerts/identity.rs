@@ -133,9 +133,9 @@ impl Prober {
                 continue;
             }
             let (big, small) = if row.labels.len() > labels.len() {
-                (&row.labels, labels)
+                (&*row.labels, labels)
             } else {
-                (labels, &row.labels)
+                (labels, &*row.labels)
             };
             let before = extras.len();
             extras.extend(

@@ -12,6 +12,7 @@ use crate::collect::alertmanager::{AmAlert, AmAlertState};
 use crate::collect::prometheus::PromAlertState;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Merges every source's alerts into one list, sorted for display; alerts of the
 /// previous list that vanished while their sources were healthy stay as resolved
@@ -143,16 +144,18 @@ fn add_prometheus(
                     let a = &mut alerts[i];
                     a.sources.push(source);
                     a.since = earliest(a.since, p.active_at);
-                    for (k, v) in &p.annotations {
-                        a.annotations.entry(k.clone()).or_insert_with(|| v.clone());
+                    for (k, v) in p.annotations.iter() {
+                        if !a.annotations.contains_key(k) {
+                            Arc::make_mut(&mut a.annotations).insert(k.clone(), v.clone());
+                        }
                     }
                 }
                 None => {
                     index.insert(&p.labels, extras, alerts.len());
                     alerts.push(Alert::new(
                         source,
-                        &p.labels,
-                        &p.annotations,
+                        p.labels.clone(),
+                        p.annotations.clone(),
                         state,
                         p.active_at,
                     ));
@@ -171,7 +174,7 @@ fn apply_pending_acks(alerts: &mut [Alert], inputs: &AlertInputs, extras: &Extra
     let index = RowIndex::build(alerts, extras);
     for pending in &inputs.pending_acks {
         let found = index.find(&pending.labels, extras, alerts, |a| {
-            a.alertmanager == Some(pending.source) && a.labels == pending.labels
+            a.alertmanager == Some(pending.source) && *a.labels == pending.labels
         });
         if let Some(i) = found
             && alerts[i].ack.is_none()
@@ -258,7 +261,13 @@ fn from_alertmanager(inputs: &AlertInputs, source: SourceId, a: &AmAlert) -> Ale
         silenced_by: a.silenced_by.clone(),
         inhibited_by: a.inhibited_by.clone(),
         ack,
-        ..Alert::new(source, &a.labels, &a.annotations, state, a.starts_at)
+        ..Alert::new(
+            source,
+            a.labels.clone(),
+            a.annotations.clone(),
+            state,
+            a.starts_at,
+        )
     }
 }
 

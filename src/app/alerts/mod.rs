@@ -24,6 +24,7 @@ use crate::collect::alertmanager::{AmAlert, Silence, SilenceState};
 use crate::collect::prometheus::PromAlert;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub type Labels = BTreeMap<String, String>;
@@ -119,8 +120,10 @@ pub struct PendingAck {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Alert {
-    pub labels: Labels,
-    pub annotations: Labels,
+    /// Shared with the source's copy: a storm's label sets are not copied
+    /// into every row of every merge.
+    pub labels: Arc<Labels>,
+    pub annotations: Arc<Labels>,
     pub severity: Severity,
     pub state: AlertState,
     /// When it started (`startsAt` / `activeAt`), never `endsAt`.
@@ -145,15 +148,16 @@ impl Alert {
     /// An alert seen by one source, with nothing known yet of silences or acks.
     pub fn new(
         source: SourceId,
-        labels: &Labels,
-        annotations: &Labels,
+        labels: impl Into<Arc<Labels>>,
+        annotations: impl Into<Arc<Labels>>,
         state: AlertState,
         since: Option<DateTime<Utc>>,
     ) -> Alert {
+        let labels = labels.into();
         Alert {
-            severity: Severity::from_labels(labels),
-            labels: labels.clone(),
-            annotations: annotations.clone(),
+            severity: Severity::from_labels(&labels),
+            labels,
+            annotations: annotations.into(),
             state,
             since,
             fired_at: None,

@@ -3,6 +3,8 @@
 //! bury what still fires. The newest `MAX_ROWS` stay as rows; the rest are
 //! counted (the Alerts title says how many) for as long as rows are kept.
 
+#[cfg(test)]
+use super::Labels;
 use super::{Alert, AlertState, RESOLVED_KEPT};
 use chrono::{DateTime, Utc};
 use std::collections::VecDeque;
@@ -100,7 +102,7 @@ mod tests {
     fn resolved(i: usize, at: i64) -> Alert {
         let mut l = labels(CPU);
         l.insert("instance".into(), format!("node-{i}"));
-        let mut a = Alert::new(0, &l, &Default::default(), AlertState::Resolved, None);
+        let mut a = Alert::new(0, l, Labels::new(), AlertState::Resolved, None);
         a.resolved_at = Some(t(at));
         a
     }
@@ -108,13 +110,7 @@ mod tests {
     #[test]
     fn a_storm_that_ends_keeps_the_newest_rows_and_counts_the_rest() {
         let mut alerts: Vec<Alert> = (0..5_000).map(|i| resolved(i, (i % 7) as i64)).collect();
-        let firing = Alert::new(
-            0,
-            &labels(CPU),
-            &Default::default(),
-            AlertState::Firing,
-            None,
-        );
+        let firing = Alert::new(0, labels(CPU), Labels::new(), AlertState::Firing, None);
         alerts.push(firing);
         let mut unlisted = Unlisted::default();
         unlisted.bound(&mut alerts, t(10));

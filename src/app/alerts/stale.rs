@@ -41,21 +41,25 @@ pub(super) fn mark_stale(
 /// What an earlier, fuller row of the same alert knew that a failing source's
 /// copy lacks.
 fn carry_over(alert: &mut Alert, old: &Alert) {
-    for (k, v) in &old.labels {
-        alert.labels.entry(k.clone()).or_insert_with(|| v.clone());
-    }
-    for (k, v) in &old.annotations {
-        alert
-            .annotations
-            .entry(k.clone())
-            .or_insert_with(|| v.clone());
-    }
+    fill_in(&mut alert.labels, &old.labels);
+    fill_in(&mut alert.annotations, &old.annotations);
     alert.alertmanager = alert.alertmanager.or(old.alertmanager);
     if alert.generator_url.is_none() {
         alert.generator_url.clone_from(&old.generator_url);
     }
     alert.since = super::earliest(alert.since, old.since);
     alert.fired_at = alert.fired_at.or(old.fired_at);
+}
+
+/// Adds what `from` has and `to` lacks (copying `to` only if it changes).
+fn fill_in(to: &mut std::sync::Arc<super::Labels>, from: &super::Labels) {
+    if from.keys().all(|k| to.contains_key(k)) {
+        return;
+    }
+    let to = std::sync::Arc::make_mut(to);
+    for (k, v) in from {
+        to.entry(k.clone()).or_insert_with(|| v.clone());
+    }
 }
 
 #[cfg(test)]

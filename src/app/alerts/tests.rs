@@ -20,8 +20,8 @@ pub(super) fn labels(pairs: &[(&str, &str)]) -> Labels {
 
 pub(super) fn prom(state: PromAlertState, pairs: &[(&str, &str)], active_at: i64) -> PromAlert {
     PromAlert {
-        labels: labels(pairs),
-        annotations: labels(&[("summary", "from prometheus")]),
+        labels: labels(pairs).into(),
+        annotations: labels(&[("summary", "from prometheus")]).into(),
         state,
         active_at: Some(t(active_at)),
         value: 1.0,
@@ -31,8 +31,8 @@ pub(super) fn prom(state: PromAlertState, pairs: &[(&str, &str)], active_at: i64
 pub(super) fn am(pairs: &[(&str, &str)], starts_at: i64) -> AmAlert {
     AmAlert {
         fingerprint: label_key(&labels(pairs)),
-        labels: labels(pairs),
-        annotations: Labels::new(),
+        labels: labels(pairs).into(),
+        annotations: Labels::new().into(),
         starts_at: Some(t(starts_at)),
         ends_at: Some(t(starts_at + 3600)),
         updated_at: Some(t(starts_at)),

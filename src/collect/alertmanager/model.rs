@@ -2,6 +2,7 @@
 //! optional fields defaulted) so that 0.25 and later versions all read.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -24,8 +25,8 @@ pub enum AmAlertState {
 #[serde(from = "RawAlert")]
 pub struct AmAlert {
     pub fingerprint: String,
-    pub labels: Labels,
-    pub annotations: Labels,
+    pub labels: Arc<Labels>,
+    pub annotations: Arc<Labels>,
     pub starts_at: Option<DateTime<Utc>>,
     pub ends_at: Option<DateTime<Utc>>,
     pub updated_at: Option<DateTime<Utc>>,
@@ -160,8 +161,8 @@ impl From<RawAlert> for AmAlert {
         };
         AmAlert {
             fingerprint: raw.fingerprint,
-            labels: raw.labels,
-            annotations: raw.annotations,
+            labels: Arc::new(raw.labels),
+            annotations: Arc::new(raw.annotations),
             starts_at: raw.starts_at,
             ends_at: raw.ends_at,
             updated_at: raw.updated_at,

@@ -82,7 +82,8 @@ impl Default for HttpOptions {
             auth: Auth::None,
             ca_file: None,
             insecure_skip_verify: false,
-            max_body_bytes: 16 << 20,
+            // An alert storm: 30,000 alerts are about 25 MiB of JSON.
+            max_body_bytes: 64 << 20,
         }
     }
 }

@@ -62,9 +62,9 @@ pub enum PromAlertState {
 #[serde(rename_all = "camelCase")]
 pub struct PromAlert {
     #[serde(default, deserialize_with = "null_as_default")]
-    pub labels: Labels,
+    pub labels: std::sync::Arc<Labels>,
     #[serde(default, deserialize_with = "null_as_default")]
-    pub annotations: Labels,
+    pub annotations: std::sync::Arc<Labels>,
     pub state: PromAlertState,
     #[serde(default, deserialize_with = "go_time")]
     pub active_at: Option<DateTime<Utc>>,
