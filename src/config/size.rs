@@ -79,7 +79,7 @@ pub fn show(bytes: u64) -> String {
     ];
     SHOWN
         .iter()
-        .find(|&&(_, f)| bytes >= f && bytes % f == 0)
+        .find(|&&(_, f)| bytes >= f && bytes.is_multiple_of(f))
         .map_or_else(
             || format!("{bytes} B"),
             |&(unit, f)| format!("{} {unit}", bytes / f),
