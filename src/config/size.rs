@@ -159,7 +159,7 @@ mod config_tests {
                 .0
                 .remove(0);
             assert_eq!((e.file.as_str(), e.line), ("c.toml", 4), "{e}");
-            assert_eq!(e.key, "scrape.0.max_size", "{e}");
+            assert_eq!(e.key, "scrape[0].max_size", "{e}");
             assert!(e.message.contains(what), "{e}");
         }
     }
