@@ -58,7 +58,8 @@ impl PanelView {
     }
 }
 
-/// The last scrape of a `[[scrape]]` endpoint, kept whole for panels and rules.
+/// The last scrape of a `[[scrape]]` endpoint: the series the rules read (the
+/// rest were dropped while parsing and are only counted, `Scrape::dropped`).
 #[derive(Debug, Clone)]
 pub struct ScrapeView {
     pub scrape: Arc<Scrape>,
@@ -170,7 +171,9 @@ impl Remote {
             Payload::Alertmanager(a) => self.apply_alertmanager(id, at, *a) || recovered,
             Payload::Delivered => false,
             Payload::Scrape(scrape) => {
-                source.note = scrape.summary();
+                let notes = [scrape.summary(), scrape.kept_note()];
+                let notes: Vec<String> = notes.into_iter().flatten().collect();
+                source.note = (!notes.is_empty()).then(|| notes.join("; "));
                 source.partial = match (scrape.unparsable, &scrape.truncated) {
                     (0, None) => None,
                     (0, Some(_)) => Some("truncated".into()),

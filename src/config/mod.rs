@@ -16,6 +16,7 @@ mod recover;
 pub mod remote;
 pub mod rules;
 mod section_checks;
+pub mod size;
 pub mod tasks;
 
 use crate::engine::tasks::TaskSpec;

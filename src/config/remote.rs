@@ -5,7 +5,7 @@
 //! `flatten` cannot be combined with `deny_unknown_fields`, and unknown keys must
 //! stay errors.
 
-use super::duration;
+use super::{duration, size};
 use crate::engine::matcher::Matcher;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -83,6 +83,14 @@ macro_rules! remote_section {
 fn default_timeout() -> Duration {
     Duration::from_secs(10)
 }
+/// 64 MiB: a 50 MB page (the biggest exporters: kube-state-metrics on a large
+/// cluster) passes, and the page is streamed through the parser, so the limit
+/// bounds time and bandwidth more than memory.
+pub const DEFAULT_MAX_SIZE: u64 = 64 << 20;
+
+fn default_max_size() -> u64 {
+    DEFAULT_MAX_SIZE
+}
 fn every_15s() -> Duration {
     Duration::from_secs(15)
 }
@@ -114,6 +122,10 @@ remote_section! {
     pub struct Scrape {
         interval: "every_15s",
         pub url: String,
+        /// A page bigger than this fails the poll (never cut: a cut page would
+        /// make the rules see absent series). Decompressed bytes.
+        #[serde(default = "default_max_size", with = "size")]
+        pub max_size: u64,
     }
 }
 

@@ -90,3 +90,4 @@ mod limits;
 mod openmetrics_cases;
 mod prometheus_cases;
 mod properties;
+mod streaming;

@@ -52,7 +52,13 @@ async fn a_scrape_target_echoing_the_header_in_a_401_or_500_is_shown_without_it(
             let target = url(&server.url("/metrics"));
             let http = http(auth);
             let err = http.get_metrics(&target).await.expect_err("error status");
-            let message = failure_of(&Poller::Scrape { http, url: target }).await;
+            let message = failure_of(&Poller::Scrape {
+                http,
+                url: target,
+                max_size: 64 << 20,
+                keep: Default::default(),
+            })
+            .await;
             let forms = secret_forms(&[&server]);
             assert_eq!(server.authorization().len(), 2, "both requests had auth");
             assert_hidden("the error", &format!("{err} | {err:?}"), &forms);

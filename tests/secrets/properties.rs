@@ -124,7 +124,12 @@ async fn rendered(http: HttpClient) -> Vec<String> {
     if let Err(e) = alertmanager.alerts().await {
         shown.push(format!("{e} | {e:?}"));
     }
-    let scrape = Poller::Scrape { http, url: metrics };
+    let scrape = Poller::Scrape {
+        http,
+        url: metrics,
+        max_size: 64 << 20,
+        keep: Default::default(),
+    };
     if let Err(f) = poll_once(&scrape, true).await {
         shown.push(f.message);
     }

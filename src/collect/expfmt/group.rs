@@ -53,6 +53,9 @@ struct Slot {
     family: MetricFamily,
     /// Whether a TYPE line set `family.kind` (a second one is an error).
     typed: bool,
+    /// Whether samples of it were dropped (`Keep`): a TYPE after them is as
+    /// wrong as after kept ones.
+    dropped: bool,
 }
 
 #[derive(Default)]
@@ -84,7 +87,7 @@ impl Families {
         if slot.typed {
             return Err(format!("second TYPE line for metric {name:?}"));
         }
-        if !slot.family.samples.is_empty() {
+        if !slot.family.samples.is_empty() || slot.dropped {
             // Its samples were already grouped as untyped; re-grouping would be a guess.
             return Err(format!("TYPE line for metric {name:?} after its samples"));
         }
@@ -121,6 +124,20 @@ impl Families {
         };
         if let Some(slot) = self.slots.get_mut(index) {
             slot.family.samples.push(sample);
+        }
+    }
+
+    /// A sample not kept: marks the family it would join, if there is one. No
+    /// family is made for it, so a page of many unread names costs nothing
+    /// (a TYPE line after such a sample is then not reported as misplaced).
+    pub(crate) fn dropped_sample(&mut self, name: &str) {
+        let index = self
+            .by_name
+            .get(name)
+            .copied()
+            .or_else(|| self.by_suffix(name));
+        if let Some(slot) = index.and_then(|i| self.slots.get_mut(i)) {
+            slot.dropped = true;
         }
     }
 
@@ -187,5 +204,6 @@ fn new_slot(name: &str) -> Slot {
             ..MetricFamily::default()
         },
         typed: false,
+        dropped: false,
     }
 }

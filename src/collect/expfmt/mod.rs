@@ -33,90 +33,19 @@ mod labels;
 mod lexer;
 mod model;
 mod render;
+mod stream;
 
 pub use labels::{Iter as LabelsIter, Labels};
 pub use model::{Exemplar, Format, Limits, LineError, MetricFamily, MetricKind, Sample, Scrape};
 pub use render::render;
+pub use stream::{Keep, Parser};
 
-use group::Families;
-use lexer::line::{Line, Scratch, parse_line};
-
-/// Parses one scrape body. Never fails and never panics: bad lines are counted in
-/// `Scrape::unparsable`, limits and a missing `# EOF` are reported in `truncated`.
+/// Parses one whole body, keeping every series. Never fails and never panics:
+/// bad lines are counted in `Scrape::unparsable`, limits and a missing `# EOF`
+/// are reported in `truncated`. The dashboard streams pages through `Parser`.
 pub fn parse(body: &[u8], format: Format, limits: &Limits) -> Scrape {
-    let (body, mut truncated) = body::cap_bytes(body, limits.max_bytes);
-    let mut errors = Errors::default();
-    let mut families = Families::default();
-    let mut scratch = Scratch::default();
-    let mut lines = body::Lines::new(body);
-    let mut line_no = 0;
-    let mut saw_eof = false;
-    while let Some(line) = lines.next() {
-        if line_no >= limits.max_lines {
-            truncated = Some(format!(
-                "over the {} line limit; parsed the first {line_no} lines",
-                limits.max_lines
-            ));
-            break;
-        }
-        line_no += 1;
-        let Ok(text) = std::str::from_utf8(line) else {
-            errors.record(line_no, "line is not valid UTF-8".to_owned());
-            continue;
-        };
-        match parse_line(text, format, &mut scratch)
-            .and_then(|line| apply(line, &mut families, &scratch))
-        {
-            Ok(Flow::Next) => {}
-            Ok(Flow::Eof) => {
-                saw_eof = true;
-                if !lines.is_empty() {
-                    errors.record(line_no + 1, "unexpected data after # EOF".to_owned());
-                }
-                break;
-            }
-            Err(message) => errors.record(line_no, message),
-        }
-    }
-    if format == Format::OpenMetrics && !saw_eof && truncated.is_none() {
-        truncated = Some("no \"# EOF\" line: the OpenMetrics body may be incomplete".to_owned());
-    }
-    Scrape {
-        families: families.finish(),
-        unparsable: errors.count,
-        first_error: errors.first,
-        truncated,
-    }
-}
-
-enum Flow {
-    Next,
-    Eof,
-}
-
-fn apply(line: Line<'_>, families: &mut Families, scratch: &Scratch) -> Result<Flow, String> {
-    match line {
-        Line::Ignored => {}
-        Line::Eof => return Ok(Flow::Eof),
-        Line::Help(name, text) => families.help(&name, text)?,
-        Line::Type(name, kind) => families.kind(&name, kind)?,
-        Line::Unit(name, unit) => families.unit(&name, unit)?,
-        Line::Sample(raw) => families.sample(raw, &scratch.labels, &scratch.exemplar),
-    }
-    Ok(Flow::Next)
-}
-
-#[derive(Default)]
-struct Errors {
-    count: usize,
-    first: Option<LineError>,
-}
-
-impl Errors {
-    fn record(&mut self, line: usize, message: String) {
-        self.count += 1;
-        if self.first.is_none() {
-            self.first = Some(LineError { line, message });
-        }
-    }
+    let (body, truncated) = body::cap_bytes(body, limits.max_bytes);
+    let mut parser = Parser::new(format, Keep::All).with_limits(limits.max_lines, truncated);
+    parser.feed(body);
+    parser.finish()
 }

@@ -30,7 +30,10 @@ impl Format {
     }
 }
 
-/// Caps on what one scrape may cost; parsing stops at the cap and keeps what it has.
+/// Caps for `parse` on a body already in memory: parsing stops at the cap, keeps
+/// what it has and says so in `truncated`. The dashboard does not use them: it
+/// streams a page through `Parser` and fails one over `[[scrape]] max_size`,
+/// since a cut page would make rules see absent series.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     pub max_bytes: usize,
@@ -158,6 +161,8 @@ pub struct Scrape {
     pub first_error: Option<LineError>,
     /// Why parsing stopped early (a limit, or OpenMetrics without `# EOF`), if it did.
     pub truncated: Option<String>,
+    /// Series parsed but not kept (`Keep`): nothing reads them.
+    pub dropped: usize,
 }
 
 impl Scrape {
@@ -195,11 +200,30 @@ impl Scrape {
                 "got {media_type}, not metrics (a login or error page?)"
             ));
         }
-        if self.sample_count() == 0 && self.unparsable > 0 {
+        if self.sample_count() + self.dropped == 0 && self.unparsable > 0 {
             let why = self.summary().unwrap_or_default();
             return Some(format!("no metrics: {why}"));
         }
         None
+    }
+
+    /// "1,000,000 series, kept 12 (the rules read only those)", when series
+    /// were dropped.
+    pub fn kept_note(&self) -> Option<String> {
+        (self.dropped > 0).then(|| {
+            let kept = self.sample_count();
+            let total = kept + self.dropped;
+            let why = if kept == 0 {
+                "no rule reads them"
+            } else {
+                "the rules read only those"
+            };
+            format!(
+                "{} series, kept {} ({why})",
+                thousands(total),
+                thousands(kept)
+            )
+        })
     }
 
     /// Samples whose full sample name is `name`, across all families.
@@ -214,4 +238,17 @@ impl Scrape {
     pub fn family(&self, name: &str) -> Option<&MetricFamily> {
         self.families.iter().find(|f| f.name == name)
     }
+}
+
+/// 1000000 → "1,000,000".
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

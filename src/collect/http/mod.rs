@@ -4,6 +4,7 @@
 
 mod error;
 pub(crate) mod json;
+mod page;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -16,6 +17,7 @@ use serde::de::DeserializeOwned;
 
 pub use error::{ApiErrorType, SourceError, url_for_display};
 pub(crate) use error::{body_excerpt, one_line};
+pub use page::MetricsPage;
 
 /// What Prometheus 2.42 sends when scraping: OpenMetrics preferred, the
 /// classic text format as fallback, anything as a last resort.
@@ -71,7 +73,8 @@ pub struct HttpOptions {
     /// Prometheus's `tls_config.ca_file`.
     pub ca_file: Option<PathBuf>,
     pub insecure_skip_verify: bool,
-    /// Decompressed size cap: a runaway exporter must not eat the memory.
+    /// Decompressed size cap of a whole-body read (`get_metrics`, the APIs): a
+    /// runaway server must not eat the memory. Streamed scrapes have their own.
     pub max_body_bytes: usize,
 }
 

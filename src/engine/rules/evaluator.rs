@@ -86,7 +86,7 @@ impl RuleEngine {
                     continue;
                 }
             };
-            match (metric_names(expr), &mut wanted) {
+            match (names_in(expr), &mut wanted) {
                 (Some(names), Some(all)) => all.extend(names),
                 _ => wanted = None,
             }
@@ -339,7 +339,17 @@ impl RuleEngine {
 
 /// The metric names an expression selects, or `None` when a selector has no
 /// name (then nothing can be filtered out).
-fn metric_names(expr: &str) -> Option<BTreeSet<String>> {
+/// The metric names `exprs` read together; `None` when one reads series by
+/// labels alone (or does not parse), so that any series may be read.
+pub fn metric_names<'a>(exprs: impl IntoIterator<Item = &'a str>) -> Option<BTreeSet<String>> {
+    let mut all = BTreeSet::new();
+    for expr in exprs {
+        all.extend(names_in(expr)?);
+    }
+    Some(all)
+}
+
+fn names_in(expr: &str) -> Option<BTreeSet<String>> {
     use promql_parser::parser::{self, Expr};
     fn walk(e: &Expr, out: &mut BTreeSet<String>) -> bool {
         match e {
@@ -372,7 +382,7 @@ mod tests {
 
     #[test]
     fn metric_names_are_collected_or_everything_is_kept() {
-        let names = metric_names(
+        let names = names_in(
             r#"histogram_quantile(0.95, sum by (le) (rate(http_seconds_bucket[5m]))) > 0.5 and up == 1"#,
         )
         .unwrap();
@@ -380,6 +390,8 @@ mod tests {
             names.into_iter().collect::<Vec<_>>(),
             vec!["http_seconds_bucket", "up"]
         );
-        assert_eq!(metric_names(r#"{job="app"} > 1"#), None);
+        assert_eq!(names_in(r#"{job="app"} > 1"#), None);
+        assert_eq!(metric_names(["a > 1", "b"]).map(|n| n.len()), Some(2));
+        assert_eq!(metric_names(["a > 1", r#"{job="app"}"#]), None);
     }
 }

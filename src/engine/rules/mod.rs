@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-pub use evaluator::{RuleEngine, RuleEvent};
+pub use evaluator::{RuleEngine, RuleEvent, metric_names};
 pub use fingerprint::fingerprint;
 pub use state::{RESOLVED_RETENTION, RuleState};
 pub use template::{humanize, humanize_duration, humanize_percentage, rewrite_prometheus_vars};

@@ -11,6 +11,7 @@ mod unchanged;
 use crate::app::remote::{PanelView, Remote};
 use crate::app::sources::{Source, SourceId, SourceKind};
 use crate::collect::alertmanager::AlertmanagerClient;
+use crate::collect::expfmt::Keep;
 use crate::collect::http::{Auth, HttpClient, HttpOptions, Secret, url_for_display};
 use crate::collect::prometheus::PrometheusClient;
 use crate::config::Config;
@@ -27,6 +28,10 @@ pub enum Poller {
     Scrape {
         http: HttpClient,
         url: Url,
+        /// `[[scrape]] max_size`: a bigger page fails the poll.
+        max_size: u64,
+        /// The series kept: those the rules read (`scrape_keep`).
+        keep: Keep,
     },
     /// The source could not even be set up (bad token file): shown as down.
     Broken(String),
@@ -146,9 +151,15 @@ pub fn connect(config: &Config) -> Setup {
         };
         pollers.push(poller);
     }
+    let keep = scrape_keep(config);
     for s in &config.scrape {
         let poller = match (http_client(&s.connection()), Url::parse(&s.url)) {
-            (Ok(http), Ok(url)) => Poller::Scrape { http, url },
+            (Ok(http), Ok(url)) => Poller::Scrape {
+                http,
+                url,
+                max_size: s.max_size,
+                keep: keep.clone(),
+            },
             (Err(e), _) => Poller::Broken(e),
             (_, Err(e)) => Poller::Broken(format!("invalid url: {e}")),
         };
@@ -157,9 +168,30 @@ pub fn connect(config: &Config) -> Setup {
     Setup { pollers, clients }
 }
 
+/// The series of a scrape that something reads: only the local rules read
+/// scraped series (panels ask Prometheus). A rule with a selector without a
+/// metric name (`{job="app"}`) may read any of them, so all are kept.
+pub fn scrape_keep(config: &Config) -> Keep {
+    let exprs = config
+        .rule
+        .iter()
+        .filter(|r| r.enabled)
+        .map(|r| r.expr.as_str());
+    match crate::engine::rules::metric_names(exprs) {
+        Some(names) => Keep::Names(std::sync::Arc::new(names)),
+        None => Keep::All,
+    }
+}
+
 /// One pass over every configured source, merged as the dashboard would show it.
+/// Scrapes are kept whole: `snapshot` reports what a page holds, and runs once.
 pub fn collect_once(config: &Config) -> anyhow::Result<Remote> {
-    let (mut remote, setup) = (sources(config), connect(config));
+    let (mut remote, mut setup) = (sources(config), connect(config));
+    for poller in &mut setup.pollers {
+        if let Poller::Scrape { keep, .. } = poller {
+            *keep = Keep::All;
+        }
+    }
     if setup.pollers.is_empty() {
         return Ok(remote);
     }

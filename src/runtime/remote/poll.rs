@@ -7,10 +7,11 @@ use crate::app::remote::{AmSnapshot, Failure, Payload, PromSnapshot, RemoteUpdat
 use crate::app::sources::SourceId;
 use crate::collect::alertmanager::AlertmanagerClient;
 use crate::collect::backoff::Backoff;
-use crate::collect::expfmt::{self, Format, Limits};
+use crate::collect::expfmt::{Format, Keep, Parser, Scrape};
 use crate::collect::http::{HttpClient, SourceError, url_for_display};
 use crate::collect::prometheus::PrometheusClient;
 use crate::config::remote::{Fleet, Panel};
+use crate::config::size;
 use crate::secrets::redacted;
 use chrono::Utc;
 use reqwest::Url;
@@ -78,7 +79,12 @@ pub async fn poll_once(poller: &Poller, with_status: bool) -> Result<Payload, Fa
     match poller {
         Poller::Prometheus(job) => once_prometheus(job).await,
         Poller::Alertmanager(client) => once_alertmanager(client, with_status).await,
-        Poller::Scrape { http, url } => once_scrape(http, url).await,
+        Poller::Scrape {
+            http,
+            url,
+            max_size,
+            keep,
+        } => once_scrape(http, url, *max_size, keep).await,
         Poller::Broken(message) => Err(Failure {
             kind: "config".into(),
             message: message.clone(),
@@ -173,18 +179,43 @@ pub async fn once_alertmanager(
     })))
 }
 
-/// Fetches and parses a `/metrics` page; parsing runs off the event loop's thread.
-pub async fn once_scrape(http: &HttpClient, url: &Url) -> Result<Payload, Failure> {
-    let body = http.get_metrics(url).await.map_err(|e| failure(&e))?;
-    let content_type = body.content_type.clone();
+/// Chunks (of up to a few tens of KiB) read ahead of the parser: the page in
+/// memory at once is this many chunks and one line, whatever its size.
+const CHUNKS_AHEAD: usize = 8;
+
+/// Fetches a `/metrics` page and parses it as it arrives, off the event loop's
+/// thread, keeping only the series `keep` names. A page over `max_size` fails
+/// the poll: a cut page would make the rules see absent series.
+pub async fn once_scrape(
+    http: &HttpClient,
+    url: &Url,
+    max_size: u64,
+    keep: &Keep,
+) -> Result<Payload, Failure> {
+    let mut page = http.open_metrics(url).await.map_err(|e| failure(&e))?;
+    if let Some(announced) = page.announced.filter(|&n| n > max_size) {
+        return Err(too_large(url, max_size, Seen::Announced(announced)));
+    }
+    let content_type = page.content_type.clone();
     let format = Format::from_content_type(content_type.as_deref());
-    let scrape =
-        tokio::task::spawn_blocking(move || expfmt::parse(&body.bytes, format, &Limits::default()))
-            .await
-            .map_err(|e| Failure {
-                kind: "parse".into(),
-                message: format!("parser failed: {e}"),
-            })?;
+    let (tx, rx) = mpsc::channel(CHUNKS_AHEAD);
+    let keep = keep.clone();
+    let parsing = tokio::task::spawn_blocking(move || parse_chunks(rx, format, keep));
+    let mut read: u64 = 0;
+    while let Some(chunk) = page.chunk().await.map_err(|e| failure(&e))? {
+        read = read.saturating_add(chunk.as_ref().len() as u64);
+        if read > max_size {
+            return Err(too_large(url, max_size, Seen::Read));
+        }
+        if tx.send(chunk).await.is_err() {
+            break; // the parser is gone; joining it says why
+        }
+    }
+    drop(tx);
+    let scrape = parsing.await.map_err(|e| Failure {
+        kind: "parse".into(),
+        message: format!("parser failed: {e}"),
+    })?;
     if let Some(why) = scrape.rejection(content_type.as_deref()) {
         return Err(Failure {
             kind: "not metrics".into(),
@@ -192,4 +223,35 @@ pub async fn once_scrape(http: &HttpClient, url: &Url) -> Result<Payload, Failur
         });
     }
     Ok(Payload::Scrape(Arc::new(scrape)))
+}
+
+fn parse_chunks<C: AsRef<[u8]>>(mut rx: mpsc::Receiver<C>, format: Format, keep: Keep) -> Scrape {
+    let mut parser = Parser::new(format, keep);
+    while let Some(chunk) = rx.blocking_recv() {
+        parser.feed(chunk.as_ref());
+    }
+    parser.finish()
+}
+
+/// How a page was found too big: its Content-Length, or reading past the limit.
+enum Seen {
+    Announced(u64),
+    Read,
+}
+
+/// `http://h/metrics: page is 80.0 MiB, over the 64 MiB limit ([[scrape]]
+/// max_size)`: what, how big (when the server said), and the key to raise.
+fn too_large(url: &Url, max_size: u64, seen: Seen) -> Failure {
+    let limit = size::show(max_size);
+    let what = match seen {
+        Seen::Announced(n) => format!("{}, over the {limit} limit", size::approx(n)),
+        Seen::Read => format!("over the {limit} limit, reading stopped there"),
+    };
+    Failure {
+        kind: "too large".into(),
+        message: redacted(format!(
+            "{}: page is {what} ([[scrape]] max_size)",
+            url_for_display(url)
+        )),
+    }
 }
