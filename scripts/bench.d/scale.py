@@ -291,19 +291,22 @@ class Runner:
         return int(m.group(1)) if m else None
 
     def wait_alerts_on_screen(self, pane, n, timeout):
-        """Until the Alerts title shows >= n firing and the count held for 6 s
-        (both sources merged); returns the count seen last (or None)."""
+        """Until the Alerts title shows >= n firing, the rows' Source reads
+        `am+prom` (both sources merged, not Prometheus's alone) and the count
+        held for 6 s. Returns (count seen last, settled, merged)."""
         deadline = time.monotonic() + timeout
-        last, since = None, time.monotonic()
+        last, since, merged = None, time.monotonic(), False
         while time.monotonic() < deadline and pane.alive():
-            c = self.firing_on_screen(pane.screen())
-            if c != last:
+            text = pane.screen()
+            c = self.firing_on_screen(text)
+            merged = "am+prom" in text
+            if c != last or not merged:
                 last, since = c, time.monotonic()
             elif c is not None and c >= n and time.monotonic() - since >= 6:
-                return c, True
+                return c, True, True
             pane.sample_rss()
             time.sleep(0.25)
-        return last, False
+        return last, False, merged
 
     def storm_runs(self, n, loaded, config, keys, server_pids):
         idle_s = float(os.environ.get("BENCH_SCALE_IDLE_SECONDS", "10" if n <= 3000 else "20"))
@@ -317,7 +320,7 @@ class Runner:
             rec["first_frame_ms"] = pane.wait_first_frame()
             pane.send("3")
             t = time.monotonic()
-            rec["firing_on_screen"], rec["screen_loaded"] = \
+            rec["firing_on_screen"], rec["screen_loaded"], rec["both_merged"] = \
                 self.wait_alerts_on_screen(pane, n, load_timeout)
             rec["screen_load_s"] = round(time.monotonic() - t, 1)
             rec.update(self.idle_window(pane, idle_s, server_pids))
@@ -338,7 +341,7 @@ class Runner:
         try:
             pane.wait_first_frame()
             pane.send("3")
-            rec["firing_on_screen"], rec["screen_loaded"] = \
+            rec["firing_on_screen"], rec["screen_loaded"], rec["both_merged"] = \
                 self.wait_alerts_on_screen(pane, n, load_timeout)
             rec["j_ms"], rec["j_note"] = self.keys_j(pane, keys, r"i-\d{5}")
             rec["filter_ms"], rec["filter_note"] = self.filter_typing(pane, "Alerts", "Storm1")
@@ -561,7 +564,8 @@ def summarize(path):
             shown = a.get("firing_on_screen")
             rows.append((n, cpu, rss, jf + ff > 0))
             print(f"| {n:,} | {a.get('prom_firing', '?')} / {a.get('am_active', '?')} | "
-                  f"{shown if shown is not None else '–'}{'' if a.get('screen_loaded') else ' (not settled)'} | "
+                  f"{shown if shown is not None else '–'}{'' if a.get('screen_loaded') else ' (not settled)'}"
+                  f"{' (AM not merged)' if a.get('both_merged') is False else ''} | "
                   f"{f(cpu, 2)} | {f(cpu / (n / 1000) if cpu is not None else None, 3)} | {f(rss)} | "
                   f"{f(jm)} | {f(jp)} | {jn} | {f(fm)} | {fn} | "
                   f"{f(q, 0) if q is not None else 'FROZEN (>10 s)'} | "
