@@ -709,6 +709,9 @@ def main():
     try:
         for stage in stages:
             {"storm": runner.storm, "fleet": runner.fleet, "all": runner.everything}[stage]()
+    except KeyboardInterrupt as e:
+        log(f"interrupted ({e}); servers and opsdeck stopped")
+        sys.exit(130)
     finally:
         runner.close()
     summarize(args.out)
