@@ -81,7 +81,8 @@ fn poll(config: &config::Config) -> Result<Payload, Failure> {
         .enable_all()
         .build()
         .expect("runtime");
-    tokio::task::LocalSet::new().block_on(&rt, poll_once(&setup.pollers[0], true))
+    let mut sent = opsdeck::runtime::remote::Sent::default();
+    tokio::task::LocalSet::new().block_on(&rt, poll_once(&setup.pollers[0], true, &mut sent))
 }
 
 fn state(config: config::Config) -> AppState {

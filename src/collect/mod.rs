@@ -10,3 +10,4 @@ pub mod local;
 pub mod model;
 pub mod procs;
 pub mod prometheus;
+pub mod unchanged;

@@ -38,7 +38,7 @@ fn url(s: &str) -> Url {
 
 /// The failure `poll_once` reports, as the screen and `snapshot` show it.
 async fn failure_of(poller: &Poller) -> String {
-    match poll_once(poller, true).await {
+    match poll_once(poller, true, &mut opsdeck::runtime::remote::Sent::default()).await {
         Err(f) => f.message,
         Ok(_) => panic!("the poll should fail"),
     }

@@ -130,7 +130,13 @@ async fn rendered(http: HttpClient) -> Vec<String> {
         max_size: 64 << 20,
         keep: Default::default(),
     };
-    if let Err(f) = poll_once(&scrape, true).await {
+    if let Err(f) = poll_once(
+        &scrape,
+        true,
+        &mut opsdeck::runtime::remote::Sent::default(),
+    )
+    .await
+    {
         shown.push(f.message);
     }
     shown

@@ -6,7 +6,7 @@
 
 use super::Alert;
 use crate::app::action::PaneId;
-use crate::app::filter::Filter;
+use crate::app::filter::{Filter, Filterable};
 use crate::app::state::AppState;
 
 #[derive(Debug, Default, Clone)]
@@ -17,14 +17,32 @@ pub struct Visible {
     filter: Option<Filter>,
     /// Indices into `Remote::alerts`, in its order.
     rows: Vec<usize>,
+    /// Each alert's text as a text filter reads it (lower case), made once
+    /// per merge at the first text filter: typing then costs a substring
+    /// search per row, not a formatted string.
+    texts: Option<(u64, Vec<String>)>,
 }
 
 /// Picks the visible rows again, after a merge or a change of the filter.
 pub fn refilter(state: &mut AppState) {
     let filter = state.list(PaneId::Alerts).filter.clone();
     let alerts = &state.remote.alerts;
+    let generation = state.remote.generation;
+    let mut texts = state
+        .alert_rows
+        .texts
+        .take()
+        .filter(|(g, _)| *g == generation);
+    if matches!(filter, Some(Filter::Text(_))) && texts.is_none() {
+        let made = alerts.iter().map(|a| a.text().to_lowercase()).collect();
+        texts = Some((generation, made));
+    }
     let cache = &state.alert_rows;
-    let keep = |i: &usize| filter.as_ref().is_none_or(|f| f.matches(&alerts[*i]));
+    let keep = |i: &usize| match (&filter, &texts) {
+        (None, _) => true,
+        (Some(Filter::Text(t)), Some((_, texts))) => texts[*i].contains(t.as_str()),
+        (Some(f), _) => f.matches(&alerts[*i]),
+    };
     let rows = if cache.generation == state.remote.generation
         && narrows(cache.filter.as_ref(), filter.as_ref())
     {
@@ -33,9 +51,10 @@ pub fn refilter(state: &mut AppState) {
         (0..alerts.len()).filter(keep).collect()
     };
     state.alert_rows = Visible {
-        generation: state.remote.generation,
+        generation,
         filter,
         rows,
+        texts,
     };
 }
 

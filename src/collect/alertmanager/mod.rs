@@ -18,6 +18,7 @@ use reqwest::{Method, RequestBuilder, Url};
 use serde::de::DeserializeOwned;
 
 use crate::collect::http::{HttpClient, SourceError, decode_off_thread};
+use crate::collect::unchanged::{self, Fresh};
 
 pub use model::{
     AmAlert, AmAlertState, AmStatus, Labels, Matcher, NewSilence, PostableAlert, Silence,
@@ -72,6 +73,33 @@ impl AlertmanagerClient {
     pub async fn alerts(&self) -> Result<Read<Vec<AmAlert>>, SourceError> {
         let query = "active=true&silenced=true&inhibited=true&unprocessed=true";
         self.read("alerts", Some(query)).await
+    }
+
+    /// [`Self::alerts`], decoded only if the list differs from the one whose
+    /// digest is `last` (see `collect::unchanged`).
+    pub async fn alerts_since(
+        &self,
+        last: Option<u64>,
+    ) -> Result<Read<Fresh<Vec<AmAlert>>>, SourceError> {
+        let query = "active=true&silenced=true&inhibited=true&unprocessed=true";
+        let (member, value) = self
+            .on_members(false, async |member| {
+                let url = endpoint(member, &["alerts"]);
+                let mut with_query = url.clone();
+                with_query.set_query(Some(query));
+                let request = self.http.request(Method::GET, with_query);
+                let response = self.send(request, &url).await?;
+                decode_off_thread(response, move |r| {
+                    let digest = unchanged::alertmanager_alerts(&r.body);
+                    if digest.is_some() && digest == last {
+                        return Ok(Fresh::Same);
+                    }
+                    Ok(Fresh::New(r.json::<Vec<AmAlert>>()?, digest))
+                })
+                .await
+            })
+            .await?;
+        Ok(Read { member, value })
     }
 
     pub async fn silences(&self) -> Result<Read<Vec<Silence>>, SourceError> {

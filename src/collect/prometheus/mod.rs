@@ -17,6 +17,7 @@ use crate::collect::http::{
     ApiErrorType, HttpClient, Response, SourceError, decode_off_thread, one_line, url_for_display,
 };
 
+use crate::collect::unchanged::{self, Fresh};
 use model::{AlertsData, Envelope, RawQueryData, TargetsData};
 pub use model::{
     ApiResponse, BuildInfo, InstantSample, Labels, PromAlert, PromAlertState, QueryValue,
@@ -103,6 +104,29 @@ impl PrometheusClient {
     pub async fn alerts(&self) -> Result<ApiResponse<Vec<PromAlert>>, SourceError> {
         let raw: ApiResponse<AlertsData> = self.call("/api/v1/alerts", &[], false).await?;
         Ok(map_data(raw, |d| d.alerts))
+    }
+
+    /// [`Self::alerts`], decoded only if the list (or its warnings) differs
+    /// from the one whose digest is `last` (see `collect::unchanged`).
+    pub async fn alerts_since(
+        &self,
+        last: Option<u64>,
+    ) -> Result<Fresh<ApiResponse<Vec<PromAlert>>>, SourceError> {
+        let endpoint = self.endpoint("/api/v1/alerts");
+        let request = self
+            .http
+            .request(Method::GET, endpoint.clone())
+            .header(ACCEPT, HeaderValue::from_static("application/json"));
+        let response = self.http.send(request, &endpoint).await?;
+        decode_off_thread(response, move |r| {
+            let digest = unchanged::prometheus_alerts(&r.body);
+            if digest.is_some() && digest == last {
+                return Ok(Fresh::Same);
+            }
+            let raw: ApiResponse<AlertsData> = decode(r)?;
+            Ok(Fresh::New(map_data(raw, |d| d.alerts), digest))
+        })
+        .await
     }
 
     /// `GET /api/v1/targets?state=active`.

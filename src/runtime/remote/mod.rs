@@ -20,6 +20,7 @@ use reqwest::Url;
 use std::collections::BTreeMap;
 
 pub use poll::{PromJob, poll_all_once, poll_once, spawn_all};
+pub use unchanged::Sent;
 
 /// What polls: one entry per configured source, in `Remote::sources` order.
 pub enum Poller {

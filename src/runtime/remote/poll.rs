@@ -45,13 +45,11 @@ async fn run(id: SourceId, poller: Poller, interval: Duration, tx: mpsc::Sender<
     let mut sent = Sent::default();
     loop {
         let started = Instant::now();
-        let result = match poll_once(&poller, polls.is_multiple_of(STATUS_EVERY)).await {
-            Ok(payload) => Ok(sent.thin(payload).await),
-            Err(failure) => {
-                sent.forget();
-                Err(failure)
-            }
-        };
+        let with_status = polls.is_multiple_of(STATUS_EVERY);
+        let result = poll_once(&poller, with_status, &mut sent).await;
+        if result.is_err() {
+            sent.forget();
+        }
         polls = polls.wrapping_add(1);
         let wait = if result.is_ok() {
             backoff.on_success()
@@ -74,11 +72,16 @@ async fn run(id: SourceId, poller: Poller, interval: Duration, tx: mpsc::Sender<
     }
 }
 
-/// One poll of any source; Alertmanager's version only `with_status`.
-pub async fn poll_once(poller: &Poller, with_status: bool) -> Result<Payload, Failure> {
+/// One poll of any source; Alertmanager's version only `with_status`. Alert
+/// lists the same as those in `sent` come as `None`.
+pub async fn poll_once(
+    poller: &Poller,
+    with_status: bool,
+    sent: &mut Sent,
+) -> Result<Payload, Failure> {
     match poller {
-        Poller::Prometheus(job) => once_prometheus(job).await,
-        Poller::Alertmanager(client) => once_alertmanager(client, with_status).await,
+        Poller::Prometheus(job) => once_prometheus(job, sent).await,
+        Poller::Alertmanager(client) => once_alertmanager(client, with_status, sent).await,
         Poller::Scrape {
             http,
             url,
@@ -96,7 +99,7 @@ pub async fn poll_once(poller: &Poller, with_status: bool) -> Result<Payload, Fa
 pub async fn poll_all_once(pollers: &[Poller]) -> Vec<RemoteUpdate> {
     let polls = pollers.iter().enumerate().map(|(id, poller)| async move {
         let started = Instant::now();
-        let result = poll_once(poller, true).await;
+        let result = poll_once(poller, true, &mut Sent::default()).await;
         RemoteUpdate {
             source: id,
             at: Utc::now(),
@@ -118,7 +121,7 @@ fn failure(e: &SourceError) -> Failure {
 
 /// One poll of a Prometheus: its alerts (which decide the source's health), then
 /// the fleet and panel queries, all at once.
-pub async fn once_prometheus(job: &PromJob) -> Result<Payload, Failure> {
+pub async fn once_prometheus(job: &PromJob, sent: &mut Sent) -> Result<Payload, Failure> {
     let client = &job.client;
     let fleet = async {
         match &job.fleet {
@@ -127,18 +130,20 @@ pub async fn once_prometheus(job: &PromJob) -> Result<Payload, Failure> {
         }
     };
     let panels = panels::query_all(client, &job.panels);
-    let (alerts, fleet, panels) = tokio::join!(client.alerts(), fleet, panels);
-    let alerts = alerts.map_err(|e| failure(&e))?;
-    // Server text, shown in the title and logged.
-    let warnings = alerts
-        .warnings
-        .into_iter()
-        .chain(alerts.infos)
-        .map(redacted)
-        .collect();
+    let (alerts, fleet, panels) = tokio::join!(client.alerts_since(sent.alerts), fleet, panels);
+    let alerts = sent.alerts(alerts.map_err(|e| failure(&e))?).map(|alerts| {
+        // Server text, shown in the title and logged.
+        sent.warnings = alerts
+            .warnings
+            .into_iter()
+            .chain(alerts.infos)
+            .map(redacted)
+            .collect();
+        alerts.data
+    });
     Ok(Payload::Prometheus(Box::new(PromSnapshot {
-        alerts: Some(alerts.data),
-        warnings,
+        alerts,
+        warnings: sent.warnings.clone(),
         fleet,
         panels,
     })))
@@ -147,6 +152,7 @@ pub async fn once_prometheus(job: &PromJob) -> Result<Payload, Failure> {
 pub async fn once_alertmanager(
     client: &AlertmanagerClient,
     with_status: bool,
+    sent: &mut Sent,
 ) -> Result<Payload, Failure> {
     let status = async {
         if with_status {
@@ -162,14 +168,18 @@ pub async fn once_alertmanager(
             Vec::new()
         }
     };
-    let (alerts, silences, version, failing) =
-        tokio::join!(client.alerts(), client.silences(), status, members);
+    let (alerts, silences, version, failing) = tokio::join!(
+        client.alerts_since(sent.alerts),
+        client.silences(),
+        status,
+        members
+    );
     let alerts = alerts.map_err(|e| failure(&e))?;
     let silences = silences.map_err(|e| failure(&e))?;
     Ok(Payload::Alertmanager(Box::new(AmSnapshot {
         member: url_for_display(&alerts.member),
-        alerts: Some(alerts.value),
-        silences: Some(silences.value),
+        alerts: sent.alerts(alerts.value),
+        silences: sent.silences(silences.value).await,
         version,
         members: client.members().len(),
         failing_members: failing

@@ -1,21 +1,21 @@
-//! Lists a poller sends only when they changed. In a storm Alertmanager holds
-//! thousands of alerts that stay the same poll after poll; merging them again
-//! on the event loop's thread would cost the keyboard for nothing. The poller
-//! compares a digest of what the merge reads (not `endsAt`, `updatedAt` or a
-//! rule's current value, which move every evaluation) with what it sent last,
-//! on the blocking pool, and sends `None` for a list that did not change.
+//! What a poller last sent of the lists that feed the alert merge, so that an
+//! unchanged list is sent as `None`: merging 10,000 alerts again on the event
+//! loop's thread for nothing would cost the keyboard. Alert lists are compared
+//! before decoding (`collect::unchanged`); silences, short lists, after.
 
-use crate::app::remote::Payload;
-use crate::collect::alertmanager::{AmAlert, Silence};
-use crate::collect::prometheus::PromAlert;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use crate::collect::alertmanager::Silence;
+use crate::collect::unchanged::{Fresh, unordered};
+use std::hash::Hash;
 
-/// Digests of the lists last sent; reset when a poll fails, so the first good
-/// poll after a failure sends everything.
+/// Digests of the lists last sent; forgotten when a poll fails, so the first
+/// good poll after a failure sends everything.
 #[derive(Debug, Default)]
 pub struct Sent {
-    alerts: Option<u64>,
+    /// The digest of the alert list last sent.
+    pub alerts: Option<u64>,
     silences: Option<u64>,
+    /// Prometheus's warnings with that list (part of its digest).
+    pub warnings: Vec<String>,
 }
 
 impl Sent {
@@ -23,77 +23,35 @@ impl Sent {
         *self = Sent::default();
     }
 
-    /// Replaces the lists that did not change since the last poll by `None`.
-    pub async fn thin(&mut self, payload: Payload) -> Payload {
-        let digests = |payload: Payload| {
-            let (alerts, silences) = match &payload {
-                Payload::Prometheus(p) => (p.alerts.as_deref().map(prom_digest), None),
-                Payload::Alertmanager(a) => (
-                    a.alerts.as_deref().map(am_digest),
-                    a.silences.as_deref().map(silence_digest),
-                ),
-                _ => (None, None),
-            };
-            (payload, alerts, silences)
-        };
-        let (mut payload, alerts, silences) =
-            match tokio::task::spawn_blocking(move || digests(payload)).await {
-                Ok(done) => done,
-                // The digest never panics; if the pool is gone, we are exiting.
-                Err(_) => return Payload::Delivered,
-            };
-        let same_alerts = alerts.is_some() && alerts == self.alerts;
-        let same_silences = silences.is_some() && silences == self.silences;
-        self.alerts = alerts.or(self.alerts);
-        self.silences = silences.or(self.silences);
-        match &mut payload {
-            Payload::Prometheus(p) if same_alerts => p.alerts = None,
-            Payload::Alertmanager(a) => {
-                if same_alerts {
-                    a.alerts = None;
-                }
-                if same_silences {
-                    a.silences = None;
-                }
+    /// The alert list to send: `None` when it is the one sent last.
+    pub fn alerts<T>(&mut self, fresh: Fresh<T>) -> Option<T> {
+        match fresh {
+            Fresh::Same => None,
+            Fresh::New(list, digest) => {
+                self.alerts = digest;
+                Some(list)
             }
-            _ => {}
         }
-        payload
+    }
+
+    /// The silences to send: `None` when they are the ones sent last.
+    pub async fn silences(&mut self, silences: Vec<Silence>) -> Option<Vec<Silence>> {
+        let digested = tokio::task::spawn_blocking(move || {
+            let digest = silence_digest(&silences);
+            (silences, digest)
+        })
+        .await;
+        // The digest never panics; if the pool is gone, send them anyway.
+        let Ok((silences, digest)) = digested else {
+            return None;
+        };
+        let same = self.silences == Some(digest);
+        self.silences = Some(digest);
+        (!same).then_some(silences)
     }
 }
 
-/// Order does not matter: servers list from maps.
-fn unordered<T>(items: &[T], each: impl Fn(&T, &mut DefaultHasher)) -> u64 {
-    let sum = items.iter().fold(0u64, |sum, item| {
-        let mut h = DefaultHasher::new();
-        each(item, &mut h);
-        sum.wrapping_add(h.finish())
-    });
-    sum ^ items.len() as u64
-}
-
-pub fn am_digest(alerts: &[AmAlert]) -> u64 {
-    unordered(alerts, |a, h| {
-        a.labels.hash(h);
-        a.annotations.hash(h);
-        (a.state as u8).hash(h);
-        a.starts_at.hash(h);
-        a.generator_url.hash(h);
-        a.silenced_by.hash(h);
-        a.inhibited_by.hash(h);
-    })
-}
-
-pub fn prom_digest(alerts: &[PromAlert]) -> u64 {
-    unordered(alerts, |a, h| {
-        a.labels.hash(h);
-        a.annotations.hash(h);
-        (a.state as u8).hash(h);
-        a.active_at.hash(h);
-    })
-}
-
-pub fn silence_digest(silences: &[Silence]) -> u64 {
+fn silence_digest(silences: &[Silence]) -> u64 {
     unordered(silences, |s, h| {
         s.id.hash(h);
         (s.state as u8).hash(h);
@@ -110,57 +68,34 @@ pub fn silence_digest(silences: &[Silence]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::remote::AmSnapshot;
 
-    fn am(labels: &[(&str, &str)]) -> AmAlert {
+    fn silence(id: &str, comment: &str) -> Silence {
         serde_json::from_value(serde_json::json!({
-            "fingerprint": "f", "labels": labels.iter().cloned().collect::<std::collections::BTreeMap<_, _>>(),
-            "annotations": {}, "startsAt": "2026-01-01T00:00:00Z", "endsAt": "2026-01-01T00:05:00Z",
-            "updatedAt": "2026-01-01T00:00:00Z",
-            "status": {"state": "active", "silencedBy": [], "inhibitedBy": []}, "receivers": []
+            "id": id, "matchers": [{"name": "alertname", "value": "A", "isRegex": false}],
+            "startsAt": "2026-01-01T00:00:00Z", "endsAt": "2026-01-01T01:00:00Z",
+            "createdBy": "ana", "comment": comment, "status": {"state": "active"}
         }))
-        .expect("alert")
-    }
-
-    fn snapshot(alerts: Vec<AmAlert>) -> Payload {
-        Payload::Alertmanager(Box::new(AmSnapshot {
-            member: "m".into(),
-            alerts: Some(alerts),
-            silences: Some(Vec::new()),
-            version: None,
-            members: 1,
-            failing_members: Vec::new(),
-        }))
-    }
-
-    fn alerts_of(p: &Payload) -> Option<usize> {
-        match p {
-            Payload::Alertmanager(a) => a.alerts.as_ref().map(Vec::len),
-            _ => panic!("not alertmanager"),
-        }
+        .expect("silence")
     }
 
     #[tokio::test]
-    async fn an_unchanged_list_is_sent_once_in_any_order() {
+    async fn silences_are_sent_when_they_change_and_after_a_failure() {
         let mut sent = Sent::default();
-        let (a, b) = (am(&[("alertname", "A")]), am(&[("alertname", "B")]));
-        let first = sent.thin(snapshot(vec![a.clone(), b.clone()])).await;
-        assert_eq!(alerts_of(&first), Some(2));
-        // The same alerts, listed the other way round, a later endsAt.
-        let mut later = a.clone();
-        later.ends_at = Some(chrono::Utc::now());
-        let again = sent.thin(snapshot(vec![b.clone(), later])).await;
-        assert_eq!(alerts_of(&again), None, "nothing the merge reads changed");
-        let mut silenced = b.clone();
-        silenced.silenced_by = vec!["s1".into()];
-        let changed = sent.thin(snapshot(vec![a.clone(), silenced])).await;
-        assert_eq!(alerts_of(&changed), Some(2));
+        let (a, b) = (silence("1", "ACK! on it"), silence("2", "maintenance"));
+        assert!(sent.silences(vec![a.clone(), b.clone()]).await.is_some());
+        assert!(sent.silences(vec![b.clone(), a.clone()]).await.is_none());
+        let mut edited = b.clone();
+        edited.comment = "maintenance, longer".into();
+        assert!(sent.silences(vec![a.clone(), edited]).await.is_some());
         sent.forget();
-        let after_failure = sent.thin(snapshot(vec![a.clone(), b.clone()])).await;
-        assert_eq!(
-            alerts_of(&after_failure),
-            Some(2),
-            "sent in full after a failure"
-        );
+        assert!(sent.silences(vec![a, b]).await.is_some());
+    }
+
+    #[test]
+    fn an_alert_list_is_sent_unless_it_is_the_same() {
+        let mut sent = Sent::default();
+        assert_eq!(sent.alerts(Fresh::New(vec![1], Some(7))), Some(vec![1]));
+        assert_eq!(sent.alerts, Some(7));
+        assert_eq!(sent.alerts::<Vec<i32>>(Fresh::Same), None);
     }
 }
