@@ -65,14 +65,23 @@ impl Filter {
 
     /// [`Filter::parse`], then every matcher's name checked against the
     /// fields the rows have.
-    pub fn check(input: &str, fields: &Fields) -> Result<Checked, Problem> {
+    /// `fields` is asked for only when the input names some (matchers): for
+    /// alerts it reads every row.
+    pub fn check(input: &str, fields: impl FnOnce() -> Fields) -> Result<Checked, Problem> {
         let Some((filter, names)) = parse_located(input)? else {
             return Ok(Checked {
                 filter: None,
                 warning: None,
             });
         };
-        let unknown = names.into_iter().find(|(_, name)| match fields {
+        if names.is_empty() {
+            return Ok(Checked {
+                filter: Some(filter),
+                warning: None,
+            });
+        }
+        let fields = fields();
+        let unknown = names.into_iter().find(|(_, name)| match &fields {
             Fields::Fixed(known) => !known.contains(&name.as_str()),
             Fields::Labels(known) => !known.contains(name),
         });
@@ -208,17 +217,20 @@ mod tests {
     #[test]
     fn unknown_fields_are_errors_and_unseen_labels_warnings() {
         let fixed = Fields::Fixed(&["user", "command"]);
-        let e = Filter::check(r#"user="root", usr="x""#, &fixed).unwrap_err();
+        let e = Filter::check(r#"user="root", usr="x""#, || fixed.clone()).unwrap_err();
         assert_eq!(
             e.to_string(),
             r#"col 14: unknown field "usr" (fields: user, command)"#
         );
         assert!(
-            Filter::check("usr", &fixed).unwrap().warning.is_none(),
+            Filter::check("usr", || fixed.clone())
+                .unwrap()
+                .warning
+                .is_none(),
             "text"
         );
         let labels = Fields::Labels(["severity".to_string()].into());
-        let ok = Filter::check(r#"team="ops""#, &labels).unwrap();
+        let ok = Filter::check(r#"team="ops""#, || labels.clone()).unwrap();
         assert!(ok.filter.is_some());
         let w = ok.warning.expect("a warning");
         assert!(!w.error && w.column == 1, "{w:?}");

@@ -81,11 +81,14 @@ fn cancel(state: &mut AppState) {
 /// The text changed: apply it if it parses, else say why not.
 fn retyped(state: &mut AppState) {
     let focus = state.view.focus;
-    let fields = fields(state, focus);
+    let Some(Overlay::FilterInput(prompt)) = &state.view.overlay else {
+        return;
+    };
+    let checked = Filter::check(&prompt.text, || fields(state, focus));
     let Some(Overlay::FilterInput(prompt)) = &mut state.view.overlay else {
         return;
     };
-    let applied = match Filter::check(&prompt.text, &fields) {
+    let applied = match checked {
         Ok(checked) => {
             prompt.problem = checked.warning;
             checked.filter

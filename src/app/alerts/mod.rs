@@ -289,16 +289,31 @@ fn earliest(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTi
     }
 }
 
+impl Alert {
+    /// The text a text filter searches (state, label values, summary, who
+    /// acknowledged it), written into `buf`: a filter pass over a storm then
+    /// allocates nothing per alert.
+    pub fn write_text(&self, buf: &mut String) {
+        buf.push_str(self.state.label());
+        buf.push(' ');
+        for (i, value) in self.labels.values().enumerate() {
+            if i > 0 {
+                buf.push(' ');
+            }
+            buf.push_str(value);
+        }
+        buf.push(' ');
+        buf.push_str(self.summary());
+        buf.push(' ');
+        buf.push_str(self.ack.as_ref().map_or("", |a| a.by.as_str()));
+    }
+}
+
 impl Filterable for Alert {
     fn text(&self) -> String {
-        let labels: Vec<&str> = self.labels.values().map(String::as_str).collect();
-        format!(
-            "{} {} {} {}",
-            self.state.label(),
-            labels.join(" "),
-            self.summary(),
-            self.ack.as_ref().map_or("", |a| a.by.as_str())
-        )
+        let mut text = String::new();
+        self.write_text(&mut text);
+        text
     }
 
     fn field(&self, name: &str) -> Option<String> {

@@ -6,7 +6,7 @@
 
 use super::Alert;
 use crate::app::action::PaneId;
-use crate::app::filter::{Filter, Filterable};
+use crate::app::filter::Filter;
 use crate::app::state::AppState;
 
 #[derive(Debug, Default, Clone)]
@@ -17,10 +17,6 @@ pub struct Visible {
     filter: Option<Filter>,
     /// Indices into `Remote::alerts`, in its order.
     rows: Vec<usize>,
-    /// Each alert's text as a text filter reads it (lower case), made once
-    /// per merge at the first text filter: typing then costs a substring
-    /// search per row, not a formatted string.
-    texts: Option<(u64, Vec<String>)>,
 }
 
 /// Picks the visible rows again, after a merge or a change of the filter.
@@ -28,34 +24,41 @@ pub fn refilter(state: &mut AppState) {
     let filter = state.list(PaneId::Alerts).filter.clone();
     let alerts = &state.remote.alerts;
     let generation = state.remote.generation;
-    let mut texts = state
-        .alert_rows
-        .texts
-        .take()
-        .filter(|(g, _)| *g == generation);
-    if matches!(filter, Some(Filter::Text(_))) && texts.is_none() {
-        let made = alerts.iter().map(|a| a.text().to_lowercase()).collect();
-        texts = Some((generation, made));
-    }
     let cache = &state.alert_rows;
-    let keep = |i: &usize| match (&filter, &texts) {
-        (None, _) => true,
-        (Some(Filter::Text(t)), Some((_, texts))) => texts[*i].contains(t.as_str()),
-        (Some(f), _) => f.matches(&alerts[*i]),
+    // One buffer for every row's text: typing into the filter over 10,000
+    // alerts must not allocate 10,000 strings per key.
+    let mut text = String::new();
+    let mut keep = |i: &usize| match &filter {
+        None => true,
+        Some(Filter::Text(needle)) => {
+            text.clear();
+            alerts[*i].write_text(&mut text);
+            lowercase(&mut text);
+            text.contains(needle.as_str())
+        }
+        Some(f) => f.matches(&alerts[*i]),
     };
     let rows = if cache.generation == state.remote.generation
         && narrows(cache.filter.as_ref(), filter.as_ref())
     {
-        cache.rows.iter().copied().filter(keep).collect()
+        cache.rows.iter().copied().filter(&mut keep).collect()
     } else {
-        (0..alerts.len()).filter(keep).collect()
+        (0..alerts.len()).filter(&mut keep).collect()
     };
     state.alert_rows = Visible {
         generation,
         filter,
         rows,
-        texts,
     };
+}
+
+/// Lower case as the text filter compares (in place for ASCII, the usual text).
+fn lowercase(text: &mut String) {
+    if text.is_ascii() {
+        text.make_ascii_lowercase();
+    } else {
+        *text = text.to_lowercase();
+    }
 }
 
 /// True when every row `new` keeps, `old` kept too.
