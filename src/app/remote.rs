@@ -304,7 +304,7 @@ impl Remote {
         self.alerts = merged;
         self.unlisted.expire(now);
         self.unlisted.bound(&mut self.alerts, now);
-        self.resolved_due = alerts::resolved::next_due(&self.alerts, &self.unlisted);
+        self.resolved_due = alerts::resolved::next_due(&self.alerts, &self.unlisted, now);
         self.generation += 1;
     }
 

@@ -83,14 +83,21 @@ fn expired(at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
 }
 
 /// When the next resolved row or count goes: the list must be merged again
-/// then, though no source changed.
-pub fn next_due(alerts: &[Alert], unlisted: &Unlisted) -> Option<DateTime<Utc>> {
+/// then, though no source changed. Only times still ahead: a resolved row
+/// past its time that a source still lists (the local rules keep their own)
+/// must not make every tick merge again.
+pub fn next_due(
+    alerts: &[Alert],
+    unlisted: &Unlisted,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
     alerts
         .iter()
         .filter(|a| a.state == AlertState::Resolved)
         .filter_map(|a| a.resolved_at)
         .map(kept_until)
         .chain(unlisted.due())
+        .filter(|due| *due > now)
         .min()
 }
 
@@ -123,7 +130,9 @@ mod tests {
         let oldest_kept = alerts.iter().filter_map(|a| a.resolved_at).min().unwrap();
         assert_eq!(oldest_kept, t(6), "only the newest resolved are rows");
         assert_eq!(unlisted.count(), 5_000 - MAX_ROWS);
-        assert_eq!(next_due(&alerts, &unlisted), Some(t(6 + 300)));
+        assert_eq!(next_due(&alerts, &unlisted, t(10)), Some(t(6 + 300)));
+        // Past its time but still listed (a source keeps it): no merge per tick.
+        assert_eq!(next_due(&alerts, &unlisted, t(400)), None);
         unlisted.expire(t(309));
         assert_eq!(
             unlisted.count(),
