@@ -615,3 +615,39 @@ fn recorded(effects: &[Effect]) -> Vec<opsdeck::store::acks::AlertEvent> {
         .flatten()
         .collect()
 }
+
+/// A poll whose lists did not change sends `None`: the alerts stay as they
+/// were, nothing is merged again; a failure in between still marks them stale,
+/// and the next unchanged answer makes them live again.
+#[test]
+fn an_unchanged_poll_keeps_the_alerts_and_a_failure_still_marks_them_stale() {
+    let mut s = fx::state();
+    let am = vec![fx::am_alert(
+        &[("alertname", "NodeDown"), ("severity", "critical")],
+        "node down",
+        -60,
+    )];
+    let _ = update(&mut s, fx::am_update(10, am, Vec::new()));
+    assert_eq!(s.remote.alerts.len(), 1);
+    let merged = s.remote.generation;
+    let unchanged = |at: i64| {
+        let Msg::Remote(mut r) = fx::am_update(at, Vec::new(), Vec::new()) else {
+            unreachable!()
+        };
+        r.at = fx::at(at);
+        if let Ok(opsdeck::app::remote::Payload::Alertmanager(a)) = &mut r.result {
+            a.alerts = None;
+            a.silences = None;
+        }
+        Msg::Remote(r)
+    };
+    let _ = update(&mut s, unchanged(15));
+    assert_eq!(s.remote.generation, merged, "nothing to merge");
+    assert_eq!(s.remote.alerts[0].state, AlertState::Firing);
+    assert!(!s.remote.alerts[0].stale);
+    let _ = update(&mut s, fx::failed_update(AM, 20, "timeout", "timed out"));
+    assert!(s.remote.alerts[0].stale, "its only source fails");
+    let _ = update(&mut s, unchanged(25));
+    assert_eq!(s.remote.alerts.len(), 1);
+    assert!(!s.remote.alerts[0].stale, "answering again, same list");
+}
