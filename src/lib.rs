@@ -13,6 +13,7 @@ pub mod collect;
 pub mod commands;
 pub mod config;
 pub mod engine;
+pub mod labels;
 pub mod runtime;
 pub mod secrets;
 pub mod store;

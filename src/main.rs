@@ -2,6 +2,7 @@ use clap::Parser;
 use std::io::Write;
 
 fn main() {
+    opsdeck::runtime::allocator::return_big_blocks_to_the_system();
     let cli = opsdeck::cli::Cli::parse();
     let code = match opsdeck::commands::run(cli) {
         Ok(code) => code,

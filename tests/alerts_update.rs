@@ -114,7 +114,7 @@ fn a_opens_the_dialog_with_the_configured_duration_and_enter_asks_for_one_silenc
         d.draft,
         Draft::Acknowledge {
             source: AM,
-            labels: (*alert.labels).clone()
+            labels: alert.labels.clone()
         }
     );
     typed(&mut s, "rolling back 4.2.1");
@@ -126,7 +126,7 @@ fn a_opens_the_dialog_with_the_configured_duration_and_enter_asks_for_one_silenc
         only_write(effects),
         Intent::Acknowledge(SilenceRequest {
             source: AM,
-            labels: (*alert.labels).clone(),
+            labels: alert.labels.clone(),
             starts_at: s.now,
             ends_at: s.now + chrono::Duration::minutes(30),
             created_by: "ann@db-1".into(),
@@ -276,7 +276,7 @@ fn silence_created_closes_the_dialog_and_the_row_is_acknowledged_by_me() {
     let mut silences = silences;
     let high = am
         .iter_mut()
-        .find(|a| a.labels["alertname"] == "HighErrorRate")
+        .find(|a| a.labels.get("alertname") == Some("HighErrorRate"))
         .unwrap();
     high.state = AmAlertState::Suppressed;
     high.silenced_by = vec![id.into()];
@@ -322,7 +322,7 @@ fn u_expires_the_ack_silence_and_the_row_fires_again() {
     let request = ExpireRequest {
         source: AM,
         silence_id: fx::ACK_SILENCE.into(),
-        labels: (*node_down.labels).clone(),
+        labels: node_down.labels.clone(),
     };
     assert_eq!(
         only_write(key(&mut s, KeyCode::Enter)),

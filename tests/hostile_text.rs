@@ -95,15 +95,13 @@ fn hostile_alert() -> impl Strategy<Value = Hostile> {
 
 impl Hostile {
     fn labels(&self) -> Labels {
-        let mut labels: Labels = self.labels.iter().cloned().collect();
-        labels.insert("alertname".into(), self.name.clone());
-        labels
+        let name = ("alertname".to_string(), self.name.clone());
+        self.labels.iter().cloned().chain([name]).collect()
     }
 
     fn annotations(&self) -> Labels {
-        let mut annotations: Labels = self.annotations.iter().cloned().collect();
-        annotations.insert("summary".into(), self.name.clone());
-        annotations
+        let summary = ("summary".to_string(), self.name.clone());
+        self.annotations.iter().cloned().chain([summary]).collect()
     }
 }
 
@@ -135,8 +133,8 @@ proptest! {
     fn no_hostile_character_reaches_the_screen(alert in hostile_alert()) {
         let mut state = fx::state();
         let mut am = fx::am_alert(&[("alertname", "x")], "x", -60);
-        am.labels = alert.labels().into();
-        am.annotations = alert.annotations().into();
+        am.labels = alert.labels();
+        am.annotations = alert.annotations();
         let _ = update(&mut state, fx::am_update(0, vec![am], Vec::new()));
         let _ = update(&mut state, Msg::Action(Action::Zoom(PaneId::Alerts)));
         assert_screen_clean(&state, 160, 48);

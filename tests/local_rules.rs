@@ -96,8 +96,8 @@ fn a_host_rule_goes_pending_then_firing_then_resolved() {
         .find(|a| a.name() == "HostCpuCritical")
         .unwrap()
         .clone();
-    assert_eq!(alert.labels["instance"], "db-1");
-    assert_eq!(alert.labels["severity"], "critical");
+    assert_eq!(&alert.labels["instance"], "db-1");
+    assert_eq!(&alert.labels["severity"], "critical");
     assert_eq!(alert.summary(), "CPU on db-1 is 99%");
     assert_eq!(
         alert.since,
@@ -137,9 +137,9 @@ fn scraped_series_feed_rules_with_job_and_instance() {
     assert_eq!(firing.len(), 1, "only checkout is over 5%");
     let a = &firing[0];
     assert_eq!(a.state, AlertState::Firing);
-    assert_eq!(a.labels["service"], "checkout");
-    assert_eq!(a.labels["job"], "app");
-    assert_eq!(a.labels["instance"], "127.0.0.1:8000");
+    assert_eq!(&a.labels["service"], "checkout");
+    assert_eq!(&a.labels["job"], "app");
+    assert_eq!(&a.labels["instance"], "127.0.0.1:8000");
     assert!(
         a.summary().starts_with("checkout fails 7"),
         "{}",
@@ -270,7 +270,7 @@ fn incident_levels_follow_severity_unless_a_label_override_matches() {
     let level = |service: &str, overrides: &[opsdeck::engine::incident::LevelRule]| {
         s.visible_alerts()
             .into_iter()
-            .find(|a| a.labels.get("service").map(String::as_str) == Some(service))
+            .find(|a| a.labels.get("service") == Some(service))
             .map(|a| a.level(overrides))
     };
     // AppErrors is a warning: P2 by the severity map…

@@ -76,7 +76,7 @@ pub(super) fn open_ack(state: &mut AppState) {
     }
     // An Alertmanager alert is silenced there; a local one is acknowledged in the store.
     let source = alert.alertmanager.or(local).unwrap_or_default();
-    let labels = (*alert.labels).clone();
+    let labels = alert.labels.clone();
     let name = alert.name().to_string();
     let (what, place) = match state.remote.sources.get(source) {
         Some(s) if s.kind == SourceKind::Local => (
@@ -138,7 +138,7 @@ pub(super) fn open_expire(state: &mut AppState) {
     let request = ExpireRequest {
         source,
         silence_id: ack.silence_id.clone(),
-        labels: (*alert.labels).clone(),
+        labels: alert.labels.clone(),
     };
     let title = format!("Un-acknowledge {}", alert.name());
     let dialog = Confirm::new(Draft::Unacknowledge(request), title, plan).keys("expire", "keep");
@@ -169,7 +169,11 @@ fn silence_created(
     silence_id: String,
     member: String,
 ) {
-    let name = request.labels.get("alertname").cloned().unwrap_or_default();
+    let name = request
+        .labels
+        .get("alertname")
+        .unwrap_or_default()
+        .to_owned();
     state.set_status(
         StatusKind::Info,
         format!("acknowledged {name}: silence {silence_id} on {member}"),
@@ -190,7 +194,11 @@ fn silence_created(
 /// A local alert's acknowledgement is stored: shown at once, and by every other
 /// opsdeck on the host at its next look at the store.
 fn local_acked(state: &mut AppState, request: SilenceRequest, id: i64) {
-    let name = request.labels.get("alertname").cloned().unwrap_or_default();
+    let name = request
+        .labels
+        .get("alertname")
+        .unwrap_or_default()
+        .to_owned();
     let until = request.ends_at.with_timezone(&state.local_offset);
     state.set_status(
         StatusKind::Info,
@@ -268,7 +276,11 @@ pub(super) fn on_written(state: &mut AppState, written: Written) {
 /// The silence is expired: until Alertmanager's next answer, show the alert as it
 /// now is, not silenced.
 fn silence_expired(state: &mut AppState, request: &ExpireRequest) {
-    let name = request.labels.get("alertname").cloned().unwrap_or_default();
+    let name = request
+        .labels
+        .get("alertname")
+        .unwrap_or_default()
+        .to_owned();
     let id = &request.silence_id;
     state.set_status(
         StatusKind::Info,

@@ -4,12 +4,12 @@
 //! wrapper, which audits it before and after.
 
 use super::action::{Action, PaneId};
+use super::alerts::Labels;
 use super::alerts::label_key;
 use super::confirm::{AckContext, DialogKey};
 use super::intent::{Done, Feature, Intent, Write, Written};
 use super::state::{AppState, Overlay, StatusKind};
 use super::update::Effect;
-use crate::engine::rules::Labels;
 use crate::store::NewAudit;
 
 /// A write key (`a`, `u`, `t`, `x`, `r`, `s`): opens its confirmation, or says
@@ -180,16 +180,15 @@ fn intent_target(intent: &Intent) -> Target {
 /// `HighCPU{instance="db-1"}`: the alert name and the labels that tell its
 /// alerts apart (severity shows in the row's colour).
 fn alert_name(labels: &Labels) -> String {
-    let name = labels.get("alertname").map_or("alert", String::as_str);
-    let rest: Labels = labels
+    let name = labels.get("alertname").unwrap_or("alert");
+    let mut rest = labels
         .iter()
-        .filter(|(k, _)| !matches!(k.as_str(), "alertname" | "severity"))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    if rest.is_empty() {
+        .filter(|(k, _)| !matches!(*k, "alertname" | "severity"))
+        .peekable();
+    if rest.peek().is_none() {
         name.to_string()
     } else {
-        format!("{name}{}", label_key(&rest))
+        format!("{name}{}", label_key(rest))
     }
 }
 

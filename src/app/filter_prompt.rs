@@ -123,7 +123,7 @@ fn fields(state: &AppState, pane: PaneId) -> Fields {
                 .remote
                 .alerts
                 .iter()
-                .flat_map(|a| a.labels.keys().map(String::as_str))
+                .flat_map(|a| a.labels.keys())
                 .chain(["state"])
                 .collect();
             Fields::Labels(names.into_iter().map(str::to_owned).collect())

@@ -146,8 +146,8 @@ impl LocalRules {
                     fired_at: a.fired_at,
                     ..Alert::new(
                         source,
-                        a.labels.clone(),
-                        a.annotations.clone(),
+                        crate::labels::LabelSet::from(&a.labels),
+                        crate::labels::LabelSet::from(&a.annotations),
                         state,
                         Some(a.active_since),
                     )
@@ -168,7 +168,7 @@ fn history_event(e: RuleEvent) -> AlertEvent {
         source: "local".into(),
         kind: kind.into(),
         at: e.at,
-        labels: serde_json::to_value(&e.labels).unwrap_or_default(),
+        labels: crate::labels::LabelSet::from(&e.labels),
         // Its transitions are told once: the engine's state is shared.
         started: None,
     }

@@ -51,10 +51,11 @@ struct AmAlertText<'a> {
     status: Raw<'a>,
 }
 
-/// The digest of `GET /api/v2/alerts`; `None` if it is not such a list.
-pub fn alertmanager_alerts(body: &[u8]) -> Option<u64> {
+/// The digest of `GET /api/v2/alerts`, and how many alerts it lists; `None`
+/// if it is not such a list.
+pub fn alertmanager_alerts(body: &[u8]) -> Option<(u64, usize)> {
     let alerts: Vec<AmAlertText<'_>> = serde_json::from_slice(body).ok()?;
-    Some(unordered(&alerts, |a, h| {
+    let digest = unordered(&alerts, |a, h| {
         for field in [
             a.labels,
             a.annotations,
@@ -64,7 +65,8 @@ pub fn alertmanager_alerts(body: &[u8]) -> Option<u64> {
         ] {
             raw(h, field);
         }
-    }))
+    });
+    Some((digest, alerts.len()))
 }
 
 #[derive(Deserialize)]

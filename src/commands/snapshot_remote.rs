@@ -4,11 +4,10 @@
 use crate::app::alerts::Alert;
 use crate::app::remote::Remote as RemoteState;
 use crate::config::Config;
+use crate::labels::LabelSet;
 use crate::ui::widgets::format::unit_value;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use std::collections::BTreeMap;
-
 #[derive(Serialize)]
 pub struct SourceOut {
     pub kind: &'static str,
@@ -38,8 +37,8 @@ pub struct AlertOut {
     pub state: &'static str,
     pub since: Option<DateTime<Utc>>,
     pub sources: Vec<String>,
-    pub labels: BTreeMap<String, String>,
-    pub annotations: BTreeMap<String, String>,
+    pub labels: LabelSet,
+    pub annotations: LabelSet,
     pub generator_url: Option<String>,
     pub ack: Option<AckOut>,
 }
@@ -187,9 +186,9 @@ fn alert_out(a: &Alert, level: &'static str, name: &impl Fn(usize) -> String) ->
         state: a.state.label(),
         since: a.since,
         sources: a.sources.iter().map(|id| name(*id)).collect(),
-        labels: (*a.labels).clone(),
-        annotations: (*a.annotations).clone(),
-        generator_url: a.generator_url.clone(),
+        labels: a.labels.clone(),
+        annotations: a.annotations.clone(),
+        generator_url: a.generator_url.as_deref().map(str::to_owned),
         ack: a.ack.as_ref().map(|k| AckOut {
             silence_id: k.silence_id.clone(),
             by: k.by.clone(),
@@ -243,7 +242,7 @@ fn print_sources_and_alerts(sources: &[SourceOut], alerts: &[AlertOut]) -> anyho
             a.severity,
             a.state,
             a.alertname,
-            a.annotations.get("summary").map_or("", String::as_str),
+            a.annotations.get("summary").unwrap_or(""),
             a.sources.join(", ")
         )?;
     }

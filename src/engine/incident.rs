@@ -22,7 +22,7 @@
 use std::time::Duration;
 
 use crate::engine::matcher::{self, Matcher};
-use crate::engine::rules::Labels;
+use crate::labels::Labelled;
 use chrono::{DateTime, TimeDelta, Utc};
 
 /// Handbook levels, most urgent first (so `Ord` sorts P1 first).
@@ -78,14 +78,18 @@ pub struct LevelRule {
 }
 
 impl LevelRule {
-    pub fn matches(&self, labels: &Labels) -> bool {
+    pub fn matches(&self, labels: &impl Labelled) -> bool {
         matcher::all_match(&self.matchers, labels)
     }
 }
 
 /// The level of an alert: the first matching override, else the default map
 /// (module docs) applied to `severity_label`.
-pub fn level_for(severity_label: Option<&str>, labels: &Labels, overrides: &[LevelRule]) -> Level {
+pub fn level_for(
+    severity_label: Option<&str>,
+    labels: &impl Labelled,
+    overrides: &[LevelRule],
+) -> Level {
     if let Some(rule) = overrides.iter().find(|r| r.matches(labels)) {
         return rule.level;
     }
@@ -152,7 +156,7 @@ mod tests {
             matchers: crate::engine::matcher::parse(r#"team="payments", env=~"prod|live""#)
                 .unwrap(),
         };
-        let labels = |env: &str| -> Labels {
+        let labels = |env: &str| -> crate::engine::rules::Labels {
             [("team", "payments"), ("env", env)]
                 .into_iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -160,7 +164,7 @@ mod tests {
         };
         assert!(rule.matches(&labels("live")));
         assert!(!rule.matches(&labels("production")), "anchored");
-        assert!(!rule.matches(&Labels::new()));
+        assert!(!rule.matches(&crate::engine::rules::Labels::new()));
         assert_eq!(level_for(Some("info"), &labels("prod"), &[rule]), Level::P1);
     }
 }

@@ -100,8 +100,8 @@ async fn create_silence(ctx: &WriteContext, req: &SilenceRequest) -> Result<Done
             .labels
             .iter()
             .map(|(name, value)| Matcher {
-                name: name.clone(),
-                value: value.clone(),
+                name: name.to_owned(),
+                value: value.to_owned(),
                 is_regex: false,
                 is_equal: true,
             })

@@ -7,6 +7,7 @@
 //! reads that `update` asks for on a tick go through `polls`.
 
 mod alerts;
+pub mod allocator;
 pub mod backend;
 mod collectors;
 mod inputs;

@@ -144,7 +144,8 @@ pub struct AlertEvent {
     /// pending, fired, resolved, acked, unacked
     pub kind: String,
     pub at: DateTime<Utc>,
-    pub labels: serde_json::Value,
+    /// Shared with the row: a storm's first look records thousands.
+    pub labels: crate::labels::LabelSet,
     /// When the episode began (a remote alert's start): the same transition
     /// of the same episode, told again after a restart, is recorded once.
     pub started: Option<DateTime<Utc>>,
@@ -168,7 +169,7 @@ impl Store {
                     e.source,
                     e.kind,
                     e.at.timestamp_millis(),
-                    e.labels.to_string(),
+                    serde_json::to_string(&e.labels).unwrap_or_default(),
                     e.started.map(|t| t.timestamp_millis()),
                 ],
             )
@@ -296,7 +297,7 @@ mod tests {
             source: "prom main".into(),
             kind: "fired".into(),
             at: t,
-            labels: ack.labels.clone(),
+            labels: serde_json::from_value(ack.labels.clone()).unwrap(),
             started: Some(t - chrono::Duration::minutes(5)),
         };
         store.record_events(std::slice::from_ref(&fired)).unwrap();

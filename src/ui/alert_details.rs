@@ -111,7 +111,7 @@ fn facts(ui: Ui<'_>, alert: &Alert) -> Vec<Line<'static>> {
         .collect();
     let mut lines = vec![field(s, "sources", sources.join(", "))];
     if let Some(url) = &alert.generator_url {
-        lines.push(field(s, "generator", url.clone()));
+        lines.push(field(s, "generator", url.to_string()));
     }
     if let Some(ack) = &alert.ack {
         // Acks last up to 30 days: the date too unless it ends today.

@@ -102,40 +102,45 @@ pub fn prom_alert(
     active_at: i64,
 ) -> PromAlert {
     PromAlert {
-        labels: labels(pairs).into(),
-        annotations: labels(&[("summary", summary)]).into(),
+        labels: labels(pairs),
+        annotations: labels(&[("summary", summary)]),
         state,
         active_at: Some(at(active_at)),
         value: 1.0,
     }
 }
 
+/// A made-up Alertmanager fingerprint for an alert of `am_alert` (the
+/// inhibiting alert, in another's `inhibitedBy`).
+fn fingerprint_of(pairs: &[(&str, &str)]) -> String {
+    let rule = pairs
+        .iter()
+        .find(|(k, _)| *k == "alertname")
+        .map_or("", |(_, v)| *v);
+    format!("{:016x}", (pairs.len() + 1) * 7919 + rule.len())
+}
+
 /// Alertmanager's copy: Prometheus's labels plus the external label `cluster="eu"`.
 pub fn am_alert(pairs: &[(&str, &str)], summary: &str, starts_at: i64) -> AmAlert {
-    let mut l = labels(pairs);
-    l.insert("cluster".into(), "eu".into());
-    let rule = l.get("alertname").cloned().unwrap_or_default();
+    let l = labels(pairs).with("cluster", "eu");
+    let rule = l.get("alertname").unwrap_or_default().to_owned();
     AmAlert {
-        fingerprint: format!("{:016x}", l.len() * 7919 + rule.len()),
-        labels: l.into(),
-        annotations: std::sync::Arc::new(labels(&[
+        labels: l,
+        annotations: labels(&[
             ("summary", summary),
             (
                 "runbook_url",
                 &format!("https://runbooks.example.com/{}", rule.to_lowercase()),
             ),
-        ])),
+        ]),
         starts_at: Some(at(starts_at)),
-        // What Alertmanager reports for a firing alert: a few minutes ahead.
-        ends_at: Some(at(240)),
-        updated_at: Some(at(-20)),
-        generator_url: Some(format!(
-            "http://prometheus:9090/graph?g0.expr=ALERTS%7Balertname%3D%22{rule}%22%7D"
-        )),
+        generator_url: Some(
+            format!("http://prometheus:9090/graph?g0.expr=ALERTS%7Balertname%3D%22{rule}%22%7D")
+                .into(),
+        ),
         state: AmAlertState::Active,
         silenced_by: Vec::new(),
         inhibited_by: Vec::new(),
-        receivers: vec!["oncall-pager".into()],
     }
 }
 
@@ -306,7 +311,7 @@ fn mix(backup: bool) -> (Vec<PromAlert>, Vec<AmAlert>, Vec<Silence>) {
     acked.silenced_by = vec![ACK_SILENCE.into()];
     let mut inhibited = am_alert(HIGH_LOAD, "load15 on db-2 is 14.2 (8 cores)", -1390);
     inhibited.state = AmAlertState::Suppressed;
-    inhibited.inhibited_by = vec![acked.fingerprint.clone()];
+    inhibited.inhibited_by = vec![fingerprint_of(NODE_DOWN)];
     let mut silenced = am_alert(
         DISK_FILLING,
         "/var/lib/postgresql on db-3 fills in about 3h40m",

@@ -290,7 +290,7 @@ async fn alerts_decode_with_unknown_fields() {
     assert_eq!(alerts.len(), 2);
     assert_eq!(alerts[0].state, PromAlertState::Firing);
     assert_eq!(alerts[0].value, f64::INFINITY);
-    assert_eq!(alerts[0].annotations["summary"], "load");
+    assert_eq!(&alerts[0].annotations["summary"], "load");
     let active = alerts[0].active_at.expect("activeAt");
     assert_eq!(active.timestamp_subsec_nanos(), 123_456_789);
     assert_eq!(alerts[1].state, PromAlertState::Pending);

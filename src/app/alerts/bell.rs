@@ -15,7 +15,7 @@ const MIN_GAP: Duration = Duration::seconds(30);
 
 /// A critical alert seen firing: its labels, and since when it has not been
 /// (`None`: it still is).
-type Seen = (std::sync::Arc<Labels>, Option<DateTime<Utc>>);
+type Seen = (Labels, Option<DateTime<Utc>>);
 
 #[derive(Debug, Clone, Default)]
 pub struct Bell {

@@ -119,7 +119,7 @@ impl Prober {
             }
             by_name
         });
-        let name = labels.get("alertname").map_or("", String::as_str);
+        let name = labels.get("alertname").unwrap_or("");
         let Some(same_name) = by_name.get(name) else {
             return false;
         };
@@ -133,15 +133,15 @@ impl Prober {
                 continue;
             }
             let (big, small) = if row.labels.len() > labels.len() {
-                (&*row.labels, labels)
+                (&row.labels, labels)
             } else {
-                (labels, &*row.labels)
+                (labels, &row.labels)
             };
             let before = extras.len();
             extras.extend(
                 big.keys()
-                    .filter(|k| !small.contains_key(*k) && *k != "alertname")
-                    .cloned(),
+                    .filter(|k| !small.contains_key(k) && *k != "alertname")
+                    .map(str::to_owned),
             );
             return extras.len() > before;
         }

@@ -11,8 +11,7 @@ use crate::app::sources::SourceId;
 use crate::collect::alertmanager::{AmAlert, AmAlertState};
 use crate::collect::prometheus::PromAlertState;
 use chrono::{DateTime, Utc};
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap};
 
 /// Merges every source's alerts into one list, sorted for display; alerts of the
 /// previous list that vanished while their sources were healthy stay as resolved
@@ -39,6 +38,10 @@ pub fn merge_with(
 ) -> Vec<Alert> {
     let mut prober = Prober::default();
     let mut alerts = local_rows(inputs);
+    // Room for every listed alert at once, what the merge did not use given
+    // back at the end: grown by doubling, a storm's rows would be held at up
+    // to twice their size, and copied while they grow.
+    alerts.reserve_exact(listed(&inputs.alertmanager) + listed(&inputs.prometheus));
     add_alertmanager(&mut alerts, inputs, extras, &mut prober);
     add_prometheus(&mut alerts, inputs, extras, &mut prober);
     apply_pending_acks(&mut alerts, inputs, extras);
@@ -46,7 +49,12 @@ pub fn merge_with(
     silences::apply_everywhere(&mut alerts, inputs, now);
     keep_gone(&mut alerts, previous, healthy, now, extras, &mut prober);
     sort(&mut alerts, group_by);
+    alerts.shrink_to_fit();
     alerts
+}
+
+fn listed<T>(lists: &BTreeMap<SourceId, Vec<T>>) -> usize {
+    lists.values().map(Vec::len).sum()
 }
 
 /// opsdeck's own alerts, with the store's acknowledgements applied.
@@ -63,13 +71,13 @@ fn local_rows(inputs: &AlertInputs) -> Vec<Alert> {
         }
         if let Some(ack) = acks.get(alert.key().as_str()) {
             alert.state = AlertState::Acknowledged;
-            alert.ack = Some(Ack {
+            alert.ack = Some(Box::new(Ack {
                 silence_id: local_ack_id(ack.id),
                 by: ack.author.clone(),
                 at: ack.created,
                 until: ack.expires,
                 comment: ack.comment.clone(),
-            });
+            }));
         }
     }
     alerts
@@ -144,11 +152,7 @@ fn add_prometheus(
                     let a = &mut alerts[i];
                     a.sources.push(source);
                     a.since = earliest(a.since, p.active_at);
-                    for (k, v) in p.annotations.iter() {
-                        if !a.annotations.contains_key(k) {
-                            Arc::make_mut(&mut a.annotations).insert(k.clone(), v.clone());
-                        }
-                    }
+                    super::stale::fill_in(&mut a.annotations, &p.annotations);
                 }
                 None => {
                     index.insert(&p.labels, extras, alerts.len());
@@ -174,13 +178,13 @@ fn apply_pending_acks(alerts: &mut [Alert], inputs: &AlertInputs, extras: &Extra
     let index = RowIndex::build(alerts, extras);
     for pending in &inputs.pending_acks {
         let found = index.find(&pending.labels, extras, alerts, |a| {
-            a.alertmanager == Some(pending.source) && *a.labels == pending.labels
+            a.alertmanager == Some(pending.source) && a.labels == pending.labels
         });
         if let Some(i) = found
             && alerts[i].ack.is_none()
         {
             alerts[i].state = AlertState::Acknowledged;
-            alerts[i].ack = Some(pending.ack.clone());
+            alerts[i].ack = Some(Box::new(pending.ack.clone()));
         }
     }
 }
@@ -245,7 +249,7 @@ fn from_alertmanager(inputs: &AlertInputs, source: SourceId, a: &AmAlert) -> Ale
         .iter()
         .filter_map(|id| inputs.silence(source, id))
         .find(|s| is_ack_comment(&s.comment))
-        .map(super::Ack::from_silence);
+        .map(|s| Box::new(super::Ack::from_silence(s)));
     let state = match a.state {
         AmAlertState::Suppressed if ack.is_some() => AlertState::Acknowledged,
         AmAlertState::Suppressed if !a.silenced_by.is_empty() => AlertState::Silenced,
@@ -277,7 +281,7 @@ fn from_alertmanager(inputs: &AlertInputs, source: SourceId, a: &AmAlert) -> Ale
 fn sort(alerts: &mut [Alert], group_by: &str) {
     // With no group_by both read "" and compare equal.
     fn group<'a>(x: &'a Alert, by: &str) -> &'a str {
-        x.labels.get(by).map_or("", String::as_str)
+        x.labels.get(by).unwrap_or("")
     }
     let resolved = |x: &Alert| x.state == AlertState::Resolved;
     // Alerts without the label go after every group.

@@ -27,7 +27,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub type Labels = BTreeMap<String, String>;
+pub type Labels = crate::labels::LabelSet;
 
 /// How long an alert that disappeared stays listed as resolved.
 pub const RESOLVED_KEPT: Duration = Duration::from_secs(300);
@@ -122,8 +122,8 @@ pub struct PendingAck {
 pub struct Alert {
     /// Shared with the source's copy: a storm's label sets are not copied
     /// into every row of every merge.
-    pub labels: Arc<Labels>,
-    pub annotations: Arc<Labels>,
+    pub labels: Labels,
+    pub annotations: Labels,
     pub severity: Severity,
     pub state: AlertState,
     /// When it started (`startsAt` / `activeAt`), never `endsAt`.
@@ -134,10 +134,11 @@ pub struct Alert {
     pub sources: Vec<SourceId>,
     /// The Alertmanager that has it: acknowledging it silences there.
     pub alertmanager: Option<SourceId>,
-    pub generator_url: Option<String>,
+    pub generator_url: Option<Arc<str>>,
     pub silenced_by: Vec<String>,
     pub inhibited_by: Vec<String>,
-    pub ack: Option<Ack>,
+    /// Boxed: most rows have none, and a storm has thousands of rows.
+    pub ack: Option<Box<Ack>>,
     /// When it disappeared from every source.
     pub resolved_at: Option<DateTime<Utc>>,
     /// Every source that reports it is failing: this is their last word.
@@ -148,8 +149,8 @@ impl Alert {
     /// An alert seen by one source, with nothing known yet of silences or acks.
     pub fn new(
         source: SourceId,
-        labels: impl Into<Arc<Labels>>,
-        annotations: impl Into<Arc<Labels>>,
+        labels: impl Into<Labels>,
+        annotations: impl Into<Labels>,
         state: AlertState,
         since: Option<DateTime<Utc>>,
     ) -> Alert {
@@ -173,14 +174,14 @@ impl Alert {
     }
 
     pub fn name(&self) -> &str {
-        self.labels.get("alertname").map_or("", String::as_str)
+        self.labels.get("alertname").unwrap_or("")
     }
 
     pub fn summary(&self) -> &str {
         ["summary", "description", "message"]
             .iter()
-            .find_map(|k| self.annotations.get(*k))
-            .map_or("", String::as_str)
+            .find_map(|k| self.annotations.get(k))
+            .unwrap_or("")
     }
 
     /// The incident level, from the severity label (critical P1, warning P2,
@@ -190,7 +191,7 @@ impl Alert {
         &self,
         overrides: &[crate::engine::incident::LevelRule],
     ) -> crate::engine::incident::Level {
-        let severity = self.labels.get("severity").map(String::as_str);
+        let severity = self.labels.get("severity");
         crate::engine::incident::level_for(severity, &self.labels, overrides)
     }
 
@@ -215,8 +216,11 @@ impl Alert {
     }
 }
 
-pub fn label_key(labels: &Labels) -> String {
-    let parts: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
+pub fn label_key<K: AsRef<str>, V: AsRef<str>>(labels: impl IntoIterator<Item = (K, V)>) -> String {
+    let parts: Vec<String> = labels
+        .into_iter()
+        .map(|(k, v)| format!("{}={:?}", k.as_ref(), v.as_ref()))
+        .collect();
     format!("{{{}}}", parts.join(", "))
 }
 
@@ -318,7 +322,7 @@ impl Filterable for Alert {
 
     fn field(&self, name: &str) -> Option<String> {
         if let Some(v) = self.labels.get(name) {
-            return Some(v.clone());
+            return Some(v.to_owned());
         }
         match name {
             "state" => Some(self.state.label().to_string()),

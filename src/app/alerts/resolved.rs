@@ -107,8 +107,7 @@ mod tests {
     use super::*;
 
     fn resolved(i: usize, at: i64) -> Alert {
-        let mut l = labels(CPU);
-        l.insert("instance".into(), format!("node-{i}"));
+        let l = labels(CPU).with("instance", &format!("node-{i}"));
         let mut a = Alert::new(0, l, Labels::new(), AlertState::Resolved, None);
         a.resolved_at = Some(t(at));
         a

@@ -82,7 +82,7 @@ fn learning_the_external_labels_is_bounded_when_nothing_matches() {
         .iter_mut()
         .enumerate()
     {
-        std::sync::Arc::make_mut(&mut p.labels).insert("instance".into(), format!("other-{i}"));
+        p.labels = p.labels.with("instance", &format!("other-{i}"));
     }
     take_comparisons();
     let merged = merge(&inputs, &[], |_| true, "", t(0));

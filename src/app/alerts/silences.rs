@@ -6,7 +6,7 @@
 
 use super::{Ack, Alert, AlertInputs, AlertState, is_ack_comment};
 use crate::app::sources::SourceId;
-use crate::collect::alertmanager::{Labels, Matcher, Silence, SilenceState};
+use crate::collect::alertmanager::{Matcher, Silence, SilenceState};
 use crate::engine::matcher;
 use chrono::{DateTime, Utc};
 
@@ -51,7 +51,7 @@ pub(super) fn apply_everywhere(alerts: &mut [Alert], inputs: &AlertInputs, now: 
         alert.silenced_by.push(silence.id.clone());
         if is_ack_comment(&silence.comment) {
             alert.state = AlertState::Acknowledged;
-            alert.ack = Some(Ack::from_silence(silence));
+            alert.ack = Some(Box::new(Ack::from_silence(silence)));
         } else {
             alert.state = AlertState::Silenced;
         }
@@ -65,7 +65,7 @@ impl Matcher {
     }
 
     /// True when `labels` satisfy this matcher (compiles a regex each call).
-    pub fn matches(&self, labels: &Labels) -> bool {
+    pub fn matches(&self, labels: &impl crate::labels::Labelled) -> bool {
         self.compile().matches(labels)
     }
 }
@@ -74,7 +74,7 @@ impl Silence {
     /// True when every matcher holds for `labels`, whatever the silence's
     /// state or time range. Compiles regexes each call: for many alerts,
     /// use [`Silence::compile`] once.
-    pub fn matches(&self, labels: &Labels) -> bool {
+    pub fn matches(&self, labels: &impl crate::labels::Labelled) -> bool {
         matcher::all_match(&self.compile(), labels)
     }
 
@@ -97,7 +97,7 @@ mod tests {
         }
     }
 
-    fn labels(pairs: &[(&str, &str)]) -> Labels {
+    fn labels(pairs: &[(&str, &str)]) -> crate::labels::LabelSet {
         pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))

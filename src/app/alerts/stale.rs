@@ -51,15 +51,12 @@ fn carry_over(alert: &mut Alert, old: &Alert) {
     alert.fired_at = alert.fired_at.or(old.fired_at);
 }
 
-/// Adds what `from` has and `to` lacks (copying `to` only if it changes).
-fn fill_in(to: &mut std::sync::Arc<super::Labels>, from: &super::Labels) {
+/// Adds what `from` has and `to` lacks (a new set only if it changes).
+pub(super) fn fill_in(to: &mut super::Labels, from: &super::Labels) {
     if from.keys().all(|k| to.contains_key(k)) {
         return;
     }
-    let to = std::sync::Arc::make_mut(to);
-    for (k, v) in from {
-        to.entry(k.clone()).or_insert_with(|| v.clone());
-    }
+    *to = to.union(from);
 }
 
 #[cfg(test)]
@@ -120,7 +117,7 @@ mod tests {
             "the ACK silence still applies"
         );
         assert_eq!(a.ack.as_ref().map(|k| k.by.as_str()), Some("ana@ops"));
-        assert_eq!(a.labels.get("cluster").map(String::as_str), Some("eu"));
+        assert_eq!(a.labels.get("cluster"), Some("eu"));
         assert_eq!(a.alertmanager, Some(AM), "u expires the silence there");
         // No response deadline is counted for what may have resolved.
         let level = a.level(&[]);

@@ -199,7 +199,7 @@ fn record_remote_transitions(state: &mut AppState, before: &HashMap<u64, AlertSt
                 source,
                 kind: kind.into(),
                 at,
-                labels: serde_json::to_value(&alert.labels).unwrap_or_default(),
+                labels: alert.labels.clone(),
                 // One event per transition of an episode: a restart tells it again.
                 started: alert.since,
             });

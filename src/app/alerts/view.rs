@@ -115,11 +115,11 @@ impl AppState {
         match self.picked() {
             Some(rows) => rows
                 .iter()
-                .position(|&r| *self.remote.alerts[r].labels == *labels),
+                .position(|&r| self.remote.alerts[r].labels == *labels),
             None => self
                 .visible_alerts()
                 .iter()
-                .position(|a| *a.labels == *labels),
+                .position(|a| a.labels == *labels),
         }
     }
 

@@ -90,11 +90,14 @@ impl AlertmanagerClient {
                 let request = self.http.request(Method::GET, with_query);
                 let response = self.send(request, &url).await?;
                 decode_off_thread(response, move |r| {
-                    let digest = unchanged::alertmanager_alerts(&r.body);
+                    let (digest, count) = match unchanged::alertmanager_alerts(&r.body) {
+                        Some((digest, count)) => (Some(digest), count),
+                        None => (None, 0),
+                    };
                     if digest.is_some() && digest == last {
                         return Ok(Fresh::Same);
                     }
-                    Ok(Fresh::New(r.json::<Vec<AmAlert>>()?, digest))
+                    Ok(Fresh::New(r.json_list::<AmAlert>(count)?, digest))
                 })
                 .await
             })

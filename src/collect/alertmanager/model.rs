@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::collect::http::json::{go_time, null_as_default};
 
-pub type Labels = BTreeMap<String, String>;
+pub use crate::labels::LabelSet as Labels;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -24,18 +24,17 @@ pub enum AmAlertState {
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(from = "RawAlert")]
 pub struct AmAlert {
-    pub fingerprint: String,
-    pub labels: Arc<Labels>,
-    pub annotations: Arc<Labels>,
+    pub labels: Labels,
+    pub annotations: Labels,
     pub starts_at: Option<DateTime<Utc>>,
-    pub ends_at: Option<DateTime<Utc>>,
-    pub updated_at: Option<DateTime<Utc>>,
-    pub generator_url: Option<String>,
+    /// Shared with the rows made from it.
+    pub generator_url: Option<Arc<str>>,
     pub state: AmAlertState,
     pub silenced_by: Vec<String>,
     pub inhibited_by: Vec<String>,
-    /// Receiver names.
-    pub receivers: Vec<String>,
+    // Not kept: `endsAt` and `updatedAt` (they move at every evaluation and
+    // nothing shows them), `receivers` and `fingerprint` (nothing reads
+    // them); a storm holds thousands of these.
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -88,8 +87,8 @@ pub struct NewSilence {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PostableAlert {
-    pub labels: Labels,
-    pub annotations: Labels,
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
     pub starts_at: DateTime<Utc>,
     /// A while ahead while firing (refreshed before it passes); the resolve time
     /// once resolved.
@@ -117,24 +116,16 @@ fn yes() -> bool {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RawAlert {
-    #[serde(default)]
-    fingerprint: String,
     #[serde(default, deserialize_with = "null_as_default")]
     labels: Labels,
     #[serde(default, deserialize_with = "null_as_default")]
     annotations: Labels,
     #[serde(default, deserialize_with = "go_time")]
     starts_at: Option<DateTime<Utc>>,
-    #[serde(default, deserialize_with = "go_time")]
-    ends_at: Option<DateTime<Utc>>,
-    #[serde(default, deserialize_with = "go_time")]
-    updated_at: Option<DateTime<Utc>>,
     #[serde(default, rename = "generatorURL")]
     generator_url: Option<String>,
     #[serde(default)]
     status: Option<RawAlertStatus>,
-    #[serde(default, deserialize_with = "null_as_default")]
-    receivers: Vec<RawReceiver>,
 }
 
 #[derive(Deserialize)]
@@ -147,12 +138,6 @@ struct RawAlertStatus {
     inhibited_by: Vec<String>,
 }
 
-#[derive(Deserialize)]
-struct RawReceiver {
-    #[serde(default)]
-    name: String,
-}
-
 impl From<RawAlert> for AmAlert {
     fn from(raw: RawAlert) -> Self {
         let (state, silenced_by, inhibited_by) = match raw.status {
@@ -160,17 +145,13 @@ impl From<RawAlert> for AmAlert {
             None => (AmAlertState::Unprocessed, Vec::new(), Vec::new()),
         };
         AmAlert {
-            fingerprint: raw.fingerprint,
-            labels: Arc::new(raw.labels),
-            annotations: Arc::new(raw.annotations),
+            labels: raw.labels,
+            annotations: raw.annotations,
             starts_at: raw.starts_at,
-            ends_at: raw.ends_at,
-            updated_at: raw.updated_at,
-            generator_url: raw.generator_url.filter(|u| !u.is_empty()),
+            generator_url: raw.generator_url.filter(|u| !u.is_empty()).map(Arc::from),
             state,
             silenced_by,
             inhibited_by,
-            receivers: raw.receivers.into_iter().map(|r| r.name).collect(),
         }
     }
 }

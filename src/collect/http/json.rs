@@ -1,6 +1,10 @@
 //! Serde helpers for the JSON that Go servers (Prometheus, Alertmanager) send.
 
+use std::fmt;
+use std::marker::PhantomData;
+
 use chrono::{DateTime, Datelike, Utc};
+use serde::de::{DeserializeSeed, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
 /// An optional RFC 3339 time. Go marshals an unset `time.Time` as
@@ -29,6 +33,45 @@ where
     T: Deserialize<'de> + Default,
 {
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// A JSON array of about `count` items (known from an earlier pass over the
+/// body), decoded into a list allocated once: serde's own grows by doubling,
+/// which holds a storm's list at up to twice its size and copies it as it grows.
+pub(crate) fn array_of<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    count: usize,
+) -> serde_json::Result<Vec<T>> {
+    let mut reader = serde_json::Deserializer::from_slice(body);
+    let list = SizedArray(count, PhantomData).deserialize(&mut reader)?;
+    reader.end()?;
+    Ok(list)
+}
+
+struct SizedArray<T>(usize, PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for SizedArray<T> {
+    type Value = Vec<T>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<T>, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for SizedArray<T> {
+    type Value = Vec<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+        let mut list = Vec::with_capacity(self.0);
+        while let Some(item) = seq.next_element()? {
+            list.push(item);
+        }
+        Ok(list)
+    }
 }
 
 #[cfg(test)]
@@ -62,5 +105,18 @@ mod tests {
     fn null_lists_are_empty() {
         let t: T = serde_json::from_str(r#"{"list":null}"#).expect("null list");
         assert!(t.list.is_empty());
+    }
+
+    #[test]
+    fn arrays_of_a_known_size_decode_like_any_list() {
+        let list: Vec<u32> = array_of(b"[1, 2, 3]", 3).unwrap();
+        assert_eq!(
+            (list, array_of::<u32>(b"[]", 0).unwrap()),
+            (vec![1, 2, 3], vec![])
+        );
+        // A wrong count only costs room, never items.
+        assert_eq!(array_of::<u32>(b"[1,2]", 1).unwrap(), [1, 2]);
+        assert!(array_of::<u32>(b"[1] x", 1).is_err(), "trailing text");
+        assert!(array_of::<u32>(b"{}", 1).is_err());
     }
 }

@@ -6,9 +6,10 @@ mod error;
 pub(crate) mod json;
 mod page;
 
+use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::{Arc, Once};
+use std::sync::{Arc, Mutex, Once};
 use std::time::Duration;
 
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
@@ -106,6 +107,9 @@ pub struct HttpClient {
     timeout: Duration,
     max_body_bytes: usize,
     insecure: bool,
+    /// The size of each endpoint's last body (by path): the next one is
+    /// read into a buffer of about that size, allocated once.
+    last_sizes: Arc<Mutex<HashMap<String, usize>>>,
 }
 
 impl HttpClient {
@@ -136,6 +140,7 @@ impl HttpClient {
             timeout: opts.timeout,
             max_body_bytes: opts.max_body_bytes,
             insecure: opts.insecure_skip_verify,
+            last_sizes: Arc::default(),
         })
     }
 
@@ -196,13 +201,20 @@ impl HttpClient {
         if announced > self.max_body_bytes as u64 {
             return Err(too_large());
         }
-        let mut body = Vec::with_capacity(announced.min(1 << 20) as usize);
+        // Read into room for what this endpoint sent last time (a tenth more):
+        // grown by doubling, a storm's body would be held at up to three
+        // times its size; kept as chunks to join later, twice.
+        let path = endpoint.path();
+        let expected = self.last_size(path).map_or(0, |n| n + n / 10);
+        let mut body =
+            Vec::with_capacity(expected.max(announced as usize).min(self.max_body_bytes));
         while let Some(chunk) = response.chunk().await.map_err(failed)? {
             if body.len() + chunk.len() > self.max_body_bytes {
                 return Err(too_large());
             }
             body.extend_from_slice(&chunk);
         }
+        self.remember_size(path, body.len());
         let content_type = response
             .headers()
             .get(CONTENT_TYPE)
@@ -214,6 +226,23 @@ impl HttpClient {
             content_type,
             body,
         })
+    }
+}
+
+impl HttpClient {
+    fn last_size(&self, path: &str) -> Option<usize> {
+        self.last_sizes.lock().ok()?.get(path).copied()
+    }
+
+    fn remember_size(&self, path: &str, size: usize) {
+        if let Ok(mut sizes) = self.last_sizes.lock() {
+            match sizes.get_mut(path) {
+                Some(last) => *last = size,
+                None => {
+                    sizes.insert(path.to_owned(), size);
+                }
+            }
+        }
     }
 }
 
@@ -280,6 +309,17 @@ impl Response {
 
     /// Decodes JSON, or says what came instead (an HTML login page...).
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, SourceError> {
+        self.ensure_json()?;
+        serde_json::from_slice(&self.body).map_err(|e| self.bad_json(e))
+    }
+
+    /// [`Response::json`] for a list whose length an earlier pass counted.
+    pub fn json_list<T: DeserializeOwned>(&self, count: usize) -> Result<Vec<T>, SourceError> {
+        self.ensure_json()?;
+        json::array_of(&self.body, count).map_err(|e| self.bad_json(e))
+    }
+
+    fn ensure_json(&self) -> Result<(), SourceError> {
         if !self.looks_like_json() {
             return Err(SourceError::NotJson {
                 url: self.url.clone(),
@@ -290,7 +330,7 @@ impl Response {
                 excerpt: one_line(&String::from_utf8_lossy(&self.body), 80),
             });
         }
-        serde_json::from_slice(&self.body).map_err(|e| self.bad_json(e))
+        Ok(())
     }
 
     /// serde's message may quote a value the server sent.

@@ -13,6 +13,7 @@ use serde::de::{self, Deserializer, Unexpected, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::collect::http::json::{go_time, null_as_default};
+use crate::labels::LabelSet;
 
 pub type Labels = BTreeMap<String, String>;
 
@@ -62,9 +63,9 @@ pub enum PromAlertState {
 #[serde(rename_all = "camelCase")]
 pub struct PromAlert {
     #[serde(default, deserialize_with = "null_as_default")]
-    pub labels: std::sync::Arc<Labels>,
+    pub labels: LabelSet,
     #[serde(default, deserialize_with = "null_as_default")]
-    pub annotations: std::sync::Arc<Labels>,
+    pub annotations: LabelSet,
     pub state: PromAlertState,
     #[serde(default, deserialize_with = "go_time")]
     pub active_at: Option<DateTime<Utc>>,

@@ -22,7 +22,7 @@ use std::str::FromStr;
 
 use regex::Regex;
 
-use crate::engine::rules::Labels;
+use crate::labels::Labelled;
 
 /// How a matcher compares the label's value with its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -118,7 +118,7 @@ impl FromStr for Matcher {
 }
 
 /// Whether every matcher holds for `labels` (none: always).
-pub fn all_match(matchers: &[Matcher], labels: &Labels) -> bool {
+pub fn all_match(matchers: &[Matcher], labels: &impl Labelled) -> bool {
     matchers.iter().all(|m| m.matches(labels))
 }
 
@@ -176,8 +176,8 @@ impl Matcher {
     }
 
     /// Whether `labels` satisfy this matcher; a missing label reads as "".
-    pub fn matches(&self, labels: &Labels) -> bool {
-        self.matches_value(labels.get(&self.name).map_or("", String::as_str))
+    pub fn matches(&self, labels: &impl Labelled) -> bool {
+        self.matches_value(labels.label(&self.name).unwrap_or(""))
     }
 
     /// Whether a label whose value is `value` satisfies this matcher.

@@ -1,4 +1,5 @@
 use super::*;
+use crate::engine::rules::Labels;
 
 fn labels(pairs: &[(&str, &str)]) -> Labels {
     pairs

@@ -9,15 +9,13 @@
 //! are *not* the same numbers Prometheus computes (it uses xxhash); only stability
 //! matters here.
 
-use super::Labels;
-
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 const SEPARATOR: u8 = 0xFF;
 
-/// The fingerprint of a label set. `Labels` is a `BTreeMap`, so iteration is
-/// already sorted by name and insertion order cannot change the result.
-pub fn fingerprint(labels: &Labels) -> u64 {
+/// The fingerprint of a label set, given in name order (a `BTreeMap` or a
+/// `LabelSet` iterates so): insertion order cannot change the result.
+pub fn fingerprint<K: AsRef<str>, V: AsRef<str>>(labels: impl IntoIterator<Item = (K, V)>) -> u64 {
     let mut hash = FNV_OFFSET;
     let mut feed = |bytes: &[u8]| {
         for &b in bytes {
@@ -26,9 +24,9 @@ pub fn fingerprint(labels: &Labels) -> u64 {
         }
     };
     for (name, value) in labels {
-        feed(name.as_bytes());
+        feed(name.as_ref().as_bytes());
         feed(&[SEPARATOR]);
-        feed(value.as_bytes());
+        feed(value.as_ref().as_bytes());
         feed(&[SEPARATOR]);
     }
     hash
@@ -36,6 +34,7 @@ pub fn fingerprint(labels: &Labels) -> u64 {
 
 #[cfg(test)]
 mod tests {
+    use super::super::Labels;
     use super::*;
 
     #[test]

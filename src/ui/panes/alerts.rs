@@ -110,7 +110,7 @@ fn slots(ui: Ui<'_>) -> Vec<Slot<'_>> {
         let Some(alert) = state.visible_alert(i) else {
             break;
         };
-        let value = alert.labels.get(group_by).map_or("", String::as_str);
+        let value = alert.labels.get(group_by).unwrap_or("");
         let same = heading.is_some_and(|h| matches!(slots[h], Slot::Heading(v, _) if v == value));
         if !same {
             heading = Some(slots.len());
@@ -374,7 +374,7 @@ fn key_labels(state: &AppState, alert: &Alert) -> String {
         shown = alert
             .labels
             .iter()
-            .filter(|(k, _)| !matches!(k.as_str(), "alertname" | "severity"))
+            .filter(|(k, _)| !matches!(*k, "alertname" | "severity"))
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
     }
