@@ -311,6 +311,14 @@ impl Alert {
         buf.push(' ');
         buf.push_str(self.ack.as_ref().map_or("", |a| a.by.as_str()));
     }
+
+    /// The parts [`Alert::write_text`] joins with spaces.
+    pub fn text_parts(&self) -> impl Iterator<Item = &str> {
+        let ack_by = self.ack.as_ref().map_or("", |a| a.by.as_str());
+        std::iter::once(self.state.label())
+            .chain(self.labels.values())
+            .chain([self.summary(), ack_by])
+    }
 }
 
 impl Filterable for Alert {

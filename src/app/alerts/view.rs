@@ -30,12 +30,7 @@ pub fn refilter(state: &mut AppState) {
     let mut text = String::new();
     let mut keep = |i: &usize| match &filter {
         None => true,
-        Some(Filter::Text(needle)) => {
-            text.clear();
-            alerts[*i].write_text(&mut text);
-            lowercase(&mut text);
-            text.contains(needle.as_str())
-        }
+        Some(Filter::Text(needle)) => has_text(&alerts[*i], needle, &mut text),
         Some(f) => f.matches(&alerts[*i]),
     };
     let rows = if cache.generation == state.remote.generation
@@ -50,6 +45,35 @@ pub fn refilter(state: &mut AppState) {
         filter,
         rows,
     };
+}
+
+/// Whether the alert's text (as [`Alert::write_text`] writes it, lower case)
+/// contains `needle` (lower case). A needle without spaces cannot span the
+/// spaces that join the parts, so it is looked for in each part where it
+/// lies, nothing copied: a key typed into the filter over a storm reads each
+/// alert's few dozen bytes once.
+fn has_text(alert: &Alert, needle: &str, buf: &mut String) -> bool {
+    if needle.contains(' ') || !needle.is_ascii() {
+        buf.clear();
+        alert.write_text(buf);
+        lowercase(buf);
+        return buf.contains(needle);
+    }
+    alert.text_parts().any(|part| contains_folded(part, needle))
+}
+
+/// `part` lower-cased contains the ASCII `needle` (lower case).
+fn contains_folded(part: &str, needle: &str) -> bool {
+    if !part.is_ascii() {
+        // Some non-ASCII letters lower-case to ASCII ones (the Kelvin sign to k).
+        return part.to_lowercase().contains(needle);
+    }
+    let (hay, needle) = (part.as_bytes(), needle.as_bytes());
+    let Some(&first) = needle.first() else {
+        return true;
+    };
+    hay.windows(needle.len())
+        .any(|w| w[0].to_ascii_lowercase() == first && w.eq_ignore_ascii_case(needle))
 }
 
 /// Lower case as the text filter compares (in place for ASCII, the usual text).
@@ -134,6 +158,54 @@ mod tests {
 
     fn text(t: &str) -> Option<Filter> {
         Some(Filter::Text(t.into()))
+    }
+
+    #[test]
+    fn looking_in_the_parts_finds_what_the_whole_text_would() {
+        use crate::app::alerts::{AlertState, Labels};
+        let labels: Labels = [
+            ("alertname", "HighCPU"),
+            ("instance", "DB-1:9100"),
+            ("zone", "\u{212A}iel"),
+        ]
+        .into_iter()
+        .collect();
+        let summary: Labels = [("summary", "CPU at 97% on db-1")].into_iter().collect();
+        let alert = Alert::new(0, labels, summary, AlertState::Firing, None);
+        let mut whole = String::new();
+        alert.write_text(&mut whole);
+        let whole = whole.to_lowercase();
+        let mut buf = String::new();
+        for needle in [
+            "highcpu",
+            "db-1:91",
+            "cpu",
+            "97%",
+            "firing",
+            "kiel",
+            "on db-1",
+            "cpu db",
+            "x",
+            "",
+            "9100 ",
+            "highcpu db",
+            "ı",
+        ] {
+            let expected = whole.contains(needle);
+            assert_eq!(
+                has_text(&alert, needle, &mut buf),
+                expected,
+                "{needle:?} in {whole:?}"
+            );
+        }
+        assert!(
+            has_text(&alert, "kiel", &mut buf),
+            "the Kelvin sign lower-cases to k"
+        );
+        assert!(
+            has_text(&alert, "highcpu db-1", &mut buf),
+            "spaces span the parts"
+        );
     }
 
     #[test]
