@@ -113,6 +113,35 @@ fn a_host_rule_goes_pending_then_firing_then_resolved() {
 }
 
 #[test]
+fn a_summary_that_quotes_the_value_follows_it_without_merging_the_list_again() {
+    let mut s = state();
+    let _ = update(&mut s, at(0, 97.0));
+    let _ = update(&mut s, at(60, 99.0));
+    assert_eq!(state_of(&s, "HostCpuCritical"), Some(AlertState::Firing));
+    let rows = s.remote.alerts.as_ptr();
+    let _ = update(&mut s, at(61, 95.0));
+    let alert = s.visible_alerts()[0].clone();
+    assert_eq!(alert.summary(), "CPU on db-1 is 95%");
+    assert_eq!(alert.state, AlertState::Firing);
+    // The rows were patched where they are, not merged into a new list.
+    assert_eq!(s.remote.alerts.as_ptr(), rows);
+    // A text filter reads the new summary at once.
+    s.list_mut(opsdeck::app::action::PaneId::Alerts).filter =
+        opsdeck::app::filter::Filter::parse("is 93%").unwrap();
+    let _ = update(&mut s, at(62, 93.0));
+    assert_eq!(s.visible_alerts().len(), 1, "the filter sees 93%");
+    let _ = update(&mut s, at(63, 94.0));
+    assert!(
+        s.visible_alerts().is_empty(),
+        "and no longer once it reads 94%"
+    );
+    // Anything else that changes (here: resolved) merges as before.
+    s.list_mut(opsdeck::app::action::PaneId::Alerts).filter = None;
+    let _ = update(&mut s, at(64, 12.0));
+    assert_eq!(state_of(&s, "HostCpuCritical"), Some(AlertState::Resolved));
+}
+
+#[test]
 fn a_pending_alert_that_clears_is_dropped_not_resolved() {
     let mut s = state();
     let _ = update(&mut s, at(0, 97.0));

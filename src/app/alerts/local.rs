@@ -55,7 +55,9 @@ pub fn evaluate(state: &mut AppState) -> Vec<AppEffect> {
     let before = std::mem::take(&mut state.remote.alert_inputs.local);
     state.rules.evaluate_into(now, &mut state.remote);
     // Most seconds nothing changes: the list is merged again only when it does.
-    if state.remote.alert_inputs.local != before {
+    if state.remote.alert_inputs.local != before
+        && !super::local_patch::annotations_only(state, &before)
+    {
         super::update::remerge(state);
     }
     let outgoing = state.rules.take_notifications();

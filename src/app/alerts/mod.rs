@@ -7,6 +7,7 @@
 pub mod bell;
 pub(crate) mod identity;
 pub mod local;
+mod local_patch;
 mod merge;
 pub mod resolved;
 pub mod shared;

@@ -147,8 +147,10 @@ pub fn adopt(state: &mut AppState, shared: SharedAlerts) {
     // New rows, or the leader went silent (or spoke again): the marks change.
     let health_changed = local.is_some_and(|id| state.remote.healthy(id)) != healthy_before;
     if state.remote.alert_inputs.local != rows || health_changed {
-        state.remote.alert_inputs.local = rows;
-        super::update::remerge(state);
+        let before = std::mem::replace(&mut state.remote.alert_inputs.local, rows);
+        if health_changed || !super::local_patch::annotations_only(state, &before) {
+            super::update::remerge(state);
+        }
     }
 }
 

@@ -229,6 +229,12 @@ pub fn remerge(state: &mut AppState) {
         state.view.flash_until = Some(state.now + chrono::Duration::seconds(2));
     }
     state.new_critical |= rings.ring;
+    keep_selection(state, selected);
+}
+
+/// Picks the visible rows again, the cursor staying on the alert (`selected`,
+/// its labels) it was on.
+pub(super) fn keep_selection(state: &mut AppState, selected: Option<super::Labels>) {
     super::view::refilter(state);
     let position = selected.and_then(|labels| state.visible_position(&labels));
     match position {
