@@ -34,12 +34,6 @@ impl Labelled for LabelSet {
     }
 }
 
-impl<T: Labelled> Labelled for std::sync::Arc<T> {
-    fn label(&self, name: &str) -> Option<&str> {
-        (**self).label(name)
-    }
-}
-
 impl Labelled for BTreeMap<String, String> {
     fn label(&self, name: &str) -> Option<&str> {
         self.get(name).map(String::as_str)

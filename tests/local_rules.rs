@@ -397,6 +397,32 @@ fn a_follower_shows_the_leaders_local_alerts_not_its_own() {
     );
 }
 
+/// Two opsdecks on a host: when the leader's alert changes only its summary
+/// (it quotes the value), the follower shows the new one when the leader next
+/// writes, its rows updated where they are.
+#[test]
+fn a_follower_shows_the_leaders_new_summary_in_place() {
+    use opsdeck::app::state::StoreRole;
+    let mut leader = fresh_leader("");
+    let _ = update(&mut leader, at(0, 97.0));
+    let first = shared(&update(&mut leader, at(60, 97.0))).expect("the leader shares");
+    let mut follower = with_role(StoreRole::Follower, "");
+    let _ = update(&mut follower, at(61, 97.0));
+    let _ = update(&mut follower, store_says(first));
+    let summary = |s: &AppState| s.visible_alerts().first().map(|a| a.summary().to_string());
+    assert_eq!(summary(&follower).as_deref(), Some("CPU on db-1 is 97%"));
+    let rows = follower.remote.alerts.as_ptr();
+    // The leader writes its alerts again at least every 10 s.
+    let next = shared(&update(&mut leader, at(70, 95.0))).expect("shared again");
+    let _ = update(&mut follower, store_says(next));
+    assert_eq!(summary(&follower).as_deref(), Some("CPU on db-1 is 95%"));
+    assert_eq!(follower.remote.alerts.as_ptr(), rows, "patched, not merged");
+    assert_eq!(
+        state_of(&follower, "HostCpuCritical"),
+        Some(AlertState::Firing)
+    );
+}
+
 /// An acknowledged local alert is not notified again while the ack lasts.
 #[test]
 fn an_acknowledged_local_alert_is_not_renotified() {
