@@ -2,7 +2,6 @@
 //! directories. Checks what a user sees and that the terminal is given back.
 
 use opsdeck::ui::widgets::format::bytes;
-use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -310,7 +309,7 @@ fn broken_config_never_starts_the_tui() {
     let out = Command::new(BIN)
         .arg("-c")
         .arg(&file)
-        .env("XDG_STATE_HOME", Path::new("/nonexistent"))
+        .env("XDG_STATE_HOME", t.state_dir().parent().unwrap())
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -320,6 +319,13 @@ fn broken_config_never_starts_the_tui() {
         out.stdout.is_empty(),
         "nothing drawn: {:?}",
         String::from_utf8_lossy(&out.stdout)
+    );
+    // The state database is opened beside the first frame, never before the
+    // config is known to be good.
+    assert!(
+        !t.state_dir().exists(),
+        "a broken config created {}",
+        t.state_dir().display()
     );
 }
 
@@ -575,6 +581,9 @@ fn a_corrupt_database_names_its_path_and_no_store_still_runs() {
         "names the database:\n{screen}"
     );
     assert!(screen.contains("--no-store"), "{screen}");
+    // The database is found bad after the first frame: the terminal is given
+    // back before the error is printed.
+    assert_cooked(&refused.wait_text("MODE=", Duration::from_secs(2)));
 
     let rescued = Tmux::start("corrupt2", &["--no-store"], 100, 30, &env);
     rescued.wait_text("CPU ", STARTUP);

@@ -483,10 +483,12 @@ class Runner:
                     name = f"all-{tool}-r{r}"
                     log(f"{name} ({seconds} s)")
                     env = {**os.environ, **self.home(name)}
+                    # A 2 ms poll for the first frame: at the tool's default 10 ms (plus
+                    # a capture-pane per poll) a 20 ms goal cannot be told from 25.
                     res = subprocess.run(
                         [measure, "--cols", str(COLS), "--rows", str(ROWS), "--seconds",
                          str(seconds), "--name", name, "--outdir", self.rundir, "--quiet",
-                         "--", *cmd], capture_output=True, text=True, env=env,
+                         "--poll-ms", "2", "--", *cmd], capture_output=True, text=True, env=env,
                         timeout=seconds + 60)
                     line = res.stdout.strip().splitlines()
                     if not line:

@@ -1,19 +1,18 @@
 //! `opsdeck` with no command: the live dashboard.
 
+use super::session;
 use crate::app::AppState;
 use crate::app::state::{Mode, StatusKind};
 use crate::cli::Cli;
 use crate::clock::{Clock, SystemClock};
 use crate::collect::local;
-use crate::config::General;
 use crate::config::paths::Paths;
 use crate::runtime;
-use crate::store::leader::{Leadership, Role};
-use crate::store::writer::StoreHandle;
-use crate::store::{NewAudit, Store};
+use crate::store::NewAudit;
 use std::io::IsTerminal;
 
 pub fn run(cli: &Cli, paths: &Paths) -> anyhow::Result<i32> {
+    crate::engine::tasks::schedule::look_up_local_zone_meanwhile();
     // The TUI never starts on a broken config: load everything first.
     let source = super::read_source(paths)?;
     let config = super::load(cli, &source)?;
@@ -24,15 +23,22 @@ pub fn run(cli: &Cli, paths: &Paths) -> anyhow::Result<i32> {
     );
     let clock = SystemClock;
     let actor = super::actor(&config);
-    // Opened before the terminal is taken, so a store problem is a plain error.
-    let mut persistence = if cli.no_store {
+    // Who leads is known before the first frame, which shows it. The database
+    // is opened on a thread of its own (creating and migrating one takes
+    // longer than drawing the first frame) and waited for once that frame is
+    // on screen.
+    let store = if cli.no_store {
         None
     } else {
-        Some(open_store(paths, &config.general, &actor, cli, &clock)?)
+        Some((
+            session::lead(paths, read_only(cli))?,
+            session::OpeningStore::start(paths),
+        ))
     };
+    let retention = config.general.retention;
     let log_warning = runtime::logging::init(&paths.log_file());
     let mode = Mode {
-        read_only: cli.read_only || cli.wall,
+        read_only: read_only(cli),
         wall: cli.wall,
     };
     let mut remote = runtime::remote::sources(&config);
@@ -42,10 +48,8 @@ pub fn run(cli: &Cli, paths: &Paths) -> anyhow::Result<i32> {
     state.actor = actor.clone();
     state.remote = remote;
     state.rules = rules;
-    if let Some(p) = &persistence {
-        // Others' activity is shown from this session's start on, not replayed.
-        state.activity_after = p.started_at_id;
-        state.set_role(p.leadership.role());
+    if let Some((leadership, _)) = &store {
+        state.set_role(leadership.role());
     }
     tracing::info!(
         "opsdeck {} started: config {}, theme {}, {} colours{}",
@@ -61,8 +65,19 @@ pub fn run(cli: &Cli, paths: &Paths) -> anyhow::Result<i32> {
     }
     // A panic (the hook has given the terminal back) still ends the session
     // and closes the database; then it goes on, exit code 101.
-    let run =
-        std::panic::AssertUnwindSafe(|| runtime::run(state, &styles, &clock, persistence.as_mut()));
+    let mut persistence = None;
+    let open_store = store.map(|(leadership, opening)| {
+        let session = session::Session {
+            actor: &actor,
+            cli,
+            clock: &clock,
+            retention,
+        };
+        Box::new(move || opening.finish(leadership, &session)) as runtime::OpenStore<'_>
+    });
+    let run = std::panic::AssertUnwindSafe(|| {
+        runtime::run(state, &styles, &clock, &mut persistence, open_store)
+    });
     let (result, panic) = match std::panic::catch_unwind(run) {
         Ok(result) => (result, None),
         Err(payload) => (Err(anyhow::anyhow!("panic")), Some(payload)),
@@ -73,7 +88,7 @@ pub fn run(cli: &Cli, paths: &Paths) -> anyhow::Result<i32> {
     };
     tracing::info!("opsdeck stopped ({outcome})");
     if let Some(p) = persistence {
-        end_session(
+        session::end(
             p,
             NewAudit::event(clock.now(), &actor, "session.end", &outcome),
         );
@@ -86,53 +101,7 @@ pub fn run(cli: &Cli, paths: &Paths) -> anyhow::Result<i32> {
     result
 }
 
-/// Records the session's end and closes the database, both committed before
-/// the process exits: the end of a session is never lost, and the .db file
-/// alone is then a full copy of the state (checkpointed).
-fn end_session(p: runtime::Persistence, end: NewAudit) {
-    if let Ok(Err(e)) | Err(e) = p
-        .store
-        .audit(end)
-        .blocking_recv()
-        .map_err(|e| e.to_string())
-    {
-        tracing::error!("cannot record session.end: {e}");
-    }
-    if let Ok(Err(e)) | Err(e) = p.store.close().blocking_recv().map_err(|e| e.to_string()) {
-        tracing::error!("cannot close the state database cleanly: {e}");
-    }
-}
-
-/// Opens the state database, records the session start, and starts the store
-/// thread and the leadership lock beside the database.
-fn open_store(
-    paths: &Paths,
-    general: &General,
-    actor: &str,
-    cli: &Cli,
-    clock: &dyn Clock,
-) -> anyhow::Result<runtime::Persistence> {
-    let db = paths.database();
-    let store = Store::open(&db)?;
-    let read_only = cli.read_only || cli.wall;
-    // A read-only opsdeck changes nothing, so it never leads: it only looks.
-    let mut leadership = Leadership::new(&db.with_extension("lock"), !read_only);
-    let leads = leadership
-        .poll()
-        .map_err(|e| anyhow::anyhow!("cannot use the lock file beside {}: {e}", db.display()))?
-        == Role::Leader;
-    let start =
-        NewAudit::event(clock.now(), actor, "session.start", "ok").with_params(serde_json::json!({
-            "version": env!("CARGO_PKG_VERSION"),
-            "read_only": read_only,
-            "wall": cli.wall,
-            "leader": leads,
-        }));
-    let start_id = store.append_audit(&start)?;
-    Ok(runtime::Persistence {
-        started_at_id: start_id,
-        store: StoreHandle::spawn(store)?,
-        leadership,
-        retention: general.retention,
-    })
+/// `--wall` implies `--read-only`.
+pub(super) fn read_only(cli: &Cli) -> bool {
+    cli.read_only || cli.wall
 }

@@ -17,6 +17,7 @@ mod audit;
 mod check_config;
 mod dashboard;
 mod info;
+mod session;
 mod snapshot;
 mod snapshot_remote;
 mod task;

@@ -5,50 +5,76 @@ use super::error::line_col;
 use std::ops::Range;
 use toml::de::{DeTable, DeValue};
 
-/// The span of the key at `path` (e.g. ["ui", "thresholds", "cpu"]), however it is
-/// written: `[table]` headers, dotted keys, inline tables or quoted keys. A numeric
-/// segment indexes an array, so `["panel", "1", "query"]` is the `query` of the
-/// second `[[panel]]`.
-pub fn key_span(text: &str, path: &[&str]) -> Option<Range<usize>> {
-    let doc = DeTable::parse(text).ok()?;
-    let mut value: Option<&DeValue> = None;
-    let mut span = None;
-    for segment in path {
-        match (value, segment.parse::<usize>()) {
-            (Some(DeValue::Array(items)), Ok(index)) => {
-                let item = items.get(index)?;
-                span = Some(item.span());
-                value = Some(item.get_ref());
-            }
-            (current, _) => {
-                let table = match current {
-                    None => doc.get_ref(),
-                    Some(DeValue::Table(t)) => t,
-                    Some(_) => return None,
-                };
-                let (key, v) = table.iter().find(|(k, _)| k.get_ref() == segment)?;
-                span = Some(key.span());
-                value = Some(v.get_ref());
-            }
-        }
-    }
-    span
+/// A TOML text parsed once, for many lookups: a position per `[[rule]]` must
+/// not parse the whole file again for each.
+pub struct Document<'a> {
+    text: &'a str,
+    doc: Option<toml::Spanned<DeTable<'a>>>,
 }
 
-/// 1-based line and column of `key` in the dotted `table`; falls back to the table
-/// itself, then to the start of the file.
-pub fn position(text: &str, table: &str, key: &str) -> (usize, usize) {
-    let mut path: Vec<&str> = table.split('.').filter(|s| !s.is_empty()).collect();
-    if !key.is_empty() {
-        path.push(key);
-    }
-    while !path.is_empty() {
-        if let Some(span) = key_span(text, &path) {
-            return line_col(text, span.start);
+impl<'a> Document<'a> {
+    pub fn parse(text: &'a str) -> Self {
+        Document {
+            text,
+            doc: DeTable::parse(text).ok(),
         }
-        path.pop();
     }
-    (1, 1)
+
+    /// The span of the key at `path` (e.g. ["ui", "thresholds", "cpu"]), however
+    /// it is written: `[table]` headers, dotted keys, inline tables or quoted
+    /// keys. A numeric segment indexes an array, so `["panel", "1", "query"]` is
+    /// the `query` of the second `[[panel]]`.
+    pub fn key_span(&self, path: &[&str]) -> Option<Range<usize>> {
+        let doc = self.doc.as_ref()?;
+        let mut value: Option<&DeValue> = None;
+        let mut span = None;
+        for segment in path {
+            match (value, segment.parse::<usize>()) {
+                (Some(DeValue::Array(items)), Ok(index)) => {
+                    let item = items.get(index)?;
+                    span = Some(item.span());
+                    value = Some(item.get_ref());
+                }
+                (current, _) => {
+                    let table = match current {
+                        None => doc.get_ref(),
+                        Some(DeValue::Table(t)) => t,
+                        Some(_) => return None,
+                    };
+                    let (key, v) = table.iter().find(|(k, _)| k.get_ref() == segment)?;
+                    span = Some(key.span());
+                    value = Some(v.get_ref());
+                }
+            }
+        }
+        span
+    }
+
+    /// 1-based line and column of `key` in the dotted `table`; falls back to
+    /// the table itself, then to the start of the file.
+    pub fn position(&self, table: &str, key: &str) -> (usize, usize) {
+        let mut path: Vec<&str> = table.split('.').filter(|s| !s.is_empty()).collect();
+        if !key.is_empty() {
+            path.push(key);
+        }
+        while !path.is_empty() {
+            if let Some(span) = self.key_span(&path) {
+                return line_col(self.text, span.start);
+            }
+            path.pop();
+        }
+        (1, 1)
+    }
+}
+
+/// [`Document::key_span`] of a text looked up once.
+pub fn key_span(text: &str, path: &[&str]) -> Option<Range<usize>> {
+    Document::parse(text).key_span(path)
+}
+
+/// [`Document::position`] of a text looked up once.
+pub fn position(text: &str, table: &str, key: &str) -> (usize, usize) {
+    Document::parse(text).position(table, key)
 }
 
 /// The dotted key being written on the line at `offset`: the enclosing `[table]`

@@ -270,8 +270,9 @@ pub fn parse_all(text: &str, file: &str) -> (Option<Config>, Vec<ConfigError>) {
         }
         keys::Bindings::default()
     });
+    let document = locate::Document::parse(text);
     for (i, rule) in config.rule.iter_mut().enumerate() {
-        let (line, _) = locate::position(text, &format!("rule.{i}"), "name");
+        let (line, _) = document.position(&format!("rule.{i}"), "name");
         rule.origin = rules::RuleOrigin::File { line };
     }
     sort_in_file_order(&mut errors);

@@ -5,11 +5,18 @@
 //! once freed. A fixed threshold keeps them in their own mappings, returned
 //! to the system when freed and grown in place (mremap) rather than copied.
 //! Measured at 10,000 alerts: RSS 37 → 29 MiB, peak 41 → 35 MiB.
+//!
+//! And one arena for every thread: glibc gives each thread that allocates
+//! (the sampler, the store, the runtime's blocking pool) an arena of its own
+//! that keeps its freed pages. The threads allocate a little once a second,
+//! so they never wait on each other; measured with everything on: RSS
+//! 0.3–0.5 MiB less.
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 pub fn return_big_blocks_to_the_system() {
     // glibc's <malloc.h>.
     const M_MMAP_THRESHOLD: i32 = -3;
+    const M_ARENA_MAX: i32 = -8;
     /// Blocks this big or bigger get their own mapping.
     const THRESHOLD: i32 = 128 << 10;
     unsafe extern "C" {
@@ -18,6 +25,7 @@ pub fn return_big_blocks_to_the_system() {
     // SAFETY: mallopt only sets a tunable; called before any thread starts.
     unsafe {
         mallopt(M_MMAP_THRESHOLD, THRESHOLD);
+        mallopt(M_ARENA_MAX, 1);
     }
 }
 

@@ -43,6 +43,9 @@ pub struct Persistence {
     pub retention: Duration,
 }
 
+/// Opens the state database; called once the first frame is on screen.
+pub type OpenStore<'a> = Box<dyn FnOnce() -> anyhow::Result<Persistence> + 'a>;
+
 /// How often the leader prunes history older than `general.retention`.
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
@@ -51,7 +54,8 @@ pub fn run(
     mut state: AppState,
     styles: &Styles,
     clock: &dyn Clock,
-    persistence: Option<&mut Persistence>,
+    persistence: &mut Option<Persistence>,
+    open_store: Option<OpenStore<'_>>,
 ) -> anyhow::Result<i32> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -62,7 +66,11 @@ pub fn run(
         let signals = signals::Terminating::new()?;
         terminal::install_panic_hook();
         let mut term = terminal::enter()?;
-        let result = event_loop(&mut term, &mut state, styles, clock, persistence, signals).await;
+        let store = StoreSlot {
+            persistence,
+            open: open_store,
+        };
+        let result = event_loop(&mut term, &mut state, styles, clock, store, signals).await;
         terminal::restore();
         result
     })
@@ -151,12 +159,31 @@ impl Executor {
     }
 }
 
+/// The state database: where it goes once open, and how to open it.
+struct StoreSlot<'p, 'o> {
+    persistence: &'p mut Option<Persistence>,
+    open: Option<OpenStore<'o>>,
+}
+
+impl<'p> StoreSlot<'p, '_> {
+    /// Waits for the database being opened (nothing after the first frame
+    /// runs without it).
+    fn opened(self, state: &mut AppState) -> anyhow::Result<&'p mut Option<Persistence>> {
+        if let Some(open) = self.open {
+            let p = self.persistence.insert(open()?);
+            // Others' activity is shown from this session's start on, not replayed.
+            state.activity_after = p.started_at_id;
+        }
+        Ok(self.persistence)
+    }
+}
+
 async fn event_loop(
     term: &mut terminal::Tui,
     state: &mut AppState,
     styles: &Styles,
     clock: &dyn Clock,
-    mut persistence: Option<&mut Persistence>,
+    store: StoreSlot<'_, '_>,
     signals: signals::Terminating,
 ) -> anyhow::Result<i32> {
     let mut last_prune: Option<Instant> = None;
@@ -168,7 +195,8 @@ async fn event_loop(
     let mut inputs = inputs::Inputs::new(rx, signals);
     let mut screen = screen::Screen::new(term, styles);
     screen.draw_now(state)?;
-    let store = persistence.as_deref().map(|p| p.store.clone());
+    let persistence = store.opened(state)?;
+    let store = persistence.as_ref().map(|p| p.store.clone());
     let executor = Executor::new(state, store, &tx, kept_pid);
     // Lets the end-to-end tests check that a panic gives the terminal back.
     #[cfg(debug_assertions)]
@@ -176,7 +204,7 @@ async fn event_loop(
         panic!("deliberate panic requested by OPSDECK_TEST_PANIC");
     }
     if !state.tasks.is_empty()
-        && let Some(p) = persistence.as_deref()
+        && let Some(p) = persistence.as_ref()
     {
         tasks::load_runs(&p.store, p.leadership.is_leader(), &tx);
     }
@@ -189,7 +217,7 @@ async fn event_loop(
             Input::Msg(msg) => msgs.push(msg),
             Input::Tick => {
                 logging::rotate_if_due();
-                if let Some(p) = persistence.as_deref_mut()
+                if let Some(p) = persistence.as_mut()
                     && let Some(changed) = keep_leadership(p, &mut last_prune, clock)
                 {
                     // Applied here, with its effects carried out like any message's.

@@ -50,6 +50,17 @@ pub struct Store {
     path: PathBuf,
 }
 
+/// Creates the directory the database at `path` lives in, if need be.
+pub fn ensure_state_dir(path: &Path) -> Result<(), StoreError> {
+    let Some(dir) = path.parent() else {
+        return Ok(());
+    };
+    std::fs::create_dir_all(dir).map_err(|cause| StoreError::StateDir {
+        dir: dir.to_path_buf(),
+        cause,
+    })
+}
+
 /// Refuses a database written by a newer opsdeck, before anything writes to it.
 fn refuse_newer(conn: &Connection, path: &Path) -> Result<(), StoreError> {
     let version: i64 = conn
@@ -71,12 +82,7 @@ fn refuse_newer(conn: &Connection, path: &Path) -> Result<(), StoreError> {
 impl Store {
     /// Opens (creating if needed) the database at `path` and migrates it forward.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|cause| StoreError::StateDir {
-                dir: dir.to_path_buf(),
-                cause,
-            })?;
-        }
+        ensure_state_dir(path)?;
         let db = |cause| StoreError::Database {
             path: path.to_path_buf(),
             cause,
@@ -158,47 +164,41 @@ impl Store {
         }
     }
 
-    /// Applies the migrations this file has not seen, each in its own transaction.
-    /// BEGIN IMMEDIATE makes concurrent starts take turns; each re-reads the version.
+    /// Applies the migrations this file has not seen, all in one transaction
+    /// (a new file is created in one commit, not one per version). BEGIN
+    /// IMMEDIATE makes concurrent starts take turns: the second reads the
+    /// version the first left.
     fn migrate(&mut self) -> Result<(), StoreError> {
-        loop {
-            let tx = self
-                .conn
-                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                .map_err(|e| StoreError::Database {
-                    path: self.path.clone(),
-                    cause: e,
-                })?;
-            let version: i64 = tx
-                .query_row("PRAGMA user_version", [], |r| r.get(0))
-                .map_err(|e| StoreError::Database {
-                    path: self.path.clone(),
-                    cause: e,
-                })?;
-            if version > schema::CURRENT {
-                return Err(StoreError::NewerSchema {
-                    path: self.path.clone(),
-                    found: version,
-                    supported: schema::CURRENT,
-                });
-            }
-            if version == schema::CURRENT {
-                return Ok(());
-            }
-            let step = schema::MIGRATIONS[version as usize];
-            tx.execute_batch(step)
-                .and_then(|()| tx.pragma_update(None, "user_version", version + 1))
-                .and_then(|()| tx.commit())
-                .map_err(|e| StoreError::Database {
-                    path: self.path.clone(),
-                    cause: e,
-                })?;
-            tracing::info!(
-                "state database {} migrated to schema version {}",
-                self.path.display(),
-                version + 1
-            );
+        let error = self.error_for();
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(&error)?;
+        let version: i64 = tx
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(&error)?;
+        if version > schema::CURRENT {
+            return Err(StoreError::NewerSchema {
+                path: self.path.clone(),
+                found: version,
+                supported: schema::CURRENT,
+            });
         }
+        if version == schema::CURRENT {
+            return Ok(());
+        }
+        for step in &schema::MIGRATIONS[version as usize..] {
+            tx.execute_batch(step).map_err(&error)?;
+        }
+        tx.pragma_update(None, "user_version", schema::CURRENT)
+            .and_then(|()| tx.commit())
+            .map_err(&error)?;
+        tracing::info!(
+            "state database {} migrated from schema version {version} to {}",
+            self.path.display(),
+            schema::CURRENT
+        );
+        Ok(())
     }
 
     /// Deletes history older than `before_ms` (Unix ms) from every pruned table.

@@ -101,6 +101,13 @@ fn explain(pattern: &str, croner: &str) -> String {
     format!("cron pattern {pattern:?}: {croner} ({hint})")
 }
 
+/// Finds the host's time zone on a thread of its own: jiff lists the whole of
+/// tzdata the first time (1.7 ms, most of the config's checks), and the
+/// schedules' checks then find it found.
+pub fn look_up_local_zone_meanwhile() {
+    std::thread::spawn(|| drop(Zone::system()));
+}
+
 fn parse_zone(name: &str) -> Result<(String, Zone), String> {
     match Zone::get(name) {
         Ok(zone) => Ok((name.to_string(), zone)),
