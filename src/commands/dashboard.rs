@@ -41,28 +41,11 @@ pub fn run(cli: &Cli, paths: &Paths) -> anyhow::Result<i32> {
         read_only: read_only(cli),
         wall: cli.wall,
     };
-    let mut remote = runtime::remote::sources(&config);
-    let rules = crate::app::local_rules::LocalRules::attach(&config, &mut remote);
-    let mut state = AppState::new(config, mode, local::host_info(), clock.now());
-    state.local_offset = *chrono::Local::now().offset();
-    state.actor = actor.clone();
-    state.remote = remote;
-    state.rules = rules;
+    let mut state = initial_state(config, mode, &actor, &clock);
     if let Some((leadership, _)) = &store {
         state.set_role(leadership.role());
     }
-    tracing::info!(
-        "opsdeck {} started: config {}, theme {}, {} colours{}",
-        env!("CARGO_PKG_VERSION"),
-        source.name,
-        state.config.ui.theme,
-        styles.depth.name(),
-        if mode.read_only { ", read-only" } else { "" }
-    );
-    if let Some(warning) = log_warning {
-        tracing::warn!("{warning}");
-        state.set_status(StatusKind::Warning, warning);
-    }
+    announce(&mut state, &source, &styles, log_warning);
     // A panic (the hook has given the terminal back) still ends the session
     // and closes the database; then it goes on, exit code 101.
     let mut persistence = None;
@@ -99,6 +82,48 @@ pub fn run(cli: &Cli, paths: &Paths) -> anyhow::Result<i32> {
         std::panic::resume_unwind(payload);
     }
     result
+}
+
+/// The state before the first frame: the config, this host, the sources.
+fn initial_state(
+    config: crate::config::Config,
+    mode: Mode,
+    actor: &str,
+    clock: &dyn Clock,
+) -> AppState {
+    let mut remote = runtime::remote::sources(&config);
+    let rules = crate::app::local_rules::LocalRules::attach(&config, &mut remote);
+    let mut state = AppState::new(config, mode, local::host_info(), clock.now());
+    state.local_offset = *chrono::Local::now().offset();
+    state.actor = actor.to_string();
+    state.remote = remote;
+    state.rules = rules;
+    state
+}
+
+/// Says in the log what started, and shows a problem with the log file.
+fn announce(
+    state: &mut AppState,
+    source: &super::Source,
+    styles: &crate::ui::theme::Styles,
+    log_warning: Option<String>,
+) {
+    tracing::info!(
+        "opsdeck {} started: config {}, theme {}, {} colours{}",
+        env!("CARGO_PKG_VERSION"),
+        source.name,
+        state.config.ui.theme,
+        styles.depth.name(),
+        if state.mode.read_only {
+            ", read-only"
+        } else {
+            ""
+        }
+    );
+    if let Some(warning) = log_warning {
+        tracing::warn!("{warning}");
+        state.set_status(StatusKind::Warning, warning);
+    }
 }
 
 /// `--wall` implies `--read-only`.
