@@ -46,6 +46,13 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+impl Cli {
+    /// `--wall` implies `--read-only`.
+    pub fn read_only(&self) -> bool {
+        self.read_only || self.wall
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Validate a config file; errors name file, line, column and key (exit 1 on error)

@@ -349,6 +349,19 @@ fn fresh_leader(extra: &str) -> AppState {
     s
 }
 
+/// Two opsdecks on a host, the CPU at 97 %: the leader evaluated for a minute
+/// and wrote its alerts (returned), and the follower, a second later, took them.
+fn leader_and_follower() -> (AppState, AppState, SharedAlerts) {
+    use opsdeck::app::state::StoreRole;
+    let mut leader = fresh_leader("");
+    let _ = update(&mut leader, at(0, 97.0));
+    let written = shared(&update(&mut leader, at(60, 97.0))).expect("the leader shares");
+    let mut follower = with_role(StoreRole::Follower, "");
+    let _ = update(&mut follower, at(61, 97.0));
+    let _ = update(&mut follower, store_says(written.clone()));
+    (leader, follower, written)
+}
+
 /// Two opsdecks on a host: the leader evaluates and writes its alerts; the
 /// other shows exactly those (same state, same start), not its own evaluation.
 #[test]
@@ -402,13 +415,7 @@ fn a_follower_shows_the_leaders_local_alerts_not_its_own() {
 /// writes, its rows updated where they are.
 #[test]
 fn a_follower_shows_the_leaders_new_summary_in_place() {
-    use opsdeck::app::state::StoreRole;
-    let mut leader = fresh_leader("");
-    let _ = update(&mut leader, at(0, 97.0));
-    let first = shared(&update(&mut leader, at(60, 97.0))).expect("the leader shares");
-    let mut follower = with_role(StoreRole::Follower, "");
-    let _ = update(&mut follower, at(61, 97.0));
-    let _ = update(&mut follower, store_says(first));
+    let (mut leader, mut follower, _) = leader_and_follower();
     let summary = |s: &AppState| s.visible_alerts().first().map(|a| a.summary().to_string());
     assert_eq!(summary(&follower).as_deref(), Some("CPU on db-1 is 97%"));
     let rows = follower.remote.alerts.as_ptr();
@@ -543,14 +550,7 @@ fn a_starting_leader_goes_on_from_the_last_leaders_alerts() {
 /// again, it is current again.
 #[test]
 fn a_silent_leaders_alerts_go_stale_on_the_others() {
-    use opsdeck::app::state::StoreRole;
-    let mut leader = fresh_leader("");
-    let _ = update(&mut leader, at(0, 97.0));
-    let written = shared(&update(&mut leader, at(60, 97.0))).expect("written");
-
-    let mut follower = with_role(StoreRole::Follower, "");
-    let _ = update(&mut follower, at(61, 97.0));
-    let _ = update(&mut follower, store_says(written.clone()));
+    let (_leader, mut follower, written) = leader_and_follower();
     let row = |s: &AppState| {
         s.visible_alerts()
             .into_iter()

@@ -31,14 +31,14 @@ pub fn run(cli: &Cli, paths: &Paths) -> anyhow::Result<i32> {
         None
     } else {
         Some((
-            session::lead(paths, read_only(cli))?,
+            session::lead(paths, cli.read_only())?,
             session::OpeningStore::start(paths),
         ))
     };
     let retention = config.general.retention;
     let log_warning = runtime::logging::init(&paths.log_file());
     let mode = Mode {
-        read_only: read_only(cli),
+        read_only: cli.read_only(),
         wall: cli.wall,
     };
     let mut state = initial_state(config, mode, &actor, &clock);
@@ -124,9 +124,4 @@ fn announce(
         tracing::warn!("{warning}");
         state.set_status(StatusKind::Warning, warning);
     }
-}
-
-/// `--wall` implies `--read-only`.
-pub(super) fn read_only(cli: &Cli) -> bool {
-    cli.read_only || cli.wall
 }

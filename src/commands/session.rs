@@ -2,7 +2,6 @@
 //! frame (creating and migrating a new database takes longer than drawing
 //! it), recorded at its start and end, closed cleanly on every exit path.
 
-use super::dashboard::read_only;
 use crate::cli::Cli;
 use crate::clock::Clock;
 use crate::config::paths::Paths;
@@ -43,7 +42,7 @@ impl OpeningStore {
         let start = NewAudit::event(session.clock.now(), session.actor, "session.start", "ok")
             .with_params(serde_json::json!({
                 "version": env!("CARGO_PKG_VERSION"),
-                "read_only": read_only(session.cli),
+                "read_only": session.cli.read_only(),
                 "wall": session.cli.wall,
                 "leader": leadership.role() == Role::Leader,
             }));

@@ -34,7 +34,7 @@ pub fn run(cli: &Cli, paths: &Paths, command: &TaskCommand) -> anyhow::Result<i3
                 );
             };
             anyhow::ensure!(
-                !(cli.read_only || cli.wall),
+                !cli.read_only(),
                 "read-only (--read-only): task run is disabled"
             );
             let actor = super::actor(&config);

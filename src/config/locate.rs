@@ -5,18 +5,19 @@ use super::error::line_col;
 use std::ops::Range;
 use toml::de::{DeTable, DeValue};
 
-/// A TOML text parsed once, for many lookups: a position per `[[rule]]` must
-/// not parse the whole file again for each.
+/// A TOML text parsed once, for many lookups: a position per `[[rule]]` (or
+/// per error) must not parse the whole file again for each. Parsed at the
+/// first lookup: a valid file without rules is never parsed here.
 pub struct Document<'a> {
     text: &'a str,
-    doc: Option<toml::Spanned<DeTable<'a>>>,
+    doc: std::cell::OnceCell<Option<toml::Spanned<DeTable<'a>>>>,
 }
 
 impl<'a> Document<'a> {
     pub fn parse(text: &'a str) -> Self {
         Document {
             text,
-            doc: DeTable::parse(text).ok(),
+            doc: std::cell::OnceCell::new(),
         }
     }
 
@@ -25,7 +26,10 @@ impl<'a> Document<'a> {
     /// keys. A numeric segment indexes an array, so `["panel", "1", "query"]` is
     /// the `query` of the second `[[panel]]`.
     pub fn key_span(&self, path: &[&str]) -> Option<Range<usize>> {
-        let doc = self.doc.as_ref()?;
+        let doc = self
+            .doc
+            .get_or_init(|| DeTable::parse(self.text).ok())
+            .as_ref()?;
         let mut value: Option<&DeValue> = None;
         let mut span = None;
         for segment in path {

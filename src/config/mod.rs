@@ -251,8 +251,9 @@ pub fn parse_all(text: &str, file: &str) -> (Option<Config>, Vec<ConfigError>) {
         return (None, errors);
     }
     let mut config = shape.config;
+    let document = locate::Document::parse(text);
     let mut err = |table: &str, key: &str, message: String| {
-        let (line, column) = locate::position(text, table, key);
+        let (line, column) = document.position(table, key);
         errors.push(ConfigError {
             file: file.to_string(),
             line,
@@ -270,7 +271,6 @@ pub fn parse_all(text: &str, file: &str) -> (Option<Config>, Vec<ConfigError>) {
         }
         keys::Bindings::default()
     });
-    let document = locate::Document::parse(text);
     for (i, rule) in config.rule.iter_mut().enumerate() {
         let (line, _) = document.position(&format!("rule.{i}"), "name");
         rule.origin = rules::RuleOrigin::File { line };
