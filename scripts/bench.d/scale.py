@@ -448,35 +448,10 @@ class Runner:
         measure = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                "../../../shared/bench/tui-measure")
         work = os.path.join(self.scratch, "all")
-        rulesdir = os.path.join(work, "rules")
-        os.makedirs(rulesdir)
-        with open(os.path.join(rulesdir, "rules.yml"), "w") as f:
-            f.write("groups:\n  - name: bench\n    rules:\n"
-                    "      - alert: BenchAlwaysFiring\n        expr: vector(1)\n"
-                    "        labels: {severity: critical}\n"
-                    "        annotations: {summary: Always firing}\n"
-                    "      - alert: BenchPending\n        expr: vector(1)\n        for: 1h\n"
-                    "        labels: {severity: warning}\n")
         wait_for_quiet_machine(self.quiet_wait)
         with srv.Stack(self.args.servers, work, log) as stack:
-            ne = stack.node_exporter_default("node_exporter")
-            am = stack.alertmanager("alertmanager")
-            prom = stack.prometheus("prometheus", (
-                "global:\n  scrape_interval: 15s\n  evaluation_interval: 15s\n"
-                f"rule_files:\n  - {rulesdir}/*.yml\n"
-                "scrape_configs:\n  - job_name: node\n"
-                f"    static_configs:\n      - targets: ['{ne}']\n"
-                "alerting:\n  alertmanagers:\n"
-                f"    - static_configs:\n        - targets: ['{am[len('http://'):]}']\n"))
             default = open(os.path.join(self.args.repo, "assets/default.toml")).read()
-            config = self.write_config("all", default + (
-                f'\n[[prometheus]]\nname = "prom"\nurl = "{prom}"\n\n'
-                f'[[alertmanager]]\nname = "am"\nurls = ["{am}"]\n\n'
-                f'[[scrape]]\nname = "node"\nurl = "http://{ne}/metrics"\n\n'
-                '[[panel]]\ntitle = "Targets up"\nquery = "sum(up)"\n\n'
-                '[[panel]]\ntitle = "Node CPU"\n'
-                "query = 'sum by (mode) (rate(node_cpu_seconds_total{mode!=\"idle\"}[1m]))'\n"
-                'kind = "sparkline"\n'))
+            config = self.write_config("all", stack.everything_on(default))
             for r in range(1, rounds + 1):
                 for tool, cmd in (("htop", ["htop", "-d", "10"]),
                                   ("opsdeck", [self.bin, "-c", config])):

@@ -175,6 +175,37 @@ class Stack:
         return f"http://127.0.0.1:{port}"
 
 
+    def everything_on(self, default_toml):
+        """node_exporter, Alertmanager and a Prometheus scraping the one and sending
+        to the other, with an always-firing and a pending alert; returns opsdeck's
+        config: `default_toml` (assets/default.toml) plus all three sources, a
+        scrape and two panels."""
+        rulesdir = self.path("rules", "x")[:-2]
+        with open(os.path.join(rulesdir, "rules.yml"), "w") as f:
+            f.write("groups:\n  - name: bench\n    rules:\n"
+                    "      - alert: BenchAlwaysFiring\n        expr: vector(1)\n"
+                    "        labels: {severity: critical}\n"
+                    "        annotations: {summary: Always firing}\n"
+                    "      - alert: BenchPending\n        expr: vector(1)\n        for: 1h\n"
+                    "        labels: {severity: warning}\n")
+        ne = self.node_exporter_default("node_exporter")
+        am = self.alertmanager("alertmanager")
+        prom = self.prometheus("prometheus", (
+            "global:\n  scrape_interval: 15s\n  evaluation_interval: 15s\n"
+            f"rule_files:\n  - {rulesdir}/*.yml\n"
+            "scrape_configs:\n  - job_name: node\n"
+            f"    static_configs:\n      - targets: ['{ne}']\n"
+            "alerting:\n  alertmanagers:\n"
+            f"    - static_configs:\n        - targets: ['{am[len('http://'):]}']\n"))
+        return default_toml + (
+            f'\n[[prometheus]]\nname = "prom"\nurl = "{prom}"\n\n'
+            f'[[alertmanager]]\nname = "am"\nurls = ["{am}"]\n\n'
+            f'[[scrape]]\nname = "node"\nurl = "http://{ne}/metrics"\n\n'
+            '[[panel]]\ntitle = "Targets up"\nquery = "sum(up)"\n\n'
+            '[[panel]]\ntitle = "Node CPU"\n'
+            "query = 'sum by (mode) (rate(node_cpu_seconds_total{mode!=\"idle\"}[1m]))'\n"
+            'kind = "sparkline"\n')
+
 def am_active_count(am_url):
     alerts = get_json(f"{am_url}/api/v2/alerts?active=true&silenced=false&inhibited=false")
     return sum(1 for a in alerts if a.get("status", {}).get("state") == "active")

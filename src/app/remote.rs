@@ -3,12 +3,12 @@
 //! source's health; its last good data stays on screen, marked stale.
 
 use super::alerts::{self, Alert, AlertInputs};
-use super::sources::{Source, SourceId};
+use super::sources::{Source, SourceId, SourceKind};
 use crate::collect::alertmanager::{AmAlert, Silence};
 use crate::collect::expfmt::Scrape;
 use crate::collect::prometheus::PromAlert;
 use chrono::{DateTime, Utc};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -130,6 +130,10 @@ pub struct Remote {
     pub unlisted: alerts::resolved::Unlisted,
     /// When a resolved row or count expires: merged again then.
     pub resolved_due: Option<DateTime<Utc>>,
+    /// The alertnames of rows a remote source lists (or listed), as of the
+    /// last whole merge: a local alert of another name cannot join one of
+    /// them, so a change of local alerts alone is merged on its own.
+    pub remote_alertnames: HashSet<Box<str>>,
     pub fleet: BTreeMap<SourceId, Vec<FleetRow>>,
     pub fleet_error: BTreeMap<SourceId, String>,
     pub panels: Vec<PanelView>,
@@ -302,6 +306,23 @@ impl Remote {
             now,
         );
         self.alerts = merged;
+        let local = self
+            .sources
+            .iter()
+            .position(|s| s.kind == SourceKind::Local);
+        self.remote_alertnames = self
+            .alerts
+            .iter()
+            .filter(|a| a.sources.iter().any(|s| Some(*s) != local))
+            .filter_map(|a| a.labels.get("alertname"))
+            .map(Box::from)
+            .collect();
+        self.merged(now);
+    }
+
+    /// After rows were merged: resolved ones beyond the bound summarised, the
+    /// next expiry, and views told the list changed.
+    pub fn merged(&mut self, now: DateTime<Utc>) {
         self.unlisted.expire(now);
         self.unlisted.bound(&mut self.alerts, now);
         self.resolved_due = alerts::resolved::next_due(&self.alerts, &self.unlisted, now);
@@ -310,7 +331,6 @@ impl Remote {
 
     /// The problems of the sources that feed the Alerts pane, for its title.
     pub fn alert_source_problems(&self, now: DateTime<Utc>) -> Vec<String> {
-        use super::sources::SourceKind;
         self.sources
             .iter()
             .filter(|s| matches!(s.kind, SourceKind::Prometheus | SourceKind::Alertmanager))
@@ -321,7 +341,6 @@ impl Remote {
     /// What fails in alert sources that still answer (a cluster member, a
     /// local rule).
     pub fn alert_source_warnings(&self) -> Vec<String> {
-        use super::sources::SourceKind;
         self.sources
             .iter()
             .filter(|s| {

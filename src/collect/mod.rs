@@ -8,6 +8,7 @@ pub mod expfmt;
 pub mod http;
 pub mod local;
 pub mod model;
+pub mod proc_stat;
 pub mod procs;
 pub mod prometheus;
 pub mod unchanged;

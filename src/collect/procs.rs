@@ -1,4 +1,5 @@
-//! The process table and network rates, read through procfs.
+//! The process table and network rates, read through procfs (the stat files
+//! by `proc_stat`).
 //!
 //! Not through sysinfo: it reads /proc/PID/status, stat and statm and opens the
 //! directory for every process on every refresh (1.9 ms a pass for 65 processes
@@ -7,12 +8,9 @@
 //! (0.02 ms) give the same figures; BENCHMARKS.md has the measurements.
 
 use super::model::{NetworkRate, ProcessRow};
+use super::proc_stat::StatReader;
 use std::collections::HashMap;
 use std::time::Instant;
-
-/// `PF_KTHREAD` in /proc/PID/stat flags: a kernel thread, not a process an
-/// operator can act on (htop hides them too).
-const PF_KTHREAD: u32 = 0x0020_0000;
 
 /// What a process is known by, read once per process image: again when it
 /// execs (its comm changes) or while its command line read empty (mid-exec,
@@ -33,6 +31,7 @@ pub struct ProcessTable {
     last_pass: Option<Instant>,
     ticks_per_second: f64,
     page_size: u64,
+    stats: StatReader,
 }
 
 pub struct ProcessPass {
@@ -46,7 +45,6 @@ struct Seen {
     cpu_percent: f32,
     memory_bytes: u64,
     comm: String,
-    process: procfs::process::Process,
 }
 
 impl ProcessTable {
@@ -57,6 +55,7 @@ impl ProcessTable {
             last_pass: None,
             ticks_per_second: procfs::ticks_per_second().max(1) as f64,
             page_size: procfs::page_size(),
+            stats: StatReader::default(),
         }
     }
 
@@ -77,32 +76,26 @@ impl ProcessTable {
         self.last_pass = Some(now);
         let mut seen = Vec::new();
         let mut current = HashMap::with_capacity(self.previous.len());
-        if let Ok(all) = procfs::process::all_processes() {
-            for process in all.flatten() {
-                // A process can exit between listing and reading: skip it.
-                let Ok(stat) = process.stat() else { continue };
-                if stat.flags & PF_KTHREAD != 0 {
-                    continue;
+        let (previous, ticks_per_second, page_size) =
+            (&self.previous, self.ticks_per_second, self.page_size);
+        self.stats.for_each(|stat| {
+            let ticks = stat.utime + stat.stime;
+            let cpu_percent = match previous.get(&stat.pid) {
+                Some((start, before)) if *start == stat.starttime && elapsed > 0.0 => {
+                    (ticks.saturating_sub(*before) as f64 / ticks_per_second / elapsed * 100.0)
+                        as f32
                 }
-                let ticks = stat.utime + stat.stime;
-                let cpu_percent = match self.previous.get(&stat.pid) {
-                    Some((start, before)) if *start == stat.starttime && elapsed > 0.0 => {
-                        (ticks.saturating_sub(*before) as f64 / self.ticks_per_second / elapsed
-                            * 100.0) as f32
-                    }
-                    _ => 0.0,
-                };
-                current.insert(stat.pid, (stat.starttime, ticks));
-                seen.push(Seen {
-                    pid: stat.pid,
-                    starttime: stat.starttime,
-                    cpu_percent,
-                    memory_bytes: stat.rss * self.page_size,
-                    comm: stat.comm,
-                    process,
-                });
-            }
-        }
+                _ => 0.0,
+            };
+            current.insert(stat.pid, (stat.starttime, ticks));
+            seen.push(Seen {
+                pid: stat.pid,
+                starttime: stat.starttime,
+                cpu_percent,
+                memory_bytes: stat.rss * page_size,
+                comm: stat.comm,
+            });
+        });
         self.previous = current;
         self.identities
             .retain(|pid, _| self.previous.contains_key(pid));
@@ -161,11 +154,14 @@ fn truncate_keeping(seen: &mut Vec<Seen>, top_n: usize, keep: Option<u32>) {
 }
 
 fn identify(seen: &Seen, user_name: &mut dyn FnMut(u32) -> String) -> Identity {
-    let user = seen
-        .process
-        .uid()
-        .map_or_else(|_| "?".into(), &mut *user_name);
-    let (command, provisional) = match seen.process.cmdline() {
+    // Once per process image: procfs's handle is fine here.
+    let process = procfs::process::Process::new(seen.pid);
+    let user = process
+        .as_ref()
+        .ok()
+        .and_then(|p| p.uid().ok())
+        .map_or_else(|| "?".into(), &mut *user_name);
+    let (command, provisional) = match process.and_then(|p| p.cmdline()) {
         Ok(args) if !args.is_empty() => (args.join(" "), false),
         _ => (format!("[{}]", seen.comm), true),
     };

@@ -3,14 +3,13 @@
 
 use super::signals::Terminating;
 use crate::app::Msg;
-use crossterm::event::{Event, EventStream};
-use futures_util::StreamExt;
+use crossterm::event::Event;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, Interval, MissedTickBehavior, interval, sleep_until};
 
 pub struct Inputs {
-    events: EventStream,
+    events: mpsc::Receiver<std::io::Result<Event>>,
     rx: mpsc::Receiver<Msg>,
     tick: Interval,
     signals: Terminating,
@@ -33,7 +32,7 @@ impl Inputs {
         let mut tick = interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
         Self {
-            events: EventStream::new(),
+            events: terminal_events(),
             rx,
             tick,
             signals,
@@ -44,7 +43,7 @@ impl Inputs {
         let due = frame_due.unwrap_or_else(Instant::now);
         tokio::select! {
             _ = sleep_until(due), if frame_due.is_some() => Input::Frame,
-            event = self.events.next() => match event {
+            event = self.events.recv() => match event {
                 Some(Ok(Event::Key(key))) => Input::Msg(Msg::Key(key)),
                 Some(Ok(Event::Resize(..))) => Input::Resize,
                 Some(Ok(_)) => Input::Nothing,
@@ -52,7 +51,7 @@ impl Inputs {
                     tracing::error!("terminal input failed: {e}");
                     Input::Msg(Msg::Terminate(1))
                 }
-                // stdin closed: nobody is there to see the dashboard.
+                // The reader ended: nobody is there to see the dashboard.
                 None => Input::Msg(Msg::Terminate(0)),
             },
             Some(msg) = self.rx.recv() => Input::Msg(msg),
@@ -61,4 +60,29 @@ impl Inputs {
             number = self.signals.recv() => Input::Msg(Msg::Terminate(128 + number)),
         }
     }
+}
+
+/// Terminal events from a thread of their own that blocks in crossterm's
+/// `read`. crossterm's `EventStream` is polled each time the loop wakes, and
+/// each poll fights its own waker thread for crossterm's reader lock (spinning,
+/// seven `sched_yield`s a time): a fifth of the loop's system calls with
+/// everything on. Ends with the first error, after passing it on.
+fn terminal_events() -> mpsc::Receiver<std::io::Result<Event>> {
+    let (tx, rx) = mpsc::channel(64);
+    let reader = move || {
+        loop {
+            let event = crossterm::event::read();
+            let failed = event.is_err();
+            if tx.blocking_send(event).is_err() || failed {
+                break;
+            }
+        }
+    };
+    if let Err(e) = std::thread::Builder::new()
+        .name("keys".into())
+        .spawn(reader)
+    {
+        tracing::error!("cannot start the terminal reader: {e}");
+    }
+    rx
 }

@@ -47,34 +47,13 @@ impl Bell {
         now: DateTime<Utc>,
         quiet: bool,
     ) -> Rings {
-        if extras.len() != self.keyed_with {
-            self.rekey(extras);
-        }
+        self.rekey(extras);
         let mut started = false;
         let mut firing_now: HashMap<u64, Vec<&Labels>> = HashMap::new();
-        let critical = alerts
-            .iter()
-            .filter(|a| a.state == AlertState::Firing && a.severity == Severity::Critical);
-        for alert in critical {
+        for alert in alerts.iter().filter(|a| rings_for(a)) {
             let id = identity(&alert.labels, extras);
             firing_now.entry(id).or_default().push(&alert.labels);
-            let entries = self.seen.entry(id).or_default();
-            let known = entries
-                .iter_mut()
-                .find(|(l, _)| same_alert(l, &alert.labels));
-            // A stale row may have stopped firing meanwhile: it never rings.
-            let new_start = match known {
-                Some((_, quiet_since)) => {
-                    let rearmed = quiet_since.is_some_and(|q| now - q >= REARM);
-                    *quiet_since = None;
-                    rearmed
-                }
-                None => {
-                    entries.push((alert.labels.clone(), None));
-                    true
-                }
-            };
-            started |= new_start && !alert.stale;
+            started |= self.saw_firing(id, alert, now);
         }
         // What is no longer firing starts its quiet time (once), and is
         // forgotten when that is long enough to ring again anyway.
@@ -89,6 +68,64 @@ impl Bell {
             entries.retain(|(_, q)| q.is_none_or(|q| now - q < REARM));
             !entries.is_empty()
         });
+        self.rings(started, quiet, now)
+    }
+
+    /// What changed in the list when only some rows did: `gone` left it,
+    /// `came` joined it, every other row is as at the last look. Costs in
+    /// proportion to those rows, not to the list.
+    pub fn observe_changed(
+        &mut self,
+        gone: &[Alert],
+        came: &[Alert],
+        extras: &Extras,
+        now: DateTime<Utc>,
+        quiet: bool,
+    ) -> Rings {
+        self.rekey(extras);
+        let mut started = false;
+        for alert in came.iter().filter(|a| rings_for(a)) {
+            started |= self.saw_firing(identity(&alert.labels, extras), alert, now);
+        }
+        for alert in gone.iter().filter(|a| rings_for(a)) {
+            let still = came
+                .iter()
+                .any(|c| rings_for(c) && same_alert(&c.labels, &alert.labels));
+            let id = identity(&alert.labels, extras);
+            if let Some(entries) = self.seen.get_mut(&id).filter(|_| !still) {
+                for (labels, quiet_since) in entries.iter_mut() {
+                    if quiet_since.is_none() && same_alert(labels, &alert.labels) {
+                        *quiet_since = Some(now);
+                    }
+                }
+            }
+        }
+        self.rings(started, quiet, now)
+    }
+
+    /// Notes `alert` (identity `id`) firing; true if that starts it (new, or
+    /// quiet for `REARM`). A stale row may have stopped firing meanwhile: it
+    /// never starts one.
+    fn saw_firing(&mut self, id: u64, alert: &Alert, now: DateTime<Utc>) -> bool {
+        let entries = self.seen.entry(id).or_default();
+        let known = entries
+            .iter_mut()
+            .find(|(l, _)| same_alert(l, &alert.labels));
+        let new_start = match known {
+            Some((_, quiet_since)) => {
+                let rearmed = quiet_since.is_some_and(|q| now - q >= REARM);
+                *quiet_since = None;
+                rearmed
+            }
+            None => {
+                entries.push((alert.labels.clone(), None));
+                true
+            }
+        };
+        new_start && !alert.stale
+    }
+
+    fn rings(&mut self, started: bool, quiet: bool, now: DateTime<Utc>) -> Rings {
         let gap_passed = self.last_rang.is_none_or(|t| now - t >= MIN_GAP);
         let ring = started && !quiet && gap_passed;
         if ring {
@@ -101,10 +138,18 @@ impl Bell {
     }
 }
 
+/// A row the bell rings for when it starts firing.
+fn rings_for(alert: &Alert) -> bool {
+    alert.state == AlertState::Firing && alert.severity == Severity::Critical
+}
+
 impl Bell {
     /// A newly learned external label changes identities: without it, the
     /// same alert would look new and ring.
     fn rekey(&mut self, extras: &Extras) {
+        if extras.len() == self.keyed_with {
+            return;
+        }
         let seen = std::mem::take(&mut self.seen);
         for entry in seen.into_values().flatten() {
             let id = identity(&entry.0, extras);

@@ -55,10 +55,8 @@ pub fn evaluate(state: &mut AppState) -> Vec<AppEffect> {
     let before = std::mem::take(&mut state.remote.alert_inputs.local);
     state.rules.evaluate_into(now, &mut state.remote);
     // Most seconds nothing changes: the list is merged again only when it does.
-    if state.remote.alert_inputs.local != before
-        && !super::local_patch::annotations_only(state, &before)
-    {
-        super::update::remerge(state);
+    if state.remote.alert_inputs.local != before {
+        super::local_splice::local_alerts_changed(state, &before);
     }
     let outgoing = state.rules.take_notifications();
     let events = state.rules.take_events();

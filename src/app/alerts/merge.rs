@@ -279,6 +279,11 @@ fn from_alertmanager(inputs: &AlertInputs, source: SourceId, a: &AmAlert) -> Ale
 /// first, then by labels; stable, so two copies of one label set keep
 /// their sources' order.
 fn sort(alerts: &mut [Alert], group_by: &str) {
+    alerts.sort_by(|a, b| order(a, b, group_by));
+}
+
+/// The order of the list (see [`sort`]).
+pub(super) fn order(a: &Alert, b: &Alert, group_by: &str) -> std::cmp::Ordering {
     // With no group_by both read "" and compare equal.
     fn group<'a>(x: &'a Alert, by: &str) -> &'a str {
         x.labels.get(by).unwrap_or("")
@@ -286,13 +291,11 @@ fn sort(alerts: &mut [Alert], group_by: &str) {
     let resolved = |x: &Alert| x.state == AlertState::Resolved;
     // Alerts without the label go after every group.
     let ungrouped = |x: &Alert| !group_by.is_empty() && group(x, group_by).is_empty();
-    alerts.sort_by(|a, b| {
-        ungrouped(a)
-            .cmp(&ungrouped(b))
-            .then(group(a, group_by).cmp(group(b, group_by)))
-            .then(resolved(a).cmp(&resolved(b)))
-            .then(a.severity.cmp(&b.severity))
-            .then(b.since.cmp(&a.since))
-            .then_with(|| a.labels.cmp(&b.labels))
-    });
+    ungrouped(a)
+        .cmp(&ungrouped(b))
+        .then(group(a, group_by).cmp(group(b, group_by)))
+        .then(resolved(a).cmp(&resolved(b)))
+        .then(a.severity.cmp(&b.severity))
+        .then(b.since.cmp(&a.since))
+        .then_with(|| a.labels.cmp(&b.labels))
 }

@@ -8,6 +8,7 @@ pub mod bell;
 pub(crate) mod identity;
 pub mod local;
 mod local_patch;
+mod local_splice;
 mod merge;
 pub mod resolved;
 pub mod shared;
@@ -341,6 +342,8 @@ impl Filterable for Alert {
     }
 }
 
+#[cfg(test)]
+mod local_splice_tests;
 #[cfg(test)]
 mod scale_tests;
 #[cfg(test)]

@@ -11,7 +11,7 @@ const NAMES: usize = 50;
 
 /// `n` alerts of 50 names, each in Prometheus and (with an external label) in
 /// Alertmanager, a tenth of them silenced by one silence per name.
-fn storm(n: usize) -> AlertInputs {
+pub(super) fn storm(n: usize) -> AlertInputs {
     let severities = ["critical", "warning", "info"];
     let mut p = Vec::with_capacity(n);
     let mut a = Vec::with_capacity(n);

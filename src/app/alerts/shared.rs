@@ -148,8 +148,10 @@ pub fn adopt(state: &mut AppState, shared: SharedAlerts) {
     let health_changed = local.is_some_and(|id| state.remote.healthy(id)) != healthy_before;
     if state.remote.alert_inputs.local != rows || health_changed {
         let before = std::mem::replace(&mut state.remote.alert_inputs.local, rows);
-        if health_changed || !super::local_patch::annotations_only(state, &before) {
+        if health_changed {
             super::update::remerge(state);
+        } else {
+            super::local_splice::local_alerts_changed(state, &before);
         }
     }
 }

@@ -220,11 +220,27 @@ pub fn remerge(state: &mut AppState) {
     let before: HashMap<u64, AlertState> = remote_states(state).collect();
     state.remote.remerge(&group_by, state.now);
     record_remote_transitions(state, &before);
-    // The first seconds list what was already firing: no bell for those.
-    let quiet = (state.now - state.started_at).num_seconds() < BELL_QUIET_SECS;
-    let rings = state
-        .bell
-        .observe(&state.remote.alerts, &state.remote.extras, state.now, quiet);
+    let rings = state.bell.observe(
+        &state.remote.alerts,
+        &state.remote.extras,
+        state.now,
+        bell_quiet(state),
+    );
+    after_merge(state, selected, rings);
+}
+
+/// The first seconds list what was already firing: no bell for those.
+pub(super) fn bell_quiet(state: &AppState) -> bool {
+    (state.now - state.started_at).num_seconds() < BELL_QUIET_SECS
+}
+
+/// After rows changed: flash and ring for a new critical alert, pick the
+/// visible rows again, the cursor on the alert it was on (`selected`).
+pub(super) fn after_merge(
+    state: &mut AppState,
+    selected: Option<super::Labels>,
+    rings: super::bell::Rings,
+) {
     if rings.started {
         state.view.flash_until = Some(state.now + chrono::Duration::seconds(2));
     }
