@@ -23,7 +23,9 @@ fn main() {
     // handshakes, other subcommands, error paths): 7.1 of 7.4 MB. Placed
     // together, the code a dashboard runs (3.5 MB) is all that gets mapped.
     // Only lld orders functions by a list; rustup ships it with rustc.
-    let Some(lld_dir) = rust_lld_dir(&target) else {
+    // rust-lld runs on the build machine: it sits under the host's triple.
+    let host = std::env::var("HOST").unwrap_or_default();
+    let Some(lld_dir) = rust_lld_dir(&host) else {
         println!(
             "cargo:warning=rust-lld not found: the binary is linked without its function order (more resident memory)"
         );
@@ -45,7 +47,7 @@ fn main() {
 
 /// `gcc-ld/` beside rustc's own `rust-lld`: its `ld.lld` is what `cc
 /// -fuse-ld=lld` runs.
-fn rust_lld_dir(target: &str) -> Option<PathBuf> {
+fn rust_lld_dir(host: &str) -> Option<PathBuf> {
     let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
     let out = std::process::Command::new(rustc)
         .args(["--print", "sysroot"])
@@ -54,7 +56,7 @@ fn rust_lld_dir(target: &str) -> Option<PathBuf> {
     let sysroot = String::from_utf8(out.stdout).ok()?;
     let dir = Path::new(sysroot.trim())
         .join("lib/rustlib")
-        .join(target)
+        .join(host)
         .join("bin/gcc-ld");
     dir.join("ld.lld").is_file().then_some(dir)
 }

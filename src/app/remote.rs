@@ -310,13 +310,14 @@ impl Remote {
             .sources
             .iter()
             .position(|s| s.kind == SourceKind::Local);
-        self.remote_alertnames = self
+        // A few names over many rows: one allocation per name, not per row.
+        let names: HashSet<&str> = self
             .alerts
             .iter()
             .filter(|a| a.sources.iter().any(|s| Some(*s) != local))
             .filter_map(|a| a.labels.get("alertname"))
-            .map(Box::from)
             .collect();
+        self.remote_alertnames = names.into_iter().map(Box::from).collect();
         self.merged(now);
     }
 

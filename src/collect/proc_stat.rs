@@ -5,8 +5,10 @@
 //! calls a process. This opens the file by path and reads it into one reused
 //! buffer: four (open, read, the read that sees the end, close). Parsing stays
 //! procfs's. Kernel threads (most of /proc on a quiet host) are read once and
-//! then skipped: a pid is only given again after the kernel has gone round all
-//! of them, and the list of skipped ones is forgotten every half minute anyway.
+//! then skipped while /proc lists them. A pid whose kernel thread ended drops
+//! from the list at the next pass; for a new process to be skipped, the kernel
+//! would have to go round every pid between two passes. The list is forgotten
+//! every half minute anyway.
 
 use procfs::FromRead;
 use procfs::process::Stat;
@@ -26,6 +28,8 @@ pub struct StatReader {
     path: String,
     buf: Vec<u8>,
     kernel_threads: HashSet<u32>,
+    /// Kernel threads listed in this pass: the next pass's `kernel_threads`.
+    still_listed: HashSet<u32>,
     passes: u32,
 }
 
@@ -46,16 +50,19 @@ impl StatReader {
                 continue;
             };
             if self.kernel_threads.contains(&pid) {
+                self.still_listed.insert(pid);
                 continue;
             }
             match self.read(pid) {
                 Some(stat) if stat.flags & PF_KTHREAD != 0 => {
-                    self.kernel_threads.insert(pid);
+                    self.still_listed.insert(pid);
                 }
                 Some(stat) => each(stat),
                 None => {}
             }
         }
+        std::mem::swap(&mut self.kernel_threads, &mut self.still_listed);
+        self.still_listed.clear();
     }
 
     fn read(&mut self, pid: u32) -> Option<Stat> {
@@ -127,5 +134,24 @@ mod tests {
             "{remembered} of {}",
             kernel.len()
         );
+    }
+
+    #[test]
+    fn a_kernel_thread_gone_from_proc_is_forgotten() {
+        // Above pid_max (at most 2^22): never listed in /proc.
+        let gone = 1 << 23;
+        let mut reader = StatReader::default();
+        reader.kernel_threads.insert(gone);
+        reader.for_each(|_| {});
+        assert!(!reader.kernel_threads.contains(&gone));
+        assert!(!reader.kernel_threads.is_empty() || !has_kernel_threads());
+    }
+
+    fn has_kernel_threads() -> bool {
+        procfs::process::all_processes()
+            .unwrap()
+            .flatten()
+            .filter_map(|p| p.stat().ok())
+            .any(|s| s.flags & PF_KTHREAD != 0)
     }
 }

@@ -51,8 +51,13 @@ impl Inputs {
                     tracing::error!("terminal input failed: {e}");
                     Input::Msg(Msg::Terminate(1))
                 }
-                // The reader ended: nobody is there to see the dashboard.
-                None => Input::Msg(Msg::Terminate(0)),
+                // The reader thread is gone (it could not start, or it
+                // panicked): no key can reach the dashboard, so it must not
+                // go on as if it were fine.
+                None => {
+                    tracing::error!("terminal input ended: the keys thread is gone");
+                    Input::Msg(Msg::Terminate(1))
+                }
             },
             Some(msg) = self.rx.recv() => Input::Msg(msg),
             _ = self.tick.tick() => Input::Tick,
@@ -66,7 +71,10 @@ impl Inputs {
 /// `read`. crossterm's `EventStream` is polled each time the loop wakes, and
 /// each poll fights its own waker thread for crossterm's reader lock (spinning,
 /// seven `sched_yield`s a time): a fifth of the loop's system calls with
-/// everything on. Ends with the first error, after passing it on.
+/// everything on. Ends with the first error, after passing it on (crossterm
+/// itself waits on forever at the end of input; a closed terminal reaches
+/// the loop as SIGHUP). The thread holds crossterm's reader lock for the life
+/// of the process, so nothing else may call `crossterm::event::read`/`poll`.
 fn terminal_events() -> mpsc::Receiver<std::io::Result<Event>> {
     let (tx, rx) = mpsc::channel(64);
     let reader = move || {

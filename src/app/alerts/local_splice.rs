@@ -32,14 +32,20 @@ fn splice(state: &mut AppState, before: &[Alert]) -> bool {
     let names = &remote.remote_alertnames;
     let shares_a_name = |a: &Alert| a.labels.get("alertname").is_some_and(|n| names.contains(n));
     let local_only = |a: &Alert| a.sources.iter().all(|s| *s == local);
-    if remote.alert_inputs.local.iter().any(shares_a_name) || before.iter().any(shares_a_name) {
+    // A resolved row that is due goes with a whole merge (as on a tick).
+    let resolved_due = remote.resolved_due.is_some_and(|due| state.now >= due);
+    if resolved_due
+        || remote.alert_inputs.local.iter().any(shares_a_name)
+        || before.iter().any(shares_a_name)
+        || remote
+            .alerts
+            .iter()
+            .filter(|a| local_only(a))
+            .any(shares_a_name)
+    {
         return false;
     }
     let old: Vec<Alert> = remote.alerts.extract_if(.., |a| local_only(a)).collect();
-    if old.iter().any(shares_a_name) {
-        remote.alerts.extend(old);
-        return false;
-    }
     let inputs = local_inputs(&remote.alert_inputs);
     let group_by = state.config.ui.alerts.group_by.as_str();
     let sources = &remote.sources;

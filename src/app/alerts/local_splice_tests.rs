@@ -65,7 +65,8 @@ fn local_alert(s: &AppState, name: &str, state: AlertState, severity: &str) -> A
 fn change_local(s: &mut AppState, local: Vec<Alert>) -> (usize, Vec<Alert>) {
     let before = std::mem::replace(&mut s.remote.alert_inputs.local, local);
     let previous = s.remote.alerts.clone();
-    let healthy = |_| true;
+    let sources = s.remote.sources.clone();
+    let healthy = |id: usize| sources.get(id).is_some_and(|x| x.error.is_none());
     let mut extras = s.remote.extras.clone();
     let group_by = s.config.ui.alerts.group_by.clone();
     let whole = merge::merge_with(
@@ -154,4 +155,170 @@ fn a_local_alert_named_like_a_remote_one_is_merged_with_the_whole_list() {
         joined.sources
     );
     assert!(comparisons > 1_000, "the whole list: {comparisons}");
+}
+
+/// The flapping host rule of the storm: pending, firing with a second alert,
+/// then resolved.
+fn flapping(s: &AppState) -> [Vec<Alert>; 3] {
+    [
+        vec![local_alert(
+            s,
+            "HostCpuCritical",
+            AlertState::Pending,
+            "critical",
+        )],
+        vec![
+            local_alert(s, "HostCpuCritical", AlertState::Firing, "critical"),
+            local_alert(s, "HostMemoryHigh", AlertState::Firing, "warning"),
+        ],
+        vec![local_alert(
+            s,
+            "HostMemoryHigh",
+            AlertState::Firing,
+            "warning",
+        )],
+    ]
+}
+
+/// Each step of the flapping rule gives the list a whole merge would give,
+/// checked by `each` after the step; returns the comparisons made.
+fn flap(s: &mut AppState, what: &str, mut each: impl FnMut(&AppState, usize)) -> usize {
+    let mut cost = 0;
+    for (i, local) in flapping(s).into_iter().enumerate() {
+        s.now += chrono::Duration::seconds(1);
+        let (comparisons, whole) = change_local(s, local);
+        assert_eq!(s.remote.alerts, whole, "{what}: step {i}");
+        cost += comparisons;
+        each(s, i);
+    }
+    cost
+}
+
+fn row<'a>(s: &'a AppState, name: &str) -> &'a Alert {
+    s.remote.alerts.iter().find(|a| a.name() == name).unwrap()
+}
+
+#[test]
+fn local_rows_of_a_failing_rule_source_are_put_in_place_stale() {
+    let mut s = storm_state(1_000);
+    let local = s.rules.source.unwrap();
+    s.remote.sources[local].error = Some(crate::app::sources::SourceError {
+        kind: "rules".into(),
+        message: "expr failed".into(),
+        since: s.now,
+    });
+    let cost = flap(&mut s, "local source failing", |_, _| {});
+    assert!(cost <= 20, "{cost}");
+}
+
+#[test]
+fn a_silence_on_a_local_alert_applies_to_its_spliced_row() {
+    let mut s = storm_state(1_000);
+    let am = tests::AM;
+    let mut silences = s.remote.alert_inputs.silences[&am].clone();
+    silences.push(tests::silence(
+        "s2",
+        "host work",
+        "ana@ops",
+        "HostMemoryHigh",
+    ));
+    s.remote.alert_inputs.set_silences(am, silences);
+    flap(&mut s, "silenced", |s, i| {
+        if i > 0 {
+            assert_eq!(row(s, "HostMemoryHigh").state, AlertState::Silenced);
+        }
+    });
+}
+
+#[test]
+fn a_local_acknowledgement_applies_to_its_spliced_row() {
+    let mut s = storm_state(1_000);
+    let cpu = local_alert(&s, "HostCpuCritical", AlertState::Firing, "critical");
+    s.remote.alert_inputs.local_acks = vec![crate::store::acks::StoredAck {
+        id: 7,
+        alert_key: cpu.key(),
+        author: "ana@ops-1".into(),
+        comment: "on it".into(),
+        created: s.now,
+        expires: s.now + chrono::Duration::hours(1),
+    }];
+    flap(&mut s, "acknowledged", |s, i| {
+        if i == 1 {
+            let cpu = row(s, "HostCpuCritical");
+            assert_eq!(cpu.state, AlertState::Acknowledged);
+            assert_eq!(cpu.ack.as_ref().unwrap().by, "ana@ops-1");
+        }
+    });
+}
+
+#[test]
+fn grouped_by_severity_local_rows_go_into_their_groups() {
+    let mut s = storm_state(1_000);
+    s.config.ui.alerts.group_by = "severity".into();
+    update::remerge(&mut s);
+    let cost = flap(&mut s, "grouped", |_, _| {});
+    assert!(cost <= 20, "{cost}");
+}
+
+#[test]
+fn a_due_resolved_remote_row_makes_the_change_a_whole_merge() {
+    let mut s = storm_state(1_000);
+    let inputs = &mut s.remote.alert_inputs;
+    let gone = inputs
+        .prometheus
+        .get_mut(&tests::PROM)
+        .unwrap()
+        .remove(0)
+        .labels;
+    inputs.alertmanager.get_mut(&tests::AM).unwrap().remove(0);
+    update::remerge(&mut s);
+    let resolved = |s: &AppState| {
+        s.remote.alerts.iter().any(|a| {
+            a.state == AlertState::Resolved && gone.iter().all(|(k, v)| a.labels.get(k) == Some(v))
+        })
+    };
+    assert!(resolved(&s), "resolved and listed");
+    s.now += chrono::Duration::from_std(RESOLVED_KEPT).unwrap();
+    let local = flapping(&s)[0].clone();
+    let (comparisons, whole) = change_local(&mut s, local);
+    assert_eq!(s.remote.alerts, whole);
+    assert!(!resolved(&s), "the due row went with the change");
+    assert!(comparisons > 1_000, "a whole merge: {comparisons}");
+}
+
+#[test]
+fn the_cursor_stays_on_its_alert_while_local_rows_come_and_go() {
+    let mut s = storm_state(1_000);
+    s.list_mut(crate::app::action::PaneId::Alerts).selected = 500;
+    let chosen = s.selected_alert().unwrap().labels.clone();
+    flap(&mut s, "cursor", |s, i| {
+        let at = s.selected_alert().map(|a| &a.labels);
+        assert_eq!(at, Some(&chosen), "step {i}");
+    });
+}
+
+#[test]
+fn a_resolved_local_row_named_like_a_remote_one_keeps_the_cursor_in_place() {
+    let mut s = storm_state(1_000);
+    // Grouped, the resolved critical row sorts before the other groups.
+    s.config.ui.alerts.group_by = "severity".into();
+    update::remerge(&mut s);
+    let mut storm_named = local_alert(&s, "Storm00", AlertState::Firing, "critical");
+    storm_named.severity = Severity::Critical;
+    change_local(&mut s, vec![storm_named]);
+    change_local(&mut s, Vec::new());
+    let stays = s
+        .remote
+        .alerts
+        .iter()
+        .find(|a| a.name() == "Storm00" && a.labels.get("instance") == Some("db-1"))
+        .unwrap();
+    assert!(stays.sources == [s.rules.source.unwrap()] && stays.state == AlertState::Resolved);
+    // The cursor below that resolved row, which the next change must not move.
+    s.list_mut(crate::app::action::PaneId::Alerts).selected = 900;
+    let chosen = s.selected_alert().unwrap().labels.clone();
+    let local = flapping(&s)[0].clone();
+    let (_, whole) = change_local(&mut s, local);
+    assert_eq!(s.remote.alerts, whole);
+    assert_eq!(s.selected_alert().map(|a| &a.labels), Some(&chosen));
 }
