@@ -79,6 +79,55 @@ pub enum Command {
     /// Maintenance tasks: list them, or run one now
     #[command(subcommand)]
     Task(TaskCommand),
+    /// Recovery runbooks: list them, or run one for an alert
+    #[command(subcommand)]
+    Runbook(RunbookCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RunbookCommand {
+    /// Every runbook with the alerts it matches, its steps and its last run
+    List {
+        /// text, or json (one object per line)
+        #[arg(long, value_enum, default_value_t = AuditFormat::Text)]
+        format: AuditFormat,
+    },
+    /// Run one runbook now, streaming each step; exits 0 recovered, 1 failed
+    /// (or escalated to a notifier), 130 aborted
+    #[command(
+        after_help = "The alert reaches the steps as OPSDECK_ALERT_* environment \
+                      variables, never on a command line. A dangerous step asks first \
+                      (on the terminal) unless --yes. Ctrl-C aborts: the running step's \
+                      whole process group is stopped. The run and every step are recorded \
+                      in the state database (unless --no-store) and the audit log."
+    )]
+    Run {
+        /// The runbook's id, as in `opsdeck runbook list`
+        id: String,
+        /// The alert by its fingerprint (16 hex digits, as Alertmanager and
+        /// `opsdeck snapshot --format json` show it), among the alerts opsdeck
+        /// sees now
+        #[arg(long, value_name = "FINGERPRINT", conflicts_with = "label")]
+        alert: Option<String>,
+        /// The alert by its labels (repeat for each: --label alertname=DiskFull
+        /// --label instance=db-1)
+        #[arg(long, value_name = "NAME=VALUE", value_parser = parse_label)]
+        label: Vec<(String, String)>,
+        /// Show every step as it would run (command and environment); execute
+        /// nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Run dangerous steps without asking
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+fn parse_label(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((name, value)) if !name.is_empty() => Ok((name.to_string(), value.to_string())),
+        _ => Err(format!("{s:?} is not NAME=VALUE")),
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -18,6 +18,13 @@ command = ["true"]
 id = "talk"
 name = "Says something"
 command = ["echo", "something to say"]
+
+[[runbook]]
+id = "tidy"
+
+[[runbook.step]]
+name = "Say what would be tidied"
+command = ["echo", "nothing to tidy"]
 "#;
 
 /// Config and state folders of its own, removed when dropped.
@@ -91,12 +98,18 @@ fn text(bytes: &[u8]) -> String {
 fn no_store_gets_every_command_past_a_broken_database() {
     for (shape, home) in broken_homes("no-store") {
         let before = std::fs::read(home.database()).ok();
-        let commands: [(&[&str], &str); 7] = [
+        let commands: [(&[&str], &str); 10] = [
             (&["--no-store", "snapshot"], "host "),
             (&["--no-store", "snapshot", "--format", "json"], "\"tasks\""),
             (&["--no-store", "task", "list"], "quick"),
             (&["--no-store", "task", "list", "--format", "json"], "quick"),
             (&["--no-store", "task", "run", "quick"], ""),
+            (&["--no-store", "runbook", "list"], "tidy"),
+            (
+                &["--no-store", "runbook", "list", "--format", "json"],
+                "tidy",
+            ),
+            (&["--no-store", "runbook", "run", "tidy"], "nothing to tidy"),
             (&["--no-store", "info"], "state db"),
             (&["--no-store", "check-config"], ""),
         ];
@@ -166,7 +179,7 @@ fn every_command_into_a_closed_pipe_ends_quietly_with_exit_0() {
     let home = Home::new("closed-pipe");
     // A state database with a run and audit records in it, to print.
     assert_eq!(home.run(&["task", "run", "quick"]).status.code(), Some(0));
-    let commands: [&[&str]; 13] = [
+    let commands: [&[&str]; 16] = [
         &["info"],
         &["check-config"],
         &["snapshot"],
@@ -180,6 +193,9 @@ fn every_command_into_a_closed_pipe_ends_quietly_with_exit_0() {
         &["--version"],
         &["task", "run", "talk"],
         &["task", "run", "quick"],
+        &["runbook", "list"],
+        &["runbook", "list", "--format", "json"],
+        &["runbook", "run", "tidy"],
     ];
     for args in commands {
         let out = home

@@ -17,6 +17,8 @@ mod audit;
 mod check_config;
 mod dashboard;
 mod info;
+mod runbook;
+mod runbook_run;
 mod session;
 mod snapshot;
 mod snapshot_remote;
@@ -47,6 +49,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Snapshot { format }) => snapshot::run(&cli, &paths, *format),
         Some(Command::Audit { since, format }) => audit::run(&cli, &paths, *since, *format),
         Some(Command::Task(command)) => task::run(&cli, &paths, command),
+        Some(Command::Runbook(command)) => runbook::run(&cli, &paths, command),
         None => dashboard::run(&cli, &paths),
     }
 }

@@ -26,16 +26,7 @@ struct Snapshot {
 
 pub fn run(cli: &Cli, paths: &Paths, format: SnapshotFormat) -> anyhow::Result<i32> {
     let config = super::load(cli, &super::read_source(paths)?)?;
-    let mut collector = LocalCollector::new(config.ui.processes)?;
-    // Remote sources are asked while the local collector waits for its second
-    // CPU reading.
-    let remote_config = config.clone();
-    let remote = std::thread::spawn(move || crate::runtime::remote::collect_once(&remote_config));
-    let resources = local::first_sample(&mut collector);
-    let mut remote = remote
-        .join()
-        .map_err(|_| anyhow::anyhow!("the remote collection panicked"))??;
-    evaluate_rules_once(&config, &mut remote, &resources);
+    let (resources, remote) = collect_once(&config)?;
     let out = snapshot_remote::Remote::from_state(&remote, &config);
     let last = super::task::last_runs(cli, paths)?;
     let now = chrono::Utc::now();
@@ -64,6 +55,24 @@ pub fn run(cli: &Cli, paths: &Paths, format: SnapshotFormat) -> anyhow::Result<i
         SnapshotFormat::Text => print_text(&snapshot, &task_lines)?,
     }
     Ok(0)
+}
+
+/// One full collection pass, as the dashboard's first second sees it: the
+/// host, every remote source, and the local rules evaluated over both.
+pub(super) fn collect_once(
+    config: &crate::config::Config,
+) -> anyhow::Result<(ResourceSample, crate::app::remote::Remote)> {
+    let mut collector = LocalCollector::new(config.ui.processes)?;
+    // Remote sources are asked while the local collector waits for its second
+    // CPU reading.
+    let remote_config = config.clone();
+    let remote = std::thread::spawn(move || crate::runtime::remote::collect_once(&remote_config));
+    let resources = local::first_sample(&mut collector);
+    let mut remote = remote
+        .join()
+        .map_err(|_| anyhow::anyhow!("the remote collection panicked"))??;
+    evaluate_rules_once(config, &mut remote, &resources);
+    Ok((resources, remote))
 }
 
 /// The local rules, once, over this sample and the scrapes just taken: a rule

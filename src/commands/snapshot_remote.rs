@@ -31,6 +31,8 @@ pub struct AckOut {
 #[derive(Serialize)]
 pub struct AlertOut {
     pub alertname: String,
+    /// Alertmanager's fingerprint of the labels: `runbook run --alert` takes it.
+    pub fingerprint: String,
     pub severity: &'static str,
     /// Incident level, P1–P4.
     pub level: &'static str,
@@ -181,6 +183,7 @@ fn panels_out(remote: &RemoteState, config: &Config) -> Vec<PanelOut> {
 fn alert_out(a: &Alert, level: &'static str, name: &impl Fn(usize) -> String) -> AlertOut {
     AlertOut {
         alertname: a.name().to_string(),
+        fingerprint: crate::engine::runbooks::AlertContext::new(a.labels.clone(), "").fingerprint(),
         severity: a.severity.label(),
         level,
         state: a.state.label(),

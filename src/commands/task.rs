@@ -252,15 +252,15 @@ async fn run_streaming(
 }
 
 /// One output stream of a run: escaped when it goes to a terminal.
-struct Shown(Option<VisibleStream>);
+pub(super) struct Shown(Option<VisibleStream>);
 
 impl Shown {
-    fn new(terminal: bool) -> Self {
+    pub(super) fn new(terminal: bool) -> Self {
         Self(terminal.then(VisibleStream::default))
     }
 
     /// Writes `chunk`; an empty chunk (the end) writes what is left.
-    fn write(&mut self, to: &mut impl Write, chunk: &[u8]) -> std::io::Result<()> {
+    pub(super) fn write(&mut self, to: &mut impl Write, chunk: &[u8]) -> std::io::Result<()> {
         match &mut self.0 {
             None => to.write_all(chunk),
             Some(stream) if chunk.is_empty() => to.write_all(stream.finish().as_bytes()),

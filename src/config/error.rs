@@ -96,7 +96,8 @@ pub fn from_toml(e: &toml::de::Error, text: &str, file: &str) -> ConfigError {
         };
     }
     let located = super::locate::key_at(text, offset);
-    if key.is_empty() {
+    if key.is_empty() || without_indices(&located) == key {
+        // toml drops the indices of arrays of tables; the text has them all.
         key = located;
     } else if let Some((first, rest)) = located.split_once('[')
         && key.split('.').next() == Some(first)
@@ -140,6 +141,21 @@ fn plain_message(message: &str) -> String {
             "invalid type: sequence, expected struct",
             "expected a single [table], not [[table]], for struct",
         )
+}
+
+/// `runbook[0].step[1].name` → `runbook.step.name`.
+fn without_indices(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    let mut in_index = false;
+    for c in key.chars() {
+        match c {
+            '[' => in_index = true,
+            ']' => in_index = false,
+            c if !in_index => out.push(c),
+            _ => {}
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -133,9 +133,34 @@ fn indexed_header(lines: &[&str], h: usize) -> String {
     let mut out = format!("{first}[{}]", count - 1);
     if let Some(rest) = rest {
         out.push('.');
-        out.push_str(rest);
+        out.push_str(&nested_index(lines, h, first, rest));
     }
     out
+}
+
+/// `step` of `[[runbook.step]]` as `step[j]`, counted within its runbook
+/// (arrays of tables inside an array of tables); other keys as they are.
+fn nested_index(lines: &[&str], h: usize, first: &str, rest: &str) -> String {
+    let (second, tail) = rest.split_once('.').unwrap_or((rest, ""));
+    let nested = format!("{first}.{second}");
+    if !super::ARRAY_SECTIONS.contains(&nested.as_str()) {
+        return rest.to_string();
+    }
+    let is = |l: &str, name: &str| {
+        let l = l.trim();
+        l.starts_with("[[") && header_name(l).as_deref() == Some(name)
+    };
+    let parent = lines[..=h].iter().rposition(|l| is(l, first)).unwrap_or(0);
+    let count = lines[parent..=h].iter().filter(|l| is(l, &nested)).count();
+    if count == 0 {
+        return rest.to_string();
+    }
+    let tail = if tail.is_empty() {
+        String::new()
+    } else {
+        format!(".{tail}")
+    };
+    format!("{second}[{}]{tail}", count - 1)
 }
 
 fn header_name(line: &str) -> Option<String> {

@@ -15,10 +15,12 @@ pub mod promql;
 mod recover;
 pub mod remote;
 pub mod rules;
+pub mod runbooks;
 mod section_checks;
 pub mod size;
 pub mod tasks;
 
+use crate::engine::runbooks::RunbookSpec;
 use crate::engine::tasks::TaskSpec;
 use error::{ConfigError, ConfigErrors};
 pub use keys::KeyList;
@@ -35,6 +37,8 @@ pub const ARRAY_SECTIONS: &[&str] = &[
     "rule",
     "notifier",
     "task",
+    "runbook",
+    "runbook.step",
 ];
 
 /// The default config, embedded so `opsdeck` runs with no file at all.
@@ -67,12 +71,17 @@ pub struct Config {
     pub notifier: Vec<notifier::Notifier>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     task: Vec<tasks::Task>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    runbook: Vec<runbooks::Runbook>,
     /// `keys`, validated (set by `parse`; the defaults otherwise).
     #[serde(skip)]
     key_bindings: keys::Bindings,
     /// `task`, validated (set by `parse`).
     #[serde(skip)]
     task_specs: Vec<TaskSpec>,
+    /// `runbook`, validated (set by `parse`).
+    #[serde(skip)]
+    runbook_specs: Vec<RunbookSpec>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -265,6 +274,8 @@ pub fn parse_all(text: &str, file: &str) -> (Option<Config>, Vec<ConfigError>) {
     section_checks::check_general(&config.general, &mut err);
     section_checks::check_ui(&config.ui, &mut err);
     config.task_specs = section_checks::check(&config, &mut err);
+    let notifiers: Vec<&str> = config.notifier.iter().map(|n| n.name.as_str()).collect();
+    config.runbook_specs = runbooks::check(&config.runbook, &notifiers, &mut err);
     config.key_bindings = keys::Bindings::resolve(&config.keys).unwrap_or_else(|problems| {
         for p in problems {
             err("keys", &p.action, p.message);
@@ -289,6 +300,11 @@ impl Config {
     /// The validated `[[task]]`s, in file order.
     pub fn tasks(&self) -> &[TaskSpec] {
         &self.task_specs
+    }
+
+    /// The validated `[[runbook]]`s, in file order.
+    pub fn runbooks(&self) -> &[RunbookSpec] {
+        &self.runbook_specs
     }
 
     /// The validated `[keys]`: every action's keys, defaults included.

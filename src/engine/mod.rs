@@ -9,4 +9,5 @@ pub mod matcher;
 pub mod notify;
 pub mod promql;
 pub mod rules;
+pub mod runbooks;
 pub mod tasks;

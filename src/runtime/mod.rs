@@ -17,6 +17,7 @@ pub mod notify;
 mod polls;
 pub mod process;
 pub mod remote;
+pub mod runbooks;
 mod screen;
 pub mod signals;
 mod tasks;

@@ -8,6 +8,7 @@ pub mod acks;
 pub mod audit;
 pub mod leader;
 pub mod local_alerts;
+pub mod recovery;
 mod schema;
 pub mod tasks;
 pub mod writer;

@@ -154,6 +154,27 @@ pub const MIGRATIONS: &[&str] = &[
     -- told again (a restart, a new leader) is recorded once.
     ALTER TABLE alert_events ADD COLUMN started_ms INTEGER;
     "#,
+    // 5: recovery runs as the runner writes them: why they started and ended,
+    // the alert they were for, the attempt, which process ran them (a run left
+    // 'running' by a dead process is found) and a change counter for readers;
+    // each step attempt as its own row, with what ran.
+    r#"
+    ALTER TABLE recovery_runs ADD COLUMN trigger TEXT NOT NULL DEFAULT 'manual';
+    ALTER TABLE recovery_runs ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE recovery_runs ADD COLUMN detail TEXT NOT NULL DEFAULT '';
+    ALTER TABLE recovery_runs ADD COLUMN alert_labels TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE recovery_runs ADD COLUMN pid INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE recovery_runs ADD COLUMN change INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX recovery_runs_runbook ON recovery_runs(runbook, started_ms);
+    CREATE INDEX recovery_runs_change ON recovery_runs(change);
+    ALTER TABLE recovery_steps ADD COLUMN run_attempt INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE recovery_steps ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE recovery_steps ADD COLUMN command TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE recovery_steps ADD COLUMN detail TEXT NOT NULL DEFAULT '';
+    ALTER TABLE recovery_steps ADD COLUMN pgid INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX recovery_runs_open ON recovery_runs(state) WHERE state = 'running';
+    CREATE INDEX recovery_steps_run ON recovery_steps(run_id);
+    "#,
 ];
 
 /// The schema version this build writes.

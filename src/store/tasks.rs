@@ -74,9 +74,14 @@ impl Store {
 
     /// The process group a run's command runs in, once it is started.
     pub fn set_run_pgid(&mut self, id: i64, pgid: u32) -> Result<(), StoreError> {
+        self.set_pgid("task_runs", id, pgid)
+    }
+
+    /// The process group of row `id` of `table` (a run, a step attempt).
+    pub(super) fn set_pgid(&mut self, table: &str, id: i64, pgid: u32) -> Result<(), StoreError> {
         self.conn
             .execute(
-                "UPDATE task_runs SET pgid = ?2 WHERE id = ?1",
+                &format!("UPDATE {table} SET pgid = ?2 WHERE id = ?1"),
                 params![id, pgid],
             )
             .map_err(|e| self.error(e))?;
@@ -264,7 +269,7 @@ pub struct Abandoned {
 
 /// Whether a process with this pid exists (ours counts: a run we have open is
 /// not abandoned).
-fn process_alive(pid: i64) -> bool {
+pub(super) fn process_alive(pid: i64) -> bool {
     let Ok(pid) = i32::try_from(pid) else {
         return false;
     };

@@ -22,10 +22,10 @@ pub(super) fn spec(
         failed = true;
         err(table, key, message);
     };
-    check_command(&t.command, table, &mut err);
+    check_command(&t.command, table, "command", &mut err);
     let schedule = schedule(t, table, &mut err);
     check_limits(t, table, &mut err);
-    check_env(t, table, &mut err);
+    check_env(&t.env, table, &mut err);
     check_workdir(t, table, &mut err);
     if failed {
         return None;
@@ -55,23 +55,29 @@ pub(super) fn spec(
     })
 }
 
-fn check_command(command: &[String], table: &str, err: &mut impl FnMut(&str, &str, String)) {
+/// An argv (`command`, a step's `verify`): a program, no NUL.
+pub(in crate::config) fn check_command(
+    command: &[String],
+    table: &str,
+    key: &str,
+    err: &mut impl FnMut(&str, &str, String),
+) {
     match command.first() {
         None => err(
             table,
-            "command",
+            key,
             "must not be empty: an argv array such as [\"df\", \"-hP\"]".into(),
         ),
         Some(program) if program.trim().is_empty() => err(
             table,
-            "command",
+            key,
             "the program (the first element) must not be empty".into(),
         ),
         _ => {}
     }
     // A NUL cannot be passed to exec; better now than at 3 a.m.
     if command.iter().any(|a| a.contains('\0')) {
-        err(table, "command", "arguments must not contain NUL".into());
+        err(table, key, "arguments must not contain NUL".into());
     }
 }
 
@@ -124,8 +130,13 @@ fn check_limits(t: &Task, table: &str, err: &mut impl FnMut(&str, &str, String))
     }
 }
 
-fn check_env(t: &Task, table: &str, err: &mut impl FnMut(&str, &str, String)) {
-    for (name, value) in &t.env {
+/// Variables added to a child's environment (a task's, a step's `env`).
+pub(in crate::config) fn check_env(
+    env: &std::collections::BTreeMap<String, String>,
+    table: &str,
+    err: &mut impl FnMut(&str, &str, String),
+) {
+    for (name, value) in env {
         let problem = if name.is_empty() {
             "a variable name must not be empty"
         } else if name.contains('=') {

@@ -16,7 +16,7 @@
 //! It returns the tasks as the engine needs them (`TaskSpec`), built while they
 //! are checked: nothing downstream parses a task's fields again.
 
-mod checks;
+pub(super) mod checks;
 #[cfg(test)]
 mod tests;
 
@@ -106,7 +106,7 @@ pub fn check(tasks: &[Task], err: &mut impl FnMut(&str, &str, String)) -> Vec<Ta
     let mut specs = Vec::new();
     for (i, t) in tasks.iter().enumerate() {
         let table = format!("task.{i}");
-        match id_problem(&t.id, &index) {
+        match id_problem("task", &t.id, &index) {
             Some(message) => err(&table, "id", message),
             None => {
                 index.insert(&t.id, i);
@@ -118,8 +118,8 @@ pub fn check(tasks: &[Task], err: &mut impl FnMut(&str, &str, String)) -> Vec<Ta
     specs
 }
 
-/// What is wrong with a task's id, given the ids before it.
-fn id_problem(id: &str, index: &BTreeMap<&str, usize>) -> Option<String> {
+/// What is wrong with the id of a `[[section]]` item, given the ids before it.
+pub(super) fn id_problem(section: &str, id: &str, index: &BTreeMap<&str, usize>) -> Option<String> {
     if id.is_empty() {
         Some("must not be empty".into())
     } else if !id.bytes().all(valid_id_byte) {
@@ -130,9 +130,9 @@ fn id_problem(id: &str, index: &BTreeMap<&str, usize>) -> Option<String> {
         // `opsdeck task run -x` would read it as an option.
         Some(format!("{id:?} must not start with `-`"))
     } else {
-        index
-            .get(id)
-            .map(|first| format!("{id:?} is already the id of task[{first}]; ids must be unique"))
+        index.get(id).map(|first| {
+            format!("{id:?} is already the id of {section}[{first}]; ids must be unique")
+        })
     }
 }
 

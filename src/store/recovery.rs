@@ -1,0 +1,323 @@
+//! Recovery runs and their steps: each written when it starts and again when
+//! it ends, before anything shows either, so every opsdeck on the host (and
+//! `opsdeck runbook list`) sees the same runs. A change counter lets readers
+//! pick up runs other processes wrote.
+
+use super::tasks::Abandoned;
+use super::{Store, StoreError};
+use chrono::{DateTime, TimeZone, Utc};
+use rusqlite::{Row, Transaction, params};
+
+/// A run as it starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewRecoveryRun {
+    pub runbook: String,
+    /// The alert's key (its label set, as the Alerts pane keys it); None for a
+    /// run for no alert.
+    pub alert_key: Option<String>,
+    pub alert_labels: serde_json::Value,
+    /// manual (the dashboard), cli, auto.
+    pub trigger: String,
+    pub dry_run: bool,
+    pub started: DateTime<Utc>,
+    pub actor: String,
+}
+
+/// A run as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRecoveryRun {
+    pub id: i64,
+    pub runbook: String,
+    pub alert_key: Option<String>,
+    pub trigger: String,
+    /// running, or how it ended (`RunOutcome::as_str`).
+    pub state: String,
+    pub dry_run: bool,
+    pub attempt: u32,
+    pub started: DateTime<Utc>,
+    pub finished: Option<DateTime<Utc>>,
+    pub detail: String,
+    pub actor: String,
+}
+
+/// One attempt of one step, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredStep {
+    /// 1-based, as shown.
+    pub position: u32,
+    pub name: String,
+    pub run_attempt: u32,
+    pub attempt: u32,
+    pub command: Vec<String>,
+    pub state: String,
+    pub started: Option<DateTime<Utc>>,
+    pub finished: Option<DateTime<Utc>>,
+    pub exit_code: Option<i32>,
+    pub detail: String,
+    pub output: String,
+}
+
+const RUN_COLUMNS: &str = "id, runbook, alert_key, trigger, state, dry_run, attempt, started_ms, finished_ms, detail, actor";
+
+impl Store {
+    /// Records a run's start; returns its id.
+    pub fn insert_recovery_run(&mut self, run: &NewRecoveryRun) -> Result<i64, StoreError> {
+        let error = self.error_for();
+        let tx = self.conn.transaction().map_err(&error)?;
+        let change = next_change(&tx).map_err(&error)?;
+        tx.execute(
+            "INSERT INTO recovery_runs (runbook, alert_key, alert_labels, trigger, state, dry_run,
+                 started_ms, actor, pid, change)
+             VALUES (?1, ?2, ?3, ?4, 'running', ?5, ?6, ?7, ?8, ?9)",
+            params![
+                run.runbook,
+                run.alert_key,
+                run.alert_labels.to_string(),
+                run.trigger,
+                run.dry_run,
+                run.started.timestamp_millis(),
+                run.actor,
+                std::process::id(),
+                change,
+            ],
+        )
+        .map_err(&error)?;
+        let id = tx.last_insert_rowid();
+        tx.commit().map_err(&error)?;
+        Ok(id)
+    }
+
+    /// The run's attempt, and how it ended once `finished` is set.
+    pub fn update_recovery_run(
+        &mut self,
+        id: i64,
+        state: &str,
+        attempt: u32,
+        finished: Option<DateTime<Utc>>,
+        detail: &str,
+    ) -> Result<(), StoreError> {
+        let error = self.error_for();
+        let tx = self.conn.transaction().map_err(&error)?;
+        let change = next_change(&tx).map_err(&error)?;
+        tx.execute(
+            "UPDATE recovery_runs SET state = ?2, attempt = ?3, finished_ms = ?4, detail = ?5,
+                 change = ?6
+             WHERE id = ?1",
+            params![
+                id,
+                state,
+                attempt,
+                finished.map(|t| t.timestamp_millis()),
+                detail,
+                change
+            ],
+        )
+        .map_err(&error)?;
+        tx.commit().map_err(&error)?;
+        Ok(())
+    }
+
+    /// Records that a step attempt started; returns the step row's id.
+    pub fn insert_recovery_step(
+        &mut self,
+        run_id: i64,
+        step: &StoredStep,
+    ) -> Result<i64, StoreError> {
+        let error = self.error_for();
+        let command = serde_json::to_string(&step.command).unwrap_or_else(|_| "[]".into());
+        self.conn
+            .execute(
+                "INSERT INTO recovery_steps (run_id, position, name, state, started_ms, run_attempt,
+                     attempt, command)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    run_id,
+                    step.position,
+                    step.name,
+                    step.state,
+                    step.started.map(|t| t.timestamp_millis()),
+                    step.run_attempt,
+                    step.attempt,
+                    command,
+                ],
+            )
+            .map_err(&error)?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// How the step attempt `id` ended.
+    pub fn finish_recovery_step(&mut self, id: i64, step: &StoredStep) -> Result<(), StoreError> {
+        let error = self.error_for();
+        self.conn
+            .execute(
+                "UPDATE recovery_steps SET state = ?2, finished_ms = ?3, exit_code = ?4,
+                     detail = ?5, output_tail = ?6
+                 WHERE id = ?1",
+                params![
+                    id,
+                    step.state,
+                    step.finished.map(|t| t.timestamp_millis()),
+                    step.exit_code,
+                    step.detail,
+                    step.output,
+                ],
+            )
+            .map_err(&error)?;
+        Ok(())
+    }
+
+    /// The process group a step attempt's command runs in, once started.
+    pub fn set_recovery_step_pgid(&mut self, id: i64, pgid: u32) -> Result<(), StoreError> {
+        self.set_pgid("recovery_steps", id, pgid)
+    }
+
+    /// Runs left `running` by processes that are gone (killed, crashed) end as
+    /// failed, each once `stop` has stopped what is left of its running
+    /// step's process group (`Abandoned::task` is the runbook's id).
+    pub fn close_abandoned_recovery_runs(
+        &mut self,
+        now: DateTime<Utc>,
+        stop: &dyn Fn(&Abandoned) -> usize,
+    ) -> Result<Vec<Abandoned>, StoreError> {
+        let error = self.error_for();
+        let open: Vec<(i64, String, i64, DateTime<Utc>)> = {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT id, runbook, pid, started_ms FROM recovery_runs WHERE state = 'running'")
+                .map_err(&error)?;
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, ms(r.get(3)?))))
+                .map_err(&error)?
+                .collect::<Result<_, _>>()
+                .map_err(&error)?
+        };
+        let mut closed = Vec::new();
+        for (id, runbook, pid, started) in open {
+            if super::tasks::process_alive(pid) {
+                continue;
+            }
+            let steps: Vec<(i64, i64, Option<i64>)> = {
+                let mut stmt = self
+                    .conn
+                    .prepare("SELECT id, pgid, started_ms FROM recovery_steps WHERE run_id = ?1 AND state = 'running'")
+                    .map_err(&error)?;
+                stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .map_err(&error)?
+                    .collect::<Result<_, _>>()
+                    .map_err(&error)?
+            };
+            let mut stopped = 0;
+            for (step_id, pgid, step_started) in steps {
+                let abandoned = Abandoned {
+                    task: runbook.clone(),
+                    run_id: id,
+                    pgid: i32::try_from(pgid).unwrap_or(0),
+                    started: step_started.map_or(started, ms),
+                };
+                stopped += stop(&abandoned);
+                self.conn
+                    .execute(
+                        "UPDATE recovery_steps SET state = 'failed', finished_ms = ?2,
+                             detail = 'abandoned: its opsdeck ended during the step'
+                         WHERE id = ?1",
+                        params![step_id, now.timestamp_millis()],
+                    )
+                    .map_err(&error)?;
+            }
+            let why = format!(
+                "abandoned: the opsdeck running it (pid {pid}) ended during the run; \
+                 {stopped} process(es) left of it stopped"
+            );
+            let attempt = self.recovery_run(id)?.map_or(1, |r| r.attempt);
+            self.update_recovery_run(id, "failed", attempt, Some(now), &why)?;
+            closed.push(Abandoned {
+                task: runbook,
+                run_id: id,
+                pgid: 0,
+                started,
+            });
+        }
+        Ok(closed)
+    }
+
+    /// The newest run of each runbook.
+    pub fn last_recovery_runs(&self) -> Result<Vec<StoredRecoveryRun>, StoreError> {
+        let error = self.error_for();
+        let sql = format!(
+            "SELECT {RUN_COLUMNS} FROM recovery_runs
+             WHERE id IN (SELECT MAX(id) FROM recovery_runs GROUP BY runbook)
+             ORDER BY id"
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(&error)?;
+        let rows = stmt.query_map([], read_run).map_err(&error)?;
+        rows.collect::<Result<_, _>>().map_err(&error)
+    }
+
+    /// A run, if it is stored.
+    pub fn recovery_run(&self, id: i64) -> Result<Option<StoredRecoveryRun>, StoreError> {
+        let error = self.error_for();
+        let sql = format!("SELECT {RUN_COLUMNS} FROM recovery_runs WHERE id = ?1");
+        let mut stmt = self.conn.prepare(&sql).map_err(&error)?;
+        let mut rows = stmt.query_map([id], read_run).map_err(&error)?;
+        rows.next().transpose().map_err(&error)
+    }
+
+    /// Every step attempt of a run, in the order they started.
+    pub fn recovery_steps(&self, run_id: i64) -> Result<Vec<StoredStep>, StoreError> {
+        let error = self.error_for();
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT position, name, run_attempt, attempt, command, state, started_ms,
+                     finished_ms, exit_code, detail, output_tail
+                 FROM recovery_steps WHERE run_id = ?1 ORDER BY id",
+            )
+            .map_err(&error)?;
+        let rows = stmt.query_map([run_id], read_step).map_err(&error)?;
+        rows.collect::<Result<_, _>>().map_err(&error)
+    }
+}
+
+fn next_change(tx: &Transaction) -> rusqlite::Result<i64> {
+    tx.query_row(
+        "SELECT COALESCE(MAX(change), 0) + 1 FROM recovery_runs",
+        [],
+        |r| r.get(0),
+    )
+}
+
+fn ms(v: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(v).single().unwrap_or_default()
+}
+
+fn read_run(r: &Row) -> rusqlite::Result<StoredRecoveryRun> {
+    Ok(StoredRecoveryRun {
+        id: r.get(0)?,
+        runbook: r.get(1)?,
+        alert_key: r.get(2)?,
+        trigger: r.get(3)?,
+        state: r.get(4)?,
+        dry_run: r.get(5)?,
+        attempt: r.get(6)?,
+        started: ms(r.get(7)?),
+        finished: r.get::<_, Option<i64>>(8)?.map(ms),
+        detail: r.get(9)?,
+        actor: r.get(10)?,
+    })
+}
+
+fn read_step(r: &Row) -> rusqlite::Result<StoredStep> {
+    let command: String = r.get(4)?;
+    Ok(StoredStep {
+        position: r.get(0)?,
+        name: r.get(1)?,
+        run_attempt: r.get(2)?,
+        attempt: r.get(3)?,
+        command: serde_json::from_str(&command).unwrap_or_default(),
+        state: r.get(5)?,
+        started: r.get::<_, Option<i64>>(6)?.map(ms),
+        finished: r.get::<_, Option<i64>>(7)?.map(ms),
+        exit_code: r.get(8)?,
+        detail: r.get(9)?,
+        output: r.get(10)?,
+    })
+}
