@@ -107,30 +107,46 @@ pub(super) fn label_text(labels: &LabelSet) -> String {
     format!("{{{}}}", parts.join(", "))
 }
 
-fn list(cli: &Cli, paths: &Paths, config: &Config, format: AuditFormat) -> anyhow::Result<i32> {
-    let last: HashMap<String, StoredRecoveryRun> = match super::stored(cli, paths)? {
-        Some(store) => store
-            .last_recovery_runs()?
-            .into_iter()
-            .map(|r| (r.runbook.clone(), r))
-            .collect(),
-        None => HashMap::new(),
+/// Each runbook's newest run from the state database, if there is one to read.
+pub(super) fn last_runs(
+    cli: &Cli,
+    paths: &Paths,
+) -> anyhow::Result<HashMap<String, StoredRecoveryRun>> {
+    let Some(store) = super::stored(cli, paths)? else {
+        return Ok(HashMap::new());
     };
-    if format == AuditFormat::Text {
-        outln!(
-            "{:<24} {:<14} {:<6} {:<40} LAST RUN",
-            "ID",
-            "MODE",
-            "STEPS",
-            "MATCH"
-        )?;
-    }
-    for spec in config.runbooks() {
-        let run = last.get(&spec.id);
-        match format {
-            AuditFormat::Json => super::print_json(&runbook_json(spec, run), false)?,
-            AuditFormat::Text => outln!("{}", runbook_line(spec, run))?,
+    Ok(store
+        .last_recovery_runs()?
+        .into_iter()
+        .map(|r| (r.runbook.clone(), r))
+        .collect())
+}
+
+fn list(cli: &Cli, paths: &Paths, config: &Config, format: AuditFormat) -> anyhow::Result<i32> {
+    let last = last_runs(cli, paths)?;
+    if format == AuditFormat::Json {
+        for spec in config.runbooks() {
+            super::print_json(&runbook_json(spec, last.get(&spec.id)), false)?;
         }
+        return Ok(0);
+    }
+    let header = ["ID", "MODE", "STEPS", "LAST RUN", "MATCH"].map(String::from);
+    let rows: Vec<[String; 5]> = config
+        .runbooks()
+        .iter()
+        .map(|spec| runbook_row(spec, last.get(&spec.id)))
+        .collect();
+    // Columns as wide as their longest cell; MATCH, the longest, goes last.
+    let mut widths = [0; 4];
+    for row in std::iter::once(&header).chain(&rows) {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    for row in std::iter::once(&header).chain(&rows) {
+        let [id, mode, steps, last, matchers] = row;
+        let [a, b, c, d] = widths;
+        outln!("{id:<a$}  {mode:<b$}  {steps:<c$}  {last:<d$}  {matchers}")?;
     }
     Ok(0)
 }
@@ -143,23 +159,23 @@ fn matchers_text(spec: &RunbookSpec) -> String {
     parts.join(", ")
 }
 
-fn runbook_line(spec: &RunbookSpec, last: Option<&StoredRecoveryRun>) -> String {
+/// ID, MODE, STEPS ("4 (2!)": two dangerous), LAST RUN, MATCH.
+fn runbook_row(spec: &RunbookSpec, last: Option<&StoredRecoveryRun>) -> [String; 5] {
     let dangerous = spec.steps.iter().filter(|s| s.dangerous).count();
     let steps = match dangerous {
         0 => spec.steps.len().to_string(),
         n => format!("{} ({n}!)", spec.steps.len()),
     };
-    let last = last.map_or_else(|| "never run".to_string(), last_text);
-    format!(
-        "{:<24} {:<14} {:<6} {:<40} {last}",
-        spec.id,
-        spec.mode.as_str(),
+    [
+        spec.id.clone(),
+        spec.mode.as_str().to_string(),
         steps,
-        matchers_text(spec)
-    )
+        last.map_or_else(|| "never run".to_string(), last_text),
+        matchers_text(spec),
+    ]
 }
 
-fn last_text(run: &StoredRecoveryRun) -> String {
+pub(super) fn last_text(run: &StoredRecoveryRun) -> String {
     let local = run
         .started
         .with_timezone(&chrono::Local)
@@ -172,7 +188,10 @@ fn last_text(run: &StoredRecoveryRun) -> String {
     format!("{}{dry}{took}, {local} by {}", run.state, run.actor)
 }
 
-fn runbook_json(spec: &RunbookSpec, last: Option<&StoredRecoveryRun>) -> serde_json::Value {
+pub(super) fn runbook_json(
+    spec: &RunbookSpec,
+    last: Option<&StoredRecoveryRun>,
+) -> serde_json::Value {
     let steps: Vec<serde_json::Value> = spec
         .steps
         .iter()
@@ -221,11 +240,22 @@ fn runbook_json(spec: &RunbookSpec, last: Option<&StoredRecoveryRun>) -> serde_j
     })
 }
 
-/// A step's action in one line: its argv as a shell would quote it (for
-/// reading, never for running), or the notifier.
-pub(super) fn action_text(action: &StepAction) -> String {
+/// A step's action for reading (never for running): its argv as a shell
+/// would quote it, or the notifier. Unless `whole`, a script argument of
+/// several lines shows its first line and an ellipsis.
+pub(super) fn action_text(action: &StepAction, whole: bool) -> String {
     match action {
-        StepAction::Command(argv) => shell_words(argv),
+        StepAction::Command(argv) if whole => shell_words(argv),
+        StepAction::Command(argv) => {
+            let short: Vec<String> = argv
+                .iter()
+                .map(|a| match a.trim().split_once('\n') {
+                    Some((first, _)) => format!("{} …", first.trim()),
+                    None => a.clone(),
+                })
+                .collect();
+            shell_words(&short)
+        }
         StepAction::Notify(name) => format!("notify {name}"),
     }
 }

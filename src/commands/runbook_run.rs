@@ -246,6 +246,14 @@ impl Witness for CliWitness<'_> {
             }
             self.step_row = store.insert_recovery_step(self.run_id, &row)?;
         }
+        if run.attempt > 1 && step == 0 && attempt == 1 {
+            note!(
+                "opsdeck: starting over, attempt {} of {}, after: {}",
+                run.attempt,
+                run.spec.retries + 1,
+                run.detail
+            );
+        }
         let spec = &run.spec.steps[step];
         let of = run.spec.steps.len();
         let mut what = format!("step {}/{of} {}", step + 1, spec.name);
@@ -256,7 +264,10 @@ impl Witness for CliWitness<'_> {
             ));
         }
         let marks = if spec.dangerous { " [dangerous]" } else { "" };
-        note!("opsdeck: {what}{marks}: {}", action_text(&spec.action));
+        note!(
+            "opsdeck: {what}{marks}: {}",
+            action_text(&spec.action, run.dry_run)
+        );
         if run.dry_run && matches!(spec.action, StepAction::Command(_)) {
             if !spec.verify.is_empty() {
                 let settle = short(spec.settle);
@@ -339,7 +350,7 @@ impl Witness for CliWitness<'_> {
             "step {} ({}): {}",
             step + 1,
             spec.name,
-            action_text(&spec.action)
+            action_text(&spec.action, true)
         );
         let confirmed = if self.yes {
             note!("opsdeck: dangerous {what}: confirmed by --yes");

@@ -20,6 +20,8 @@ struct Snapshot {
     scrapes: Vec<ScrapeOut>,
     /// Each task with its next run and (from the state database) its last run.
     tasks: Vec<serde_json::Value>,
+    /// Each runbook with (from the state database) its last run.
+    runbooks: Vec<serde_json::Value>,
     // Empty until its engine lands; never invented.
     scaling: Vec<serde_json::Value>,
 }
@@ -39,6 +41,21 @@ pub fn run(cli: &Cli, paths: &Paths, format: SnapshotFormat) -> anyhow::Result<i
         .iter()
         .map(|spec| super::task::task_line(spec, last.get(&spec.id), now))
         .collect();
+    let last_recovery = super::runbook::last_runs(cli, paths)?;
+    let runbooks = config
+        .runbooks()
+        .iter()
+        .map(|spec| super::runbook::runbook_json(spec, last_recovery.get(&spec.id)))
+        .collect();
+    let runbook_lines: Vec<String> = config
+        .runbooks()
+        .iter()
+        .map(|spec| {
+            let last = last_recovery.get(&spec.id);
+            let last = last.map_or_else(|| "never run".into(), super::runbook::last_text);
+            format!("{:<24} {:<14} {last}", spec.id, spec.mode.as_str())
+        })
+        .collect();
     let snapshot = Snapshot {
         host: local::host_info(),
         resources,
@@ -48,11 +65,12 @@ pub fn run(cli: &Cli, paths: &Paths, format: SnapshotFormat) -> anyhow::Result<i
         panels: out.panels,
         scrapes: out.scrapes,
         tasks,
+        runbooks,
         scaling: Vec::new(),
     };
     match format {
         SnapshotFormat::Json => super::print_json(&snapshot, true)?,
-        SnapshotFormat::Text => print_text(&snapshot, &task_lines)?,
+        SnapshotFormat::Text => print_text(&snapshot, &task_lines, &runbook_lines)?,
     }
     Ok(0)
 }
@@ -101,7 +119,7 @@ fn evaluate_rules_once(
     remote.remerge(&config.ui.alerts.group_by, sample.taken_at);
 }
 
-fn print_text(s: &Snapshot, task_lines: &[String]) -> anyhow::Result<()> {
+fn print_text(s: &Snapshot, task_lines: &[String], runbook_lines: &[String]) -> anyhow::Result<()> {
     let r = &s.resources;
     outln!(
         "host       {} ({}, kernel {}, {} cores)",
@@ -169,6 +187,12 @@ fn print_text(s: &Snapshot, task_lines: &[String]) -> anyhow::Result<()> {
     }
     for line in task_lines {
         outln!("task       {line}")?;
+    }
+    if runbook_lines.is_empty() {
+        outln!("runbooks   none configured")?;
+    }
+    for line in runbook_lines {
+        outln!("runbook    {line}")?;
     }
     outln!("scaling    no targets configured")
 }

@@ -1,12 +1,7 @@
-//! `opsdeck runbook list` and `opsdeck runbook run` as an operator and a
-//! script meet them: the real binary, real child processes, a real state
-//! database, its own config and state folders.
+//! The commands, what they print and the records they leave.
 
-mod receiver;
-mod runbook_home;
-
-use receiver::Receiver;
-use runbook_home::Home;
+use super::Home;
+use super::receiver::Receiver;
 
 const SERVICE: &str = r#"
 [[runbook]]
@@ -340,4 +335,48 @@ command = ["sh", "-c", "echo \"$OPSDECK_ALERT_NAME $OPSDECK_ALERT_SUMMARY $OPSDE
         err.contains("no alert with fingerprint \"0123456789abcdef\""),
         "{err}"
     );
+}
+
+#[test]
+fn steps_do_not_inherit_opsdecks_secrets_and_runs_show_in_the_snapshot() {
+    let home = Home::new(
+        "secrets",
+        r#"
+[[prometheus]]
+name = "main"
+url = "http://127.0.0.1:9"
+bearer_token_env = "OPSDECK_TEST_PROM_TOKEN"
+
+[[runbook]]
+id = "env"
+
+[[runbook.step]]
+name = "Print the environment"
+command = ["sh", "-c", "echo token=${OPSDECK_TEST_PROM_TOKEN:-unset} other=$OPSDECK_TEST_OTHER"]
+"#,
+    );
+    let out = home
+        .command(&["runbook", "run", "env"])
+        .env("OPSDECK_TEST_PROM_TOKEN", "s3cret-value")
+        .env("OPSDECK_TEST_OTHER", "kept")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "token=unset other=kept\n"
+    );
+    assert!(!err.contains("s3cret"), "{err}");
+    let out = home
+        .command(&["snapshot", "--format", "json"])
+        .env("OPSDECK_TEST_PROM_TOKEN", "s3cret-value")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let snapshot: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let runbook = &snapshot["runbooks"][0];
+    assert_eq!(runbook["id"], "env");
+    assert_eq!(runbook["last_run"]["state"], "recovered");
+    assert_eq!(runbook["steps"][0]["command"][0], "sh");
 }

@@ -2,9 +2,7 @@
 //! a signal to opsdeck, and opsdeck killed in the middle of a run all leave
 //! no process behind and no run shown as running.
 
-mod runbook_home;
-
-use runbook_home::Home;
+use super::Home;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 

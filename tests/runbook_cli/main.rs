@@ -1,6 +1,15 @@
-//! A config and state folder of its own for `opsdeck runbook` tests, and the
-//! real binary run in it.
-#![allow(dead_code)]
+//! `opsdeck runbook list` and `opsdeck runbook run` as an operator and a
+//! script meet them: the real binary, real child processes, a real state
+//! database, each test in a config and state folder of its own.
+//!
+//! `list_and_run`: the commands, their output, the records they leave;
+//! `processes`: a step's timeout, a signal, opsdeck killed mid-run.
+
+#[path = "../receiver/mod.rs"]
+mod receiver;
+
+mod list_and_run;
+mod processes;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
