@@ -6,7 +6,7 @@
 
 use super::ack::{self, ExpireRequest, SilenceRequest};
 use super::alerts::Labels;
-use super::intent::{Intent, TaskRef};
+use super::intent::{Intent, RecoveryRef, StepRef, TaskRef};
 use super::sources::SourceId;
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -44,6 +44,11 @@ pub enum Draft {
     Unacknowledge(ExpireRequest),
     TriggerTask(TaskRef),
     CancelTask(TaskRef),
+    /// `d` toggles the dry run, Tab the runbook when several match.
+    RunRecovery(RecoveryRef),
+    /// A running recovery's dangerous step asks; Esc aborts the run.
+    ConfirmStep(StepRef),
+    AbortRecovery(StepRef),
     /// Quitting cancels this many running task runs (not a write: not audited).
     Quit(usize),
 }
@@ -209,6 +214,12 @@ impl Confirm {
             Draft::Unacknowledge(request) => Intent::Unacknowledge(request.clone()),
             Draft::TriggerTask(task) => Intent::TriggerTask(task.clone()),
             Draft::CancelTask(task) => Intent::CancelTask(task.clone()),
+            Draft::RunRecovery(r) => Intent::RunRecovery(RecoveryRef {
+                dry_run: self.dry_run == Some(true),
+                ..r.clone()
+            }),
+            Draft::ConfirmStep(step) => Intent::ConfirmStep(step.clone()),
+            Draft::AbortRecovery(step) => Intent::AbortRecovery(step.clone()),
             Draft::Quit(_) => return Ok(None),
         }))
     }

@@ -20,8 +20,15 @@ pub fn open(state: &mut AppState, action: Action) -> Vec<Effect> {
         let target = selected_target(state, action);
         return refuse_read_only(state, action, target);
     }
+    if let (Action::CancelTask, Some(key)) = (action, super::runbooks::run_key(state)) {
+        super::runbooks::open_abort(state, key);
+        return Vec::new();
+    }
     match action {
         Action::Acknowledge => super::ack::open_ack(state),
+        Action::RunRecovery if !state.config.runbooks().is_empty() => {
+            super::runbooks::open_plan(state);
+        }
         Action::Unacknowledge => super::ack::open_expire(state),
         Action::TriggerTask | Action::CancelTask if !state.tasks.is_empty() => {
             super::tasks::open_confirm(state, action == Action::CancelTask);
@@ -53,11 +60,26 @@ pub fn confirm_key(state: &mut AppState, key: crossterm::event::KeyEvent) -> Vec
     if dialog.is_quit() && quit_key {
         return vec![Effect::Quit(0)];
     }
+    if super::runbooks::on_plan_key(state, key) {
+        return Vec::new();
+    }
+    let Some(Overlay::Confirm(dialog)) = &mut state.view.overlay else {
+        return Vec::new();
+    };
     match dialog.on_key(key) {
         DialogKey::Submit => {}
         DialogKey::Cancel => {
+            let draft = dialog.draft.clone();
             state.view.overlay = None;
-            return Vec::new();
+            return match draft {
+                // A dangerous step asked: no is the run's end.
+                super::confirm::Draft::ConfirmStep(step) => super::runbooks::declined(state, &step),
+                super::confirm::Draft::AbortRecovery(step) => {
+                    state.view.overlay = Some(Overlay::Recovery(step.run));
+                    Vec::new()
+                }
+                _ => Vec::new(),
+            };
         }
         DialogKey::Edited | DialogKey::Ignored => return Vec::new(),
     }
@@ -118,7 +140,14 @@ pub fn written(state: &mut AppState, written: Written) -> Vec<Effect> {
             effects.insert(0, Effect::Audit(record));
             effects
         }
-        (Feature::Tasks, result) => {
+        (Feature::Runbooks, Ok(Done::IntentRecorded(intent_id))) => {
+            let intent = written.intent;
+            let (outcome, mut effects) = super::runbooks::carry_out(state, &intent);
+            let record = intent.outcome_record(state.now, &state.actor, intent_id, &outcome);
+            effects.insert(0, Effect::Audit(record));
+            effects
+        }
+        (Feature::Tasks | Feature::Runbooks, result) => {
             // The intent could not be recorded: nothing was started or stopped.
             state.view.overlay = None;
             let why = result.err().unwrap_or_else(|| "unexpected answer".into());
@@ -155,6 +184,10 @@ fn selected_target(state: &AppState, action: Action) -> Option<Target> {
                 audit: label_key(&a.labels),
             })
         }
+        (Action::RunRecovery, PaneId::Alerts) => state.selected_alert().map(|a| Target {
+            shown: format!("for {}", alert_name(&a.labels)),
+            audit: label_key(&a.labels),
+        }),
         (Action::TriggerTask | Action::CancelTask, PaneId::Tasks) => {
             state.selected_task().map(|t| Target {
                 shown: format!("task {}", t.id),
@@ -170,6 +203,10 @@ fn intent_target(intent: &Intent) -> Target {
         Intent::Acknowledge(r) => alert_name(&r.labels),
         Intent::Unacknowledge(r) => alert_name(&r.labels),
         Intent::TriggerTask(t) | Intent::CancelTask(t) => format!("task {}", t.task_id),
+        Intent::RunRecovery(r) => format!("runbook {} for {}", r.runbook_id, alert_name(&r.labels)),
+        Intent::ConfirmStep(s) | Intent::AbortRecovery(s) => {
+            format!("runbook {} step {}", s.runbook_id, s.step + 1)
+        }
     };
     Target {
         shown,
@@ -179,7 +216,7 @@ fn intent_target(intent: &Intent) -> Target {
 
 /// `HighCPU{instance="db-1"}`: the alert name and the labels that tell its
 /// alerts apart (severity shows in the row's colour).
-fn alert_name(labels: &Labels) -> String {
+pub(crate) fn alert_name(labels: &Labels) -> String {
     let name = labels.get("alertname").unwrap_or("alert");
     let mut rest = labels
         .iter()

@@ -42,6 +42,17 @@ pub fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
         navigation::scroll_details(state, action);
         return Vec::new();
     }
+    // A recovery run's view: `x` asks whether to abort it; other keys close
+    // the view (the run goes on).
+    if matches!(state.view.overlay, Some(Overlay::Recovery(_)))
+        && !matches!(
+            action,
+            Action::CancelTask | Action::Quit | Action::Suspend | Action::Pause | Action::Redraw
+        )
+    {
+        state.view.overlay = None;
+        return Vec::new();
+    }
     // While help or details are open, any bound key other than quit closes them first.
     if matches!(state.view.overlay, Some(Overlay::Help | Overlay::Details))
         && !matches!(
@@ -76,18 +87,33 @@ pub fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
 /// Quitting stops this opsdeck's running task runs: ask first, unless nobody
 /// is there to answer (wall mode).
 fn quit(state: &mut AppState) -> Vec<Effect> {
-    let running = state.tasks.scheduler.running_count();
+    let tasks = state.tasks.scheduler.running_count();
+    let recoveries = state
+        .recoveries
+        .runs
+        .iter()
+        .filter(|r| r.outcome.is_none())
+        .count();
+    let running = tasks + recoveries;
     if running == 0 || state.mode.wall {
         return vec![Effect::Quit(0)];
     }
-    let runs = if running == 1 {
-        "1 task run".to_string()
-    } else {
-        format!("{running} task runs")
+    let count = |n: usize, what: &str| match n {
+        0 => None,
+        1 => Some(format!("1 {what}")),
+        n => Some(format!("{n} {what}s")),
     };
+    let runs: Vec<String> = [count(tasks, "task run"), count(recoveries, "recovery run")]
+        .into_iter()
+        .flatten()
+        .collect();
     let notes = vec![
-        format!("This opsdeck has {runs} going. Quitting cancels them"),
-        "(their process groups are stopped and the runs recorded as cancelled).".to_string(),
+        format!(
+            "This opsdeck has {} going. Quitting cancels them",
+            runs.join(" and ")
+        ),
+        "(their process groups are stopped and the runs recorded as cancelled or aborted)."
+            .to_string(),
     ];
     let dialog = super::confirm::Confirm::new(
         super::confirm::Draft::Quit(running),

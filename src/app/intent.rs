@@ -23,6 +23,35 @@ pub enum Intent {
     TriggerTask(TaskRef),
     /// Stop a task's running run (or drop its waiting run or pending retry).
     CancelTask(TaskRef),
+    /// Run a recovery runbook for an alert (or show it, as a dry run).
+    RunRecovery(RecoveryRef),
+    /// Let a running recovery's dangerous step go on.
+    ConfirmStep(StepRef),
+    /// Stop a running recovery: its step's process group, then the run.
+    AbortRecovery(StepRef),
+}
+
+/// A runbook and the alert it is run for, as the plan showed them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecoveryRef {
+    pub runbook_id: String,
+    pub name: String,
+    pub labels: super::alerts::Labels,
+    pub summary: String,
+    pub dry_run: bool,
+}
+
+/// A step of a run of this opsdeck, as a question or an abort names it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepRef {
+    /// The run's key in this session (`app::runbooks`).
+    pub run: u64,
+    pub runbook_id: String,
+    /// The store's id of the run (0 without a store).
+    pub run_id: i64,
+    pub step: usize,
+    pub name: String,
+    pub command: String,
 }
 
 /// A task as an intent names it: what the confirmation showed.
@@ -39,6 +68,7 @@ pub struct TaskRef {
 pub enum Feature {
     Alerts,
     Tasks,
+    Runbooks,
 }
 
 impl Intent {
@@ -48,7 +78,8 @@ impl Intent {
             Intent::Acknowledge(_) => Action::Acknowledge,
             Intent::Unacknowledge(_) => Action::Unacknowledge,
             Intent::TriggerTask(_) => Action::TriggerTask,
-            Intent::CancelTask(_) => Action::CancelTask,
+            Intent::CancelTask(_) | Intent::AbortRecovery(_) => Action::CancelTask,
+            Intent::RunRecovery(_) | Intent::ConfirmStep(_) => Action::RunRecovery,
         }
     }
 
@@ -56,6 +87,9 @@ impl Intent {
         match self {
             Intent::Acknowledge(_) | Intent::Unacknowledge(_) => Feature::Alerts,
             Intent::TriggerTask(_) | Intent::CancelTask(_) => Feature::Tasks,
+            Intent::RunRecovery(_) | Intent::ConfirmStep(_) | Intent::AbortRecovery(_) => {
+                Feature::Runbooks
+            }
         }
     }
 
@@ -66,6 +100,9 @@ impl Intent {
             Intent::Unacknowledge(_) => "unacknowledge",
             Intent::TriggerTask(_) => "task.trigger",
             Intent::CancelTask(_) => "task.cancel",
+            Intent::RunRecovery(_) => "runbook.run",
+            Intent::ConfirmStep(_) => "runbook.confirm",
+            Intent::AbortRecovery(_) => "runbook.abort",
         }
     }
 
@@ -75,6 +112,8 @@ impl Intent {
             Intent::Acknowledge(r) => label_key(&r.labels),
             Intent::Unacknowledge(r) => label_key(&r.labels),
             Intent::TriggerTask(t) | Intent::CancelTask(t) => t.task_id.clone(),
+            Intent::RunRecovery(r) => r.runbook_id.clone(),
+            Intent::ConfirmStep(s) | Intent::AbortRecovery(s) => s.runbook_id.clone(),
         }
     }
 
@@ -102,6 +141,17 @@ impl Intent {
                 json!({ "alertmanager": source, "silence_id": r.silence_id })
             }
             Intent::TriggerTask(t) | Intent::CancelTask(t) => json!({ "command": t.command }),
+            Intent::RunRecovery(r) => json!({
+                "alert": label_key(&r.labels),
+                "dry_run": r.dry_run,
+                "from": "dashboard",
+            }),
+            Intent::ConfirmStep(s) | Intent::AbortRecovery(s) => json!({
+                "run": s.run_id,
+                "step": s.step + 1,
+                "name": s.name,
+                "command": s.command,
+            }),
         };
         NewAudit {
             phase: Phase::Intent,

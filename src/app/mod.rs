@@ -23,6 +23,7 @@ mod navigation;
 pub mod process_cursor;
 pub mod remote;
 pub mod resources;
+pub mod runbooks;
 pub mod sources;
 pub mod state;
 pub mod tasks;

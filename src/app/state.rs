@@ -44,6 +44,8 @@ pub enum Overlay {
     /// The one confirmation: every write (`a`, `u`, `t`, `x`, …), and `q` while
     /// this opsdeck runs tasks.
     Confirm(Box<Confirm>),
+    /// A recovery run of this opsdeck, live (by its key).
+    Recovery(u64),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +98,8 @@ pub struct AppState {
     pub rules: LocalRules,
     /// Maintenance tasks: the scheduler and their runs.
     pub tasks: super::tasks::Tasks,
+    /// The recovery runs this opsdeck started.
+    pub recoveries: super::runbooks::Recoveries,
     /// `[ui.alerts] levels`, ready to match.
     pub level_rules: Vec<crate::engine::incident::LevelRule>,
     /// The newest audit record of other processes seen so far.
@@ -165,6 +169,7 @@ impl AppState {
             remote: Remote::default(),
             rules: LocalRules::default(),
             tasks,
+            recoveries: Default::default(),
             level_rules,
             activity_after: 0,
             new_critical: false,

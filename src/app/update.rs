@@ -33,6 +33,7 @@ pub enum Msg {
     Remote(Box<RemoteUpdate>),
     Alerts(alerts::Msg),
     Tasks(tasks::Msg),
+    Runbooks(super::runbooks::Msg),
     /// The runtime carried out (or could not carry out) a write.
     Written(Box<Written>),
 }
@@ -57,6 +58,7 @@ pub enum Effect {
     },
     Alerts(alerts::Effect),
     Tasks(tasks::Effect),
+    Runbooks(super::runbooks::Effect),
     /// Have the local collector list this process even when it is not among
     /// the busiest: the one the process cursor follows.
     KeepProcess(Option<u32>),
@@ -87,6 +89,7 @@ fn apply(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         Msg::Remote(remote) => alerts::update::on_remote(state, *remote),
         Msg::Alerts(msg) => alerts::update::on_msg(state, msg),
         Msg::Tasks(msg) => tasks::on_msg(state, msg),
+        Msg::Runbooks(msg) => super::runbooks::on_msg(state, msg),
         Msg::Written(written) => super::dispatch::written(state, *written),
     }
 }

@@ -66,6 +66,7 @@ pub fn run(
         notifiers: &config.notifier,
         hidden_env: &hidden_env,
         cancel: cancel.clone(),
+        cancelled_why: "interrupted (a signal)".into(),
     };
     let outcome = rt.block_on(async {
         let on_signal = cancel.clone();
@@ -238,7 +239,12 @@ impl<'a> CliWitness<'a> {
 }
 
 impl Witness for CliWitness<'_> {
-    fn step_started(&mut self, run: &RecoveryRun, step: usize, attempt: u32) -> anyhow::Result<()> {
+    async fn step_started(
+        &mut self,
+        run: &RecoveryRun,
+        step: usize,
+        attempt: u32,
+    ) -> anyhow::Result<()> {
         let row = self.stored_step(run, step);
         if let Some(store) = self.store.as_mut() {
             if run.attempt > 1 && step == 0 && attempt == 1 {
@@ -289,11 +295,12 @@ impl Witness for CliWitness<'_> {
         Ok(())
     }
 
-    fn step_pgid(&mut self, pgid: u32) -> anyhow::Result<()> {
-        if let Some(store) = self.store.as_mut() {
-            store.set_recovery_step_pgid(self.step_row, pgid)?;
+    fn step_pgid(&mut self, pgid: u32) {
+        if let Some(store) = self.store.as_mut()
+            && let Err(e) = store.set_recovery_step_pgid(self.step_row, pgid)
+        {
+            note!("opsdeck: cannot record the step's process group: {e}");
         }
-        Ok(())
     }
 
     fn output(&mut self, stream: Stream, chunk: &[u8]) {
@@ -303,7 +310,7 @@ impl Witness for CliWitness<'_> {
         };
     }
 
-    fn step_ended(
+    async fn step_ended(
         &mut self,
         run: &RecoveryRun,
         step: usize,

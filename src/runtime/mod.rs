@@ -16,6 +16,7 @@ pub mod logging;
 pub mod notify;
 mod polls;
 pub mod process;
+mod recovery;
 pub mod remote;
 pub mod runbooks;
 mod screen;
@@ -84,6 +85,7 @@ pub struct Executor {
     pub store: Option<StoreHandle>,
     pub writes: write::WriteContext,
     pub runner: tasks::TaskRunner,
+    pub recovery: recovery::RecoveryRunner,
     pub notifiers: Vec<crate::config::notifier::Notifier>,
     /// Deliveries report to the notifiers' health marks.
     pub report: Option<notify::Report>,
@@ -125,6 +127,12 @@ impl Executor {
                 state.config.secret_env_vars(),
                 tx.clone(),
             ),
+            recovery: recovery::RecoveryRunner::new(
+                store.clone(),
+                state.config.notifier.clone(),
+                state.config.secret_env_vars(),
+                tx.clone(),
+            ),
             store,
             notifiers: state.config.notifier.clone(),
             report,
@@ -135,8 +143,12 @@ impl Executor {
 
     fn run(&self, effect: Effect) {
         match effect {
-            Effect::Audit(record) => {
+            Effect::Audit(mut record) => {
                 if let Some(store) = &self.store {
+                    // As the write wrapper stamps intents: the time it is
+                    // written, so an outcome never sorts before its intent
+                    // (`update` knows only the last tick's time).
+                    record.at = record.at.max(chrono::Utc::now());
                     store.audit_later(record);
                 }
             }
@@ -151,6 +163,11 @@ impl Executor {
             }
             Effect::Alerts(effect) => alerts::run(self, effect),
             Effect::Tasks(effect) => tasks::run_effect(self, effect),
+            Effect::Runbooks(effect) => match effect {
+                crate::app::runbooks::Effect::Start(start) => self.recovery.start(*start),
+                crate::app::runbooks::Effect::Answer { key, yes } => self.recovery.answer(key, yes),
+                crate::app::runbooks::Effect::Abort(key) => self.recovery.abort(key),
+            },
             Effect::KeepProcess(pid) => self
                 .kept_pid
                 .store(pid.unwrap_or(0), std::sync::atomic::Ordering::Relaxed),
@@ -238,6 +255,7 @@ async fn event_loop(
     };
     // Runs still going are cancelled and their ends recorded before exit.
     executor.runner.shutdown().await;
+    executor.recovery.shutdown().await;
     Ok(code)
 }
 

@@ -25,25 +25,33 @@ pub struct Setting<'a> {
     pub hidden_env: &'a [String],
     /// Stops the running step's whole process group and aborts the run.
     pub cancel: CancellationToken,
+    /// Why, when `cancel` fires: "interrupted", "aborted by ann@ops-1".
+    pub cancelled_why: String,
 }
 
 /// Who follows a run: records it and shows it, and decides on dangerous steps.
 pub trait Witness {
     /// Step `step` starts (its `attempt`th attempt): written before it runs.
-    fn step_started(&mut self, run: &RecoveryRun, step: usize, attempt: u32) -> anyhow::Result<()>;
+    fn step_started(
+        &mut self,
+        run: &RecoveryRun,
+        step: usize,
+        attempt: u32,
+    ) -> impl std::future::Future<Output = anyhow::Result<()>>;
     /// The running command's process group, once it is started (a next
-    /// opsdeck stops what is left of it if this one dies).
-    fn step_pgid(&mut self, pgid: u32) -> anyhow::Result<()>;
+    /// opsdeck stops what is left of it if this one dies). Not waited for.
+    fn step_pgid(&mut self, pgid: u32);
     /// Output of the running step, as it comes.
     fn output(&mut self, stream: Stream, chunk: &[u8]);
-    /// The attempt ended: `run` has already taken the result in.
+    /// The attempt ended (`run` has already taken the result in): written
+    /// before it is shown.
     fn step_ended(
         &mut self,
         run: &RecoveryRun,
         step: usize,
         result: &StepResult,
         output: &str,
-    ) -> anyhow::Result<()>;
+    ) -> impl std::future::Future<Output = anyhow::Result<()>>;
     /// Whether the dangerous step `step` may run; false aborts the run.
     fn confirm(
         &mut self,
@@ -61,13 +69,15 @@ pub async fn drive(
 ) -> anyhow::Result<RunOutcome> {
     loop {
         if setting.cancel.is_cancelled() && run.outcome.is_none() {
-            run.abort(Utc::now(), "interrupted");
+            run.abort(Utc::now(), &setting.cancelled_why);
         }
         match run.next(Utc::now()) {
             Next::Done(outcome) => return Ok(outcome),
             Next::Confirm { step } => {
                 if witness.confirm(run, step, &setting.cancel).await {
                     run.confirm(step);
+                } else if setting.cancel.is_cancelled() {
+                    run.abort(Utc::now(), &setting.cancelled_why);
                 } else {
                     run.abort(Utc::now(), "the dangerous step was not confirmed");
                 }
@@ -77,7 +87,7 @@ pub async fn drive(
                 attempt,
                 deadline,
             } => {
-                witness.step_started(run, step, attempt)?;
+                witness.step_started(run, step, attempt).await?;
                 let (result, output) = if run.dry_run {
                     let shown = "not executed (dry run)";
                     (
@@ -94,8 +104,12 @@ pub async fn drive(
                     let spec = &run.spec.steps[step];
                     execute(spec, context, deadline, setting, witness).await
                 };
+                let mut result = result;
+                if setting.cancel.is_cancelled() && result.state == StepState::Aborted {
+                    result.detail = format!("{}; {}", setting.cancelled_why, result.detail);
+                }
                 run.step_ended(result.clone(), Utc::now());
-                witness.step_ended(run, step, &result, &output)?;
+                witness.step_ended(run, step, &result, &output).await?;
             }
         }
     }
@@ -156,11 +170,7 @@ async fn supervised(
     loop {
         tokio::select! {
             outcome = &mut run => return outcome,
-            Some(pgid) = started.recv() => {
-                if let Err(e) = witness.borrow_mut().step_pgid(pgid) {
-                    tracing::warn!("cannot record a runbook step's process group: {e:#}");
-                }
-            }
+            Some(pgid) = started.recv() => witness.borrow_mut().step_pgid(pgid),
         }
     }
 }

@@ -59,6 +59,9 @@ enum Request {
         chrono::DateTime<chrono::Utc>,
     ),
     LocalAlerts(Reply<SharedAlerts>),
+    /// Any other store call, with its reply inside: a feature's own reads and
+    /// writes go through this thread without a variant here.
+    Call(Box<dyn FnOnce(&mut Store) + Send>),
     /// Checkpoint the WAL into the database file, close, and stop the thread.
     Close(Reply<()>),
 }
@@ -260,6 +263,21 @@ impl StoreHandle {
         self.ask(Request::LocalAlerts)
     }
 
+    /// Runs `call` on the store thread, in order with every other request;
+    /// the receiver gets its result once it is committed. `what` names it in
+    /// the log when it fails.
+    pub fn call<T: Send + 'static>(
+        &self,
+        what: &'static str,
+        call: impl FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> oneshot::Receiver<Result<T, String>> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Request::Call(Box::new(move |store| {
+            answer(Some(reply), call(store), what);
+        })));
+        rx
+    }
+
     fn send(&self, request: Request) {
         if self.tx.send(request).is_err() {
             tracing::error!("store thread is gone; a request was lost");
@@ -310,6 +328,7 @@ fn handle(store: &mut Store, request: Request) {
             "share local alerts",
         ),
         Request::LocalAlerts(reply) => answer(reply, store.local_alerts(), "read local alerts"),
+        Request::Call(call) => call(store),
         // The thread's loop closes (it owns the store).
         Request::Close(reply) => answer(reply, Ok(()), "close"),
     }

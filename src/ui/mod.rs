@@ -9,6 +9,7 @@ mod header;
 mod layout;
 mod overlay;
 mod panes;
+mod recovery;
 mod status;
 mod task_details;
 pub mod theme;

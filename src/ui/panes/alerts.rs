@@ -250,10 +250,16 @@ fn alert_row<'a>(ui: Ui<'_>, alert: &'a Alert, header: &[&str], widths: &[usize]
     }
     if header.contains(&"Summary") {
         let summary = alert.summary().replace('\n', " ");
-        cells.push(Line::from(Span::styled(
-            fit(&summary, "Summary"),
-            dim_if_quiet(s.text),
-        )));
+        let mut line = Vec::with_capacity(2);
+        let mut room = width("Summary");
+        // A linked runbook, and how its latest run went, first.
+        if let Some((mark, style)) = super::recovery_mark::mark(state, s, alert) {
+            room = room.saturating_sub(mark.chars().count());
+            line.push(Span::styled(mark, style));
+        }
+        let summary = format::ellipsis(&visible(&summary), room);
+        line.push(Span::styled(summary, dim_if_quiet(s.text)));
+        cells.push(Line::from(line));
     }
     Row::new(cells)
 }

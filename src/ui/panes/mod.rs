@@ -2,6 +2,7 @@
 
 mod alerts;
 mod log;
+mod recovery_mark;
 mod resources;
 mod tasks;
 mod times;

@@ -1,0 +1,141 @@
+//! Recovery runs as the dashboard shows them: the runs this opsdeck started
+//! (live from its runner, each step written to the store before it shows),
+//! and which run's view is open. What `update` does with them is in `update`;
+//! the plan `r` opens is in `plan`.
+
+mod plan;
+mod update;
+pub use plan::on_plan_key;
+pub use plan::open_plan;
+pub use update::{Effect, Msg, StartRecovery, carry_out, declined, on_msg, open_abort, run_key};
+
+use crate::engine::runbooks::{RunOutcome, StepState};
+use chrono::{DateTime, Utc};
+use std::collections::VecDeque;
+
+/// Runs kept on screen, at most (the store has them all).
+pub const KEPT_RUNS: usize = 20;
+/// Output kept of a run's steps, at most (as a task's).
+pub const LIVE_OUTPUT: usize = crate::engine::tasks::OUTPUT_TAIL_BYTES;
+
+/// The runs of this opsdeck, newest last.
+#[derive(Debug, Clone, Default)]
+pub struct Recoveries {
+    pub runs: VecDeque<LiveRun>,
+    /// This session's next run key (not the store's id: a run without a
+    /// store has none).
+    next_key: u64,
+}
+
+/// A run as it goes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveRun {
+    pub key: u64,
+    /// The store's id, once written (0 without a store).
+    pub run_id: i64,
+    pub runbook: String,
+    pub name: String,
+    /// The alert's identity (its label set, as the Alerts pane keys it).
+    pub alert_key: String,
+    /// `ServiceDown{instance="web-1"}`.
+    pub alert: String,
+    pub dry_run: bool,
+    pub started: DateTime<Utc>,
+    pub attempt: u32,
+    pub steps: Vec<StepView>,
+    /// The step a dangerous step's question waits on.
+    pub asking: Option<usize>,
+    pub outcome: Option<RunOutcome>,
+    pub finished: Option<DateTime<Utc>>,
+    pub detail: String,
+    /// The steps' output as it came, bounded.
+    pub output: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepView {
+    pub name: String,
+    /// The argv as a shell would show it, or `notify NAME`.
+    pub action: String,
+    pub dangerous: bool,
+    pub state: StepState,
+    pub attempt: u32,
+    pub started: Option<DateTime<Utc>>,
+    pub finished: Option<DateTime<Utc>>,
+    pub detail: String,
+}
+
+impl LiveRun {
+    /// "running step 2/4", "recovered", "failed", "dry run", "asking".
+    pub fn state_text(&self) -> String {
+        if let Some(outcome) = self.outcome {
+            return outcome.label().to_string();
+        }
+        if let Some(step) = self.asking {
+            return format!("asking before step {}/{}", step + 1, self.steps.len());
+        }
+        let running = self
+            .steps
+            .iter()
+            .position(|s| s.state == StepState::Running);
+        match running {
+            Some(i) => format!("running step {}/{}", i + 1, self.steps.len()),
+            None => "starting".into(),
+        }
+    }
+}
+
+impl Recoveries {
+    pub fn get(&self, key: u64) -> Option<&LiveRun> {
+        self.runs.iter().find(|r| r.key == key)
+    }
+
+    pub fn get_mut(&mut self, key: u64) -> Option<&mut LiveRun> {
+        self.runs.iter_mut().find(|r| r.key == key)
+    }
+
+    /// The newest run for this alert, if this opsdeck ran one.
+    pub fn latest_for(&self, alert_key: &str) -> Option<&LiveRun> {
+        self.runs.iter().rev().find(|r| r.alert_key == alert_key)
+    }
+
+    /// A run for the same runbook and alert that has not ended.
+    pub fn running(&self, runbook: &str, alert_key: &str) -> Option<&LiveRun> {
+        self.runs
+            .iter()
+            .find(|r| r.outcome.is_none() && r.runbook == runbook && r.alert_key == alert_key)
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.runs.iter().any(|r| r.outcome.is_none())
+    }
+
+    /// Adds a run (the oldest ended ones go past the bound); returns its key.
+    fn add(&mut self, mut run: LiveRun) -> u64 {
+        self.next_key += 1;
+        run.key = self.next_key;
+        self.runs.push_back(run);
+        while self.runs.len() > KEPT_RUNS {
+            let Some(ended) = self.runs.iter().position(|r| r.outcome.is_some()) else {
+                break;
+            };
+            self.runs.remove(ended);
+        }
+        self.next_key
+    }
+}
+
+/// Appends to a bounded output tail, cut at a line start where one is near.
+fn push_output(output: &mut String, text: &str) {
+    output.push_str(text);
+    if output.len() > LIVE_OUTPUT {
+        let mut cut = output.len() - LIVE_OUTPUT;
+        while !output.is_char_boundary(cut) {
+            cut += 1;
+        }
+        if let Some(nl) = output[cut..].find('\n').filter(|&n| n < 512) {
+            cut += nl + 1;
+        }
+        output.drain(..cut);
+    }
+}

@@ -1,0 +1,31 @@
+//! On an alert's row: whether a runbook is linked to it (`r` runs it) and how
+//! this opsdeck's latest run for it stands. Worked out for the visible rows
+//! only, as they are drawn.
+
+use crate::app::alerts::{Alert, label_key};
+use crate::app::state::AppState;
+use crate::engine::runbooks::RunbookSpec;
+use crate::ui::theme::Styles;
+use ratatui::style::Style;
+
+/// "r ", "↻ running step 2/4 · ", "✓ recovered · ", "✗ failed · ".
+pub fn mark(state: &AppState, s: &Styles, alert: &Alert) -> Option<(String, Style)> {
+    let runbooks = state.config.runbooks();
+    if runbooks.is_empty() {
+        return None;
+    }
+    let latest = (!state.recoveries.runs.is_empty())
+        .then(|| state.recoveries.latest_for(&label_key(&alert.labels)))
+        .flatten();
+    if let Some(run) = latest {
+        let (symbol, style) = match run.outcome {
+            None => ("↻", s.info),
+            Some(o) if o.status() == 0 => ("✓", s.ok),
+            Some(_) => ("✗", s.critical),
+        };
+        return Some((format!("{symbol} {} · ", run.state_text()), style));
+    }
+    RunbookSpec::linked(runbooks, &alert.labels)
+        .next()
+        .map(|_| ("r ".to_string(), s.accent))
+}
