@@ -110,7 +110,20 @@ dangerous = true
     let config_path = page.dir.join("opsdeck.toml");
     std::fs::write(&config_path, config).unwrap();
     let config_arg = config_path.to_string_lossy().into_owned();
-    let t = Tmux::start("runbooks-recover-ui", &["-c", &config_arg], 160, 36, &[]);
+    // Two dashboards on one host: the run of one shows on the other.
+    let shared = page.dir.join("state");
+    let shared_arg = shared.to_string_lossy().into_owned();
+    let env = [("XDG_STATE_HOME", shared_arg.as_str())];
+    let t = Tmux::start("runbooks-recover-ui", &["-c", &config_arg], 160, 36, &env);
+    t.wait_text("leader", SEEN);
+    let other = Tmux::start(
+        "runbooks-recover-other",
+        &["-c", &config_arg],
+        160,
+        36,
+        &env,
+    );
+    other.send(&["3"]);
     t.send(&["3"]);
     let screen = t.wait_for("AppBroken firing", SEEN, |s| {
         s.contains("AppBroken") && s.contains("firing")
@@ -141,7 +154,8 @@ dangerous = true
         "the row says how the run went: {screen}"
     );
 
-    let state = t.dir.join("state");
+    other.wait_for("the run on the other dashboard", SEEN, |s| s.contains(went));
+    let state = shared;
     let config_home = t.dir.join("config");
     let listed = json_lines(
         &["-c", &config_arg, "runbook", "list", "--format", "json"],
@@ -171,4 +185,81 @@ dangerous = true
         .map(|(a, p, o)| (a.as_str(), p.as_str(), o.as_str()))
         .collect();
     assert_eq!(got, expected);
+}
+
+#[test]
+fn the_leader_closes_a_run_whose_opsdeck_was_killed_and_stops_its_step() {
+    let dir = std::env::temp_dir().join(format!("opsdeck-e2e-abandoned-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = format!(
+        r#"
+[[runbook]]
+id = "slow"
+
+[[runbook.step]]
+name = "Wait"
+command = ["sh", "-c", "touch {started}; sleep 3074"]
+timeout = "1m"
+"#,
+        started = dir.join("started").display()
+    );
+    let config_path = dir.join("opsdeck.toml");
+    std::fs::write(&config_path, config).unwrap();
+    let config_arg = config_path.to_string_lossy().into_owned();
+    let state = dir.join("state");
+    let state_arg = state.to_string_lossy().into_owned();
+    let t = Tmux::start(
+        "runbooks-abandoned",
+        &["-c", &config_arg],
+        120,
+        30,
+        &[("XDG_STATE_HOME", state_arg.as_str())],
+    );
+    t.wait_text("leader", SEEN);
+    let mut cli = Command::new(tmux::BIN)
+        .args(["-c", &config_arg, "runbook", "run", "slow"])
+        .env("XDG_STATE_HOME", &state)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while !dir.join("started").exists() {
+        assert!(start.elapsed() < SEEN, "the step never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    cli.kill().unwrap();
+    cli.wait().unwrap();
+    let config_home = dir.join("config");
+    let start = std::time::Instant::now();
+    loop {
+        let listed = json_lines(
+            &["-c", &config_arg, "runbook", "list", "--format", "json"],
+            &state,
+            &config_home,
+        );
+        let last = &listed[0]["last_run"];
+        if last["state"] == "failed" {
+            assert!(
+                last["detail"].as_str().unwrap().contains("abandoned"),
+                "{last}"
+            );
+            break;
+        }
+        assert!(
+            start.elapsed() < SEEN,
+            "the leader never closed the run: {last}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let left = Command::new("pgrep")
+        .args(["-f", "sleep 3074"])
+        .output()
+        .unwrap();
+    assert!(left.stdout.is_empty(), "the abandoned step was stopped");
+    drop(t);
+    let _ = std::fs::remove_dir_all(&dir);
 }

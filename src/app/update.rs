@@ -70,6 +70,7 @@ pub enum Effect {
 pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
     let mut effects = apply(state, msg);
     effects.extend(alerts::update::after_update(state));
+    effects.extend(super::runbooks::after_update(state));
     effects.extend(super::process_cursor::keep_followed(state));
     effects
 }
@@ -100,6 +101,7 @@ fn on_tick(state: &mut AppState, now: DateTime<Utc>) -> Vec<Effect> {
     state.now = now;
     let mut effects = tasks::on_tick(state, now);
     effects.extend(alerts::update::on_tick(state));
+    effects.extend(super::runbooks::on_tick(state));
     if state.store != StoreRole::Off {
         effects.push(Effect::PollActivity {
             after: state.activity_after,

@@ -163,11 +163,7 @@ impl Executor {
             }
             Effect::Alerts(effect) => alerts::run(self, effect),
             Effect::Tasks(effect) => tasks::run_effect(self, effect),
-            Effect::Runbooks(effect) => match effect {
-                crate::app::runbooks::Effect::Start(start) => self.recovery.start(*start),
-                crate::app::runbooks::Effect::Answer { key, yes } => self.recovery.answer(key, yes),
-                crate::app::runbooks::Effect::Abort(key) => self.recovery.abort(key),
-            },
+            Effect::Runbooks(effect) => recovery::run_effect(self, effect),
             Effect::KeepProcess(pid) => self
                 .kept_pid
                 .store(pid.unwrap_or(0), std::sync::atomic::Ordering::Relaxed),

@@ -19,6 +19,7 @@ pub struct Polls {
     pub acks: Busy,
     pub shared: Busy,
     pub runs: Busy,
+    pub recoveries: Busy,
 }
 
 impl Busy {

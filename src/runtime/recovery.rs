@@ -19,6 +19,50 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
+/// The recovery effects: runs started, answered and aborted by the runner;
+/// the store's runs read; abandoned runs closed.
+pub fn run_effect(ex: &super::Executor, effect: crate::app::runbooks::Effect) {
+    use crate::app::runbooks::Effect;
+    match effect {
+        Effect::Start(start) => ex.recovery.start(*start),
+        Effect::Answer { key, yes } => ex.recovery.answer(key, yes),
+        Effect::Abort(key) => ex.recovery.abort(key),
+        Effect::Poll { after } => {
+            let Some(store) = &ex.store else { return };
+            ex.polls.recoveries.read(
+                &ex.tx,
+                || {
+                    store.call("read recovery runs", move |s| {
+                        s.recovery_runs_changed(after, 100)
+                    })
+                },
+                |(runs, change)| {
+                    (!runs.is_empty()).then_some(Msg::Runbooks(RunMsg::Stored { runs, change }))
+                },
+            );
+        }
+        Effect::CloseAbandoned => {
+            let Some(store) = &ex.store else { return };
+            let reply = store.call("close recovery runs", |s| {
+                let stop = |a: &crate::store::tasks::Abandoned| {
+                    super::process::stop_abandoned_group(a.pgid, a.started)
+                };
+                s.close_abandoned_recovery_runs(Utc::now(), &stop)
+            });
+            tokio::spawn(async move {
+                let Ok(Ok(closed)) = reply.await else { return };
+                for run in closed {
+                    tracing::warn!(
+                        "recovery {}: run {} abandoned (its opsdeck died); closed as failed, what was left of it stopped",
+                        run.task,
+                        run.run_id
+                    );
+                }
+            });
+        }
+    }
+}
+
 /// The runs this opsdeck has going, by key.
 #[derive(Clone)]
 pub struct RecoveryRunner {
@@ -150,7 +194,7 @@ impl RecoveryRunner {
             runbook: start.spec.id.clone(),
             alert_key: Some(crate::app::alerts::label_key(&start.alert.labels)),
             alert_labels: serde_json::to_value(&start.alert.labels).unwrap_or_default(),
-            trigger: "manual".into(),
+            trigger: start.trigger.into(),
             dry_run: start.dry_run,
             started: run.started,
             actor: start.actor.clone(),

@@ -239,6 +239,35 @@ impl Store {
         Ok(closed)
     }
 
+    /// Runs written since the change counter `after`, in the order they
+    /// changed (at most `limit`), with the counter to read from next.
+    pub fn recovery_runs_changed(
+        &self,
+        after: i64,
+        limit: usize,
+    ) -> Result<(Vec<StoredRecoveryRun>, i64), StoreError> {
+        let error = self.error_for();
+        let sql = format!(
+            "SELECT {RUN_COLUMNS}, change FROM recovery_runs WHERE change > ?1 ORDER BY change LIMIT ?2"
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(&error)?;
+        let mut change = after;
+        let runs = stmt
+            .query_map(params![after, limit as i64], |r| {
+                Ok((read_run(r)?, r.get::<_, i64>(11)?))
+            })
+            .map_err(&error)?
+            .map(|row| {
+                row.map(|(run, c)| {
+                    change = change.max(c);
+                    run
+                })
+            })
+            .collect::<Result<_, _>>()
+            .map_err(&error)?;
+        Ok((runs, change))
+    }
+
     /// The newest run of each runbook.
     pub fn last_recovery_runs(&self) -> Result<Vec<StoredRecoveryRun>, StoreError> {
         let error = self.error_for();

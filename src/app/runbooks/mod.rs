@@ -3,15 +3,20 @@
 //! and which run's view is open. What `update` does with them is in `update`;
 //! the plan `r` opens is in `plan`.
 
+mod auto;
 mod plan;
 mod update;
+pub use auto::after_update;
 pub use plan::on_plan_key;
 pub use plan::open_plan;
-pub use update::{Effect, Msg, StartRecovery, carry_out, declined, on_msg, open_abort, run_key};
+pub use update::{
+    Effect, Msg, StartRecovery, carry_out, declined, on_msg, on_tick, open_abort, run_key,
+};
 
 use crate::engine::runbooks::{RunOutcome, StepState};
+use crate::store::recovery::StoredRecoveryRun;
 use chrono::{DateTime, Utc};
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 
 /// Runs kept on screen, at most (the store has them all).
 pub const KEPT_RUNS: usize = 20;
@@ -25,7 +30,26 @@ pub struct Recoveries {
     /// This session's next run key (not the store's id: a run without a
     /// store has none).
     next_key: u64,
+    /// The newest stored run per alert key, whoever ran it (every opsdeck on
+    /// the host writes them), for a day after it ended.
+    pub stored: HashMap<String, StoredRecoveryRun>,
+    /// The store's change counter read up to.
+    pub change: i64,
+    /// When the leader last looked for runs whose opsdeck died.
+    pub abandoned_checked: Option<DateTime<Utc>>,
+    /// Runs started in the last hour as the store has them: (id, runbook,
+    /// started), for automatic recovery's hourly budget.
+    pub recent_starts: Vec<(i64, String, DateTime<Utc>)>,
+    /// (runbook, alert key) firing at the last look, for automatic recovery.
+    pub auto_firing: std::collections::HashSet<(String, String)>,
+    /// The alert list's generation automatic recovery looked at last.
+    pub auto_generation: Option<u64>,
+    /// Why automatic recovery did not start for an alert, by alert key.
+    pub auto_skips: HashMap<String, String>,
 }
+
+/// How long a stored run's mark stays on its alert after it ended.
+const STORED_KEPT: chrono::Duration = chrono::Duration::hours(24);
 
 /// A run as it goes.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,6 +123,30 @@ impl Recoveries {
         self.runs.iter().rev().find(|r| r.alert_key == alert_key)
     }
 
+    /// Runs the store has that changed: the newest per alert is kept.
+    pub fn stored_changed(&mut self, runs: Vec<StoredRecoveryRun>, now: DateTime<Utc>) {
+        let hour_ago = now - chrono::Duration::hours(1);
+        for run in &runs {
+            let counted = self.recent_starts.iter().any(|(id, ..)| *id == run.id);
+            if run.started >= hour_ago && !run.dry_run && !counted {
+                self.recent_starts
+                    .push((run.id, run.runbook.clone(), run.started));
+            }
+        }
+        self.recent_starts.retain(|(_, _, at)| *at >= hour_ago);
+        for run in runs {
+            let Some(key) = run.alert_key.clone() else {
+                continue;
+            };
+            let newer = self.stored.get(&key).is_none_or(|old| old.id <= run.id);
+            if newer {
+                self.stored.insert(key, run);
+            }
+        }
+        self.stored
+            .retain(|_, r| r.finished.is_none_or(|f| now - f < STORED_KEPT));
+    }
+
     /// A run for the same runbook and alert that has not ended.
     pub fn running(&self, runbook: &str, alert_key: &str) -> Option<&LiveRun> {
         self.runs
@@ -111,7 +159,7 @@ impl Recoveries {
     }
 
     /// Adds a run (the oldest ended ones go past the bound); returns its key.
-    fn add(&mut self, mut run: LiveRun) -> u64 {
+    pub(super) fn add(&mut self, mut run: LiveRun) -> u64 {
         self.next_key += 1;
         run.key = self.next_key;
         self.runs.push_back(run);

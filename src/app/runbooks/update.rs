@@ -51,6 +51,11 @@ pub enum Msg {
         /// ends skipped, one it stopped at aborted).
         steps: Vec<(StepState, String)>,
     },
+    /// Runs the store has that changed since the last read (any opsdeck's).
+    Stored {
+        runs: Vec<crate::store::recovery::StoredRecoveryRun>,
+        change: i64,
+    },
 }
 
 /// What the dashboard asks the runner to do.
@@ -64,6 +69,37 @@ pub enum Effect {
     },
     /// Stop the run: its step's process group, then the run (aborted).
     Abort(u64),
+    /// Read the runs written since this change counter.
+    Poll {
+        after: i64,
+    },
+    /// Close runs whose opsdeck died and stop what is left of their steps
+    /// (the leader, every few seconds).
+    CloseAbandoned,
+}
+
+/// How often the leader looks for runs whose opsdeck died.
+const ABANDONED_EVERY: chrono::Duration = chrono::Duration::seconds(3);
+
+/// Every tick, with runbooks configured and a store: others' runs are read,
+/// and the leader closes abandoned ones.
+pub fn on_tick(state: &mut AppState) -> Vec<AppEffect> {
+    use crate::app::state::StoreRole;
+    if state.config.runbooks().is_empty() || state.store == StoreRole::Off {
+        return Vec::new();
+    }
+    let after = state.recoveries.change;
+    let mut effects = vec![AppEffect::Runbooks(Effect::Poll { after })];
+    let now = state.now;
+    let due = state
+        .recoveries
+        .abandoned_checked
+        .is_none_or(|at| now - at >= ABANDONED_EVERY);
+    if state.store == StoreRole::Leader && due {
+        state.recoveries.abandoned_checked = Some(now);
+        effects.push(AppEffect::Runbooks(Effect::CloseAbandoned));
+    }
+    effects
 }
 
 /// A run to record and drive.
@@ -74,6 +110,8 @@ pub struct StartRecovery {
     pub alert: AlertContext,
     pub dry_run: bool,
     pub actor: String,
+    /// manual (`r`) or auto.
+    pub trigger: &'static str,
 }
 
 /// The key a run goes by in `Overlay::Recovery` and the runner.
@@ -121,6 +159,7 @@ pub fn carry_out(state: &mut AppState, intent: &Intent) -> (String, Vec<AppEffec
                 alert: AlertContext::new(r.labels.clone(), r.summary.clone()),
                 dry_run: r.dry_run,
                 actor: state.actor.clone(),
+                trigger: "manual",
             };
             let outcome = if r.dry_run {
                 "dry run started"
@@ -167,7 +206,7 @@ pub fn carry_out(state: &mut AppState, intent: &Intent) -> (String, Vec<AppEffec
     }
 }
 
-fn live_run(
+pub(super) fn live_run(
     spec: &RunbookSpec,
     r: &crate::app::intent::RecoveryRef,
     now: DateTime<Utc>,
@@ -263,6 +302,11 @@ pub fn on_msg(state: &mut AppState, msg: Msg) -> Vec<AppEffect> {
             }
         }
         Msg::Asking { key, step } => return asking(state, key, step),
+        Msg::Stored { runs, change } => {
+            state.recoveries.change = state.recoveries.change.max(change);
+            let now = state.now;
+            state.recoveries.stored_changed(runs, now);
+        }
         Msg::Ended {
             key,
             outcome,

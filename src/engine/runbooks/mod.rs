@@ -2,6 +2,7 @@
 //! steps (`context`), and how a run goes from step to step (`run`, pure, with
 //! the time passed in). The steps' processes are run by `runtime::process`.
 
+pub mod auto;
 pub mod context;
 pub mod run;
 #[cfg(test)]

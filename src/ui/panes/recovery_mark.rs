@@ -25,6 +25,22 @@ pub fn mark(state: &AppState, s: &Styles, alert: &Alert) -> Option<(String, Styl
         };
         return Some((format!("{symbol} {} · ", run.state_text()), style));
     }
+    let key = (!state.recoveries.stored.is_empty()).then(|| label_key(&alert.labels));
+    if let Some(run) = key.and_then(|k| state.recoveries.stored.get(&k)) {
+        // Another opsdeck's run (or one before this session).
+        let (symbol, style) = match run.state.as_str() {
+            "running" => ("↻", s.info),
+            "recovered" | "dry_run" => ("✓", s.ok),
+            _ => ("✗", s.critical),
+        };
+        let state_text = run.state.replace('_', " ");
+        return Some((format!("{symbol} {state_text} · "), style));
+    }
+    if !state.recoveries.auto_skips.is_empty()
+        && let Some(why) = state.recoveries.auto_skips.get(&label_key(&alert.labels))
+    {
+        return Some((format!("auto-recovery skipped: {why} · "), s.warning));
+    }
     RunbookSpec::linked(runbooks, &alert.labels)
         .next()
         .map(|_| ("r ".to_string(), s.accent))
