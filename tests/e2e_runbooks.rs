@@ -155,6 +155,20 @@ dangerous = true
     );
 
     other.wait_for("the run on the other dashboard", SEEN, |s| s.contains(went));
+    // Enter on the alert: its runs, whoever ran them, with each step.
+    other.send(&["Enter"]);
+    let details = other.wait_text("Recovery runs", SEEN);
+    for text in [
+        "fix_app run 1: recovered",
+        "manual by",
+        "2. Repair: succeeded",
+        "looking at AppBroken",
+    ] {
+        assert!(
+            details.contains(text),
+            "{text:?} in the details:\n{details}"
+        );
+    }
     let state = shared;
     let config_home = t.dir.join("config");
     let listed = json_lines(

@@ -41,6 +41,19 @@ pub fn run_effect(ex: &super::Executor, effect: crate::app::runbooks::Effect) {
                 },
             );
         }
+        Effect::LoadHistory(alert_key) => {
+            let Some(store) = &ex.store else { return };
+            let key = alert_key.clone();
+            let reply = store.call("read recovery runs", move |s| s.recovery_history(&key, 5));
+            let tx = ex.tx.clone();
+            tokio::spawn(async move {
+                if let Ok(Ok(runs)) = reply.await {
+                    let _ = tx
+                        .send(Msg::Runbooks(RunMsg::History { alert_key, runs }))
+                        .await;
+                }
+            });
+        }
         Effect::CloseAbandoned => {
             let Some(store) = &ex.store else { return };
             let reply = store.call("close recovery runs", |s| {

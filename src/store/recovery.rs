@@ -281,6 +281,30 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(&error)
     }
 
+    /// The newest `limit` runs for an alert, each with its step attempts.
+    pub fn recovery_history(
+        &self,
+        alert_key: &str,
+        limit: usize,
+    ) -> Result<Vec<(StoredRecoveryRun, Vec<StoredStep>)>, StoreError> {
+        let error = self.error_for();
+        let sql = format!(
+            "SELECT {RUN_COLUMNS} FROM recovery_runs WHERE alert_key = ?1 ORDER BY id DESC LIMIT ?2"
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(&error)?;
+        let runs: Vec<StoredRecoveryRun> = stmt
+            .query_map(params![alert_key, limit as i64], read_run)
+            .map_err(&error)?
+            .collect::<Result<_, _>>()
+            .map_err(&error)?;
+        runs.into_iter()
+            .map(|run| {
+                let steps = self.recovery_steps(run.id)?;
+                Ok((run, steps))
+            })
+            .collect()
+    }
+
     /// A run, if it is stored.
     pub fn recovery_run(&self, id: i64) -> Result<Option<StoredRecoveryRun>, StoreError> {
         let error = self.error_for();

@@ -167,6 +167,7 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE recovery_runs ADD COLUMN change INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX recovery_runs_runbook ON recovery_runs(runbook, started_ms);
     CREATE INDEX recovery_runs_change ON recovery_runs(change);
+    CREATE INDEX recovery_runs_alert ON recovery_runs(alert_key, id);
     ALTER TABLE recovery_steps ADD COLUMN run_attempt INTEGER NOT NULL DEFAULT 1;
     ALTER TABLE recovery_steps ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
     ALTER TABLE recovery_steps ADD COLUMN command TEXT NOT NULL DEFAULT '[]';

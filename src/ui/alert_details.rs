@@ -19,6 +19,7 @@ pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
     lines.extend(facts(ui, alert));
     lines.extend(labels(ui.styles, alert));
     lines.extend(history(ui, alert));
+    lines.extend(super::recovery_history::lines(ui, alert));
     lines.extend(silences(ui, alert));
     let width = area.width.saturating_sub(4).min(110);
     // Generator URLs and comments wrap: count the rows they take.
@@ -44,12 +45,12 @@ pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
     super::overlay::popup_scrolled(frame, rect, ui, (&title, &hint), lines, scroll);
 }
 
-fn heading(s: &Styles, text: &str) -> Line<'static> {
+pub(super) fn heading(s: &Styles, text: &str) -> Line<'static> {
     Line::from(Span::styled(text.to_string(), s.title))
 }
 
 /// A dim name, right-aligned, then its value (escaped: most come from servers).
-fn field(s: &Styles, name: &str, value: String) -> Line<'static> {
+pub(super) fn field(s: &Styles, name: &str, value: String) -> Line<'static> {
     Line::from(vec![
         Span::styled(format!("  {:>14}  ", visible(name)), s.dim),
         Span::styled(visible(&value).into_owned(), s.text),

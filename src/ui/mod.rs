@@ -10,6 +10,7 @@ mod layout;
 mod overlay;
 mod panes;
 mod recovery;
+mod recovery_history;
 mod status;
 mod task_details;
 pub mod theme;

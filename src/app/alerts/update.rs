@@ -116,7 +116,9 @@ pub fn open_details(state: &mut AppState) -> Vec<AppEffect> {
     match state.selected_alert().map(|a| a.key()) {
         Some(key) => {
             state.view.history = None;
-            vec![AppEffect::Alerts(Effect::LoadHistory(key))]
+            let mut effects = crate::app::runbooks::details_opened(state, &key);
+            effects.push(AppEffect::Alerts(Effect::LoadHistory(key)));
+            effects
         }
         None => Vec::new(),
     }

@@ -10,7 +10,8 @@ pub use auto::after_update;
 pub use plan::on_plan_key;
 pub use plan::open_plan;
 pub use update::{
-    Effect, Msg, StartRecovery, carry_out, declined, on_msg, on_tick, open_abort, run_key,
+    Effect, Msg, StartRecovery, carry_out, declined, details_opened, on_msg, on_tick, open_abort,
+    run_key,
 };
 
 use crate::engine::runbooks::{RunOutcome, StepState};
@@ -46,7 +47,13 @@ pub struct Recoveries {
     pub auto_generation: Option<u64>,
     /// Why automatic recovery did not start for an alert, by alert key.
     pub auto_skips: HashMap<String, String>,
+    /// The stored runs of the alert whose details are open: (alert key,
+    /// newest runs with their step attempts).
+    pub history: Option<(String, Vec<RunHistory>)>,
 }
+
+/// A stored run and its step attempts.
+pub type RunHistory = (StoredRecoveryRun, Vec<crate::store::recovery::StoredStep>);
 
 /// How long a stored run's mark stays on its alert after it ended.
 const STORED_KEPT: chrono::Duration = chrono::Duration::hours(24);

@@ -66,6 +66,9 @@ pub fn on_plan_key(state: &mut AppState, key: KeyEvent) -> bool {
         KeyCode::Tab | KeyCode::BackTab => {
             let linked: Vec<&RunbookSpec> =
                 RunbookSpec::linked(state.config.runbooks(), &draft.labels).collect();
+            if linked.is_empty() {
+                return false;
+            }
             let at = linked
                 .iter()
                 .position(|r| r.id == draft.runbook_id)

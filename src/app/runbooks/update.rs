@@ -51,6 +51,11 @@ pub enum Msg {
         /// ends skipped, one it stopped at aborted).
         steps: Vec<(StepState, String)>,
     },
+    /// The stored runs of the alert whose details are open.
+    History {
+        alert_key: String,
+        runs: Vec<super::RunHistory>,
+    },
     /// Runs the store has that changed since the last read (any opsdeck's).
     Stored {
         runs: Vec<crate::store::recovery::StoredRecoveryRun>,
@@ -69,6 +74,8 @@ pub enum Effect {
     },
     /// Stop the run: its step's process group, then the run (aborted).
     Abort(u64),
+    /// Read an alert's newest runs, for its details.
+    LoadHistory(String),
     /// Read the runs written since this change counter.
     Poll {
         after: i64,
@@ -76,6 +83,19 @@ pub enum Effect {
     /// Close runs whose opsdeck died and stop what is left of their steps
     /// (the leader, every few seconds).
     CloseAbandoned,
+}
+
+/// Enter on an alert: its recovery runs are read for the details, when
+/// runbooks are configured and there is a store to read.
+pub fn details_opened(state: &mut AppState, alert_key: &str) -> Vec<AppEffect> {
+    state.recoveries.history = None;
+    let store = state.store != crate::app::state::StoreRole::Off;
+    if state.config.runbooks().is_empty() || !store {
+        return Vec::new();
+    }
+    vec![AppEffect::Runbooks(Effect::LoadHistory(
+        alert_key.to_string(),
+    ))]
 }
 
 /// How often the leader looks for runs whose opsdeck died.
@@ -302,6 +322,9 @@ pub fn on_msg(state: &mut AppState, msg: Msg) -> Vec<AppEffect> {
             }
         }
         Msg::Asking { key, step } => return asking(state, key, step),
+        Msg::History { alert_key, runs } => {
+            state.recoveries.history = Some((alert_key, runs));
+        }
         Msg::Stored { runs, change } => {
             state.recoveries.change = state.recoveries.change.max(change);
             let now = state.now;
