@@ -268,10 +268,12 @@ fn x_in_a_runs_view_asks_then_aborts_it() {
     assert_eq!(w.record.action, "runbook.abort");
     let effects = recorded(&mut s, &w);
     assert_eq!(run_effects(&effects), vec![RunEffect::Abort(k)]);
-    // Esc closes the view; the run goes on.
+    // Esc closes the view; the run goes on, and `r` on its alert opens it again.
     key(&mut s, KeyCode::Esc);
     assert!(s.view.overlay.is_none());
     assert!(s.recoveries.is_running());
+    key(&mut s, KeyCode::Char('r'));
+    assert_eq!(s.view.overlay, Some(Overlay::Recovery(k)));
 }
 
 #[test]
@@ -279,10 +281,22 @@ fn a_second_run_for_the_same_alert_is_refused_while_one_goes() {
     let mut s = state(Mode::default());
     let first = start_run(&mut s);
     key(&mut s, KeyCode::Esc);
+    // `r` shows the run that is going; a plan confirmed meanwhile (another
+    // dialog, a second key) is refused.
     key(&mut s, KeyCode::Char('r'));
-    let notes = dialog(&s).notes.join(" ");
-    assert!(notes.contains("a second one is refused"), "{notes}");
-    let w = write(&key(&mut s, KeyCode::Enter));
+    assert_eq!(s.view.overlay, Some(Overlay::Recovery(first)));
+    key(&mut s, KeyCode::Esc);
+    let plan = opsdeck::app::intent::RecoveryRef {
+        runbook_id: "errors".into(),
+        name: "High error rate".into(),
+        labels: s.selected_alert().unwrap().labels.clone(),
+        summary: String::new(),
+        dry_run: false,
+    };
+    let w = Write {
+        record: Intent::RunRecovery(plan.clone()).record(s.now, "ann@db-1", None),
+        intent: Intent::RunRecovery(plan),
+    };
     let effects = recorded(&mut s, &w);
     assert!(run_effects(&effects).is_empty(), "{effects:?}");
     assert_eq!(s.view.overlay, Some(Overlay::Recovery(first)));
@@ -322,4 +336,48 @@ fn read_only_refuses_r_and_audits_the_refusal() {
         "{}",
         status.text
     );
+}
+
+#[test]
+fn a_run_another_opsdeck_has_going_is_named_in_the_plan_and_refuses_a_second() {
+    let mut s = state(Mode::default());
+    let alert = fx::select(&mut s, "HighErrorRate");
+    let theirs = opsdeck::store::recovery::StoredRecoveryRun {
+        id: 99,
+        runbook: "errors".into(),
+        alert_key: Some(alert.key()),
+        trigger: "manual".into(),
+        state: "running".into(),
+        dry_run: false,
+        attempt: 1,
+        started: s.now,
+        finished: None,
+        detail: String::new(),
+        actor: "bob@ops-2".into(),
+    };
+    let stored = RunMsg::Stored {
+        runs: vec![theirs],
+        change: 5,
+    };
+    let _ = update(&mut s, Msg::Runbooks(stored));
+    key(&mut s, KeyCode::Char('r'));
+    let notes = dialog(&s).notes.join(" ");
+    assert!(
+        notes.contains("Another opsdeck runs errors for this alert (run 99 by bob@ops-2)"),
+        "{notes}"
+    );
+    let w = write(&key(&mut s, KeyCode::Enter));
+    let effects = recorded(&mut s, &w);
+    assert!(run_effects(&effects).is_empty(), "{effects:?}");
+    let status = s.visible_status().unwrap();
+    assert!(
+        status
+            .text
+            .contains("another opsdeck runs it for this alert (run 99 by bob@ops-2)"),
+        "{}",
+        status.text
+    );
+    // The row says so too.
+    let screen = common::screen(&s, 160, 48);
+    assert!(screen.contains("↻ running · "), "{screen}");
 }

@@ -154,6 +154,14 @@ impl Recoveries {
             .retain(|_, r| r.finished.is_none_or(|f| now - f < STORED_KEPT));
     }
 
+    /// A run for this alert that another opsdeck has going, as the store
+    /// showed it at the last read (this opsdeck's own are in `runs`).
+    pub fn running_elsewhere(&self, alert_key: &str) -> Option<&StoredRecoveryRun> {
+        let stored = self.stored.get(alert_key)?;
+        let mine = self.runs.iter().any(|l| l.run_id == stored.id);
+        (stored.state == "running" && !mine).then_some(stored)
+    }
+
     /// A run for the same runbook and alert that has not ended.
     pub fn running(&self, runbook: &str, alert_key: &str) -> Option<&LiveRun> {
         self.runs

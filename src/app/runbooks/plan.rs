@@ -25,6 +25,18 @@ pub fn open_plan(state: &mut AppState) {
         return;
     };
     let labels = alert.labels.clone();
+    // A run for it is going: `r` opens that run's view again.
+    let key = crate::app::alerts::label_key(&labels);
+    if let Some(run) = state
+        .recoveries
+        .runs
+        .iter()
+        .rev()
+        .find(|r| r.outcome.is_none() && r.alert_key == key)
+    {
+        state.view.overlay = Some(Overlay::Recovery(run.key));
+        return;
+    }
     let summary = alert.annotations.get("summary").unwrap_or("").to_string();
     let linked: Vec<&RunbookSpec> = RunbookSpec::linked(state.config.runbooks(), &labels).collect();
     let Some(first) = linked.first() else {
@@ -165,10 +177,10 @@ fn guard_rails(state: &AppState, spec: &RunbookSpec, draft: &RecoveryRef) -> Vec
         ));
     }
     let key = label_key(&draft.labels);
-    if let Some(run) = state.recoveries.running(&spec.id, &key) {
+    if let Some(run) = state.recoveries.running_elsewhere(&key) {
         notes.push(format!(
-            "A run of this runbook for this alert is going ({}): a second one is refused.",
-            run.state_text()
+            "Another opsdeck runs {} for this alert (run {} by {}): a second run is refused.",
+            run.runbook, run.id, run.actor
         ));
     }
     notes.push(format!(

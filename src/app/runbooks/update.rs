@@ -169,6 +169,17 @@ pub fn carry_out(state: &mut AppState, intent: &Intent) -> (String, Vec<AppEffec
                 state.set_status(StatusKind::Warning, format!("run recovery: {why}"));
                 return (why, Vec::new());
             }
+            // Another opsdeck's run, as the store showed it a second ago.
+            let elsewhere = state.recoveries.running_elsewhere(&alert_key);
+            if let Some(other) = elsewhere.filter(|r| r.runbook == spec.id) {
+                let why = format!(
+                    "refused: another opsdeck runs it for this alert (run {} by {})",
+                    other.id, other.actor
+                );
+                state.view.overlay = None;
+                state.set_status(StatusKind::Warning, format!("run recovery: {why}"));
+                return (why, Vec::new());
+            }
             let spec = spec.clone();
             let run = live_run(&spec, r, state.now);
             let key = state.recoveries.add(run);
