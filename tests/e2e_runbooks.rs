@@ -244,7 +244,7 @@ timeout = "1m"
         assert!(start.elapsed() < SEEN, "the step never started");
         std::thread::sleep(Duration::from_millis(50));
     }
-    std::thread::sleep(Duration::from_millis(300));
+    wait_for_step_pgid(&state);
     cli.kill().unwrap();
     cli.wait().unwrap();
     let config_home = dir.join("config");
@@ -276,4 +276,33 @@ timeout = "1m"
     assert!(left.stdout.is_empty(), "the abandoned step was stopped");
     drop(t);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Waits until the state database under `state_home` holds the process group
+/// of a running step: only then can a next opsdeck stop what is left of it.
+fn wait_for_step_pgid(state_home: &std::path::Path) {
+    let db = state_home.join("opsdeck/opsdeck.db");
+    let start = std::time::Instant::now();
+    loop {
+        let pgid: i64 =
+            rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .and_then(|c| {
+                    c.busy_timeout(std::time::Duration::from_secs(2))?;
+                    c.query_row(
+                        "SELECT COALESCE(MAX(pgid), 0) FROM recovery_steps WHERE state = 'running'",
+                        [],
+                        |r| r.get(0),
+                    )
+                })
+                .unwrap_or(0);
+        if pgid > 0 {
+            return;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(20),
+            "the running step's process group was never recorded in {}",
+            db.display()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }

@@ -215,27 +215,6 @@ impl<'a> CliWitness<'a> {
         store.append_audit(&end)?;
         Ok(())
     }
-
-    fn stored_step(&self, run: &RecoveryRun, step: usize) -> StoredStep {
-        let spec = &run.spec.steps[step];
-        let record = &run.steps[step];
-        StoredStep {
-            position: step as u32 + 1,
-            name: spec.name.clone(),
-            run_attempt: run.attempt,
-            attempt: record.attempt.max(1),
-            command: match &spec.action {
-                StepAction::Command(argv) => argv.clone(),
-                StepAction::Notify(n) => vec![format!("notify {n}")],
-            },
-            state: record.state.as_str().to_string(),
-            started: record.started,
-            finished: record.finished,
-            exit_code: record.exit_code,
-            detail: record.detail.clone(),
-            output: String::new(),
-        }
-    }
 }
 
 impl Witness for CliWitness<'_> {
@@ -245,14 +224,14 @@ impl Witness for CliWitness<'_> {
         step: usize,
         attempt: u32,
     ) -> anyhow::Result<()> {
-        let row = self.stored_step(run, step);
+        let row = StoredStep::attempt_of(run, step);
         if let Some(store) = self.store.as_mut() {
-            if run.attempt > 1 && step == 0 && attempt == 1 {
+            if run.starts_over(step, attempt) {
                 store.update_recovery_run(self.run_id, "running", run.attempt, None, "")?;
             }
             self.step_row = store.insert_recovery_step(self.run_id, &row)?;
         }
-        if run.attempt > 1 && step == 0 && attempt == 1 {
+        if run.starts_over(step, attempt) {
             note!(
                 "opsdeck: starting over, attempt {} of {}, after: {}",
                 run.attempt,
@@ -320,7 +299,7 @@ impl Witness for CliWitness<'_> {
         let _ = self.out.write(&mut std::io::stdout(), &[]);
         let _ = self.err.write(&mut std::io::stderr(), &[]);
         let _ = std::io::stdout().flush();
-        let mut row = self.stored_step(run, step);
+        let mut row = StoredStep::attempt_of(run, step);
         // The attempt as it ended (the run may already have reset the step
         // for its next attempt).
         row.state = result.state.as_str().to_string();

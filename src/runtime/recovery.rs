@@ -7,7 +7,7 @@ use super::runbooks::{Setting, Witness, drive};
 use crate::app::Msg;
 use crate::app::runbooks::{Msg as RunMsg, StartRecovery};
 use crate::config::notifier::Notifier;
-use crate::engine::runbooks::{RecoveryRun, StepAction, StepResult};
+use crate::engine::runbooks::{RecoveryRun, StepResult};
 use crate::runtime::process::Stream;
 use crate::store::recovery::{NewRecoveryRun, StoredStep};
 use crate::store::writer::StoreHandle;
@@ -283,27 +283,6 @@ struct DashWitness {
 }
 
 impl DashWitness {
-    fn stored_step(&self, run: &RecoveryRun, step: usize) -> StoredStep {
-        let spec = &run.spec.steps[step];
-        let record = &run.steps[step];
-        StoredStep {
-            position: step as u32 + 1,
-            name: spec.name.clone(),
-            run_attempt: run.attempt,
-            attempt: record.attempt.max(1),
-            command: match &spec.action {
-                StepAction::Command(argv) => argv.clone(),
-                StepAction::Notify(n) => vec![format!("notify {n}")],
-            },
-            state: record.state.as_str().to_string(),
-            started: record.started,
-            finished: record.finished,
-            exit_code: record.exit_code,
-            detail: record.detail.clone(),
-            output: String::new(),
-        }
-    }
-
     async fn flush(&mut self) {
         if !self.pending.is_empty() {
             let text = std::mem::take(&mut self.pending);
@@ -326,10 +305,9 @@ impl Witness for DashWitness {
         attempt: u32,
     ) -> anyhow::Result<()> {
         if let Some(store) = &self.store {
-            let row = self.stored_step(run, step);
+            let row = StoredStep::attempt_of(run, step);
             let run_id = self.run_id;
-            let (attempt_changed, run_attempt) =
-                (run.attempt > 1 && step == 0 && attempt == 1, run.attempt);
+            let (attempt_changed, run_attempt) = (run.starts_over(step, attempt), run.attempt);
             let written = store
                 .call("recovery step", move |s| {
                     if attempt_changed {
@@ -391,7 +369,7 @@ impl Witness for DashWitness {
     ) -> anyhow::Result<()> {
         self.flush().await;
         if let Some(store) = &self.store {
-            let mut row = self.stored_step(run, step);
+            let mut row = StoredStep::attempt_of(run, step);
             row.state = result.state.as_str().to_string();
             row.exit_code = result.exit_code;
             row.detail = result.detail.clone();

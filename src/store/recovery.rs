@@ -57,6 +57,31 @@ pub struct StoredStep {
     pub output: String,
 }
 
+impl StoredStep {
+    /// Step `step` of `run` as its current attempt stands (no output yet).
+    pub fn attempt_of(run: &crate::engine::runbooks::RecoveryRun, step: usize) -> StoredStep {
+        use crate::engine::runbooks::StepAction;
+        let spec = &run.spec.steps[step];
+        let record = &run.steps[step];
+        StoredStep {
+            position: step as u32 + 1,
+            name: spec.name.clone(),
+            run_attempt: run.attempt,
+            attempt: record.attempt.max(1),
+            command: match &spec.action {
+                StepAction::Command(argv) => argv.clone(),
+                StepAction::Notify(n) => vec![format!("notify {n}")],
+            },
+            state: record.state.as_str().to_string(),
+            started: record.started,
+            finished: record.finished,
+            exit_code: record.exit_code,
+            detail: record.detail.clone(),
+            output: String::new(),
+        }
+    }
+}
+
 const RUN_COLUMNS: &str = "id, runbook, alert_key, trigger, state, dry_run, attempt, started_ms, finished_ms, detail, actor";
 
 impl Store {

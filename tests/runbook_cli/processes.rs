@@ -115,8 +115,7 @@ command = ["true"]
 "#,
     );
     let mut child = started(&home, "slow");
-    // Its step's process group is recorded once it starts.
-    std::thread::sleep(Duration::from_millis(300));
+    super::wait_for_step_pgid(&home.path("state"));
     child.kill().unwrap();
     child.wait().unwrap();
     let sleeping = || {

@@ -97,6 +97,19 @@ pub struct StepView {
 }
 
 impl LiveRun {
+    /// Step `step` as a question or an abort names it.
+    pub fn step_ref(&self, step: usize) -> crate::app::intent::StepRef {
+        let s = &self.steps[step];
+        crate::app::intent::StepRef {
+            run: self.key,
+            runbook_id: self.runbook.clone(),
+            run_id: self.run_id,
+            step,
+            name: s.name.clone(),
+            command: s.action.clone(),
+        }
+    }
+
     /// "running step 2/4", "recovered", "failed", "dry run", "asking".
     pub fn state_text(&self) -> String {
         if let Some(outcome) = self.outcome {

@@ -369,14 +369,7 @@ fn asking(state: &mut AppState, key: u64, step: usize) -> Vec<AppEffect> {
     };
     run.asking = Some(step);
     let s = &run.steps[step];
-    let step_ref = StepRef {
-        run: key,
-        runbook_id: run.runbook.clone(),
-        run_id: run.run_id,
-        step,
-        name: s.name.clone(),
-        command: s.action.clone(),
-    };
+    let step_ref = run.step_ref(step);
     let title = format!(
         "Dangerous step {}/{}: {}",
         step + 1,
@@ -447,14 +440,7 @@ pub fn open_abort(state: &mut AppState, key: u64) {
         .or(run.asking)
         .unwrap_or(0);
     let s = &run.steps[step];
-    let step_ref = StepRef {
-        run: key,
-        runbook_id: run.runbook.clone(),
-        run_id: run.run_id,
-        step,
-        name: s.name.clone(),
-        command: s.action.clone(),
-    };
+    let step_ref = run.step_ref(step);
     let plan = vec![
         PlanRow::new("runbook", run.name.clone()),
         PlanRow::new(

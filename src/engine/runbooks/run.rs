@@ -392,6 +392,11 @@ impl RecoveryRun {
         self.detail = detail;
     }
 
+    /// Whether step `step`'s `attempt` starts a new attempt of the whole run.
+    pub fn starts_over(&self, step: usize, attempt: u32) -> bool {
+        self.attempt > 1 && step == 0 && attempt == 1
+    }
+
     /// The run's timeout left at `now`, for a process that must end by then.
     pub fn time_left(&self, now: DateTime<Utc>) -> Duration {
         (self.deadline - now).to_std().unwrap_or(Duration::ZERO)
