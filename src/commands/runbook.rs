@@ -85,6 +85,18 @@ fn alert_seen_now(config: &Config, fingerprint: &str) -> anyhow::Result<AlertCon
     let wanted = fingerprint.trim().to_ascii_lowercase();
     let (_, remote) = super::snapshot::collect_once(config)?;
     let seen = remote.alerts.len();
+    // A source that did not answer may hold the alert: say so, not just "no alert".
+    let now = chrono::Utc::now();
+    let failed: Vec<String> = remote
+        .sources
+        .iter()
+        .filter_map(|s| s.problem(now))
+        .collect();
+    let failed = if failed.is_empty() {
+        String::new()
+    } else {
+        format!("; these sources did not answer: {}", failed.join("; "))
+    };
     remote
         .alerts
         .into_iter()
@@ -96,7 +108,7 @@ fn alert_seen_now(config: &Config, fingerprint: &str) -> anyhow::Result<AlertCon
         .ok_or_else(|| {
             anyhow::anyhow!(
                 "no alert with fingerprint {wanted:?} among the {seen} alert(s) opsdeck sees now \
-                 (`opsdeck snapshot --format json` shows each alert's fingerprint)"
+                 (`opsdeck snapshot --format json` shows each alert's fingerprint){failed}"
             )
         })
 }

@@ -380,3 +380,35 @@ command = ["sh", "-c", "echo token=${OPSDECK_TEST_PROM_TOKEN:-unset} other=$OPSD
     assert_eq!(runbook["last_run"]["state"], "recovered");
     assert_eq!(runbook["steps"][0]["command"][0], "sh");
 }
+
+#[test]
+fn alert_names_the_sources_that_did_not_answer() {
+    // Nothing listens on the discard port: the Alertmanager is down.
+    let home = Home::new(
+        "am-down",
+        r#"
+[general]
+host_rules = false
+
+[[alertmanager]]
+name = "main"
+urls = ["http://127.0.0.1:9"]
+timeout = "1s"
+
+[[runbook]]
+id = "any"
+match = ['alertname="X"']
+
+[[runbook.step]]
+name = "Nothing"
+command = ["true"]
+"#,
+    );
+    let (code, _, err) = home.run(&["runbook", "run", "any", "--alert", "0123456789abcdef"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("no alert with fingerprint"), "{err}");
+    assert!(
+        err.contains("these sources did not answer: am main"),
+        "{err}"
+    );
+}
