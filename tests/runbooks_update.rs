@@ -200,7 +200,7 @@ fn a_run_shows_its_steps_and_a_declined_dangerous_step_aborts_it() {
     assert!(matches!(&d.draft, Draft::ConfirmStep(step) if step.step == 1 && step.run_id == 41));
     assert_eq!(
         s.recoveries.get(k).unwrap().state_text(),
-        "asking before step 2/2"
+        "asking before step 2/2: Restart the app"
     );
     let effects = key(&mut s, KeyCode::Esc);
     assert!(run_effects(&effects).contains(&RunEffect::Answer { key: k, yes: false }));
@@ -354,6 +354,8 @@ fn a_run_another_opsdeck_has_going_is_named_in_the_plan_and_refuses_a_second() {
         finished: None,
         detail: String::new(),
         actor: "bob@ops-2".into(),
+        alert_labels: alert.labels.clone(),
+        step: Some((2, "running".into())),
     };
     let stored = RunMsg::Stored {
         runs: vec![theirs],
@@ -379,5 +381,5 @@ fn a_run_another_opsdeck_has_going_is_named_in_the_plan_and_refuses_a_second() {
     );
     // The row says so too.
     let screen = common::screen(&s, 160, 48);
-    assert!(screen.contains("↻ running · "), "{screen}");
+    assert!(screen.contains("↻ running step 2/2 · "), "{screen}");
 }

@@ -24,6 +24,19 @@ pub fn open(state: &mut AppState, action: Action) -> Vec<Effect> {
         super::runbooks::open_abort(state, key);
         return Vec::new();
     }
+    if let Some(run) = listed_run(state, action) {
+        match action {
+            Action::CancelTask => super::runbooks::abort_listed(state, run.run_id, run.live),
+            _ => state.set_status(
+                StatusKind::Info,
+                format!(
+                    "{}: a recovery run is selected, not a task",
+                    action_verb(action)
+                ),
+            ),
+        }
+        return Vec::new();
+    }
     match action {
         Action::Acknowledge => super::ack::open_ack(state),
         Action::RunRecovery if !state.config.runbooks().is_empty() => {
@@ -48,6 +61,27 @@ pub fn open(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
     }
     Vec::new()
+}
+
+/// The recovery run `t` or `x` would act on: the open stored run's view, or
+/// the Tasks pane's cursor on the runs under the tasks.
+fn listed_run(state: &AppState, action: Action) -> Option<super::runbooks::RunRow> {
+    if !matches!(action, Action::TriggerTask | Action::CancelTask) {
+        return None;
+    }
+    if let Some(Overlay::StoredRecovery(id)) = state.view.overlay {
+        let row = super::runbooks::visible_runs(state)
+            .into_iter()
+            .find(|r| r.run_id == id);
+        return Some(row.unwrap_or(super::runbooks::RunRow {
+            run_id: id,
+            ..super::runbooks::RunRow::default()
+        }));
+    }
+    if state.view.focus != PaneId::Tasks {
+        return None;
+    }
+    super::runbooks::selected_run(state)
 }
 
 /// A key in the open confirmation: edit, cancel, or confirm (then dispatch).
@@ -188,6 +222,14 @@ fn selected_target(state: &AppState, action: Action) -> Option<Target> {
             shown: format!("for {}", alert_name(&a.labels)),
             audit: label_key(&a.labels),
         }),
+        (Action::TriggerTask | Action::CancelTask, PaneId::Tasks)
+            if let Some(run) = super::runbooks::selected_run(state) =>
+        {
+            Some(Target {
+                shown: format!("recovery run {}", run.run_id),
+                audit: run.runbook,
+            })
+        }
         (Action::TriggerTask | Action::CancelTask, PaneId::Tasks) => {
             state.selected_task().map(|t| Target {
                 shown: format!("task {}", t.id),

@@ -44,12 +44,13 @@ pub fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
     }
     // A recovery run's view: `x` asks whether to abort it; other keys close
     // the view (the run goes on).
-    if matches!(state.view.overlay, Some(Overlay::Recovery(_)))
-        && !matches!(
-            action,
-            Action::CancelTask | Action::Quit | Action::Suspend | Action::Pause | Action::Redraw
-        )
-    {
+    if matches!(
+        state.view.overlay,
+        Some(Overlay::Recovery(_) | Overlay::StoredRecovery(_))
+    ) && !matches!(
+        action,
+        Action::CancelTask | Action::Quit | Action::Suspend | Action::Pause | Action::Redraw
+    ) {
         state.view.overlay = None;
         return Vec::new();
     }

@@ -78,6 +78,11 @@ pub fn details(state: &mut AppState) -> Vec<Effect> {
     if state.mode.wall || state.row_count(focus) == 0 {
         return Vec::new();
     }
+    if focus == PaneId::Tasks
+        && let Some(run) = super::runbooks::selected_run(state)
+    {
+        return super::runbooks::open_run(state, &run);
+    }
     state.view.overlay = Some(Overlay::Details);
     state.view.details_scroll = 0;
     state.view.details_scroll_max.set(u16::MAX);

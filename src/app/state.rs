@@ -46,6 +46,8 @@ pub enum Overlay {
     Confirm(Box<Confirm>),
     /// A recovery run of this opsdeck, live (by its key).
     Recovery(u64),
+    /// A stored recovery run (another opsdeck's, or one from before), by id.
+    StoredRecovery(i64),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -269,7 +271,7 @@ impl AppState {
         match pane {
             PaneId::Resources => self.visible_processes().len(),
             PaneId::Alerts => self.visible_alert_count(),
-            PaneId::Tasks => self.visible_tasks().len(),
+            PaneId::Tasks => self.visible_tasks().len() + super::runbooks::visible_runs(self).len(),
             // Scaling arrives with its engine.
             _ => 0,
         }

@@ -149,6 +149,7 @@ struct CliWitness<'a> {
     step_row: i64,
     out: Shown,
     err: Shown,
+    mirror: crate::runtime::runbooks::OutputMirror,
 }
 
 impl<'a> CliWitness<'a> {
@@ -168,6 +169,7 @@ impl<'a> CliWitness<'a> {
             // To a terminal, escape sequences are shown, not acted on.
             out: Shown::new(std::io::stdout().is_terminal()),
             err: Shown::new(std::io::stderr().is_terminal()),
+            mirror: Default::default(),
         }
     }
 
@@ -201,6 +203,17 @@ impl<'a> CliWitness<'a> {
         Ok(self.run_id)
     }
 
+    /// The run waits on the terminal's answer (`why`), or no longer (""):
+    /// dashboards on the host show it.
+    fn waiting(&mut self, run: &RecoveryRun, why: &str) {
+        if let Some(store) = self.store.as_mut()
+            && let Err(e) =
+                store.update_recovery_run(self.run_id, "running", run.attempt, None, why)
+        {
+            note!("opsdeck: cannot record that the run waits: {e}");
+        }
+    }
+
     fn record_end(&mut self, run: &RecoveryRun) -> anyhow::Result<()> {
         let Some(store) = self.store.as_mut() else {
             return Ok(());
@@ -230,6 +243,7 @@ impl Witness for CliWitness<'_> {
                 store.update_recovery_run(self.run_id, "running", run.attempt, None, "")?;
             }
             self.step_row = store.insert_recovery_step(self.run_id, &row)?;
+            self.mirror.restart();
         }
         if run.starts_over(step, attempt) {
             note!(
@@ -283,6 +297,11 @@ impl Witness for CliWitness<'_> {
     }
 
     fn output(&mut self, stream: Stream, chunk: &[u8]) {
+        if let (Some(tail), Some(store)) = (self.mirror.push(chunk), self.store.as_mut())
+            && let Err(e) = store.set_recovery_step_output(self.step_row, &tail)
+        {
+            note!("opsdeck: cannot record the step's output so far: {e}");
+        }
         let _ = match stream {
             Stream::Stdout => self.out.write(&mut std::io::stdout(), chunk),
             Stream::Stderr => self.err.write(&mut std::io::stderr(), chunk),
@@ -348,7 +367,10 @@ impl Witness for CliWitness<'_> {
             false
         } else {
             note!("opsdeck: dangerous {what}");
-            ask("opsdeck: run it? [y/N] ", cancel).await
+            self.waiting(run, &run.asking_text(step));
+            let yes = ask("opsdeck: run it? [y/N] ", cancel).await;
+            self.waiting(run, "");
+            yes
         };
         if let Some(store) = self.store.as_ref() {
             let outcome = if confirmed { "confirmed" } else { "declined" };

@@ -3,7 +3,7 @@
 //! step written to the store before the screen hears of it. A dangerous step
 //! asks through the dashboard and waits for its answer; `x` stops the run.
 
-use super::runbooks::{Setting, Witness, drive};
+use super::runbooks::{OutputMirror, Setting, Witness, drive};
 use crate::app::Msg;
 use crate::app::runbooks::{Msg as RunMsg, StartRecovery};
 use crate::config::notifier::Notifier;
@@ -51,6 +51,20 @@ pub fn run_effect(ex: &super::Executor, effect: crate::app::runbooks::Effect) {
                     let _ = tx
                         .send(Msg::Runbooks(RunMsg::History { alert_key, runs }))
                         .await;
+                }
+            });
+        }
+        Effect::LoadRun(id) => {
+            let Some(store) = &ex.store else { return };
+            let reply = store.call("read recovery run", move |s| {
+                let run = s.recovery_run(id)?;
+                run.map(|run| Ok((s.recovery_steps(id)?, run))).transpose()
+            });
+            let tx = ex.tx.clone();
+            tokio::spawn(async move {
+                if let Ok(Ok(Some((steps, run)))) = reply.await {
+                    let run = Box::new(run);
+                    let _ = tx.send(Msg::Runbooks(RunMsg::Run { run, steps })).await;
                 }
             });
         }
@@ -191,6 +205,7 @@ impl RecoveryRunner {
             tx: self.tx.clone(),
             answers: self.answers.clone(),
             pending: String::new(),
+            mirror: OutputMirror::default(),
         };
         if let Err(e) = drive(&mut run, &setting, &mut witness).await {
             // A step could not be recorded: the run stops there.
@@ -280,6 +295,7 @@ struct DashWitness {
     answers: Rc<RefCell<HashMap<u64, oneshot::Sender<bool>>>>,
     /// Output not yet sent (the channel was full).
     pending: String,
+    mirror: OutputMirror,
 }
 
 impl DashWitness {
@@ -316,6 +332,7 @@ impl Witness for DashWitness {
                     s.insert_recovery_step(run_id, &row)
                 })
                 .await;
+            self.mirror.restart();
             self.step_row = match written {
                 Ok(Ok(id)) => id,
                 Ok(Err(e)) => anyhow::bail!("its step could not be recorded: {e}"),
@@ -344,6 +361,13 @@ impl Witness for DashWitness {
     }
 
     fn output(&mut self, _stream: Stream, chunk: &[u8]) {
+        if let (Some(tail), Some(store)) = (self.mirror.push(chunk), &self.store) {
+            let row = self.step_row;
+            // Not waited for: the step's end writes all of it anyway.
+            drop(store.call("recovery step output", move |s| {
+                s.set_recovery_step_output(row, &tail)
+            }));
+        }
         self.pending.push_str(&String::from_utf8_lossy(chunk));
         let text = std::mem::take(&mut self.pending);
         let msg = Msg::Runbooks(RunMsg::Output {
@@ -405,10 +429,11 @@ impl Witness for DashWitness {
 
     async fn confirm(
         &mut self,
-        _run: &RecoveryRun,
+        run: &RecoveryRun,
         step: usize,
         cancel: &CancellationToken,
     ) -> bool {
+        self.waiting(run, &run.asking_text(step)).await;
         let (reply, answer) = oneshot::channel();
         self.answers.borrow_mut().insert(self.key, reply);
         let _ = self
@@ -418,9 +443,25 @@ impl Witness for DashWitness {
                 step,
             }))
             .await;
-        tokio::select! {
+        let yes = tokio::select! {
             yes = answer => yes.unwrap_or(false),
             () = cancel.cancelled() => false,
-        }
+        };
+        self.waiting(run, "").await;
+        yes
+    }
+}
+
+impl DashWitness {
+    /// The run waits on a human (`why`), or no longer (""): in the store, so
+    /// every opsdeck on the host shows it.
+    async fn waiting(&self, run: &RecoveryRun, why: &str) {
+        let Some(store) = &self.store else { return };
+        let (id, attempt, why) = (self.run_id, run.attempt, why.to_string());
+        let _ = store
+            .call("recovery run", move |s| {
+                s.update_recovery_run(id, "running", attempt, None, &why)
+            })
+            .await;
     }
 }

@@ -29,6 +29,36 @@ pub struct Setting<'a> {
     pub cancelled_why: String,
 }
 
+/// A running step's output as other opsdecks read it from the store: the
+/// tail so far, due to be written on the first chunk and then at most once
+/// a second (the step's end writes all of it).
+#[derive(Debug, Default)]
+pub struct OutputMirror {
+    tail: String,
+    written: Option<std::time::Instant>,
+}
+
+impl OutputMirror {
+    /// A step attempt starts: nothing of it written yet.
+    pub fn restart(&mut self) {
+        self.tail.clear();
+        self.written = None;
+    }
+
+    /// Takes a chunk; returns the tail when it is due to be written.
+    pub fn push(&mut self, chunk: &[u8]) -> Option<String> {
+        crate::app::runbooks::push_output(&mut self.tail, &String::from_utf8_lossy(chunk));
+        let now = std::time::Instant::now();
+        let due = self
+            .written
+            .is_none_or(|at| now.duration_since(at) >= Duration::from_secs(1));
+        due.then(|| {
+            self.written = Some(now);
+            self.tail.clone()
+        })
+    }
+}
+
 /// Who follows a run: records it and shows it, and decides on dangerous steps.
 pub trait Witness {
     /// Step `step` starts (its `attempt`th attempt): written before it runs.

@@ -38,6 +38,10 @@ pub struct StoredRecoveryRun {
     pub finished: Option<DateTime<Utc>>,
     pub detail: String,
     pub actor: String,
+    /// The alert's labels (empty for a run for no alert).
+    pub alert_labels: crate::labels::LabelSet,
+    /// The newest step attempt: (position, state), once a step started.
+    pub step: Option<(u32, String)>,
 }
 
 /// One attempt of one step, as stored.
@@ -82,7 +86,12 @@ impl StoredStep {
     }
 }
 
-const RUN_COLUMNS: &str = "id, runbook, alert_key, trigger, state, dry_run, attempt, started_ms, finished_ms, detail, actor";
+const RUN_COLUMNS: &str = "id, runbook, alert_key, trigger, state, dry_run, attempt, started_ms, \
+    finished_ms, detail, actor, alert_labels, \
+    (SELECT s.position || ' ' || s.state FROM recovery_steps s \
+     WHERE s.run_id = recovery_runs.id ORDER BY s.id DESC LIMIT 1)";
+/// The column after `RUN_COLUMNS`.
+const AFTER_RUN_COLUMNS: usize = 13;
 
 impl Store {
     /// Records a run's start; returns its id.
@@ -150,44 +159,64 @@ impl Store {
     ) -> Result<i64, StoreError> {
         let error = self.error_for();
         let command = serde_json::to_string(&step.command).unwrap_or_else(|_| "[]".into());
-        self.conn
-            .execute(
-                "INSERT INTO recovery_steps (run_id, position, name, state, started_ms, run_attempt,
-                     attempt, command)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![
-                    run_id,
-                    step.position,
-                    step.name,
-                    step.state,
-                    step.started.map(|t| t.timestamp_millis()),
-                    step.run_attempt,
-                    step.attempt,
-                    command,
-                ],
-            )
-            .map_err(&error)?;
-        Ok(self.conn.last_insert_rowid())
+        let tx = self.conn.transaction().map_err(&error)?;
+        tx.execute(
+            "INSERT INTO recovery_steps (run_id, position, name, state, started_ms, run_attempt,
+                 attempt, command)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                run_id,
+                step.position,
+                step.name,
+                step.state,
+                step.started.map(|t| t.timestamp_millis()),
+                step.run_attempt,
+                step.attempt,
+                command,
+            ],
+        )
+        .map_err(&error)?;
+        let id = tx.last_insert_rowid();
+        touch_run(&tx, id).map_err(&error)?;
+        tx.commit().map_err(&error)?;
+        Ok(id)
     }
 
     /// How the step attempt `id` ended.
     pub fn finish_recovery_step(&mut self, id: i64, step: &StoredStep) -> Result<(), StoreError> {
         let error = self.error_for();
-        self.conn
-            .execute(
-                "UPDATE recovery_steps SET state = ?2, finished_ms = ?3, exit_code = ?4,
-                     detail = ?5, output_tail = ?6
-                 WHERE id = ?1",
-                params![
-                    id,
-                    step.state,
-                    step.finished.map(|t| t.timestamp_millis()),
-                    step.exit_code,
-                    step.detail,
-                    step.output,
-                ],
-            )
-            .map_err(&error)?;
+        let tx = self.conn.transaction().map_err(&error)?;
+        tx.execute(
+            "UPDATE recovery_steps SET state = ?2, finished_ms = ?3, exit_code = ?4,
+                 detail = ?5, output_tail = ?6
+             WHERE id = ?1",
+            params![
+                id,
+                step.state,
+                step.finished.map(|t| t.timestamp_millis()),
+                step.exit_code,
+                step.detail,
+                step.output,
+            ],
+        )
+        .map_err(&error)?;
+        touch_run(&tx, id).map_err(&error)?;
+        tx.commit().map_err(&error)?;
+        Ok(())
+    }
+
+    /// The output a running step attempt wrote so far (its tail), for the
+    /// other opsdecks that show the run.
+    pub fn set_recovery_step_output(&mut self, id: i64, output: &str) -> Result<(), StoreError> {
+        let error = self.error_for();
+        let tx = self.conn.transaction().map_err(&error)?;
+        tx.execute(
+            "UPDATE recovery_steps SET output_tail = ?2 WHERE id = ?1 AND state = 'running'",
+            params![id, output],
+        )
+        .map_err(&error)?;
+        touch_run(&tx, id).map_err(&error)?;
+        tx.commit().map_err(&error)?;
         Ok(())
     }
 
@@ -264,8 +293,9 @@ impl Store {
         Ok(closed)
     }
 
-    /// Runs written since the change counter `after`, in the order they
-    /// changed (at most `limit`), with the counter to read from next.
+    /// The runs written since the change counter `after` (the newest `limit`
+    /// of them: a first read gets the recent runs, not the oldest), in the
+    /// order they changed, with the counter to read from next.
     pub fn recovery_runs_changed(
         &self,
         after: i64,
@@ -273,13 +303,15 @@ impl Store {
     ) -> Result<(Vec<StoredRecoveryRun>, i64), StoreError> {
         let error = self.error_for();
         let sql = format!(
-            "SELECT {RUN_COLUMNS}, change FROM recovery_runs WHERE change > ?1 ORDER BY change LIMIT ?2"
+            "SELECT * FROM (SELECT {RUN_COLUMNS}, change FROM recovery_runs WHERE change > ?1
+                 ORDER BY change DESC LIMIT ?2)
+             ORDER BY change"
         );
         let mut stmt = self.conn.prepare(&sql).map_err(&error)?;
         let mut change = after;
         let runs = stmt
             .query_map(params![after, limit as i64], |r| {
-                Ok((read_run(r)?, r.get::<_, i64>(11)?))
+                Ok((read_run(r)?, r.get::<_, i64>(AFTER_RUN_COLUMNS)?))
             })
             .map_err(&error)?
             .map(|row| {
@@ -355,6 +387,18 @@ impl Store {
     }
 }
 
+/// A step of the run changed: readers of runs see it (step `step_id`'s run
+/// gets the next change).
+fn touch_run(tx: &Transaction, step_id: i64) -> rusqlite::Result<()> {
+    let change = next_change(tx)?;
+    tx.execute(
+        "UPDATE recovery_runs SET change = ?2
+         WHERE id = (SELECT run_id FROM recovery_steps WHERE id = ?1)",
+        params![step_id, change],
+    )?;
+    Ok(())
+}
+
 fn next_change(tx: &Transaction) -> rusqlite::Result<i64> {
     tx.query_row(
         "SELECT COALESCE(MAX(change), 0) + 1 FROM recovery_runs",
@@ -380,6 +424,11 @@ fn read_run(r: &Row) -> rusqlite::Result<StoredRecoveryRun> {
         finished: r.get::<_, Option<i64>>(8)?.map(ms),
         detail: r.get(9)?,
         actor: r.get(10)?,
+        alert_labels: serde_json::from_str(&r.get::<_, String>(11)?).unwrap_or_default(),
+        step: r.get::<_, Option<String>>(12)?.and_then(|s| {
+            let (position, state) = s.split_once(' ')?;
+            Some((position.parse().ok()?, state.to_string()))
+        }),
     })
 }
 
@@ -399,3 +448,7 @@ fn read_step(r: &Row) -> rusqlite::Result<StoredStep> {
         output: r.get(10)?,
     })
 }
+
+#[cfg(test)]
+#[path = "recovery_tests.rs"]
+mod tests;

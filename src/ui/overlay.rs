@@ -17,6 +17,7 @@ pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
         Some(Overlay::Details) => details(frame, area, ui),
         Some(Overlay::Confirm(dialog)) => super::dialogs::confirm(frame, area, ui, dialog),
         Some(Overlay::Recovery(key)) => super::recovery::draw(frame, area, ui, *key),
+        Some(Overlay::StoredRecovery(id)) => super::recovery::draw_stored(frame, area, ui, *id),
         Some(Overlay::FilterInput(_)) | None => {}
     }
 }

@@ -10,17 +10,51 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
+/// This opsdeck's run, live.
 pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>, key: u64) {
     let Some(run) = ui.state.recoveries.get(key) else {
         return;
     };
+    let hint = if run.outcome.is_none() {
+        " x abort · Esc close (it goes on) "
+    } else {
+        " Esc close "
+    };
+    draw_run(frame, area, ui, run, hint);
+}
+
+/// A stored run, as read (again each time it changes).
+pub fn draw_stored(frame: &mut Frame, area: Rect, ui: Ui<'_>, run_id: i64) {
+    match &ui.state.recoveries.viewed {
+        Some(run) if run.run_id == run_id => {
+            let hint = if run.outcome.is_none() {
+                " another opsdeck runs it · Esc close "
+            } else {
+                " Esc close "
+            };
+            draw_run(frame, area, ui, run, hint);
+        }
+        _ => {
+            let rect = super::overlay::centered(area, area.width.min(60), 5);
+            let text = Line::from(Span::styled(
+                format!(" reading run {run_id} from the state database…"),
+                ui.styles.dim,
+            ));
+            super::overlay::popup(frame, rect, ui, " Recovery ", " Esc close ", vec![text]);
+        }
+    }
+}
+
+fn draw_run(frame: &mut Frame, area: Rect, ui: Ui<'_>, run: &LiveRun, hint: &str) {
     let s = ui.styles;
     let now = ui.state.now;
     let width = area.width.min(100);
-    let mut lines = vec![Line::from(vec![
-        Span::styled(" alert ", s.dim),
-        Span::styled(visible(&run.alert).into_owned(), s.text),
-    ])];
+    let alert = if run.alert.is_empty() {
+        Span::styled("none (run for no alert)", s.dim)
+    } else {
+        Span::styled(visible(&run.alert).into_owned(), s.text)
+    };
+    let mut lines = vec![Line::from(vec![Span::styled(" alert ", s.dim), alert])];
     let state_style = match run.outcome {
         None => s.info,
         Some(o) if o.status() == 0 => s.ok,
@@ -70,11 +104,6 @@ pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>, key: u64) {
         String::new()
     };
     let title = format!(" Recovery: {}{dry}{id} ", visible(&run.name));
-    let hint = if run.outcome.is_none() {
-        " x abort · Esc close (it goes on) "
-    } else {
-        " Esc close "
-    };
     let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
     let rect = super::overlay::centered(area, width, height.max(area.height.min(16)));
     super::overlay::popup(frame, rect, ui, &title, hint, lines);

@@ -82,7 +82,12 @@ fn start_or_skip(state: &mut AppState, spec: &RunbookSpec, alert: &Alert) -> Vec
         summary: summary.clone(),
         dry_run: false,
     };
-    let run_key = state.recoveries.add(live_run(spec, &draft, state.now));
+    let run_key = state.recoveries.add(live_run(
+        spec,
+        &draft,
+        format!("{} · auto", state.actor),
+        state.now,
+    ));
     let start = StartRecovery {
         key: run_key,
         spec: spec.clone(),

@@ -4,9 +4,14 @@
 //! the plan `r` opens is in `plan`.
 
 mod auto;
+mod list;
 mod plan;
 mod update;
 pub use auto::after_update;
+pub use list::{
+    LISTED_RUNS, RunRow, abort_listed, open_run, selected_run, stored_state_text, viewed_run,
+    visible_runs,
+};
 pub use plan::on_plan_key;
 pub use plan::open_plan;
 pub use update::{
@@ -50,6 +55,11 @@ pub struct Recoveries {
     /// The stored runs of the alert whose details are open: (alert key,
     /// newest runs with their step attempts).
     pub history: Option<(String, Vec<RunHistory>)>,
+    /// The newest stored runs, any opsdeck's, newest first (the Tasks pane
+    /// lists them).
+    pub recent: Vec<StoredRecoveryRun>,
+    /// The stored run whose view is open, as read.
+    pub viewed: Option<LiveRun>,
 }
 
 /// A stored run and its step attempts.
@@ -71,6 +81,8 @@ pub struct LiveRun {
     /// `ServiceDown{instance="web-1"}`.
     pub alert: String,
     pub dry_run: bool,
+    /// Who started it, and how: `oncall@ops-1 · auto`.
+    pub by: String,
     pub started: DateTime<Utc>,
     pub attempt: u32,
     pub steps: Vec<StepView>,
@@ -116,7 +128,8 @@ impl LiveRun {
             return outcome.label().to_string();
         }
         if let Some(step) = self.asking {
-            return format!("asking before step {}/{}", step + 1, self.steps.len());
+            let name = &self.steps[step].name;
+            return crate::engine::runbooks::asking_text(step, self.steps.len(), name);
         }
         let running = self
             .steps
@@ -154,6 +167,7 @@ impl Recoveries {
             }
         }
         self.recent_starts.retain(|(_, _, at)| *at >= hour_ago);
+        self.list_changed(&runs);
         for run in runs {
             let Some(key) = run.alert_key.clone() else {
                 continue;
@@ -202,7 +216,7 @@ impl Recoveries {
 }
 
 /// Appends to a bounded output tail, cut at a line start where one is near.
-fn push_output(output: &mut String, text: &str) {
+pub fn push_output(output: &mut String, text: &str) {
     output.push_str(text);
     if output.len() > LIVE_OUTPUT {
         let mut cut = output.len() - LIVE_OUTPUT;

@@ -56,6 +56,11 @@ pub enum Msg {
         alert_key: String,
         runs: Vec<super::RunHistory>,
     },
+    /// A stored run and its step attempts, for its view.
+    Run {
+        run: Box<crate::store::recovery::StoredRecoveryRun>,
+        steps: Vec<crate::store::recovery::StoredStep>,
+    },
     /// Runs the store has that changed since the last read (any opsdeck's).
     Stored {
         runs: Vec<crate::store::recovery::StoredRecoveryRun>,
@@ -76,6 +81,8 @@ pub enum Effect {
     Abort(u64),
     /// Read an alert's newest runs, for its details.
     LoadHistory(String),
+    /// Read a stored run and its steps, for its view.
+    LoadRun(i64),
     /// Read the runs written since this change counter.
     Poll {
         after: i64,
@@ -181,7 +188,8 @@ pub fn carry_out(state: &mut AppState, intent: &Intent) -> (String, Vec<AppEffec
                 return (why, Vec::new());
             }
             let spec = spec.clone();
-            let run = live_run(&spec, r, state.now);
+            let by = format!("{} · manual", state.actor);
+            let run = live_run(&spec, r, by, state.now);
             let key = state.recoveries.add(run);
             state.view.overlay = Some(Overlay::Recovery(key));
             let start = StartRecovery {
@@ -240,10 +248,32 @@ pub fn carry_out(state: &mut AppState, intent: &Intent) -> (String, Vec<AppEffec
 pub(super) fn live_run(
     spec: &RunbookSpec,
     r: &crate::app::intent::RecoveryRef,
+    by: String,
     now: DateTime<Utc>,
 ) -> LiveRun {
-    let steps = spec
-        .steps
+    LiveRun {
+        key: 0,
+        run_id: 0,
+        runbook: spec.id.clone(),
+        name: spec.name.clone(),
+        alert_key: label_key(&r.labels),
+        alert: crate::app::dispatch::alert_name(&r.labels),
+        dry_run: r.dry_run,
+        by,
+        started: now,
+        attempt: 1,
+        steps: step_views(spec),
+        asking: None,
+        outcome: None,
+        finished: None,
+        detail: String::new(),
+        output: String::new(),
+    }
+}
+
+/// The runbook's steps, each pending.
+pub(super) fn step_views(spec: &RunbookSpec) -> Vec<StepView> {
+    spec.steps
         .iter()
         .map(|s| StepView {
             name: s.name.clone(),
@@ -258,24 +288,7 @@ pub(super) fn live_run(
             finished: None,
             detail: String::new(),
         })
-        .collect();
-    LiveRun {
-        key: 0,
-        run_id: 0,
-        runbook: spec.id.clone(),
-        name: spec.name.clone(),
-        alert_key: label_key(&r.labels),
-        alert: crate::app::dispatch::alert_name(&r.labels),
-        dry_run: r.dry_run,
-        started: now,
-        attempt: 1,
-        steps,
-        asking: None,
-        outcome: None,
-        finished: None,
-        detail: String::new(),
-        output: String::new(),
-    }
+        .collect()
 }
 
 pub fn on_msg(state: &mut AppState, msg: Msg) -> Vec<AppEffect> {
@@ -339,7 +352,16 @@ pub fn on_msg(state: &mut AppState, msg: Msg) -> Vec<AppEffect> {
         Msg::Stored { runs, change } => {
             state.recoveries.change = state.recoveries.change.max(change);
             let now = state.now;
+            let reload = super::list::reload_viewed(state, &runs);
             state.recoveries.stored_changed(runs, now);
+            return reload;
+        }
+        Msg::Run { run, steps } => {
+            if state.view.overlay == Some(Overlay::StoredRecovery(run.id)) {
+                let runbooks = state.config.runbooks();
+                let spec = runbooks.iter().find(|s| s.id == run.runbook);
+                state.recoveries.viewed = Some(super::list::viewed_run(&run, &steps, spec));
+            }
         }
         Msg::Ended {
             key,

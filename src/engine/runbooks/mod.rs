@@ -9,7 +9,7 @@ pub mod run;
 mod tests;
 
 pub use context::AlertContext;
-pub use run::{Next, RecoveryRun, RunOutcome, StepResult, StepState};
+pub use run::{ASKING, Next, RecoveryRun, RunOutcome, StepResult, StepState, asking_text};
 
 use crate::engine::matcher::Matcher;
 use crate::labels::Labelled;

@@ -392,6 +392,12 @@ impl RecoveryRun {
         self.detail = detail;
     }
 
+    /// What a run waiting on its dangerous step `step` says, on every screen:
+    /// "asking before step 2/3: Restart the app".
+    pub fn asking_text(&self, step: usize) -> String {
+        asking_text(step, self.spec.steps.len(), &self.spec.steps[step].name)
+    }
+
     /// Whether step `step`'s `attempt` starts a new attempt of the whole run.
     pub fn starts_over(&self, step: usize, attempt: u32) -> bool {
         self.attempt > 1 && step == 0 && attempt == 1
@@ -402,3 +408,11 @@ impl RecoveryRun {
         (self.deadline - now).to_std().unwrap_or(Duration::ZERO)
     }
 }
+
+/// "asking before step 2/3: Restart the app" (`step` from 0).
+pub fn asking_text(step: usize, of: usize, name: &str) -> String {
+    format!("{ASKING} {}/{of}: {name}", step + 1)
+}
+
+/// How a waiting run's detail starts, in the store (so other opsdecks tell).
+pub const ASKING: &str = "asking before step";

@@ -3,6 +3,7 @@
 mod alerts;
 mod log;
 mod recovery_mark;
+mod recovery_runs;
 mod resources;
 mod tasks;
 mod times;
@@ -25,7 +26,9 @@ pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>, pane: PaneId) {
     match pane {
         PaneId::Resources => resources::draw(frame, area, ui),
         PaneId::Log => log::draw(frame, area, ui),
-        PaneId::Tasks if !state.tasks.is_empty() => tasks::draw(frame, area, ui),
+        PaneId::Tasks if !state.tasks.is_empty() || !state.config.runbooks().is_empty() => {
+            tasks::draw(frame, area, ui)
+        }
         PaneId::Tasks => unconfigured::draw(
             frame,
             area,

@@ -33,7 +33,11 @@ pub fn mark(state: &AppState, s: &Styles, alert: &Alert) -> Option<(String, Styl
             "recovered" | "dry_run" => ("✓", s.ok),
             _ => ("✗", s.critical),
         };
-        let state_text = run.state.replace('_', " ");
+        let steps = runbooks
+            .iter()
+            .find(|r| r.id == run.runbook)
+            .map(|r| r.steps.len());
+        let state_text = crate::app::runbooks::stored_state_text(run, steps);
         return Some((format!("{symbol} {state_text} · "), style));
     }
     if !state.recoveries.auto_skips.is_empty()

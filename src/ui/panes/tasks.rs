@@ -12,7 +12,7 @@ use crate::ui::{Ui, visible};
 use crate::ui::{note, pane_block};
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Row, Table, TableState};
@@ -33,8 +33,37 @@ pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
         return;
     }
     let visible = state.visible_tasks();
+    let runs = crate::app::runbooks::visible_runs(state);
+    let focused = state.view.focus == PaneId::Tasks;
+    let selected = state.list(PaneId::Tasks).selected;
+    let on_run = selected.checked_sub(visible.len()).filter(|_| focused);
+    let runs_height =
+        super::recovery_runs::height(inner.height, visible.len(), runs.len(), on_run.is_some());
+    // The runs right under the tasks (a blank row between when there is room).
+    let rest = inner.height - runs_height;
+    let tasks_height = if runs_height == 0 {
+        rest
+    } else {
+        rest.min(u16::try_from(visible.len() + 1).unwrap_or(u16::MAX))
+    };
+    let gap = u16::from(runs_height > 0 && rest > tasks_height);
+    let [inner, _, runs_area, _] = Layout::vertical([
+        Constraint::Length(tasks_height),
+        Constraint::Length(gap),
+        Constraint::Length(runs_height),
+        Constraint::Fill(1),
+    ])
+    .areas(inner);
+    if runs_height > 0 {
+        super::recovery_runs::draw(frame, runs_area, ui, &runs, on_run);
+    }
     if visible.is_empty() {
-        note(frame, inner, "no task matches the filter", s.dim);
+        let why = if state.tasks.is_empty() {
+            "no tasks configured — see [[task]] in config"
+        } else {
+            "no task matches the filter"
+        };
+        note(frame, inner, why, s.dim);
         return;
     }
     let cells: Vec<Cells> = visible.iter().map(|spec| cells(ui, spec)).collect();
@@ -64,12 +93,11 @@ pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
             )
         })
         .collect();
-    let focused = state.view.focus == PaneId::Tasks;
-    let selected = state.list(PaneId::Tasks).selected;
+    let on_task = (focused && selected < visible.len()).then_some(selected);
     let table = Table::new(rows, widths)
         .header(Row::new(header).style(s.title))
         .row_highlight_style(if focused { s.selection } else { Style::new() });
-    let mut table_state = TableState::default().with_selected(focused.then_some(selected));
+    let mut table_state = TableState::default().with_selected(on_task);
     frame.render_stateful_widget(table, inner, &mut table_state);
 }
 
@@ -395,6 +423,10 @@ fn title_notes(ui: Ui<'_>, width: u16) -> Vec<Span<'static>> {
     let Ui { state, styles: s } = ui;
     let tasks = &state.tasks;
     let (total, running, failing) = (tasks.len(), tasks.running(), tasks.failing());
+    let recovering = crate::app::runbooks::visible_runs(state)
+        .iter()
+        .filter(|r| r.ok.is_none())
+        .count();
     let shown = state.visible_tasks().len();
     let count = if shown == total {
         total.to_string()
@@ -425,6 +457,9 @@ fn title_notes(ui: Ui<'_>, width: u16) -> Vec<Span<'static>> {
         if failing > 0 {
             push(format!("{failing} failing"), s.critical);
         }
+        if recovering > 0 {
+            push(format!("{recovering} recovering"), s.info);
+        }
         forms.push(parts);
     }
     let mut short = Vec::new();
@@ -433,6 +468,9 @@ fn title_notes(ui: Ui<'_>, width: u16) -> Vec<Span<'static>> {
     }
     if failing > 0 {
         short.push(Span::styled(format!(" ✗{failing} failing"), s.critical));
+    }
+    if recovering > 0 {
+        short.push(Span::styled(format!(" ↻{recovering}"), s.info));
     }
     forms.push(short);
     if failing > 0 {
