@@ -109,7 +109,11 @@ impl Action {
             "un-acknowledge alert",
         ),
         (Action::TriggerTask, "trigger", "trigger task now"),
-        (Action::CancelTask, "cancel", "cancel a task run, abort a recovery run"),
+        (
+            Action::CancelTask,
+            "cancel",
+            "cancel a task run, abort a recovery run",
+        ),
         (Action::RunRecovery, "recover", "run recovery runbook"),
         (Action::Scale, "scale", "scale target"),
     ];

@@ -9,7 +9,9 @@ use crate::config::Config;
 use crate::config::duration::short;
 use crate::config::paths::Paths;
 use crate::engine::runbooks::context::{RunContext, step_env};
-use crate::engine::runbooks::{AlertContext, RecoveryRun, RunbookSpec, StepAction, StepResult};
+use crate::engine::runbooks::{
+    AlertContext, RecoveryRun, RunOutcome, RunbookSpec, StepAction, StepResult,
+};
 use crate::runtime::process::Stream;
 use crate::runtime::runbooks::{Setting, Witness, drive};
 use crate::store::audit::Phase;
@@ -75,10 +77,15 @@ pub fn run(
             on_signal.cancel();
         });
         drive(&mut run, &setting, &mut witness).await
-    })?;
+    });
+    // What ran could not be recorded: nothing more runs.
+    let outcome = outcome.unwrap_or_else(|e| {
+        run.stop(Utc::now(), &format!("{e:#}"));
+        crate::engine::runbooks::RunOutcome::Failed
+    });
     // A confirmation left unanswered by a signal still waits on stdin.
     rt.shutdown_background();
-    witness.record_end(&run)?;
+    let recorded_end = witness.record_end(&run);
     let took = (run.finished.unwrap_or_else(Utc::now) - run.started)
         .to_std()
         .unwrap_or_default();
@@ -94,6 +101,15 @@ pub fn run(
         short(took),
         run.detail
     );
+    if let Err(e) = recorded_end {
+        let e = format!("{e:#}");
+        let why = e.lines().next().unwrap_or_default();
+        note!(
+            "opsdeck: the run's end could not be recorded either ({why}); \
+             the next opsdeck on this host closes it as failed"
+        );
+        return Ok(RunOutcome::Failed.status());
+    }
     Ok(outcome.status())
 }
 
@@ -242,7 +258,9 @@ impl Witness for CliWitness<'_> {
             if run.starts_over(step, attempt) {
                 store.update_recovery_run(self.run_id, "running", run.attempt, None, "")?;
             }
-            self.step_row = store.insert_recovery_step(self.run_id, &row)?;
+            self.step_row = store
+                .insert_recovery_step(self.run_id, &row)
+                .map_err(|e| anyhow::anyhow!("its step could not be recorded: {e}"))?;
             self.mirror.restart();
         }
         if run.starts_over(step, attempt) {
@@ -327,7 +345,9 @@ impl Witness for CliWitness<'_> {
         row.finished = Some(Utc::now());
         row.output = output.to_string();
         if let Some(store) = self.store.as_mut() {
-            store.finish_recovery_step(self.step_row, &row)?;
+            store
+                .finish_recovery_step(self.step_row, &row)
+                .map_err(|e| anyhow::anyhow!("its step's end could not be recorded: {e}"))?;
         }
         let state = if run.dry_run {
             crate::engine::runbooks::StepState::WouldRun

@@ -209,7 +209,7 @@ impl RecoveryRunner {
         };
         if let Err(e) = drive(&mut run, &setting, &mut witness).await {
             // A step could not be recorded: the run stops there.
-            run.abort(Utc::now(), &format!("stopped: {e:#}"));
+            run.stop(Utc::now(), &format!("{e:#}"));
         }
         self.ended(key, run_id, &run).await;
     }

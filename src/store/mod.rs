@@ -44,6 +44,32 @@ pub enum StoreError {
         path: PathBuf,
         cause: rusqlite::Error,
     },
+    /// Another process kept the write lock past the busy timeout: the file
+    /// is fine, moving it aside would lose the history.
+    #[error(
+        "the state database {path} is busy: another process held its write lock for over 5s ({cause})\n  fix: see which process holds it with `fuser {path}`; a long write ends by itself"
+    )]
+    Busy {
+        path: PathBuf,
+        cause: rusqlite::Error,
+    },
+}
+
+impl StoreError {
+    /// A database error, told apart: busy (a lock held elsewhere) or broken.
+    pub fn database(path: &Path, cause: rusqlite::Error) -> StoreError {
+        use rusqlite::ErrorCode::{DatabaseBusy, DatabaseLocked};
+        let busy = matches!(
+            cause.sqlite_error_code(),
+            Some(DatabaseBusy | DatabaseLocked)
+        );
+        let path = path.to_path_buf();
+        if busy {
+            StoreError::Busy { path, cause }
+        } else {
+            StoreError::Database { path, cause }
+        }
+    }
 }
 
 pub struct Store {
@@ -66,10 +92,7 @@ pub fn ensure_state_dir(path: &Path) -> Result<(), StoreError> {
 fn refuse_newer(conn: &Connection, path: &Path) -> Result<(), StoreError> {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(|cause| StoreError::Database {
-            path: path.to_path_buf(),
-            cause,
-        })?;
+        .map_err(|cause| StoreError::database(path, cause))?;
     if version > schema::CURRENT {
         return Err(StoreError::NewerSchema {
             path: path.to_path_buf(),
@@ -84,10 +107,7 @@ impl Store {
     /// Opens (creating if needed) the database at `path` and migrates it forward.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         ensure_state_dir(path)?;
-        let db = |cause| StoreError::Database {
-            path: path.to_path_buf(),
-            cause,
-        };
+        let db = |cause| StoreError::database(path, cause);
         let conn = Connection::open(path).map_err(db)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(db)?;
         // Read the version before anything that writes, so a newer file is left as it is.
@@ -118,18 +138,12 @@ impl Store {
         // another process still reads: what it could move, it moved.
         self.conn
             .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
-            .map_err(|cause| StoreError::Database {
-                path: self.path.clone(),
-                cause,
-            })
+            .map_err(|cause| StoreError::database(&self.path, cause))
     }
 
     /// Opens an existing database without changing it (for `opsdeck audit`).
     pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
-        let db = |cause| StoreError::Database {
-            path: path.to_path_buf(),
-            cause,
-        };
+        let db = |cause| StoreError::database(path, cause);
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -152,17 +166,11 @@ impl Store {
     /// `error` for use while a transaction borrows the connection.
     fn error_for(&self) -> impl Fn(rusqlite::Error) -> StoreError + use<> {
         let path = self.path.clone();
-        move |cause| StoreError::Database {
-            path: path.clone(),
-            cause,
-        }
+        move |cause| StoreError::database(&path, cause)
     }
 
     fn error(&self, cause: rusqlite::Error) -> StoreError {
-        StoreError::Database {
-            path: self.path.clone(),
-            cause,
-        }
+        StoreError::database(&self.path, cause)
     }
 
     /// Applies the migrations this file has not seen, all in one transaction
@@ -204,10 +212,8 @@ impl Store {
 
     /// Deletes history older than `before_ms` (Unix ms) from every pruned table.
     pub fn prune(&mut self, before_ms: i64) -> Result<usize, StoreError> {
-        let tx = self.conn.transaction().map_err(|e| StoreError::Database {
-            path: self.path.clone(),
-            cause: e,
-        })?;
+        let error = self.error_for();
+        let tx = self.conn.transaction().map_err(&error)?;
         let mut removed = 0;
         for (table, column) in schema::PRUNED {
             removed += tx
@@ -215,15 +221,9 @@ impl Store {
                     &format!("DELETE FROM {table} WHERE {column} < ?1"),
                     [before_ms],
                 )
-                .map_err(|e| StoreError::Database {
-                    path: self.path.clone(),
-                    cause: e,
-                })?;
+                .map_err(&error)?;
         }
-        tx.commit().map_err(|e| StoreError::Database {
-            path: self.path.clone(),
-            cause: e,
-        })?;
+        tx.commit().map_err(&error)?;
         Ok(removed)
     }
 }

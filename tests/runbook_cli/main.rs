@@ -3,13 +3,15 @@
 //! database, each test in a config and state folder of its own.
 //!
 //! `list_and_run`: the commands, their output, the records they leave;
-//! `processes`: a step's timeout, a signal, opsdeck killed mid-run.
+//! `processes`: a step's timeout, a signal, opsdeck killed mid-run;
+//! `store_fails`: the state database stops taking writes mid-run.
 
 #[path = "../receiver/mod.rs"]
 mod receiver;
 
 mod list_and_run;
 mod processes;
+mod store_fails;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

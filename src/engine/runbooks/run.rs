@@ -392,6 +392,22 @@ impl RecoveryRun {
         self.detail = detail;
     }
 
+    /// The run cannot go on (what it did could not be recorded, so nothing
+    /// more may run): it ends failed with `why`, and so does a step that was
+    /// still running.
+    pub fn stop(&mut self, now: DateTime<Utc>, why: &str) {
+        if self.outcome.is_some() {
+            return;
+        }
+        let record = &mut self.steps[self.current];
+        if record.state == StepState::Running {
+            record.state = StepState::Failed;
+            record.finished = Some(now);
+            record.detail = why.to_string();
+        }
+        self.end(RunOutcome::Failed, now, format!("stopped: {why}"));
+    }
+
     /// What a run waiting on its dangerous step `step` says, on every screen:
     /// "asking before step 2/3: Restart the app".
     pub fn asking_text(&self, step: usize) -> String {

@@ -307,3 +307,22 @@ fn the_fingerprint_is_alertmanagers() {
     };
     assert_eq!(AlertContext::new(labels, "").fingerprint(), expected);
 }
+
+#[test]
+fn a_run_stopped_because_it_cannot_be_recorded_fails_and_runs_nothing_more() {
+    let mut run = RecoveryRun::new(
+        runbook(Mode::Sequence, vec![step("a"), step("b")]),
+        false,
+        t(0),
+    );
+    assert!(matches!(run.next(t(1)), Next::Run { step: 0, .. }));
+    run.stop(t(2), "its step could not be recorded: busy");
+    assert_eq!(run.outcome, Some(RunOutcome::Failed));
+    assert_eq!(run.detail, "stopped: its step could not be recorded: busy");
+    assert_eq!(run.steps[0].state, StepState::Failed);
+    assert_eq!(run.steps[1].state, StepState::Skipped);
+    assert!(matches!(run.next(t(3)), Next::Done(RunOutcome::Failed)));
+    // Once ended, a stop changes nothing.
+    run.stop(t(4), "again");
+    assert_eq!(run.detail, "stopped: its step could not be recorded: busy");
+}
