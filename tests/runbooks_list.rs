@@ -389,3 +389,52 @@ fn the_filter_applies_to_the_runs_too() {
     assert!(screen.contains("disk_full"), "{screen}");
     assert!(!screen.contains("errors"), "{screen}");
 }
+
+#[test]
+fn the_cursor_stays_on_its_run_as_newer_runs_arrive_and_within_the_rows_as_runs_go() {
+    let mut s = state(Mode::default());
+    with_stored_runs(&mut s);
+    tasks_zoomed(&mut s);
+    to_run(&mut s, 1);
+    assert_eq!(opsdeck::app::runbooks::selected_run(&s).unwrap().run_id, 30);
+    // A newer run lists above it: the cursor follows run 30 down a row.
+    let mut newer = stored(33, "disk_full", "running", 0, &s);
+    newer.step = Some((1, "running".into()));
+    let _ = update(
+        &mut s,
+        Msg::Runbooks(RunMsg::Stored {
+            runs: vec![newer],
+            change: 8,
+        }),
+    );
+    assert_eq!(opsdeck::app::runbooks::selected_run(&s).unwrap().run_id, 30);
+    // Filtered to running runs, the one the cursor was on ends: the cursor
+    // stays on a row, and Enter opens a run, not an empty details view.
+    key(&mut s, KeyCode::Char('/'));
+    for c in "state=~\"running.*\"".chars() {
+        key(&mut s, KeyCode::Char(c));
+    }
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Char('G'));
+    let last = opsdeck::app::runbooks::selected_run(&s).unwrap();
+    let mut ended = s
+        .recoveries
+        .recent
+        .iter()
+        .find(|r| r.id == last.run_id)
+        .unwrap()
+        .clone();
+    ended.state = "recovered".into();
+    ended.finished = Some(s.now);
+    let _ = update(
+        &mut s,
+        Msg::Runbooks(RunMsg::Stored {
+            runs: vec![ended],
+            change: 9,
+        }),
+    );
+    let rows = s.row_count(PaneId::Tasks);
+    assert!(s.list(PaneId::Tasks).selected < rows, "within the rows");
+    let effects = key(&mut s, KeyCode::Enter);
+    assert_eq!(load_run(&effects), Some(33), "{effects:?}");
+}

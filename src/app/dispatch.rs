@@ -222,13 +222,20 @@ fn selected_target(state: &AppState, action: Action) -> Option<Target> {
             shown: format!("for {}", alert_name(&a.labels)),
             audit: label_key(&a.labels),
         }),
-        (Action::TriggerTask | Action::CancelTask, PaneId::Tasks)
+        (Action::CancelTask, PaneId::Tasks)
             if let Some(run) = super::runbooks::selected_run(state) =>
         {
+            let shown = match run.run_id {
+                0 => format!("recovery run of {}", run.runbook),
+                id => format!("recovery run {id}"),
+            };
             Some(Target {
-                shown: format!("recovery run {}", run.run_id),
+                shown,
                 audit: run.runbook,
             })
+        }
+        (Action::TriggerTask, PaneId::Tasks) if super::runbooks::selected_run(state).is_some() => {
+            None
         }
         (Action::TriggerTask | Action::CancelTask, PaneId::Tasks) => {
             state.selected_task().map(|t| Target {

@@ -78,6 +78,7 @@ pub fn details(state: &mut AppState) -> Vec<Effect> {
     if state.mode.wall || state.row_count(focus) == 0 {
         return Vec::new();
     }
+    clamp_selection(state, focus);
     if focus == PaneId::Tasks
         && let Some(run) = super::runbooks::selected_run(state)
     {

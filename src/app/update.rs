@@ -68,10 +68,18 @@ pub enum Effect {
 /// one loses a write, a run or a schedule.
 #[must_use]
 pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
+    // A cursor on a recovery run stays on it as runs come and go (keys move it).
+    let moved_by_keys = matches!(msg, Msg::Key(_) | Msg::Action(_));
+    let run_cursor = (!moved_by_keys)
+        .then(|| super::runbooks::run_cursor(state))
+        .flatten();
     let mut effects = apply(state, msg);
     effects.extend(alerts::update::after_update(state));
     effects.extend(super::runbooks::after_update(state));
     effects.extend(super::process_cursor::keep_followed(state));
+    if let Some(cursor) = run_cursor {
+        super::runbooks::restore_run_cursor(state, cursor);
+    }
     effects
 }
 

@@ -219,6 +219,15 @@ impl<'a> CliWitness<'a> {
         Ok(self.run_id)
     }
 
+    /// The output so far, for the dashboards on the host.
+    fn mirror_write(&mut self, tail: Option<String>) {
+        if let (Some(tail), Some(store)) = (tail, self.store.as_mut())
+            && let Err(e) = store.set_recovery_step_output(self.step_row, &tail)
+        {
+            note!("opsdeck: cannot record the step's output so far: {e}");
+        }
+    }
+
     /// The run waits on the terminal's answer (`why`), or no longer (""):
     /// dashboards on the host show it.
     fn waiting(&mut self, run: &RecoveryRun, why: &str) {
@@ -314,12 +323,14 @@ impl Witness for CliWitness<'_> {
         }
     }
 
+    fn output_idle(&mut self) {
+        let tail = self.mirror.due();
+        self.mirror_write(tail);
+    }
+
     fn output(&mut self, stream: Stream, chunk: &[u8]) {
-        if let (Some(tail), Some(store)) = (self.mirror.push(chunk), self.store.as_mut())
-            && let Err(e) = store.set_recovery_step_output(self.step_row, &tail)
-        {
-            note!("opsdeck: cannot record the step's output so far: {e}");
-        }
+        let tail = self.mirror.push(chunk);
+        self.mirror_write(tail);
         let _ = match stream {
             Stream::Stdout => self.out.write(&mut std::io::stdout(), chunk),
             Stream::Stderr => self.err.write(&mut std::io::stderr(), chunk),

@@ -245,7 +245,7 @@ impl RecoveryRunner {
             let (id, attempt, finished, detail) =
                 (run_id, run.attempt, run.finished, run.detail.clone());
             let state = outcome.as_str();
-            let _ = store
+            let written = store
                 .call("recovery run end", move |s| {
                     if id > 0 {
                         s.update_recovery_run(id, state, attempt, finished, &detail)?;
@@ -253,6 +253,12 @@ impl RecoveryRunner {
                     Ok(())
                 })
                 .await;
+            if let Ok(Err(e)) = written {
+                tracing::error!(
+                    "recovery {} run {run_id}: its end ({state}) could not be recorded: {e}",
+                    run.spec.id
+                );
+            }
         }
         let level = outcome.status();
         if level == 0 {
@@ -360,14 +366,14 @@ impl Witness for DashWitness {
         }
     }
 
+    fn output_idle(&mut self) {
+        let tail = self.mirror.due();
+        self.mirror_write(tail);
+    }
+
     fn output(&mut self, _stream: Stream, chunk: &[u8]) {
-        if let (Some(tail), Some(store)) = (self.mirror.push(chunk), &self.store) {
-            let row = self.step_row;
-            // Not waited for: the step's end writes all of it anyway.
-            drop(store.call("recovery step output", move |s| {
-                s.set_recovery_step_output(row, &tail)
-            }));
-        }
+        let tail = self.mirror.push(chunk);
+        self.mirror_write(tail);
         self.pending.push_str(&String::from_utf8_lossy(chunk));
         let text = std::mem::take(&mut self.pending);
         let msg = Msg::Runbooks(RunMsg::Output {
@@ -453,15 +459,29 @@ impl Witness for DashWitness {
 }
 
 impl DashWitness {
+    /// The output so far, for the other opsdecks. Not waited for: the
+    /// step's end writes all of it anyway.
+    fn mirror_write(&self, tail: Option<String>) {
+        if let (Some(tail), Some(store)) = (tail, &self.store) {
+            let row = self.step_row;
+            drop(store.call("recovery step output", move |s| {
+                s.set_recovery_step_output(row, &tail)
+            }));
+        }
+    }
+
     /// The run waits on a human (`why`), or no longer (""): in the store, so
     /// every opsdeck on the host shows it.
     async fn waiting(&self, run: &RecoveryRun, why: &str) {
         let Some(store) = &self.store else { return };
         let (id, attempt, why) = (self.run_id, run.attempt, why.to_string());
-        let _ = store
+        let written = store
             .call("recovery run", move |s| {
                 s.update_recovery_run(id, "running", attempt, None, &why)
             })
             .await;
+        if let Ok(Err(e)) = written {
+            tracing::warn!("recovery run {id}: what it waits on could not be recorded: {e}");
+        }
     }
 }

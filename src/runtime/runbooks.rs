@@ -36,6 +36,8 @@ pub struct Setting<'a> {
 pub struct OutputMirror {
     tail: String,
     written: Option<std::time::Instant>,
+    /// Output came since the last write.
+    unwritten: bool,
 }
 
 impl OutputMirror {
@@ -43,17 +45,28 @@ impl OutputMirror {
     pub fn restart(&mut self) {
         self.tail.clear();
         self.written = None;
+        self.unwritten = false;
     }
 
     /// Takes a chunk; returns the tail when it is due to be written.
     pub fn push(&mut self, chunk: &[u8]) -> Option<String> {
         crate::app::runbooks::push_output(&mut self.tail, &String::from_utf8_lossy(chunk));
+        self.unwritten = true;
+        self.due()
+    }
+
+    /// The tail, when output is left unwritten and a write is due (asked
+    /// every second while the step runs, so the last lines before a quiet
+    /// spell show too).
+    pub fn due(&mut self) -> Option<String> {
         let now = std::time::Instant::now();
-        let due = self
-            .written
-            .is_none_or(|at| now.duration_since(at) >= Duration::from_secs(1));
+        let due = self.unwritten
+            && self
+                .written
+                .is_none_or(|at| now.duration_since(at) >= Duration::from_secs(1));
         due.then(|| {
             self.written = Some(now);
+            self.unwritten = false;
             self.tail.clone()
         })
     }
@@ -73,6 +86,8 @@ pub trait Witness {
     fn step_pgid(&mut self, pgid: u32);
     /// Output of the running step, as it comes.
     fn output(&mut self, stream: Stream, chunk: &[u8]);
+    /// Every second while a step runs: output held back can be written.
+    fn output_idle(&mut self) {}
     /// The attempt ended (`run` has already taken the result in): written
     /// before it is shown.
     fn step_ended(
@@ -197,10 +212,13 @@ async fn supervised(
         witness.borrow_mut().output(s, c);
     });
     tokio::pin!(run);
+    let mut idle = tokio::time::interval(Duration::from_secs(1));
+    idle.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             outcome = &mut run => return outcome,
             Some(pgid) = started.recv() => witness.borrow_mut().step_pgid(pgid),
+            _ = idle.tick() => witness.borrow_mut().output_idle(),
         }
     }
 }

@@ -108,8 +108,12 @@ impl Store {
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         ensure_state_dir(path)?;
         let db = |cause| StoreError::database(path, cause);
-        let conn = Connection::open(path).map_err(db)?;
+        let mut conn = Connection::open(path).map_err(db)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(db)?;
+        // A transaction that reads then writes takes the write lock first:
+        // a deferred one fails at once (no busy wait) when another process
+        // wrote in between, as the change counters' read-then-write do.
+        conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         // Read the version before anything that writes, so a newer file is left as it is.
         refuse_newer(&conn, path)?;
         conn.pragma_update(None, "journal_mode", "WAL")

@@ -147,6 +147,17 @@ impl Store {
             ],
         )
         .map_err(&error)?;
+        if let Some(at) = finished {
+            // A step whose end could not be recorded does not run on inside
+            // an ended run.
+            tx.execute(
+                "UPDATE recovery_steps SET state = 'failed', finished_ms = ?2,
+                     detail = 'its end was not recorded; the run ended'
+                 WHERE run_id = ?1 AND state = 'running'",
+                params![id, at.timestamp_millis()],
+            )
+            .map_err(&error)?;
+        }
         tx.commit().map_err(&error)?;
         Ok(())
     }
@@ -178,6 +189,12 @@ impl Store {
         .map_err(&error)?;
         let id = tx.last_insert_rowid();
         touch_run(&tx, id).map_err(&error)?;
+        // The step runs: whatever the run waited on is answered.
+        tx.execute(
+            "UPDATE recovery_runs SET detail = '' WHERE id = ?1 AND detail LIKE ?2",
+            params![run_id, format!("{}%", crate::engine::runbooks::ASKING)],
+        )
+        .map_err(&error)?;
         tx.commit().map_err(&error)?;
         Ok(id)
     }
@@ -210,12 +227,15 @@ impl Store {
     pub fn set_recovery_step_output(&mut self, id: i64, output: &str) -> Result<(), StoreError> {
         let error = self.error_for();
         let tx = self.conn.transaction().map_err(&error)?;
-        tx.execute(
-            "UPDATE recovery_steps SET output_tail = ?2 WHERE id = ?1 AND state = 'running'",
-            params![id, output],
-        )
-        .map_err(&error)?;
-        touch_run(&tx, id).map_err(&error)?;
+        let updated = tx
+            .execute(
+                "UPDATE recovery_steps SET output_tail = ?2 WHERE id = ?1 AND state = 'running'",
+                params![id, output],
+            )
+            .map_err(&error)?;
+        if updated > 0 {
+            touch_run(&tx, id).map_err(&error)?;
+        }
         tx.commit().map_err(&error)?;
         Ok(())
     }
@@ -293,8 +313,8 @@ impl Store {
         Ok(closed)
     }
 
-    /// The runs written since the change counter `after` (the newest `limit`
-    /// of them: a first read gets the recent runs, not the oldest), in the
+    /// The runs written since the change counter `after`, at most `limit`
+    /// (a first read, `after` 0, gets the newest, not the oldest), in the
     /// order they changed, with the counter to read from next.
     pub fn recovery_runs_changed(
         &self,
@@ -302,9 +322,12 @@ impl Store {
         limit: usize,
     ) -> Result<(Vec<StoredRecoveryRun>, i64), StoreError> {
         let error = self.error_for();
+        // A first read takes the newest; later ones page on from the counter,
+        // so no change is skipped however many come between two reads.
+        let order = if after == 0 { "DESC" } else { "" };
         let sql = format!(
             "SELECT * FROM (SELECT {RUN_COLUMNS}, change FROM recovery_runs WHERE change > ?1
-                 ORDER BY change DESC LIMIT ?2)
+                 ORDER BY change {order} LIMIT ?2)
              ORDER BY change"
         );
         let mut stmt = self.conn.prepare(&sql).map_err(&error)?;

@@ -79,3 +79,45 @@ fn a_first_read_gets_the_newest_runs_in_the_order_they_changed() {
     let (later, _) = s.recovery_runs_changed(after, 10).unwrap();
     assert!(later.is_empty());
 }
+
+#[test]
+fn later_reads_page_on_from_the_counter_and_skip_nothing() {
+    let mut s = store("paging");
+    s.insert_recovery_run(&new_run("first", 1000)).unwrap();
+    let (_, after) = s.recovery_runs_changed(0, 10).unwrap();
+    for i in 0..25 {
+        s.insert_recovery_run(&new_run(&format!("rb{i}"), 2000 + i))
+            .unwrap();
+    }
+    let mut seen = Vec::new();
+    let mut after = after;
+    loop {
+        let (runs, next) = s.recovery_runs_changed(after, 10).unwrap();
+        if runs.is_empty() {
+            break;
+        }
+        seen.extend(runs.into_iter().map(|r| r.runbook));
+        after = next;
+    }
+    let expected: Vec<String> = (0..25).map(|i| format!("rb{i}")).collect();
+    assert_eq!(seen, expected);
+}
+
+#[test]
+fn a_run_s_end_closes_a_step_left_running_and_a_step_start_ends_the_question() {
+    let mut s = store("end");
+    let id = s.insert_recovery_run(&new_run("disk_full", 1000)).unwrap();
+    let asking = "asking before step 1/1: step 1";
+    s.update_recovery_run(id, "running", 1, None, asking)
+        .unwrap();
+    assert_eq!(s.recovery_run(id).unwrap().unwrap().detail, asking);
+    s.insert_recovery_step(id, &step(1, "running")).unwrap();
+    assert_eq!(s.recovery_run(id).unwrap().unwrap().detail, "", "answered");
+    let end = Utc.timestamp_opt(2000, 0).unwrap();
+    s.update_recovery_run(id, "failed", 1, Some(end), "stopped: busy")
+        .unwrap();
+    let steps = s.recovery_steps(id).unwrap();
+    assert_eq!(steps[0].state, "failed");
+    assert_eq!(steps[0].finished, Some(end));
+    assert!(steps[0].detail.contains("not recorded"), "{:?}", steps[0]);
+}

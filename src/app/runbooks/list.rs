@@ -150,6 +150,33 @@ pub fn selected_run(state: &AppState) -> Option<RunRow> {
     visible_runs(state).into_iter().nth(row)
 }
 
+/// The run the Tasks pane's cursor is on: (store id, this opsdeck's key).
+pub type RunCursor = (i64, Option<u64>);
+
+/// The run under the cursor, when the cursor is on the runs (cheap otherwise).
+pub fn run_cursor(state: &AppState) -> Option<RunCursor> {
+    if state.recoveries.runs.is_empty() && state.recoveries.recent.is_empty() {
+        return None;
+    }
+    selected_run(state).map(|r| (r.run_id, r.live))
+}
+
+/// Puts the cursor back on that run after the list changed (a newer run
+/// above it, one filtered away); gone, the cursor stays within the rows.
+pub fn restore_run_cursor(state: &mut AppState, (run_id, live): RunCursor) {
+    let tasks = state.visible_tasks().len();
+    let row = visible_runs(state)
+        .iter()
+        .position(|r| match (live, r.live) {
+            (Some(key), Some(theirs)) => key == theirs,
+            _ => run_id != 0 && r.run_id == run_id,
+        });
+    match row {
+        Some(row) => state.list_mut(PaneId::Tasks).selected = tasks + row,
+        None => crate::app::navigation::clamp_selection(state, PaneId::Tasks),
+    }
+}
+
 /// Enter on a run: this opsdeck's live view, or the stored run read.
 pub fn open_run(state: &mut AppState, row: &RunRow) -> Vec<AppEffect> {
     if let Some(key) = row.live {

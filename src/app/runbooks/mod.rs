@@ -9,8 +9,8 @@ mod plan;
 mod update;
 pub use auto::after_update;
 pub use list::{
-    LISTED_RUNS, RunRow, abort_listed, open_run, selected_run, stored_state_text, viewed_run,
-    visible_runs,
+    LISTED_RUNS, RunCursor, RunRow, abort_listed, open_run, restore_run_cursor, run_cursor,
+    selected_run, stored_state_text, viewed_run, visible_runs,
 };
 pub use plan::on_plan_key;
 pub use plan::open_plan;

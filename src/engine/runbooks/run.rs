@@ -394,9 +394,10 @@ impl RecoveryRun {
 
     /// The run cannot go on (what it did could not be recorded, so nothing
     /// more may run): it ends failed with `why`, and so does a step that was
-    /// still running.
+    /// still running. A run whose last step had just ended it is failed too:
+    /// its record does not show how it went.
     pub fn stop(&mut self, now: DateTime<Utc>, why: &str) {
-        if self.outcome.is_some() {
+        if self.outcome == Some(RunOutcome::Failed) && self.detail.starts_with(STOPPED) {
             return;
         }
         let record = &mut self.steps[self.current];
@@ -405,7 +406,11 @@ impl RecoveryRun {
             record.finished = Some(now);
             record.detail = why.to_string();
         }
-        self.end(RunOutcome::Failed, now, format!("stopped: {why}"));
+        let detail = match self.outcome.take() {
+            Some(o) => format!("{STOPPED}{why} (after it had {})", o.label()),
+            None => format!("{STOPPED}{why}"),
+        };
+        self.end(RunOutcome::Failed, now, detail);
     }
 
     /// What a run waiting on its dangerous step `step` says, on every screen:
@@ -432,3 +437,6 @@ pub fn asking_text(step: usize, of: usize, name: &str) -> String {
 
 /// How a waiting run's detail starts, in the store (so other opsdecks tell).
 pub const ASKING: &str = "asking before step";
+
+/// How a stopped run's detail starts.
+const STOPPED: &str = "stopped: ";

@@ -322,7 +322,20 @@ fn a_run_stopped_because_it_cannot_be_recorded_fails_and_runs_nothing_more() {
     assert_eq!(run.steps[0].state, StepState::Failed);
     assert_eq!(run.steps[1].state, StepState::Skipped);
     assert!(matches!(run.next(t(3)), Next::Done(RunOutcome::Failed)));
-    // Once ended, a stop changes nothing.
+    // Once stopped, a stop changes nothing.
     run.stop(t(4), "again");
     assert_eq!(run.detail, "stopped: its step could not be recorded: busy");
+}
+
+#[test]
+fn a_run_its_last_step_ended_is_failed_when_that_end_cannot_be_recorded() {
+    let mut run = RecoveryRun::new(runbook(Mode::Sequence, vec![step("a")]), false, t(0));
+    let (_, outcome) = drive(&mut run, &[ok()]);
+    assert_eq!(outcome, RunOutcome::Recovered);
+    run.stop(t(5), "its step's end could not be recorded: busy");
+    assert_eq!(run.outcome, Some(RunOutcome::Failed));
+    assert_eq!(
+        run.detail,
+        "stopped: its step's end could not be recorded: busy (after it had recovered)"
+    );
 }
