@@ -12,7 +12,7 @@ pub struct HostInfo {
     pub cores: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct ResourceSample {
     pub taken_at: DateTime<Utc>,
     pub uptime_secs: u64,

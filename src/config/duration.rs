@@ -115,3 +115,20 @@ mod tests {
         }
     }
 }
+
+/// An optional duration (`max_latency = "500ms"`, or left out).
+pub mod option {
+    use serde::{Deserializer, Serializer};
+    use std::time::Duration;
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+        super::deserialize(d).map(Some)
+    }
+
+    pub fn serialize<S: Serializer>(value: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(v) => super::serialize(v, s),
+            None => s.serialize_none(),
+        }
+    }
+}

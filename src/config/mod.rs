@@ -6,6 +6,7 @@
 pub mod duration;
 pub mod error;
 pub mod graph;
+pub mod health;
 mod host_rules;
 pub mod keys;
 pub mod locate;
@@ -39,6 +40,7 @@ pub const ARRAY_SECTIONS: &[&str] = &[
     "task",
     "runbook",
     "runbook.step",
+    "health_check",
 ];
 
 /// The default config, embedded so `opsdeck` runs with no file at all.
@@ -73,6 +75,9 @@ pub struct Config {
     task: Vec<tasks::Task>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     runbook: Vec<runbooks::Runbook>,
+    pub health: health::Health,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub health_check: Vec<health::HealthCheck>,
     /// `keys`, validated (set by `parse`; the defaults otherwise).
     #[serde(skip)]
     key_bindings: keys::Bindings,
@@ -82,6 +87,9 @@ pub struct Config {
     /// `runbook`, validated (set by `parse`).
     #[serde(skip)]
     runbook_specs: Vec<RunbookSpec>,
+    /// `health_check`, validated (set by `parse`).
+    #[serde(skip)]
+    check_specs: Vec<crate::engine::health::CheckSpec>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -276,6 +284,7 @@ pub fn parse_all(text: &str, file: &str) -> (Option<Config>, Vec<ConfigError>) {
     config.task_specs = section_checks::check(&config, &mut err);
     let notifiers: Vec<&str> = config.notifier.iter().map(|n| n.name.as_str()).collect();
     config.runbook_specs = runbooks::check(&config.runbook, &notifiers, &mut err);
+    config.check_specs = health::check(&config.health, &config.health_check, &mut err);
     config.key_bindings = keys::Bindings::resolve(&config.keys).unwrap_or_else(|problems| {
         for p in problems {
             err("keys", &p.action, p.message);
@@ -307,6 +316,11 @@ impl Config {
         &self.runbook_specs
     }
 
+    /// The validated `[[health_check]]`s, in file order.
+    pub fn health_checks(&self) -> &[crate::engine::health::CheckSpec] {
+        &self.check_specs
+    }
+
     /// The validated `[keys]`: every action's keys, defaults included.
     pub fn key_bindings(&self) -> &keys::Bindings {
         &self.key_bindings
@@ -324,6 +338,11 @@ impl Config {
             )
             .chain(self.scrape.iter().map(|s| ("scrape", s.connection())))
             .chain(self.notifier.iter().map(|n| ("notifier", n.connection())))
+            .chain(
+                self.health_check
+                    .iter()
+                    .map(|c| ("health_check", c.connection())),
+            )
     }
 
     /// Environment variables that hold opsdeck's secrets (`bearer_token_env`,

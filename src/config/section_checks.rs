@@ -101,7 +101,7 @@ fn check_ack(config: &Config, err: &mut impl FnMut(&str, &str, String)) {
     }
 }
 
-fn check_name(
+pub(super) fn check_name(
     section: &str,
     name: &str,
     table: &str,
@@ -119,7 +119,12 @@ fn check_name(
     }
 }
 
-fn check_url(url: &str, table: &str, key: &str, err: &mut impl FnMut(&str, &str, String)) {
+pub(super) fn check_url(
+    url: &str,
+    table: &str,
+    key: &str,
+    err: &mut impl FnMut(&str, &str, String),
+) {
     match reqwest::Url::parse(url) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {
             if !u.username().is_empty() || u.password().is_some() {
@@ -160,7 +165,7 @@ pub(super) fn credential_param(url: &reqwest::Url) -> Option<String> {
         .map(|name| crate::collect::http::one_line(&name, 40))
 }
 
-fn check_connection(
+pub(super) fn check_connection(
     c: &Connection,
     interval: Duration,
     url: &str,

@@ -4,6 +4,7 @@
 //! autoscaler arrive with their issues.
 
 pub mod forecast;
+pub mod health;
 pub mod incident;
 pub mod matcher;
 pub mod notify;
@@ -11,3 +12,20 @@ pub mod promql;
 pub mod rules;
 pub mod runbooks;
 pub mod tasks;
+
+/// argv for people: words with spaces or quotes are single-quoted.
+pub fn shell_words(argv: &[String]) -> String {
+    argv.iter()
+        .map(|a| {
+            if !a.is_empty()
+                && a.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c))
+            {
+                a.clone()
+            } else {
+                format!("'{}'", a.replace('\'', r"'\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}

@@ -22,6 +22,7 @@ pub fn options() -> HttpOptions {
         ca_file: None,
         insecure_skip_verify: false,
         max_body_bytes: 1 << 20,
+        tls_info: false,
     }
 }
 

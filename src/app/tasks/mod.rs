@@ -221,22 +221,7 @@ impl super::filter::Filterable for TaskRow<'_> {
     }
 }
 
-/// argv for people: words with spaces or quotes are single-quoted.
-pub fn shell_words(argv: &[String]) -> String {
-    argv.iter()
-        .map(|a| {
-            if !a.is_empty()
-                && a.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c))
-            {
-                a.clone()
-            } else {
-                format!("'{}'", a.replace('\'', r"'\''"))
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
+pub use crate::engine::shell_words;
 
 /// A run for the runtime to start.
 #[derive(Debug, Clone, PartialEq)]

@@ -2,9 +2,11 @@
 //! TLS, timeout, body cap) and typed errors that never show credentials,
 //! whatever the server sends back.
 
+mod certificate;
 mod error;
 pub(crate) mod json;
 mod page;
+mod probe;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -19,6 +21,7 @@ use serde::de::DeserializeOwned;
 pub use error::{ApiErrorType, SourceError, url_for_display};
 pub(crate) use error::{body_excerpt, one_line};
 pub use page::MetricsPage;
+pub use probe::ProbeAnswer;
 
 /// What Prometheus 2.42 sends when scraping: OpenMetrics preferred, the
 /// classic text format as fallback, anything as a last resort.
@@ -77,6 +80,9 @@ pub struct HttpOptions {
     /// Decompressed size cap of a whole-body read (`get_metrics`, the APIs): a
     /// runaway server must not eat the memory. Streamed scrapes have their own.
     pub max_body_bytes: usize,
+    /// Keep the peer's certificate of each response (health probes read
+    /// its expiry).
+    pub tls_info: bool,
 }
 
 impl Default for HttpOptions {
@@ -88,6 +94,7 @@ impl Default for HttpOptions {
             insecure_skip_verify: false,
             // An alert storm: 30,000 alerts are about 25 MiB of JSON.
             max_body_bytes: 64 << 20,
+            tls_info: false,
         }
     }
 }
@@ -127,7 +134,8 @@ impl HttpClient {
         let mut builder = reqwest::Client::builder()
             .user_agent(USER_AGENT)
             .timeout(opts.timeout)
-            .tls_danger_accept_invalid_certs(opts.insecure_skip_verify);
+            .tls_danger_accept_invalid_certs(opts.insecure_skip_verify)
+            .tls_info(opts.tls_info);
         if let Some(path) = &opts.ca_file {
             builder = builder.tls_certs_only(read_ca_file(path)?);
         }
