@@ -14,6 +14,7 @@ pub mod confirm;
 pub mod dispatch;
 pub mod filter;
 pub mod filter_prompt;
+pub mod health;
 pub mod history;
 mod input;
 pub mod intent;

@@ -102,6 +102,8 @@ pub struct AppState {
     pub tasks: super::tasks::Tasks,
     /// The recovery runs this opsdeck started.
     pub recoveries: super::runbooks::Recoveries,
+    /// The health checks: each one's state, and the host's.
+    pub health: super::health::Health,
     /// `[ui.alerts] levels`, ready to match.
     pub level_rules: Vec<crate::engine::incident::LevelRule>,
     /// The newest audit record of other processes seen so far.
@@ -155,6 +157,7 @@ impl AppState {
         let tasks =
             super::tasks::Tasks::new(config.tasks().to_vec(), config.general.max_concurrent_tasks);
         let keymap = KeyMap::new(config.key_bindings());
+        let health = super::health::Health::for_config(&config);
         Self {
             config,
             keymap,
@@ -172,6 +175,7 @@ impl AppState {
             rules: LocalRules::default(),
             tasks,
             recoveries: Default::default(),
+            health,
             level_rules,
             activity_after: 0,
             new_critical: false,

@@ -34,6 +34,7 @@ pub enum Msg {
     Alerts(alerts::Msg),
     Tasks(tasks::Msg),
     Runbooks(super::runbooks::Msg),
+    Health(super::health::Msg),
     /// The runtime carried out (or could not carry out) a write.
     Written(Box<Written>),
 }
@@ -59,6 +60,7 @@ pub enum Effect {
     Alerts(alerts::Effect),
     Tasks(tasks::Effect),
     Runbooks(super::runbooks::Effect),
+    Health(super::health::Effect),
     /// Have the local collector list this process even when it is not among
     /// the busiest: the one the process cursor follows.
     KeepProcess(Option<u32>),
@@ -99,6 +101,7 @@ fn apply(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         Msg::Alerts(msg) => alerts::update::on_msg(state, msg),
         Msg::Tasks(msg) => tasks::on_msg(state, msg),
         Msg::Runbooks(msg) => super::runbooks::on_msg(state, msg),
+        Msg::Health(msg) => super::health::on_msg(state, msg),
         Msg::Written(written) => super::dispatch::written(state, *written),
     }
 }
@@ -110,6 +113,7 @@ fn on_tick(state: &mut AppState, now: DateTime<Utc>) -> Vec<Effect> {
     let mut effects = tasks::on_tick(state, now);
     effects.extend(alerts::update::on_tick(state));
     effects.extend(super::runbooks::on_tick(state));
+    effects.extend(super::health::on_tick(state));
     if state.store != StoreRole::Off {
         effects.push(Effect::PollActivity {
             after: state.activity_after,

@@ -21,6 +21,7 @@ mod runbook;
 mod runbook_run;
 mod session;
 mod snapshot;
+mod snapshot_checks;
 mod snapshot_remote;
 mod task;
 

@@ -18,6 +18,8 @@ struct Snapshot {
     fleet: Vec<FleetOut>,
     panels: Vec<PanelOut>,
     scrapes: Vec<ScrapeOut>,
+    /// Each health check (the host's first), probed once.
+    checks: Vec<super::snapshot_checks::CheckOut>,
     /// Each task with its next run and (from the state database) its last run.
     tasks: Vec<serde_json::Value>,
     /// Each runbook with (from the state database) its last run.
@@ -28,7 +30,8 @@ struct Snapshot {
 
 pub fn run(cli: &Cli, paths: &Paths, format: SnapshotFormat) -> anyhow::Result<i32> {
     let config = super::load(cli, &super::read_source(paths)?)?;
-    let (resources, remote) = collect_once(&config)?;
+    let (resources, remote, checks) = collect_once(&config)?;
+    let check_lines: Vec<String> = checks.iter().map(super::snapshot_checks::line).collect();
     let out = snapshot_remote::Remote::from_state(&remote, &config);
     let last = super::task::last_runs(cli, paths)?;
     let now = chrono::Utc::now();
@@ -64,13 +67,14 @@ pub fn run(cli: &Cli, paths: &Paths, format: SnapshotFormat) -> anyhow::Result<i
         fleet: out.fleet,
         panels: out.panels,
         scrapes: out.scrapes,
+        checks,
         tasks,
         runbooks,
         scaling: Vec::new(),
     };
     match format {
         SnapshotFormat::Json => super::print_json(&snapshot, true)?,
-        SnapshotFormat::Text => print_text(&snapshot, &task_lines, &runbook_lines)?,
+        SnapshotFormat::Text => print_text(&snapshot, &check_lines, &task_lines, &runbook_lines)?,
     }
     Ok(0)
 }
@@ -79,18 +83,32 @@ pub fn run(cli: &Cli, paths: &Paths, format: SnapshotFormat) -> anyhow::Result<i
 /// host, every remote source, and the local rules evaluated over both.
 pub(super) fn collect_once(
     config: &crate::config::Config,
-) -> anyhow::Result<(ResourceSample, crate::app::remote::Remote)> {
+) -> anyhow::Result<(
+    ResourceSample,
+    crate::app::remote::Remote,
+    Vec<super::snapshot_checks::CheckOut>,
+)> {
     let mut collector = LocalCollector::new(config.ui.processes)?;
-    // Remote sources are asked while the local collector waits for its second
-    // CPU reading.
+    // Remote sources and checks are asked while the local collector waits for
+    // its second CPU reading.
     let remote_config = config.clone();
     let remote = std::thread::spawn(move || crate::runtime::remote::collect_once(&remote_config));
+    let check_config = config.clone();
+    let probes = std::thread::spawn(move || {
+        let hidden = check_config.secret_env_vars();
+        crate::runtime::health::probe_all_once(check_config.health_checks(), &hidden)
+    });
     let resources = local::first_sample(&mut collector);
     let mut remote = remote
         .join()
         .map_err(|_| anyhow::anyhow!("the remote collection panicked"))??;
-    evaluate_rules_once(config, &mut remote, &resources);
-    Ok((resources, remote))
+    let probes = probes
+        .join()
+        .map_err(|_| anyhow::anyhow!("the health probes panicked"))??;
+    let checks = super::snapshot_checks::checks(config, &resources, probes);
+    evaluate_rules_once(config, &mut remote, &resources, &checks);
+    let checks = checks.into_iter().map(|(out, _)| out).collect();
+    Ok((resources, remote, checks))
 }
 
 /// The local rules, once, over this sample and the scrapes just taken: a rule
@@ -99,6 +117,10 @@ fn evaluate_rules_once(
     config: &crate::config::Config,
     remote: &mut crate::app::remote::Remote,
     sample: &ResourceSample,
+    checks: &[(
+        super::snapshot_checks::CheckOut,
+        crate::engine::health::CheckStatus,
+    )],
 ) {
     use crate::app::local_rules::LocalRules;
     use crate::app::sources::SourceKind;
@@ -114,12 +136,33 @@ fn evaluate_rules_once(
             rules.ingest_scrape(source, view.map(|v| v.scrape.as_ref()), at);
         }
     }
-    rules.ingest_sample(&local::host_info().hostname, sample);
+    let host = local::host_info().hostname;
+    for (i, (out, status)) in checks.iter().enumerate() {
+        // The host check comes first when on; the rest are the config's.
+        let first = usize::from(config.health.host.enabled);
+        let spec = i
+            .checked_sub(first)
+            .and_then(|i| config.health_checks().get(i));
+        let labels = spec.map(|s| s.labels.clone()).unwrap_or_default();
+        let min_valid = spec.and_then(|s| match &s.probe {
+            crate::engine::health::ProbeSpec::Http(h) => Some(h.certificate_min_valid),
+            _ => None,
+        });
+        rules
+            .engine
+            .record_check(&host, &out.name, &labels, status, min_valid);
+    }
+    rules.ingest_sample(&host, sample);
     rules.evaluate_into(sample.taken_at, remote);
     remote.remerge(&config.ui.alerts.group_by, sample.taken_at);
 }
 
-fn print_text(s: &Snapshot, task_lines: &[String], runbook_lines: &[String]) -> anyhow::Result<()> {
+fn print_text(
+    s: &Snapshot,
+    check_lines: &[String],
+    task_lines: &[String],
+    runbook_lines: &[String],
+) -> anyhow::Result<()> {
     let r = &s.resources;
     outln!(
         "host       {} ({}, kernel {}, {} cores)",
@@ -182,6 +225,9 @@ fn print_text(s: &Snapshot, task_lines: &[String], runbook_lines: &[String]) -> 
         )?;
     }
     snapshot_remote::print_text(&s.sources, &s.alerts, &s.fleet, &s.panels, &s.scrapes)?;
+    for line in check_lines {
+        outln!("check      {line}")?;
+    }
     if task_lines.is_empty() {
         outln!("tasks      none configured")?;
     }

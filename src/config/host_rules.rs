@@ -68,11 +68,13 @@ mod tests {
         config.rule.iter().map(|r| r.name.as_str()).collect()
     }
 
-    const HOST: [&str; 4] = [
+    const HOST: [&str; 6] = [
         "HostCpuHigh",
         "HostCpuCritical",
         "HostMemoryHigh",
         "HostDiskFull",
+        "CheckDown",
+        "CertificateExpiring",
     ];
 
     fn loaded(text: &str) -> Config {
@@ -105,9 +107,9 @@ mod tests {
     #[test]
     fn a_files_rules_come_after_the_host_rules() {
         let config = loaded("[[rule]]\nname = \"AppDown\"\nexpr = \"up == 0\"\n");
-        assert_eq!(names(&config)[..4], HOST);
-        assert_eq!(names(&config)[4], "AppDown");
-        assert_eq!(config.rule[4].origin, RuleOrigin::File { line: 2 });
+        assert_eq!(names(&config)[..6], HOST);
+        assert_eq!(names(&config)[6], "AppDown");
+        assert_eq!(config.rule[6].origin, RuleOrigin::File { line: 2 });
     }
 
     #[test]
@@ -115,7 +117,7 @@ mod tests {
         let text =
             "[[rule]]\nname = \"HostDiskFull\"\nexpr = \"opsdeck_filesystem_used_percent > 97\"\n";
         let config = loaded(text);
-        assert_eq!(config.rule.len(), 4, "{:?}", names(&config));
+        assert_eq!(config.rule.len(), HOST.len(), "{:?}", names(&config));
         let disk: Vec<&Rule> = config
             .rule
             .iter()

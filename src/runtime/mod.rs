@@ -10,6 +10,7 @@ mod alerts;
 pub mod allocator;
 pub mod backend;
 mod collectors;
+pub mod health;
 mod inputs;
 mod log_layer;
 pub mod logging;
@@ -86,6 +87,7 @@ pub struct Executor {
     pub writes: write::WriteContext,
     pub runner: tasks::TaskRunner,
     pub recovery: recovery::RecoveryRunner,
+    pub health: health::Prober,
     pub notifiers: Vec<crate::config::notifier::Notifier>,
     /// Deliveries report to the notifiers' health marks.
     pub report: Option<notify::Report>,
@@ -133,6 +135,11 @@ impl Executor {
                 state.config.secret_env_vars(),
                 tx.clone(),
             ),
+            health: health::Prober::new(
+                state.config.health_checks(),
+                state.config.secret_env_vars(),
+                tx.clone(),
+            ),
             store,
             notifiers: state.config.notifier.clone(),
             report,
@@ -164,6 +171,7 @@ impl Executor {
             Effect::Alerts(effect) => alerts::run(self, effect),
             Effect::Tasks(effect) => tasks::run_effect(self, effect),
             Effect::Runbooks(effect) => recovery::run_effect(self, effect),
+            Effect::Health(crate::app::health::Effect::Probe(check)) => self.health.probe(check),
             Effect::KeepProcess(pid) => self
                 .kept_pid
                 .store(pid.unwrap_or(0), std::sync::atomic::Ordering::Relaxed),

@@ -125,11 +125,12 @@ fn bar(frame: &mut Frame, area: Rect, ui: Ui<'_>, uptime: &str) {
     let Ui { state, styles: s } = ui;
     let [left, right] =
         Layout::horizontal([Constraint::Min(10), Constraint::Length(10)]).areas(area);
-    let head = |cores: bool, uptime: &str| {
+    let head = |cores: bool, uptime: &str, brief: bool| {
         let mut spans = vec![
             Span::styled(" opsdeck ", s.header.add_modifier(Modifier::BOLD)),
             Span::styled(format!("│ {} ", state.host.hostname), s.header),
         ];
+        spans.extend(health_marks(ui, brief));
         if cores {
             spans.push(Span::styled(
                 format!("│ {} cores ", state.host.cores),
@@ -143,9 +144,12 @@ fn bar(frame: &mut Frame, area: Rect, ui: Ui<'_>, uptime: &str) {
     };
     let room = usize::from(left.width);
     let fits = |spans: &[Span]| spans.iter().map(Span::width).sum::<usize>() <= room;
-    let mut spans = head(true, uptime);
+    let mut spans = head(true, uptime, false);
     spans.extend(flags(ui, false));
+    // Short of room, the host mark's words go first, then the sources that
+    // are fine are counted, then cores and uptime.
     for (cores, uptime, collapse) in [
+        (true, uptime, false),
         (true, uptime, true),
         (false, uptime, true),
         (false, "", true),
@@ -153,7 +157,7 @@ fn bar(frame: &mut Frame, area: Rect, ui: Ui<'_>, uptime: &str) {
         if fits(&spans) {
             break;
         }
-        spans = head(cores, uptime);
+        spans = head(cores, uptime, true);
         spans.extend(flags(ui, collapse));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)).style(s.header), left);
@@ -163,6 +167,49 @@ fn bar(frame: &mut Frame, area: Rect, ui: Ui<'_>, uptime: &str) {
             .alignment(Alignment::Right),
         right,
     );
+}
+
+/// The host check's mark beside the host name (`✓`, or what is wrong) and
+/// the checks that are down.
+fn health_marks(ui: Ui<'_>, brief: bool) -> Vec<Span<'static>> {
+    use crate::engine::health::CheckState;
+    let Ui { state, styles: s } = ui;
+    let mut spans = Vec::new();
+    if let Some(host) = &state.health.host {
+        let why = || {
+            if brief {
+                return String::new();
+            }
+            let cause = host.last.as_ref().map(|p| p.cause()).unwrap_or_default();
+            crate::ui::widgets::format::ellipsis(&cause, 32)
+        };
+        let (text, style) = match host.state {
+            CheckState::Up => ("✓ ".to_string(), s.ok),
+            CheckState::Warning => (format!("! {}", with_space(why())), s.warning),
+            CheckState::Down => (format!("✗ {}", with_space(why())), s.critical),
+            _ => (String::new(), s.dim),
+        };
+        if !text.is_empty() {
+            spans.push(Span::styled(text, s.header.patch(style)));
+        }
+    }
+    let down = state.health.down();
+    if down > 0 {
+        let what = if down == 1 { "check" } else { "checks" };
+        spans.push(Span::styled(
+            format!("│ ✗ {down} {what} down "),
+            s.header.patch(s.critical),
+        ));
+    }
+    spans
+}
+
+fn with_space(text: String) -> String {
+    if text.is_empty() {
+        text
+    } else {
+        format!("{text} ")
+    }
 }
 
 /// Wall mode's three lines: host, system and flags, beside a big clock.
@@ -175,11 +222,13 @@ fn wall(frame: &mut Frame, area: Rect, ui: Ui<'_>, uptime: &str) {
     if flags.iter().map(Span::width).sum::<usize>() > usize::from(left.width) {
         flags = self::flags(ui, true);
     }
+    let mut host = vec![Span::styled(
+        format!(" {} ", state.host.hostname),
+        header.add_modifier(Modifier::BOLD),
+    )];
+    host.extend(health_marks(ui, false));
     let lines = vec![
-        Line::from(Span::styled(
-            format!(" {}", state.host.hostname),
-            header.add_modifier(Modifier::BOLD),
-        )),
+        Line::from(host),
         Line::from(Span::styled(
             format!(" {}  {}  {} cores", state.host.os, uptime, state.host.cores),
             header,

@@ -104,8 +104,15 @@ impl RuleEngine {
         self.rules.len()
     }
 
+    /// Keeps one sample of a series (its labels name it).
+    pub(super) fn push_series(&mut self, labels: Labels, at_ms: i64, value: f64) {
+        if !self.is_empty() {
+            self.store.push(labels, at_ms, value);
+        }
+    }
+
     /// Whether some rule reads the metric `name` (only those are kept).
-    fn wants(&self, name: &str) -> bool {
+    pub(super) fn wants(&self, name: &str) -> bool {
         self.wanted.as_ref().is_none_or(|w| w.contains(name))
     }
 

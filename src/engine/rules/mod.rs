@@ -10,6 +10,7 @@
 //! records series and evaluates the rules over them, `state` the state machine,
 //! `template` the annotation templates, `fingerprint` the stable alert identity.
 
+mod check_series;
 mod evaluator;
 mod fingerprint;
 mod state;

@@ -2,6 +2,7 @@
 //! rates and top processes, with history graphs. Two layouts: wide (two columns)
 //! and narrow (one column, for 80x24).
 
+mod checks;
 mod graphs;
 mod remote;
 mod tables;
@@ -45,11 +46,16 @@ pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
             s.warning,
         ));
     }
+    let down = state.health.down();
+    if down > 0 {
+        let what = if down == 1 { "check" } else { "checks" };
+        notes.push(Span::styled(format!(" ✗ {down} {what} down "), s.critical));
+    }
     let block = pane_block(ui, PaneId::Resources, notes, area.width);
     let mut inner = block.inner(area);
     frame.render_widget(block, area);
     let remote_height = remote::wanted_height(state).min(inner.height * 2 / 5);
-    if remote_height >= 3 {
+    if remote_height >= 2 {
         let [local, _, remote_area] = Layout::vertical([
             Constraint::Fill(1),
             Constraint::Length(1),

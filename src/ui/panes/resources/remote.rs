@@ -26,7 +26,7 @@ pub fn wanted_height(state: &AppState) -> u16 {
         0
     };
     let panels = panels_height(state);
-    fleet + panels
+    super::checks::wanted_height(state) + fleet + panels
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
@@ -34,6 +34,13 @@ pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
     let fleet_on = state.config.prometheus.iter().any(|p| p.fleet.enabled);
     // Short of room, the fleet (where an instance shows down) comes before panels.
     let fleet_min = if fleet_on { 3 } else { 0 };
+    // Checks first: a service down is what the section is for.
+    let checks_height = super::checks::wanted_height(state).min(area.height);
+    let [checks_area, area] =
+        Layout::vertical([Constraint::Length(checks_height), Constraint::Fill(1)]).areas(area);
+    if checks_height > 0 {
+        super::checks::draw(frame, checks_area, ui);
+    }
     let panels_height = match panels_height(state) {
         h if area.height >= fleet_min + h => h,
         _ if fleet_on => 0,
@@ -225,7 +232,7 @@ fn percent(ui: Ui<'_>, v: Option<f64>, th: Threshold) -> Line<'static> {
     }
 }
 
-fn sparkline(
+pub(super) fn sparkline(
     frame: &mut Frame,
     area: Rect,
     state: &AppState,

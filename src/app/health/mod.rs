@@ -1,0 +1,153 @@
+//! Health checks as the dashboard holds them: each `[[health_check]]`'s
+//! state (from `engine::health`), whether a probe of it is out, and the
+//! built-in host check, judged on each resource sample. Probes are due on
+//! the tick (sooner while failing); the runtime probes and reports back.
+//! Each result feeds the local rules' `opsdeck_check_*` series.
+
+use crate::app::state::AppState;
+use crate::app::update::Effect as AppEffect;
+use crate::collect::model::ResourceSample;
+use crate::engine::health::{Change, CheckState, CheckStatus, Probe, Thresholds};
+
+/// What the runtime tells about checks.
+#[derive(Debug)]
+pub enum Msg {
+    /// A probe of `check` (its index in the config) ended.
+    Probed { check: usize, probe: Probe },
+}
+
+/// What the dashboard asks of the runtime.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Probe `check` (its index in the config), within its timeout.
+    Probe(usize),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Health {
+    /// One per `[[health_check]]`, in config order.
+    pub checks: Vec<CheckView>,
+    /// The built-in host check (`[health.host]`), when on.
+    pub host: Option<CheckStatus>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CheckView {
+    pub status: CheckStatus,
+    /// A probe is out: no second one starts beside it.
+    pub probing: bool,
+}
+
+/// The host check changes state at once: a sample is not a flaky probe.
+const HOST_THRESHOLDS: Thresholds = Thresholds {
+    failure: 1,
+    success: 1,
+};
+
+impl Health {
+    pub fn for_config(config: &crate::config::Config) -> Health {
+        Health {
+            checks: vec![CheckView::default(); config.health_checks().len()],
+            host: config.health.host.enabled.then(CheckStatus::default),
+        }
+    }
+
+    /// `[[health_check]]`s down, for the pane title and the header (the
+    /// host check has its own mark beside the host name).
+    pub fn down(&self) -> usize {
+        self.checks
+            .iter()
+            .filter(|c| c.status.state == CheckState::Down)
+            .count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.checks.is_empty() && self.host.is_none()
+    }
+}
+
+/// Every tick: the probes that are due and not out.
+pub fn on_tick(state: &mut AppState) -> Vec<AppEffect> {
+    let now = state.now;
+    let specs = state.config.health_checks();
+    let mut effects = Vec::new();
+    for (i, (view, spec)) in state.health.checks.iter_mut().zip(specs).enumerate() {
+        let due = view
+            .status
+            .next_due(spec.interval, spec.retry_interval)
+            .is_none_or(|at| at <= now);
+        if due && !view.probing {
+            view.probing = true;
+            effects.push(AppEffect::Health(Effect::Probe(i)));
+        }
+    }
+    effects
+}
+
+pub fn on_msg(state: &mut AppState, msg: Msg) -> Vec<AppEffect> {
+    match msg {
+        Msg::Probed { check, probe } => {
+            let Some(spec) = state.config.health_checks().get(check) else {
+                return Vec::new();
+            };
+            let (name, thresholds) = (spec.name.clone(), spec.thresholds);
+            let min_valid = match &spec.probe {
+                crate::engine::health::ProbeSpec::Http(h) => Some(h.certificate_min_valid),
+                _ => None,
+            };
+            let Some(view) = state.health.checks.get_mut(check) else {
+                return Vec::new();
+            };
+            view.probing = false;
+            if let Some(change) = view.status.apply(probe, thresholds) {
+                log_change(&name, &change);
+            }
+            let labels = spec_labels(state, check);
+            let status = &state.health.checks[check].status;
+            let host = state.host.hostname.clone();
+            state
+                .rules
+                .engine
+                .record_check(&host, &name, &labels, status, min_valid);
+        }
+    }
+    Vec::new()
+}
+
+/// A sample judges the host check.
+pub fn on_sample(state: &mut AppState, sample: &ResourceSample) {
+    let Some(host) = state.health.host.as_mut() else {
+        return;
+    };
+    let bounds = state.config.health.host.bounds();
+    let probe = crate::engine::health::host::probe(sample, &bounds);
+    if let Some(change) = host.apply(probe, HOST_THRESHOLDS) {
+        log_change(crate::config::health::HOST_CHECK, &change);
+    }
+    let hostname = state.host.hostname.clone();
+    let status = state.health.host.as_ref().expect("checked above");
+    state.rules.engine.record_check(
+        &hostname,
+        crate::config::health::HOST_CHECK,
+        &Default::default(),
+        status,
+        None,
+    );
+}
+
+fn spec_labels(state: &AppState, check: usize) -> std::collections::BTreeMap<String, String> {
+    state.config.health_checks()[check].labels.clone()
+}
+
+fn log_change(name: &str, change: &Change) {
+    let text = format!(
+        "check {name}: {} → {}: {}",
+        change.from.as_str(),
+        change.to.as_str(),
+        change.cause
+    );
+    match change.to {
+        CheckState::Down | CheckState::Warning => tracing::warn!("{text}"),
+        _ => tracing::info!("{text}"),
+    }
+}
