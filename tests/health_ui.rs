@@ -157,6 +157,30 @@ fn the_checks_section_the_title_and_the_header_say_what_is_down_and_why() {
         small.contains("✗ 1 check down"),
         "the overview says so:\n{small}"
     );
+
+    // The cursor goes on from the last process into the checks; Enter on
+    // postgres shows its last probe and how it went down.
+    let _ = update(&mut s, Msg::Action(Action::Zoom(PaneId::Resources)));
+    let _ = update(&mut s, Msg::Action(Action::Bottom));
+    let _ = update(&mut s, Msg::Action(Action::Up));
+    assert_eq!(
+        opsdeck::app::health::selected(&s),
+        Some(opsdeck::app::health::CheckId::Check(1))
+    );
+    let _ = update(&mut s, Msg::Action(Action::Details));
+    let details = common::screen(&s, 120, 40);
+    for text in [
+        "Check postgres: down",
+        "tcp 127.0.0.1:5432",
+        "down after 3 failures in a row, up again after 2 successes",
+        "✗ connection refused",
+        "down after 3 failures: connection refused",
+        "pending: 1/3 failures: connection refused",
+        "up: first probe",
+    ] {
+        assert!(details.contains(text), "{text:?} missing from:\n{details}");
+    }
+    insta::assert_snapshot!("check_details_120x40", details);
 }
 
 #[test]

@@ -90,7 +90,9 @@ pub fn details(state: &mut AppState) -> Vec<Effect> {
     match focus {
         PaneId::Alerts => super::alerts::update::open_details(state),
         PaneId::Resources => {
-            process_cursor::open_details(state);
+            if !super::health::open_details(state) {
+                process_cursor::open_details(state);
+            }
             Vec::new()
         }
         PaneId::Tasks => {

@@ -273,7 +273,7 @@ impl AppState {
 
     pub fn row_count(&self, pane: PaneId) -> usize {
         match pane {
-            PaneId::Resources => self.visible_processes().len(),
+            PaneId::Resources => self.visible_processes().len() + super::health::rows(self).len(),
             PaneId::Alerts => self.visible_alert_count(),
             PaneId::Tasks => self.visible_tasks().len() + super::runbooks::visible_runs(self).len(),
             // Scaling arrives with its engine.

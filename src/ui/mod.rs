@@ -3,6 +3,7 @@
 //! gets both as one [`Ui`].
 
 mod alert_details;
+mod check_details;
 pub mod color;
 mod dialogs;
 mod header;

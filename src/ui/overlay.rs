@@ -125,6 +125,9 @@ fn details(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
     if state.view.focus != PaneId::Resources {
         return;
     }
+    if let Some(id) = state.health.details {
+        return super::check_details::draw(frame, area, ui, id);
+    }
     // The process the dialog was opened on, never the row's next occupant.
     let Some(details) = &state.view.process.details else {
         return;

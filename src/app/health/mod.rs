@@ -4,6 +4,10 @@
 //! the tick (sooner while failing); the runtime probes and reports back.
 //! Each result feeds the local rules' `opsdeck_check_*` series.
 
+mod cursor;
+
+pub use cursor::{CheckId, open_details, rows, selected};
+
 use crate::app::state::AppState;
 use crate::app::update::Effect as AppEffect;
 use crate::collect::model::ResourceSample;
@@ -29,6 +33,8 @@ pub struct Health {
     pub checks: Vec<CheckView>,
     /// The built-in host check (`[health.host]`), when on.
     pub host: Option<CheckStatus>,
+    /// The check whose details are open.
+    pub details: Option<CheckId>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -49,6 +55,7 @@ impl Health {
         Health {
             checks: vec![CheckView::default(); config.health_checks().len()],
             host: config.health.host.enabled.then(CheckStatus::default),
+            details: None,
         }
     }
 
@@ -63,6 +70,14 @@ impl Health {
 
     pub fn is_empty(&self) -> bool {
         self.checks.is_empty() && self.host.is_none()
+    }
+
+    /// The status of a check.
+    pub fn status(&self, id: CheckId) -> Option<&CheckStatus> {
+        match id {
+            CheckId::Host => self.host.as_ref(),
+            CheckId::Check(i) => self.checks.get(i).map(|c| &c.status),
+        }
     }
 }
 

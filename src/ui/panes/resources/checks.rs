@@ -4,6 +4,8 @@
 //! refused", the certificate's days left, the last error.
 
 use crate::app::AppState;
+use crate::app::PaneId;
+use crate::app::health::CheckId;
 use crate::engine::health::{CheckState, CheckStatus, Verdict};
 use crate::ui::widgets::format;
 use crate::ui::{Ui, visible};
@@ -26,6 +28,7 @@ pub fn wanted_height(state: &AppState) -> u16 {
 
 /// One check as a row draws it.
 struct Shown<'a> {
+    id: CheckId,
     name: &'a str,
     kind: &'a str,
     status: &'a CheckStatus,
@@ -49,15 +52,18 @@ pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
     let mut shown: Vec<Shown> = Vec::new();
     if let Some(host) = &state.health.host {
         shown.push(Shown {
+            id: CheckId::Host,
             name: crate::config::health::HOST_CHECK,
             kind: "host",
             status: host,
             probed: None,
         });
     }
-    for (view, spec) in state.health.checks.iter().zip(state.config.health_checks()) {
+    let specs = state.config.health_checks();
+    for (i, (view, spec)) in state.health.checks.iter().zip(specs).enumerate() {
         let due = view.status.next_due(spec.interval, spec.retry_interval);
         shown.push(Shown {
+            id: CheckId::Check(i),
             name: &spec.name,
             kind: spec.kind(),
             status: &view.status,
@@ -80,7 +86,12 @@ pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
         Constraint::Fill(1),
     ];
     let rows: Vec<Row> = shown.iter().map(|c| row(ui, c)).collect();
-    frame.render_widget(Table::new(rows, widths), table_area);
+    let cursor = crate::app::health::selected(state)
+        .filter(|_| state.view.focus == PaneId::Resources)
+        .and_then(|id| shown.iter().position(|c| c.id == id));
+    let table = Table::new(rows, widths).row_highlight_style(s.selection);
+    let mut table_state = ratatui::widgets::TableState::default().with_selected(cursor);
+    frame.render_stateful_widget(table, table_area, &mut table_state);
     let columns = Layout::horizontal(widths).spacing(1).split(table_area);
     for (i, c) in shown.iter().enumerate() {
         let y = table_area.y + i as u16;

@@ -173,9 +173,10 @@ pub(super) fn processes(frame: &mut Frame, area: Rect, ui: Ui<'_>, sample: &Reso
     } else {
         Style::new()
     });
-    let selected = state.list(PaneId::Resources).selected;
-    let mut table_state = TableState::default()
-        .with_selected((state.view.focus == PaneId::Resources).then_some(selected));
+    // Past the processes, the cursor is on the checks.
+    let selected = Some(state.list(PaneId::Resources).selected)
+        .filter(|&i| i < visible.len() && state.view.focus == PaneId::Resources);
+    let mut table_state = TableState::default().with_selected(selected);
     frame.render_stateful_widget(table, area, &mut table_state);
     if visible.is_empty() {
         let text = if state.list(PaneId::Resources).filter.is_some() {
