@@ -203,3 +203,46 @@ fn a_check_down_fires_the_local_rule_with_its_labels() {
     assert_eq!(alert.labels.get("service"), Some("api"));
     assert_eq!(alert.state, opsdeck::app::alerts::AlertState::Firing);
 }
+
+#[test]
+fn the_leader_records_each_change_with_its_cause_and_a_follower_does_not() {
+    let mut s = state();
+    let effects = update(
+        &mut s,
+        Msg::Health(HealthMsg::Probed {
+            check: 1,
+            probe: refused(0),
+        }),
+    );
+    let recorded: Vec<_> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Health(HealthEffect::Record(c)) => Some(c.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(recorded.len(), 1, "{effects:?}");
+    assert_eq!(
+        (
+            recorded[0].check.as_str(),
+            recorded[0].from.as_str(),
+            recorded[0].to.as_str()
+        ),
+        ("postgres", "unknown", "pending")
+    );
+    assert_eq!(recorded[0].cause, "1/3 failures: connection refused");
+    s.store = StoreRole::Follower;
+    let effects = update(
+        &mut s,
+        Msg::Health(HealthMsg::Probed {
+            check: 1,
+            probe: refused(2),
+        }),
+    );
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::Health(HealthEffect::Record(_)))),
+        "{effects:?}"
+    );
+}

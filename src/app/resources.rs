@@ -36,8 +36,8 @@ fn on_sample(state: &mut AppState, sample: ResourceSample) -> Vec<Effect> {
     // data frame also updates the clock and no extra frame is needed.
     state.now = state.now.max(sample.taken_at);
     // Rules are evaluated on every sample, paused or not: alerting never pauses.
-    super::health::on_sample(state, &sample);
-    let effects = local::on_sample(state, &sample);
+    let mut effects = super::health::on_sample(state, &sample);
+    effects.extend(local::on_sample(state, &sample));
     if state.view.paused {
         if state.queued.len() == state.resources.cpu.capacity() {
             state.queued.pop_front();

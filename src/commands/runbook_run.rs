@@ -295,12 +295,8 @@ impl Witness for CliWitness<'_> {
             action_text(&spec.action, run.dry_run)
         );
         if run.dry_run && matches!(spec.action, StepAction::Command(_)) {
-            if !spec.verify.is_empty() {
-                let settle = short(spec.settle);
-                note!(
-                    "opsdeck:   then after {settle}, verify: {}",
-                    crate::app::tasks::shell_words(&spec.verify)
-                );
+            if let Some(verify) = spec.verify_text() {
+                note!("opsdeck:   then {verify}");
             }
             let context = RunContext {
                 runbook_id: &run.spec.id,

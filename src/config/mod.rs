@@ -283,8 +283,9 @@ pub fn parse_all(text: &str, file: &str) -> (Option<Config>, Vec<ConfigError>) {
     section_checks::check_ui(&config.ui, &mut err);
     config.task_specs = section_checks::check(&config, &mut err);
     let notifiers: Vec<&str> = config.notifier.iter().map(|n| n.name.as_str()).collect();
-    config.runbook_specs = runbooks::check(&config.runbook, &notifiers, &mut err);
     config.check_specs = health::check(&config.health, &config.health_check, &mut err);
+    config.runbook_specs =
+        runbooks::check(&config.runbook, &notifiers, &config.check_specs, &mut err);
     config.key_bindings = keys::Bindings::resolve(&config.keys).unwrap_or_else(|problems| {
         for p in problems {
             err("keys", &p.action, p.message);

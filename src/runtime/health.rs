@@ -280,6 +280,16 @@ async fn command_probe(
     }
 }
 
+/// One probe of `spec`, now, with a client of its own (a runbook step's
+/// `verify_check`).
+pub async fn probe_now(spec: &CheckSpec, hidden_env: &[String]) -> Probe {
+    let client = match &spec.probe {
+        ProbeSpec::Http(http) => http_client(http, spec.timeout),
+        _ => Err(String::new()),
+    };
+    probe(spec, client.as_ref(), hidden_env).await
+}
+
 /// One probe of each check, all at once (for `snapshot`), in config order.
 pub fn probe_all_once(checks: &[CheckSpec], hidden_env: &[String]) -> anyhow::Result<Vec<Probe>> {
     if checks.is_empty() {

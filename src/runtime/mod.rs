@@ -172,6 +172,12 @@ impl Executor {
             Effect::Tasks(effect) => tasks::run_effect(self, effect),
             Effect::Runbooks(effect) => recovery::run_effect(self, effect),
             Effect::Health(crate::app::health::Effect::Probe(check)) => self.health.probe(check),
+            Effect::Health(crate::app::health::Effect::Record(change)) => {
+                if let Some(store) = &self.store {
+                    // Not waited for: an observation, logged if it fails.
+                    drop(store.call("health change", move |s| s.insert_health_change(&change)));
+                }
+            }
             Effect::KeepProcess(pid) => self
                 .kept_pid
                 .store(pid.unwrap_or(0), std::sync::atomic::Ordering::Relaxed),

@@ -177,7 +177,14 @@ async fn execute(
             let outcome = supervised(main, setting, witness).await;
             let mut output = outcome.output.clone();
             let result = result_of(&outcome, timeout, "");
-            if result.state != StepState::Succeeded || spec.verify.is_empty() {
+            if result.state != StepState::Succeeded {
+                return (result, output);
+            }
+            if let Some(check) = &spec.verify_check {
+                let result = check_up_within(check, spec.settle, deadline, setting).await;
+                return (result, output);
+            }
+            if spec.verify.is_empty() {
                 return (result, output);
             }
             // Settled, then checked: the step succeeded only if verify says so.
@@ -192,6 +199,41 @@ async fn execute(
             let checked = supervised(verify, setting, witness).await;
             output.push_str(&checked.output);
             (result_of(&checked, timeout, "verify "), output)
+        }
+    }
+}
+
+/// `verify_check`: the check is probed until it passes (every retry
+/// interval), within `settle` and the run's deadline.
+async fn check_up_within(
+    check: &crate::engine::health::CheckSpec,
+    settle: Duration,
+    deadline: DateTime<Utc>,
+    setting: &Setting<'_>,
+) -> StepResult {
+    use crate::engine::health::Verdict;
+    let until = tokio::time::Instant::now() + time_left(settle, deadline);
+    loop {
+        let probe = super::health::probe_now(check, setting.hidden_env).await;
+        if probe.verdict() != Verdict::Fail {
+            let detail = format!("check {} is up", check.name);
+            return StepResult::new(StepState::Succeeded, None, &detail);
+        }
+        let next = tokio::time::Instant::now() + check.retry_interval;
+        if next > until {
+            let within = crate::config::duration::short(settle);
+            let detail = format!(
+                "check {} not up within {within}: {}",
+                check.name,
+                probe.cause()
+            );
+            return StepResult::new(StepState::Failed, None, &detail);
+        }
+        tokio::select! {
+            () = tokio::time::sleep_until(next) => {}
+            () = setting.cancel.cancelled() => {
+                return StepResult::new(StepState::Aborted, None, "interrupted while checking");
+            }
         }
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod acks;
 pub mod audit;
+pub mod health;
 pub mod leader;
 pub mod local_alerts;
 pub mod recovery;

@@ -176,6 +176,19 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX recovery_runs_open ON recovery_runs(state) WHERE state = 'running';
     CREATE INDEX recovery_steps_run ON recovery_steps(run_id);
     "#,
+    // 6: health checks' state changes with their causes (the leader writes
+    // them), for the ops report.
+    r#"
+    CREATE TABLE health_changes (
+        id          INTEGER PRIMARY KEY,
+        check_name  TEXT    NOT NULL,
+        from_state  TEXT    NOT NULL,
+        to_state    TEXT    NOT NULL,
+        cause       TEXT    NOT NULL,
+        at_ms       INTEGER NOT NULL
+    );
+    CREATE INDEX health_changes_at ON health_changes(at_ms);
+    "#,
 ];
 
 /// The schema version this build writes.
@@ -189,4 +202,5 @@ pub const PRUNED: &[(&str, &str)] = &[
     ("recovery_runs", "started_ms"),
     ("scaling_decisions", "at_ms"),
     ("acknowledgements", "expires_ms"),
+    ("health_changes", "at_ms"),
 ];

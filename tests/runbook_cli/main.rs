@@ -12,6 +12,7 @@ mod receiver;
 mod list_and_run;
 mod processes;
 mod store_fails;
+mod verify_check;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -25,6 +25,8 @@ pub enum Msg {
 pub enum Effect {
     /// Probe `check` (its index in the config), within its timeout.
     Probe(usize),
+    /// Store a state change (the leader's, for the report).
+    Record(crate::store::health::HealthChange),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -114,8 +116,10 @@ pub fn on_msg(state: &mut AppState, msg: Msg) -> Vec<AppEffect> {
                 return Vec::new();
             };
             view.probing = false;
+            let mut effects = Vec::new();
             if let Some(change) = view.status.apply(probe, thresholds) {
                 log_change(&name, &change);
+                effects.extend(record(state.store, &name, &change));
             }
             let labels = spec_labels(state, check);
             let status = &state.health.checks[check].status;
@@ -124,20 +128,37 @@ pub fn on_msg(state: &mut AppState, msg: Msg) -> Vec<AppEffect> {
                 .rules
                 .engine
                 .record_check(&host, &name, &labels, status, min_valid);
+            effects
         }
     }
-    Vec::new()
+}
+
+/// A change as the store keeps it, when this opsdeck leads (every opsdeck
+/// probes, one records).
+fn record(role: crate::app::state::StoreRole, name: &str, change: &Change) -> Option<AppEffect> {
+    (role == crate::app::state::StoreRole::Leader).then(|| {
+        AppEffect::Health(Effect::Record(crate::store::health::HealthChange {
+            check: name.to_string(),
+            from: change.from.as_str().into(),
+            to: change.to.as_str().into(),
+            cause: change.cause.clone(),
+            at: change.at,
+        }))
+    })
 }
 
 /// A sample judges the host check.
-pub fn on_sample(state: &mut AppState, sample: &ResourceSample) {
+pub fn on_sample(state: &mut AppState, sample: &ResourceSample) -> Vec<AppEffect> {
     let Some(host) = state.health.host.as_mut() else {
-        return;
+        return Vec::new();
     };
     let bounds = state.config.health.host.bounds();
     let probe = crate::engine::health::host::probe(sample, &bounds);
+    let name = crate::config::health::HOST_CHECK;
+    let mut effects = Vec::new();
     if let Some(change) = host.apply(probe, HOST_THRESHOLDS) {
-        log_change(crate::config::health::HOST_CHECK, &change);
+        log_change(name, &change);
+        effects.extend(record(state.store, name, &change));
     }
     let hostname = state.host.hostname.clone();
     let status = state.health.host.as_ref().expect("checked above");
@@ -148,6 +169,7 @@ pub fn on_sample(state: &mut AppState, sample: &ResourceSample) {
         status,
         None,
     );
+    effects
 }
 
 fn spec_labels(state: &AppState, check: usize) -> std::collections::BTreeMap<String, String> {

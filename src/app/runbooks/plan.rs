@@ -124,12 +124,8 @@ fn dialog(state: &AppState, draft: RecoveryRef, dry_run: bool) -> Confirm {
             StepAction::Notify(name) => format!("notify {name}"),
         };
         let mut aside = format!(" · timeout {}", short(step.timeout));
-        if !step.verify.is_empty() {
-            aside.push_str(&format!(
-                " · then verify after {}: {}",
-                short(step.settle),
-                shell_words(&step.verify)
-            ));
+        if let Some(verify) = step.verify_text() {
+            aside.push_str(&format!(" · then {verify}"));
         }
         let label = if step.dangerous {
             format!("step {} !", i + 1)

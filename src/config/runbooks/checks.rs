@@ -12,10 +12,13 @@ const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
 const MAX_RUN_RETRIES: u32 = 10;
 const MAX_STEP_RETRIES: u32 = 100;
 
+/// What a step may name: notifiers, and health checks.
+pub(super) type Known<'a> = (&'a [&'a str], &'a [crate::engine::health::CheckSpec]);
+
 pub(super) fn spec(
     r: &Runbook,
     table: &str,
-    notifiers: &[&str],
+    known: Known<'_>,
     err: &mut impl FnMut(&str, &str, String),
 ) -> Option<RunbookSpec> {
     let mut failed = false;
@@ -36,7 +39,7 @@ pub(super) fn spec(
         .step
         .iter()
         .enumerate()
-        .map(|(j, s)| step(r, s, &format!("{table}.step.{j}"), notifiers, &mut err))
+        .map(|(j, s)| step(r, s, &format!("{table}.step.{j}"), known, &mut err))
         .collect();
     if failed {
         return None;
@@ -93,13 +96,14 @@ fn step(
     r: &Runbook,
     s: &Step,
     table: &str,
-    notifiers: &[&str],
+    (notifiers, checks): Known<'_>,
     err: &mut impl FnMut(&str, &str, String),
 ) -> Option<StepSpec> {
     if s.name.trim().is_empty() {
         err(table, "name", "must not be empty".into());
     }
     let action = action(s, table, notifiers, err);
+    let verify_check = verify_check(s, &action, checks, table, err);
     if !s.verify.is_empty() || s.settle > Duration::ZERO {
         let key = if s.verify.is_empty() {
             "settle"
@@ -154,8 +158,54 @@ fn step(
         dangerous: s.dangerous,
         settle: s.settle,
         verify: s.verify.clone(),
+        verify_check,
         retries: s.retries,
     })
+}
+
+/// `verify_check`: a `[[health_check]]` by name, on a command step, instead
+/// of a `verify` command.
+fn verify_check(
+    s: &Step,
+    action: &Option<StepAction>,
+    checks: &[crate::engine::health::CheckSpec],
+    table: &str,
+    err: &mut impl FnMut(&str, &str, String),
+) -> Option<Box<crate::engine::health::CheckSpec>> {
+    let name = s.verify_check.as_deref()?;
+    if !s.verify.is_empty() {
+        err(
+            table,
+            "verify_check",
+            "choose one of verify and verify_check".into(),
+        );
+        return None;
+    }
+    if !matches!(action, Some(StepAction::Command(_))) {
+        err(
+            table,
+            "verify_check",
+            "only a step with a `command` can be verified".into(),
+        );
+        return None;
+    }
+    match checks.iter().find(|c| c.name == name) {
+        Some(check) => Some(Box::new(check.clone())),
+        None => {
+            let known: Vec<&str> = checks.iter().map(|c| c.name.as_str()).collect();
+            let hint = if known.is_empty() {
+                "no [[health_check]] is configured".to_string()
+            } else {
+                format!("the checks are {}", known.join(", "))
+            };
+            err(
+                table,
+                "verify_check",
+                format!("no [[health_check]] is named {name:?} ({hint})"),
+            );
+            None
+        }
+    }
 }
 
 /// A step runs a command or tells a notifier, exactly one of them.

@@ -110,6 +110,10 @@ pub struct Step {
     /// argv: the step succeeded only if this exits 0 (after `settle`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub verify: Vec<String>,
+    /// A `[[health_check]]` by name: the step succeeded only if the check is
+    /// up again within `settle`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verify_check: Option<String>,
     /// Attempts of this step after a failed one.
     #[serde(default)]
     pub retries: u32,
@@ -133,6 +137,7 @@ fn zero() -> Duration {
 pub fn check(
     runbooks: &[Runbook],
     notifiers: &[&str],
+    checks: &[crate::engine::health::CheckSpec],
     err: &mut impl FnMut(&str, &str, String),
 ) -> Vec<RunbookSpec> {
     let mut index: BTreeMap<&str, usize> = BTreeMap::new();
@@ -145,7 +150,7 @@ pub fn check(
                 index.insert(&r.id, i);
             }
         }
-        specs.extend(checks::spec(r, &table, notifiers, err));
+        specs.extend(checks::spec(r, &table, (notifiers, checks), err));
     }
     specs
 }

@@ -68,7 +68,27 @@ pub struct StepSpec {
     pub settle: Duration,
     /// argv whose exit 0 makes the step a success; empty: none.
     pub verify: Vec<String>,
+    /// A health check that must be up again within `settle` for the step to
+    /// succeed (probed until it is, or the settle time is over).
+    pub verify_check: Option<Box<crate::engine::health::CheckSpec>>,
     pub retries: u32,
+}
+
+impl StepSpec {
+    /// How the step is verified, for the plan and the CLI: "verify after
+    /// 30s: curl -fsS …", "check api up within 30s"; None when it is not.
+    pub fn verify_text(&self) -> Option<String> {
+        let settle = crate::config::duration::short(self.settle);
+        if let Some(check) = &self.verify_check {
+            return Some(format!("check {} up within {settle}", check.name));
+        }
+        (!self.verify.is_empty()).then(|| {
+            format!(
+                "verify after {settle}: {}",
+                crate::engine::shell_words(&self.verify)
+            )
+        })
+    }
 }
 
 /// Automatic recovery's guard rails.

@@ -19,6 +19,7 @@ fn step(name: &str) -> StepSpec {
         dangerous: false,
         settle: Duration::ZERO,
         verify: Vec::new(),
+        verify_check: None,
         retries: 0,
     }
 }
