@@ -92,6 +92,17 @@ bearer_token_file = "{token}"
         screen.contains("Checks · 1 down") || screen.contains("Checks · 2 down"),
         "{screen}"
     );
+    // Enter on it: the last probe and how it went down.
+    t.send(&["G", "k", "Enter"]);
+    let details = t.wait_text("Check pg: down", SEEN);
+    for text in [
+        "✗ connection refused",
+        "down after 2 failures: connection refused",
+        "up: first probe",
+    ] {
+        assert!(details.contains(text), "{text:?} in:\n{details}");
+    }
+    t.send(&["Escape"]);
 
     // The HTTP server stalls: its probe waits for 4s, the keys do not.
     std::fs::write(&mode, "stall").unwrap();

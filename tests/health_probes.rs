@@ -136,6 +136,33 @@ expect = {{ status = [200], body = '"status":\s*"UP"', max_latency = "500ms" }}
         "the echoed token is not kept: {shown}"
     );
 
+    // `opsdeck snapshot` judges it the same way, and shows no token either.
+    let config = dir.join("opsdeck.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[general]\nhost_rules = false\n[[health_check]]\nname = \"api\"\nkind = \"http\"\nurl = \"http://127.0.0.1:{}/health\"\nbearer_token_file = \"{}\"\n",
+            server.port,
+            dir.join("token").display()
+        ),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_opsdeck"))
+        .arg("-c")
+        .arg(&config)
+        .args(["snapshot", "--format", "json"])
+        .env("XDG_STATE_HOME", dir.join("state"))
+        .output()
+        .unwrap();
+    let json = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(json.contains("status 500 (want 2xx)"), "{json}");
+    assert!(!json.contains(TOKEN) && !String::from_utf8_lossy(&out.stderr).contains(TOKEN));
+
     server.set("slow");
     let slow = probe(&check);
     assert_eq!(slow.verdict(), Verdict::Warn, "{slow:?}");
