@@ -592,7 +592,7 @@ fn info_without_a_config_file_lists_the_embedded_host_rules() {
     let sandbox = Sandbox::new();
     let rules = info_rules(&sandbox.opsdeck(["info"]));
     assert_eq!(
-        rules[0], "rules         4 active; host rules on",
+        rules[0], "rules         6 active; host rules on",
         "{rules:#?}"
     );
     for name in [
@@ -600,6 +600,8 @@ fn info_without_a_config_file_lists_the_embedded_host_rules() {
         "HostCpuCritical",
         "HostMemoryHigh",
         "HostDiskFull",
+        "CheckDown",
+        "CertificateExpiring",
     ] {
         let line = rules.iter().find(|l| l.contains(name)).unwrap();
         assert!(line.contains(" active "), "{line}");
@@ -621,7 +623,7 @@ fn info_lists_each_rule_active_or_not_and_where_it_was_written() {
     let rules = info_rules(&sandbox.opsdeck(["info"]));
     let file = user.display();
     assert_eq!(
-        rules[0], "rules         4 active, 1 disabled; host rules on",
+        rules[0], "rules         6 active, 1 disabled; host rules on",
         "{rules:#?}"
     );
     let line = |name: &str| {

@@ -246,3 +246,31 @@ fn the_leader_records_each_change_with_its_cause_and_a_follower_does_not() {
         "{effects:?}"
     );
 }
+
+#[test]
+fn a_probe_that_never_reports_is_a_failure_and_the_check_is_probed_again() {
+    let mut s = state();
+    assert_eq!(probes_due(&update(&mut s, Msg::Tick(at(0)))), [0, 1, 2]);
+    // Its timeout (2s) and ten seconds more pass with no result for api.
+    probed(&mut s, 1, ok(0, 2));
+    probed(&mut s, 2, warned(0));
+    assert_eq!(
+        probes_due(&update(&mut s, Msg::Tick(at(11)))),
+        [1],
+        "postgres's interval"
+    );
+    probed(&mut s, 1, ok(11, 2));
+    // Lost at 13s: a failure; retried 2s after.
+    assert!(probes_due(&update(&mut s, Msg::Tick(at(13)))).is_empty());
+    assert_eq!(
+        probes_due(&update(&mut s, Msg::Tick(at(15)))),
+        [0],
+        "api again"
+    );
+    let api = &s.health.checks[0].status;
+    assert_eq!(api.state, opsdeck::engine::health::CheckState::Pending);
+    assert_eq!(
+        api.last.as_ref().unwrap().error.as_deref(),
+        Some("the probe never reported back")
+    );
+}

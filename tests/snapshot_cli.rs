@@ -219,7 +219,7 @@ fn snapshot_with_config(name: &str, config: &str) -> (serde_json::Value, serde_j
 fn a_config_file_keeps_the_host_rules_unless_turned_off() {
     let own = "[[rule]]\nname = \"AlwaysOn\"\nexpr = \"vector(1)\"\n";
     let (doc, local) = snapshot_with_config("own-rule", own);
-    assert_eq!(local["endpoint"], "5 rules", "{local}");
+    assert_eq!(local["endpoint"], "7 rules", "{local}");
     let names: Vec<&str> = doc["alerts"]
         .as_array()
         .unwrap()

@@ -374,8 +374,8 @@ fn http_probe(
     }
     for name in c.headers.keys() {
         let lower = name.to_ascii_lowercase();
-        if lower == "authorization"
-            || lower == "cookie"
+        if lower.contains("authorization")
+            || lower.contains("cookie")
             || lower.contains("token")
             || lower.contains("api-key")
         {
@@ -415,6 +415,16 @@ fn http_probe(
 }
 
 fn check_timing(c: &HealthCheck, fail: &mut impl FnMut(&str, String)) {
+    let day = Duration::from_secs(86400);
+    for (key, value) in [
+        ("interval", c.interval),
+        ("timeout", c.timeout),
+        ("retry_interval", c.retry_interval),
+    ] {
+        if value > day {
+            fail(key, "must be at most 1d".into());
+        }
+    }
     if c.interval < Duration::from_secs(1) {
         fail("interval", "must be at least 1s".into());
     }

@@ -88,6 +88,7 @@ pub async fn probe(
     hidden_env: &[String],
 ) -> Probe {
     let at = Utc::now();
+    let began = Instant::now();
     let mut probe = match &spec.probe {
         ProbeSpec::Http(http) => match client {
             Ok(client) => http_probe(http, client, at).await,
@@ -112,6 +113,7 @@ pub async fn probe(
             )
         });
     }
+    probe.took = began.elapsed();
     probe
 }
 
@@ -178,6 +180,7 @@ async fn http_probe(http: &HttpProbe, client: &HttpClient, at: DateTime<Utc>) ->
         conditions,
         error: None,
         certificate_expiry: answer.certificate_expiry,
+        took: Duration::ZERO,
     }
 }
 

@@ -181,7 +181,8 @@ fn health_marks(ui: Ui<'_>, brief: bool) -> Vec<Span<'static>> {
                 return String::new();
             }
             let cause = host.last.as_ref().map(|p| p.cause()).unwrap_or_default();
-            crate::ui::widgets::format::ellipsis(&cause, 32)
+            // Mount points are the system's text: shown, never acted on.
+            crate::ui::widgets::format::ellipsis(&crate::ui::visible(&cause), 32)
         };
         let (text, style) = match host.state {
             CheckState::Up => ("✓ ".to_string(), s.ok),

@@ -129,7 +129,7 @@ fn a_dangerous_step_is_not_run_unless_confirmed_and_dry_runs_execute_nothing() {
         err.contains("OPSDECK_ALERT_NAME=\"ServiceDown\""),
         "the environment shown: {err}"
     );
-    assert!(err.contains("then after 0.2s, verify: test -e"), "{err}");
+    assert!(err.contains("then verify after 0.2s: test -e"), "{err}");
     assert!(
         !home.path("restarted").exists(),
         "a dry run executes nothing"

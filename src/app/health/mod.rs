@@ -42,15 +42,20 @@ pub struct Health {
 #[derive(Debug, Clone, Default)]
 pub struct CheckView {
     pub status: CheckStatus,
-    /// A probe is out: no second one starts beside it.
-    pub probing: bool,
+    /// Since when a probe is out: no second one starts beside it.
+    pub probing: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-/// The host check changes state at once: a sample is not a flaky probe.
-const HOST_THRESHOLDS: Thresholds = Thresholds {
+/// The host check turns unhealthy at once (a sample is not a flaky probe),
+/// and healthy again after three samples in a row: a figure hovering at a
+/// bound does not flap.
+pub const HOST_THRESHOLDS: Thresholds = Thresholds {
     failure: 1,
-    success: 1,
+    success: 3,
 };
+
+/// Past its timeout by this much, a probe that has not reported is lost.
+const LOST_AFTER: chrono::Duration = chrono::Duration::seconds(10);
 
 impl Health {
     pub fn for_config(config: &crate::config::Config) -> Health {
@@ -89,12 +94,28 @@ pub fn on_tick(state: &mut AppState) -> Vec<AppEffect> {
     let specs = state.config.health_checks();
     let mut effects = Vec::new();
     for (i, (view, spec)) in state.health.checks.iter_mut().zip(specs).enumerate() {
+        let timeout = chrono::Duration::from_std(spec.timeout).unwrap_or_default();
+        if let Some(since) = view.probing
+            && now - since > timeout + LOST_AFTER
+        {
+            // Never reported (it cannot, short of a bug): a failure, said so.
+            let lost = Probe {
+                at: since,
+                took: (now - since).to_std().unwrap_or_default(),
+                error: Some("the probe never reported back".into()),
+                ..Probe::default()
+            };
+            view.probing = None;
+            if let Some(change) = view.status.apply(lost, spec.thresholds) {
+                log_change(&spec.name, &change);
+            }
+        }
         let due = view
             .status
             .next_due(spec.interval, spec.retry_interval)
             .is_none_or(|at| at <= now);
-        if due && !view.probing {
-            view.probing = true;
+        if due && view.probing.is_none() {
+            view.probing = Some(now);
             effects.push(AppEffect::Health(Effect::Probe(i)));
         }
     }
@@ -115,7 +136,7 @@ pub fn on_msg(state: &mut AppState, msg: Msg) -> Vec<AppEffect> {
             let Some(view) = state.health.checks.get_mut(check) else {
                 return Vec::new();
             };
-            view.probing = false;
+            view.probing = None;
             let mut effects = Vec::new();
             if let Some(change) = view.status.apply(probe, thresholds) {
                 log_change(&name, &change);

@@ -63,16 +63,27 @@ pub fn not_after(der: &[u8]) -> Option<DateTime<Utc>> {
 /// UTCTime `YYMMDDHHMMSSZ` (years 1950–2049) or GeneralizedTime
 /// `YYYYMMDDHHMMSSZ`, as RFC 5280 requires them.
 fn time(tag: u8, text: &[u8]) -> Option<DateTime<Utc>> {
-    let text = std::str::from_utf8(text).ok()?.strip_suffix('Z')?;
-    let (year, rest) = match tag {
-        UTC_TIME if text.len() == 12 => {
-            let yy: i32 = text[..2].parse().ok()?;
-            (if yy < 50 { 2000 + yy } else { 1900 + yy }, &text[2..])
+    // Bytes, not text: a server (unverified, with insecure_skip_verify) may
+    // put anything here, and only ASCII digits are read.
+    let digits = text.strip_suffix(b"Z")?;
+    if !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let number = |from: usize, len: usize| {
+        digits
+            .get(from..from + len)?
+            .iter()
+            .try_fold(0u32, |n, d| Some(n * 10 + u32::from(d - b'0')))
+    };
+    let (year, rest) = match (tag, digits.len()) {
+        (UTC_TIME, 12) => {
+            let yy = i32::try_from(number(0, 2)?).ok()?;
+            (if yy < 50 { 2000 + yy } else { 1900 + yy }, 2)
         }
-        GENERALIZED_TIME if text.len() == 14 => (text[..4].parse().ok()?, &text[4..]),
+        (GENERALIZED_TIME, 14) => (i32::try_from(number(0, 4)?).ok()?, 4),
         _ => return None,
     };
-    let n = |i: usize| rest.get(i..i + 2)?.parse::<u32>().ok();
+    let n = |i: usize| number(rest + i, 2);
     let date = NaiveDate::from_ymd_opt(year, n(0)?, n(2)?)?;
     Some(date.and_hms_opt(n(4)?, n(6)?, n(8)?)?.and_utc())
 }
@@ -107,6 +118,23 @@ mod tests {
         let generalized = time(GENERALIZED_TIME, b"20510101000000Z").unwrap();
         assert_eq!(generalized.to_rfc3339(), "2051-01-01T00:00:00+00:00");
         assert_eq!(time(UTC_TIME, b"2012"), None);
+    }
+
+    #[test]
+    fn hostile_times_are_none_not_a_panic() {
+        // 12 bytes with a multi-byte character where the year's digits are.
+        assert_eq!(time(UTC_TIME, "1\u{20ac}01234567Z".as_bytes()), None);
+        assert_eq!(
+            time(GENERALIZED_TIME, "2\u{20ac}0101000000Z".as_bytes()),
+            None
+        );
+        assert_eq!(time(UTC_TIME, b"991301000000Z"), None, "month 13");
+        assert_eq!(time(UTC_TIME, b"-9010100000Z"), None);
+        for len in 0..64 {
+            let junk: Vec<u8> = (0..len).map(|i| (i * 37 % 256) as u8).collect();
+            let _ = not_after(&junk);
+            let _ = time(UTC_TIME, &junk);
+        }
     }
 
     fn pem_body(pem: &str) -> Vec<u8> {

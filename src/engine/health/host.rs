@@ -60,9 +60,14 @@ pub fn probe(sample: &ResourceSample, bounds: &HostBounds) -> Probe {
         };
         conditions.push(Condition::new(verdict, format!("memory {used:.0}% used")));
     }
+    // A sample without figures says nothing good about the host.
+    let error = conditions
+        .is_empty()
+        .then(|| "the sample has no disk or memory figures".to_string());
     Probe {
         at: sample.taken_at,
         conditions,
+        error,
         ..Probe::default()
     }
 }

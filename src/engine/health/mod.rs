@@ -97,6 +97,9 @@ pub struct Probe {
     pub at: DateTime<Utc>,
     /// Until the answer (or the failure); none for a probe that never started.
     pub latency: Option<Duration>,
+    /// How long the whole probe took, answer or not (the next one, while
+    /// failing, comes `retry_interval` after it ended).
+    pub took: Duration,
     pub conditions: Vec<Condition>,
     /// Why the probe could not get an answer at all (refused, DNS, TLS,
     /// timeout, command not found): down, with this named.

@@ -30,6 +30,9 @@ pub struct CheckStatus {
     pub failures: u32,
     /// Consecutive probes that did not fail (0 after a failure).
     pub successes: u32,
+    /// Consecutive probes that passed every condition (0 after a warning
+    /// or a failure): a warning check is up again after `success` of them.
+    pub passes: u32,
     pub last: Option<Probe>,
     /// The last probe's error or warning, kept after it passes again.
     pub last_error: Option<(DateTime<Utc>, String)>,
@@ -86,6 +89,7 @@ impl CheckStatus {
         if verdict == Verdict::Fail {
             self.failures += 1;
             self.successes = 0;
+            self.passes = 0;
             let cause = format!(
                 "after {}: {}",
                 plural(self.failures, "failure"),
@@ -102,6 +106,11 @@ impl CheckStatus {
         }
         self.failures = 0;
         self.successes += 1;
+        self.passes = if verdict == Verdict::Pass {
+            self.passes + 1
+        } else {
+            0
+        };
         let good = if verdict == Verdict::Warn {
             CheckState::Warning
         } else {
@@ -114,8 +123,12 @@ impl CheckStatus {
             _ => format!("after {}", plural(self.successes, "success")),
         };
         match self.state {
-            // A down check must prove itself before it counts as up again.
+            // A down check must prove itself before it counts as up again,
             CheckState::Down if self.successes < success => (CheckState::Down, cause),
+            // and a warning one (a bound crossed back and forth stays a warning).
+            CheckState::Warning if good == CheckState::Up && self.passes < success => {
+                (CheckState::Warning, cause)
+            }
             _ => (good, cause),
         }
     }
@@ -131,14 +144,21 @@ impl CheckStatus {
         Some(Duration::from_secs_f64(sorted[rank]))
     }
 
-    /// When the next probe is due: sooner (`retry`) while failing.
+    /// When the next probe is due: `interval` after the last one started,
+    /// or, while failing, `retry` after it ended (a probe that times out is
+    /// not followed at once by the next).
     pub fn next_due(&self, interval: Duration, retry: Duration) -> Option<DateTime<Utc>> {
-        let last = self.last.as_ref()?.at;
-        let every = match self.state {
-            CheckState::Pending | CheckState::Down => retry,
+        let last = self.last.as_ref()?;
+        let wait = match self.state {
+            CheckState::Pending | CheckState::Down => last.took + retry,
             _ => interval,
         };
-        Some(last + chrono::Duration::from_std(every).unwrap_or_default())
+        let wait = chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
+        Some(
+            last.at
+                .checked_add_signed(wait)
+                .unwrap_or(DateTime::<Utc>::MAX_UTC),
+        )
     }
 }
 

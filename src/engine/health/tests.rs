@@ -106,11 +106,33 @@ fn a_crossed_bound_warns_and_names_the_condition() {
         (CheckState::Warning, "latency 612 ms > 500 ms")
     );
     assert!(CheckState::Warning.is_up());
-    let back = c.apply(pass(20, 10), th).unwrap();
+    // Up again after `success` passes in a row: a bound crossed back and
+    // forth stays a warning instead of flapping.
+    assert!(c.apply(pass(20, 10), th).is_none());
+    assert!(c.apply(slow(30), th).is_none());
+    assert!(c.apply(pass(40, 10), th).is_none());
+    let back = c.apply(pass(50, 10), th).unwrap();
     assert_eq!(
         (back.to, back.cause.as_str()),
         (CheckState::Up, "all conditions pass")
     );
+}
+
+#[test]
+fn while_failing_the_next_probe_waits_for_the_last_to_end_and_nothing_overflows() {
+    let th = Thresholds::default();
+    let mut c = CheckStatus::default();
+    let mut timed_out = refused(0);
+    timed_out.took = Duration::from_secs(2);
+    c.apply(timed_out, th);
+    let (every, retry) = (Duration::from_secs(10), Duration::from_secs(2));
+    assert_eq!(
+        c.next_due(every, retry),
+        Some(t(4)),
+        "2s after it ended, not at once"
+    );
+    let far = Duration::from_secs(u64::MAX / 4);
+    assert_eq!(c.next_due(far, far), Some(DateTime::<Utc>::MAX_UTC));
 }
 
 #[test]

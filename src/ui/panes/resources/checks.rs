@@ -34,6 +34,7 @@ struct Shown<'a> {
     status: &'a CheckStatus,
     /// (failure threshold, next probe due), for probed checks.
     probed: Option<(u32, Option<chrono::DateTime<chrono::Utc>>)>,
+    successes_needed: u32,
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
@@ -57,6 +58,7 @@ pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
             kind: "host",
             status: host,
             probed: None,
+            successes_needed: crate::app::health::HOST_THRESHOLDS.success,
         });
     }
     let specs = state.config.health_checks();
@@ -68,11 +70,15 @@ pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
             kind: spec.kind(),
             status: &view.status,
             probed: Some((spec.thresholds.failure, due)),
+            successes_needed: spec.thresholds.success,
         });
     }
-    // Short of room, the ones not up come first.
+    // Short of room, the ones not up come first (unless the cursor is on a
+    // check: then the rows keep their order and scroll to it).
     let room = usize::from(table_area.height);
-    if shown.len() > room {
+    let cursor_here =
+        state.view.focus == PaneId::Resources && crate::app::health::selected(state).is_some();
+    if shown.len() > room && !cursor_here {
         shown.sort_by_key(|c| std::cmp::Reverse(rank(c.status.state)));
         shown.truncate(room);
     }
@@ -154,6 +160,10 @@ fn row(ui: Ui<'_>, c: &Shown) -> Row<'static> {
     if let (Some((threshold, due)), CheckState::Pending | CheckState::Down) = (c.probed, st.state) {
         let mut text = match st.state {
             CheckState::Pending => format!(" · {}/{threshold} failures", st.failures),
+            // Recovering: how far it is from up.
+            _ if st.successes > 0 => {
+                format!(" · {}/{} successes", st.successes, c.successes_needed)
+            }
             _ => format!(" · {} failures", st.failures),
         };
         if let Some(due) = due {
