@@ -229,7 +229,7 @@ fn a_config_file_keeps_the_host_rules_unless_turned_off() {
     assert!(names.contains(&"AlwaysOn"), "{names:?}");
 
     let (_, local) = snapshot_with_config("no-rules", "[ui]\ntheme = \"dark\"\n");
-    assert_eq!(local["endpoint"], "4 rules", "{local}");
+    assert_eq!(local["endpoint"], "6 rules", "{local}");
 
     let off = format!("[general]\nhost_rules = false\n{own}");
     let (_, local) = snapshot_with_config("host-rules-off", &off);
