@@ -11,6 +11,7 @@ pub mod notify;
 pub mod promql;
 pub mod rules;
 pub mod runbooks;
+pub mod scaling;
 pub mod tasks;
 
 /// argv for people: words with spaces or quotes are single-quoted.
