@@ -17,6 +17,7 @@ mod recover;
 pub mod remote;
 pub mod rules;
 pub mod runbooks;
+pub mod scaling;
 mod section_checks;
 pub mod size;
 pub mod tasks;

@@ -13,11 +13,13 @@
 mod behavior;
 mod decide;
 mod history;
+mod target;
 #[cfg(test)]
 mod tests;
 
 pub use behavior::{Behavior, Policy, PolicyKind, Rules, Select};
 pub use decide::{Decision, MetricProposal, Reason, Scaler};
+pub use target::{Current, Mode, Query, Source, TargetSpec};
 
 /// What the autoscaler needs of a target (built from `[[scaling]]`).
 #[derive(Debug, Clone, PartialEq)]
