@@ -12,6 +12,7 @@
 
 mod behavior;
 mod decide;
+mod explain;
 mod history;
 mod target;
 #[cfg(test)]

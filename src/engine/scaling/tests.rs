@@ -215,3 +215,40 @@ fn an_up_window_holds_the_lowest_recent_recommendation() {
     assert_eq!(d.reasons[0], Reason::ScaleUpStabilized);
     assert_eq!(s.evaluate(t(61), 4, &[Some(200.0)]).desired, 8);
 }
+
+#[test]
+fn each_decision_says_why_in_one_line() {
+    let mut s = cpu(1, 50);
+    let d = s.evaluate(t(0), 2, &[Some(920.0)]);
+    assert_eq!(
+        d.summary(&s.spec),
+        "cpu 920 vs 100 → 19; held by the scale-up policies 100%/15s, 4 pods/15s (max); 2 → 6"
+    );
+    let d = s.evaluate(t(1), 6, &[Some(105.5)]);
+    assert_eq!(
+        d.summary(&s.spec),
+        "cpu 105.5 vs 100 (within 10%) → 6; steady at 6"
+    );
+    let d = s.evaluate(t(60), 6, &[Some(50.0)]);
+    assert_eq!(
+        d.summary(&s.spec),
+        // The highest recommendation within 5 minutes (19, at 0s) keeps it up.
+        "cpu 50 vs 100 → 3; held at 6 by the recommendation of 19 1m ago (scale-down window 5m); steady at 6"
+    );
+    let mut two = Scaler::new(spec(
+        1,
+        10,
+        &[("cpu", 70.0), ("latency", 0.5)],
+        Behavior::default(),
+    ));
+    let d = two.evaluate(t(0), 4, &[Some(10.0), None]);
+    assert_eq!(
+        d.summary(&two.spec),
+        "cpu 10 vs 70 → 1; latency unreadable; a metric could not be read: no scale-down on a partial picture; steady at 4"
+    );
+    let d = cpu(2, 10).evaluate(t(0), 0, &[Some(10.0)]);
+    assert_eq!(
+        d.summary(&cpu(2, 10).spec),
+        "0 replicas: scaling disabled until it is scaled up by hand; steady at 0"
+    );
+}
