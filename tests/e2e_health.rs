@@ -106,7 +106,16 @@ bearer_token_file = "{token}"
 
     // The HTTP server stalls: its probe waits for 4s, the keys do not.
     std::fs::write(&mode, "stall").unwrap();
-    std::thread::sleep(Duration::from_secs(6));
+    // The key is pressed while a probe is held by the server, not before.
+    let stalled = dir.join("mode.stalled");
+    let began = Instant::now();
+    while !stalled.exists() {
+        assert!(
+            began.elapsed() < SEEN,
+            "no probe reached the stalled server"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let began = Instant::now();
     t.send(&["?"]);
     t.wait_text("Help · keys", Duration::from_secs(2));

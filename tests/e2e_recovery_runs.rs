@@ -46,14 +46,7 @@ dangerous = true
     std::fs::write(&config_path, config).unwrap();
     let config_arg = config_path.to_string_lossy().into_owned();
     let state = dir.join("state");
-    let state_arg = state.to_string_lossy().into_owned();
-    let t = Tmux::start(
-        "runs-list",
-        &["-c", &config_arg],
-        120,
-        30,
-        &[("XDG_STATE_HOME", state_arg.as_str())],
-    );
+    let t = Tmux::start_with_state("runs-list", &config_path, &state, 120, 30);
     t.wait_text("leader", SEEN);
     t.send(&["2"]);
     t.wait_text("no tasks configured", SEEN);

@@ -4,6 +4,8 @@
 //! dashboard, in `opsdeck runbook list` and in the audit log. The page is a
 //! real HTTP server (Python's) serving a file.
 
+#[path = "state_db/mod.rs"]
+mod state_db;
 mod tmux;
 
 use std::path::PathBuf;
@@ -222,14 +224,7 @@ timeout = "1m"
     std::fs::write(&config_path, config).unwrap();
     let config_arg = config_path.to_string_lossy().into_owned();
     let state = dir.join("state");
-    let state_arg = state.to_string_lossy().into_owned();
-    let t = Tmux::start(
-        "runbooks-abandoned",
-        &["-c", &config_arg],
-        120,
-        30,
-        &[("XDG_STATE_HOME", state_arg.as_str())],
-    );
+    let t = Tmux::start_with_state("runbooks-abandoned", &config_path, &state, 120, 30);
     t.wait_text("leader", SEEN);
     let mut cli = Command::new(tmux::BIN)
         .args(["-c", &config_arg, "runbook", "run", "slow"])
@@ -244,7 +239,7 @@ timeout = "1m"
         assert!(start.elapsed() < SEEN, "the step never started");
         std::thread::sleep(Duration::from_millis(50));
     }
-    wait_for_step_pgid(&state);
+    state_db::wait_for_step_pgid(&state);
     cli.kill().unwrap();
     cli.wait().unwrap();
     let config_home = dir.join("config");
@@ -276,33 +271,4 @@ timeout = "1m"
     assert!(left.stdout.is_empty(), "the abandoned step was stopped");
     drop(t);
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// Waits until the state database under `state_home` holds the process group
-/// of a running step: only then can a next opsdeck stop what is left of it.
-fn wait_for_step_pgid(state_home: &std::path::Path) {
-    let db = state_home.join("opsdeck/opsdeck.db");
-    let start = std::time::Instant::now();
-    loop {
-        let pgid: i64 =
-            rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-                .and_then(|c| {
-                    c.busy_timeout(std::time::Duration::from_secs(2))?;
-                    c.query_row(
-                        "SELECT COALESCE(MAX(pgid), 0) FROM recovery_steps WHERE state = 'running'",
-                        [],
-                        |r| r.get(0),
-                    )
-                })
-                .unwrap_or(0);
-        if pgid > 0 {
-            return;
-        }
-        assert!(
-            start.elapsed() < std::time::Duration::from_secs(20),
-            "the running step's process group was never recorded in {}",
-            db.display()
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
 }

@@ -200,6 +200,17 @@ fn enter_on_a_stored_run_reads_it_and_shows_its_steps_and_output() {
     assert_eq!(load_run(&effects), Some(30), "{effects:?}");
     let loading = common::screen(&s, 120, 30);
     assert!(loading.contains("reading run 30"), "{loading}");
+    // A read that fails says so instead of "reading…" for ever.
+    let failed = RunMsg::RunUnreadable {
+        run_id: 30,
+        why: "database is locked".into(),
+    };
+    let _ = update(&mut s, Msg::Runbooks(failed));
+    let screen = common::screen(&s, 120, 30);
+    assert!(
+        screen.contains("cannot read run 30: database is locked"),
+        "{screen}"
+    );
     let run = s
         .recoveries
         .recent

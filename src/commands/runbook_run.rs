@@ -343,24 +343,13 @@ impl Witness for CliWitness<'_> {
         let _ = self.out.write(&mut std::io::stdout(), &[]);
         let _ = self.err.write(&mut std::io::stderr(), &[]);
         let _ = std::io::stdout().flush();
-        let mut row = StoredStep::attempt_of(run, step);
-        // The attempt as it ended (the run may already have reset the step
-        // for its next attempt).
-        row.state = result.state.as_str().to_string();
-        row.exit_code = result.exit_code;
-        row.detail = result.detail.clone();
-        row.finished = Some(Utc::now());
-        row.output = output.to_string();
+        let row = StoredStep::ended(run, step, result, output);
         if let Some(store) = self.store.as_mut() {
             store
                 .finish_recovery_step(self.step_row, &row)
                 .map_err(|e| anyhow::anyhow!("its step's end could not be recorded: {e}"))?;
         }
-        let state = if run.dry_run {
-            crate::engine::runbooks::StepState::WouldRun
-        } else {
-            result.state
-        };
+        let state = result.shown_state(run.dry_run);
         note!(
             "opsdeck: step {}/{} {}: {}",
             step + 1,

@@ -62,10 +62,22 @@ pub fn run_effect(ex: &super::Executor, effect: crate::app::runbooks::Effect) {
             });
             let tx = ex.tx.clone();
             tokio::spawn(async move {
-                if let Ok(Ok(Some((steps, run)))) = reply.await {
-                    let run = Box::new(run);
-                    let _ = tx.send(Msg::Runbooks(RunMsg::Run { run, steps })).await;
-                }
+                let msg = match reply.await {
+                    Ok(Ok(Some((steps, run)))) => RunMsg::Run {
+                        run: Box::new(run),
+                        steps,
+                    },
+                    Ok(Ok(None)) => RunMsg::RunUnreadable {
+                        run_id: id,
+                        why: "it is no longer in the state database (pruned)".into(),
+                    },
+                    Ok(Err(why)) => RunMsg::RunUnreadable { run_id: id, why },
+                    Err(_) => RunMsg::RunUnreadable {
+                        run_id: id,
+                        why: "the store thread is gone".into(),
+                    },
+                };
+                let _ = tx.send(Msg::Runbooks(msg)).await;
             });
         }
         Effect::CloseAbandoned => {
@@ -399,12 +411,7 @@ impl Witness for DashWitness {
     ) -> anyhow::Result<()> {
         self.flush().await;
         if let Some(store) = &self.store {
-            let mut row = StoredStep::attempt_of(run, step);
-            row.state = result.state.as_str().to_string();
-            row.exit_code = result.exit_code;
-            row.detail = result.detail.clone();
-            row.finished = Some(Utc::now());
-            row.output = output.to_string();
+            let row = StoredStep::ended(run, step, result, output);
             let id = self.step_row;
             match store
                 .call("recovery step end", move |s| {
@@ -417,15 +424,10 @@ impl Witness for DashWitness {
                 Err(_) => anyhow::bail!("the store thread is gone"),
             }
         }
-        let state = if run.dry_run {
-            crate::engine::runbooks::StepState::WouldRun
-        } else {
-            result.state
-        };
         let msg = RunMsg::StepEnded {
             key: self.key,
             step,
-            state,
+            state: result.shown_state(run.dry_run),
             detail: result.detail.clone(),
             at: Utc::now(),
         };

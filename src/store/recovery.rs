@@ -62,6 +62,24 @@ pub struct StoredStep {
 }
 
 impl StoredStep {
+    /// The attempt of step `step` as it ended with `result` (the run may
+    /// already have reset the step for its next attempt).
+    pub fn ended(
+        run: &crate::engine::runbooks::RecoveryRun,
+        step: usize,
+        result: &crate::engine::runbooks::StepResult,
+        output: &str,
+    ) -> StoredStep {
+        StoredStep {
+            state: result.state.as_str().to_string(),
+            exit_code: result.exit_code,
+            detail: result.detail.clone(),
+            finished: Some(Utc::now()),
+            output: output.to_string(),
+            ..StoredStep::attempt_of(run, step)
+        }
+    }
+
     /// Step `step` of `run` as its current attempt stands (no output yet).
     pub fn attempt_of(run: &crate::engine::runbooks::RecoveryRun, step: usize) -> StoredStep {
         use crate::engine::runbooks::StepAction;

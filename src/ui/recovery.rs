@@ -35,11 +35,17 @@ pub fn draw_stored(frame: &mut Frame, area: Rect, ui: Ui<'_>, run_id: i64) {
             draw_run(frame, area, ui, run, hint);
         }
         _ => {
-            let rect = super::overlay::centered(area, area.width.min(60), 5);
-            let text = Line::from(Span::styled(
-                format!(" reading run {run_id} from the state database…"),
-                ui.styles.dim,
-            ));
+            let rect = super::overlay::centered(area, area.width.min(80), 5);
+            let text = match &ui.state.recoveries.unreadable {
+                Some((id, why)) if *id == run_id => Line::from(Span::styled(
+                    format!(" cannot read run {run_id}: {}", visible(why)),
+                    ui.styles.critical,
+                )),
+                _ => Line::from(Span::styled(
+                    format!(" reading run {run_id} from the state database…"),
+                    ui.styles.dim,
+                )),
+            };
             super::overlay::popup(frame, rect, ui, " Recovery ", " Esc close ", vec![text]);
         }
     }

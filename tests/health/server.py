@@ -2,7 +2,8 @@
 
 GET /health answers as the file MODE says: "up" (200, {"status": "UP"}),
 "500" (500, echoing the request's Authorization header, as a careless
-server does), "slow" (answers after 0.7 s) or "stall" (answers after 30 s).
+server does), "slow" (answers after 0.7 s) or "stall" (answers after 30 s,
+having written the file MODE.stalled when the request came).
 With CERT and KEY it serves HTTPS. Prints the port it listens on.
 """
 import http.server
@@ -20,6 +21,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with open(mode_file) as f:
             mode = f.read().strip()
         if mode == "stall":
+            with open(mode_file + ".stalled", "w") as f:
+                f.write("stalled")
             time.sleep(30)
         if mode == "slow":
             time.sleep(0.7)

@@ -115,7 +115,7 @@ command = ["true"]
 "#,
     );
     let mut child = started(&home, "slow");
-    super::wait_for_step_pgid(&home.path("state"));
+    super::state_db::wait_for_step_pgid(&home.path("state"));
     child.kill().unwrap();
     child.wait().unwrap();
     let sleeping = || {
@@ -160,13 +160,6 @@ fn started(home: &Home, id: &str) -> std::process::Child {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let began = Instant::now();
-    while !home.path("started").exists() {
-        assert!(
-            began.elapsed() < Duration::from_secs(20),
-            "the step never started"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    super::wait_for_file(&home.path("started"));
     child
 }

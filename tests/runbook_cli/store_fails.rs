@@ -4,7 +4,6 @@
 //! not stay `running` once the lock is gone.
 
 use super::Home;
-use std::time::{Duration, Instant};
 
 #[test]
 fn a_step_whose_end_cannot_be_recorded_stops_the_run_before_the_next_step() {
@@ -37,14 +36,7 @@ command = ["true"]
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let began = Instant::now();
-    while !home.path("started").exists() {
-        assert!(
-            began.elapsed() < Duration::from_secs(20),
-            "the step never started"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    super::wait_for_file(&home.path("started"));
     // Another process takes the database's write lock and keeps it.
     let db = home.path("state/opsdeck/opsdeck.db");
     let locker = rusqlite::Connection::open(&db).unwrap();

@@ -32,6 +32,26 @@ impl Tmux {
         tmux
     }
 
+    /// `opsdeck -c CONFIG` with its state database under `state`, which the
+    /// test shares with the other opsdeck processes it starts.
+    pub fn start_with_state(
+        name: &str,
+        config: &Path,
+        state: &Path,
+        width: u16,
+        height: u16,
+    ) -> Tmux {
+        let state = state.to_string_lossy();
+        let config = config.to_string_lossy();
+        Tmux::start(
+            name,
+            &["-c", &config],
+            width,
+            height,
+            &[("XDG_STATE_HOME", &state)],
+        )
+    }
+
     pub fn new(name: &str) -> Tmux {
         let dir = std::env::temp_dir().join(format!("opsdeck-e2e-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);

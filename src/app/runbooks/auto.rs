@@ -4,7 +4,8 @@
 //! and shown on the alert. Looked at only when the alert list changed, and
 //! only with such a runbook configured.
 
-use super::update::{Effect, StartRecovery, live_run};
+use super::actions::live_run;
+use super::update::{Effect, StartRecovery};
 use crate::app::alerts::{Alert, AlertState};
 use crate::app::intent::RecoveryRef;
 use crate::app::state::{AppState, StatusKind};

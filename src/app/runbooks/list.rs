@@ -185,6 +185,7 @@ pub fn open_run(state: &mut AppState, row: &RunRow) -> Vec<AppEffect> {
     }
     state.view.overlay = Some(Overlay::StoredRecovery(row.run_id));
     state.recoveries.viewed = None;
+    state.recoveries.unreadable = None;
     vec![AppEffect::Runbooks(Effect::LoadRun(row.run_id))]
 }
 
@@ -202,7 +203,7 @@ pub(super) fn reload_viewed(state: &AppState, changed: &[StoredRecoveryRun]) -> 
 /// run asks whether to abort it; any other says why it cannot.
 pub fn abort_listed(state: &mut AppState, run_id: i64, live: Option<u64>) {
     if let Some(key) = live {
-        super::update::open_abort(state, key);
+        super::actions::open_abort(state, key);
         return;
     }
     let stored = state.recoveries.recent.iter().find(|r| r.id == run_id);
@@ -224,7 +225,7 @@ pub fn viewed_run(
     steps: &[StoredStep],
     spec: Option<&RunbookSpec>,
 ) -> LiveRun {
-    let mut views: Vec<StepView> = spec.map_or_else(Vec::new, super::update::step_views);
+    let mut views: Vec<StepView> = spec.map_or_else(Vec::new, super::actions::step_views);
     let mut output = String::new();
     let current = steps.iter().map(|s| s.run_attempt).max().unwrap_or(1);
     for step in steps.iter().filter(|s| s.run_attempt == current) {

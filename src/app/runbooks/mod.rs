@@ -3,10 +3,12 @@
 //! and which run's view is open. What `update` does with them is in `update`;
 //! the plan `r` opens is in `plan`.
 
+mod actions;
 mod auto;
 mod list;
 mod plan;
 mod update;
+pub use actions::{carry_out, declined, open_abort};
 pub use auto::after_update;
 pub use list::{
     LISTED_RUNS, RunCursor, RunRow, abort_listed, open_run, restore_run_cursor, run_cursor,
@@ -14,10 +16,7 @@ pub use list::{
 };
 pub use plan::on_plan_key;
 pub use plan::open_plan;
-pub use update::{
-    Effect, Msg, StartRecovery, carry_out, declined, details_opened, on_msg, on_tick, open_abort,
-    run_key,
-};
+pub use update::{Effect, Msg, StartRecovery, details_opened, on_msg, on_tick, run_key};
 
 use crate::engine::runbooks::{RunOutcome, StepState};
 use crate::store::recovery::StoredRecoveryRun;
@@ -60,6 +59,8 @@ pub struct Recoveries {
     pub recent: Vec<StoredRecoveryRun>,
     /// The stored run whose view is open, as read.
     pub viewed: Option<LiveRun>,
+    /// Why the stored run whose view is open could not be read: (id, why).
+    pub unreadable: Option<(i64, String)>,
 }
 
 /// A stored run and its step attempts.

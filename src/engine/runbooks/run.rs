@@ -134,6 +134,15 @@ pub struct StepResult {
 }
 
 impl StepResult {
+    /// The state a screen shows: a dry run's steps "would run".
+    pub fn shown_state(&self, dry_run: bool) -> StepState {
+        if dry_run {
+            StepState::WouldRun
+        } else {
+            self.state
+        }
+    }
+
     pub fn new(state: StepState, exit_code: Option<i32>, detail: impl Into<String>) -> Self {
         Self {
             state,

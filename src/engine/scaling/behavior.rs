@@ -91,56 +91,48 @@ impl Rules {
     }
 
     /// The most replicas allowed after scaling up from `current`, with
-    /// `added`/`removed` the replicas changed within each policy's period.
-    pub fn up_limit(
-        &self,
-        current: u32,
-        changed: impl Fn(std::time::Duration) -> (u32, u32),
-    ) -> u32 {
-        let pick = match self.select {
-            Select::Disabled => return current,
-            Select::Max => u32::max,
-            Select::Min => u32::min,
-        };
-        let mut result: Option<u32> = None;
-        for p in &self.policies {
-            let (added, removed) = changed(p.period);
-            let start = (i64::from(current) - i64::from(added) + i64::from(removed)).max(0) as u64;
-            let proposed = match p.kind {
-                PolicyKind::Pods => start + u64::from(p.value),
-                // Rounded up, or a small target would never grow.
-                PolicyKind::Percent => (start * (100 + u64::from(p.value))).div_ceil(100),
-            };
-            let proposed = u32::try_from(proposed).unwrap_or(u32::MAX);
-            result = Some(result.map_or(proposed, |r| pick(r, proposed)));
+    /// `changed` the replicas (added, removed) within a policy's period.
+    pub fn up_limit(&self, current: u32, changed: impl Fn(Duration) -> (u32, u32)) -> u32 {
+        let counts = self.counts(current, &changed, true);
+        match self.select {
+            Select::Disabled => current,
+            Select::Max => counts.max().unwrap_or(current),
+            Select::Min => counts.min().unwrap_or(current),
         }
-        result.unwrap_or(current)
     }
 
-    /// The fewest replicas allowed after scaling down from `current`.
-    pub fn down_limit(
-        &self,
+    /// The fewest replicas allowed after scaling down from `current` (the
+    /// largest change is the lowest count).
+    pub fn down_limit(&self, current: u32, changed: impl Fn(Duration) -> (u32, u32)) -> u32 {
+        let counts = self.counts(current, &changed, false);
+        match self.select {
+            Select::Disabled => current,
+            Select::Max => counts.min().unwrap_or(current),
+            Select::Min => counts.max().unwrap_or(current),
+        }
+    }
+
+    /// The count each policy allows, from the replicas at its period's start
+    /// (HPA: current − added + removed within the period).
+    fn counts<'a>(
+        &'a self,
         current: u32,
-        changed: impl Fn(std::time::Duration) -> (u32, u32),
-    ) -> u32 {
-        // For scaling down, the largest change is the lowest count.
-        let pick = match self.select {
-            Select::Disabled => return current,
-            Select::Max => u32::min,
-            Select::Min => u32::max,
-        };
-        let mut result: Option<u32> = None;
-        for p in &self.policies {
+        changed: &'a impl Fn(Duration) -> (u32, u32),
+        up: bool,
+    ) -> impl Iterator<Item = u32> + 'a {
+        self.policies.iter().map(move |p| {
             let (added, removed) = changed(p.period);
             let start = (i64::from(current) - i64::from(added) + i64::from(removed)).max(0) as u64;
-            let proposed = match p.kind {
-                PolicyKind::Pods => start.saturating_sub(u64::from(p.value)),
+            let value = u64::from(p.value);
+            let count = match (p.kind, up) {
+                (PolicyKind::Pods, true) => start + value,
+                // Rounded up, or a small target would never grow.
+                (PolicyKind::Percent, true) => (start * (100 + value)).div_ceil(100),
+                (PolicyKind::Pods, false) => start.saturating_sub(value),
                 // Truncated, as HPA's int32(float) conversion does.
-                PolicyKind::Percent => start * 100u64.saturating_sub(u64::from(p.value)) / 100,
+                (PolicyKind::Percent, false) => start * 100u64.saturating_sub(value) / 100,
             };
-            let proposed = u32::try_from(proposed).unwrap_or(u32::MAX);
-            result = Some(result.map_or(proposed, |r| pick(r, proposed)));
-        }
-        result.unwrap_or(current)
+            u32::try_from(count).unwrap_or(u32::MAX)
+        })
     }
 }
