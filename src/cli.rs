@@ -82,6 +82,69 @@ pub enum Command {
     /// Recovery runbooks: list them, or run one for an alert
     #[command(subcommand)]
     Runbook(RunbookCommand),
+    /// Scaling targets: stored decisions, or a what-if replay of them
+    #[command(subcommand)]
+    Scaling(ScalingCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScalingCommand {
+    /// A target's stored evaluations (those that changed something, with
+    /// every stage) and executions, oldest first
+    History {
+        /// The target's name, as in [[scaling]] name
+        name: String,
+        /// Only the last DUR (e.g. 1h, 2d)
+        #[arg(long, value_name = "DUR", value_parser = parse_duration)]
+        since: Option<std::time::Duration>,
+        /// text, or json (one object per line, every stage and input)
+        #[arg(long, value_enum, default_value_t = AuditFormat::Text)]
+        format: AuditFormat,
+    },
+    /// Replays a target's stored inputs through changed settings and shows,
+    /// beside what the configured settings decide, what would have happened
+    #[command(
+        after_help = "The replicas are as they were observed: the replay shows what each \
+                      evaluation would have decided, not how the system would have answered. \
+                      Between two stored evaluations the inputs are taken as unchanged \
+                      (opsdeck stores an evaluation when its outcome changes)."
+    )]
+    Explain {
+        name: String,
+        #[arg(long, value_name = "DUR", value_parser = parse_duration)]
+        since: Option<std::time::Duration>,
+        #[command(flatten)]
+        what_if: WhatIf,
+        #[arg(long, value_enum, default_value_t = AuditFormat::Text)]
+        format: AuditFormat,
+    },
+}
+
+/// The settings `scaling explain` changes.
+#[derive(Debug, clap::Args)]
+pub struct WhatIf {
+    /// A ratio within 1 ± X proposes no change
+    #[arg(long, value_name = "X", value_parser = parse_tolerance)]
+    pub tolerance: Option<f64>,
+    /// The scale-down stabilisation window
+    #[arg(long, value_name = "DUR", value_parser = parse_duration)]
+    pub stabilization: Option<std::time::Duration>,
+    /// The scale-up stabilisation window
+    #[arg(long, value_name = "DUR", value_parser = parse_duration)]
+    pub scale_up_stabilization: Option<std::time::Duration>,
+    #[arg(long, value_name = "N")]
+    pub min: Option<u32>,
+    #[arg(long, value_name = "N")]
+    pub max: Option<u32>,
+}
+
+fn parse_tolerance(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(t) if (0.0..1.0).contains(&t) => Ok(t),
+        _ => Err(format!(
+            "{s:?} is not a tolerance (at least 0, below 1, e.g. 0.1)"
+        )),
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -49,6 +49,8 @@ pub enum Draft {
     /// A running recovery's dangerous step asks; Esc aborts the run.
     ConfirmStep(StepRef),
     AbortRecovery(StepRef),
+    /// `s`: field: replicas (the recommendation, or a count by hand).
+    Scale(super::scaling::ScaleDraft),
     /// Quitting cancels this many running task runs (not a write: not audited).
     Quit(usize),
 }
@@ -220,6 +222,7 @@ impl Confirm {
             }),
             Draft::ConfirmStep(step) => Intent::ConfirmStep(step.clone()),
             Draft::AbortRecovery(step) => Intent::AbortRecovery(step.clone()),
+            Draft::Scale(draft) => Intent::Scale(draft.intent(self.field("replicas"))?),
             Draft::Quit(_) => return Ok(None),
         }))
     }

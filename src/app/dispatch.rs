@@ -46,6 +46,7 @@ pub fn open(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::TriggerTask | Action::CancelTask if !state.tasks.is_empty() => {
             super::tasks::open_confirm(state, action == Action::CancelTask);
         }
+        Action::Scale if !state.scaling.is_empty() => super::scaling::open_confirm(state),
         _ => {
             // The engines that carry these out (runbooks, scaling) are not configured
             // yet, so there is nothing the action could apply to.
@@ -115,7 +116,11 @@ pub fn confirm_key(state: &mut AppState, key: crossterm::event::KeyEvent) -> Vec
                 _ => Vec::new(),
             };
         }
-        DialogKey::Edited | DialogKey::Ignored => return Vec::new(),
+        DialogKey::Edited => {
+            super::scaling::refresh_plan(dialog);
+            return Vec::new();
+        }
+        DialogKey::Ignored => return Vec::new(),
     }
     let ctx = AckContext {
         now: state.now,
@@ -181,7 +186,10 @@ pub fn written(state: &mut AppState, written: Written) -> Vec<Effect> {
             effects.insert(0, Effect::Audit(record));
             effects
         }
-        (Feature::Tasks | Feature::Runbooks, result) => {
+        (Feature::Scaling, Ok(Done::IntentRecorded(intent_id))) => {
+            super::scaling::carry_out(state, &written.intent, intent_id)
+        }
+        (Feature::Tasks | Feature::Runbooks | Feature::Scaling, result) => {
             // The intent could not be recorded: nothing was started or stopped.
             state.view.overlay = None;
             let why = result.err().unwrap_or_else(|| "unexpected answer".into());
@@ -234,6 +242,13 @@ fn selected_target(state: &AppState, action: Action) -> Option<Target> {
                 audit: run.runbook,
             })
         }
+        (Action::Scale, PaneId::Scaling) => super::scaling::selected(state).map(|i| {
+            let name = state.config.scaling_targets()[i].scaler.name.clone();
+            Target {
+                shown: name.clone(),
+                audit: name,
+            }
+        }),
         (Action::TriggerTask, PaneId::Tasks) if super::runbooks::selected_run(state).is_some() => {
             None
         }
@@ -256,6 +271,7 @@ fn intent_target(intent: &Intent) -> Target {
         Intent::ConfirmStep(s) | Intent::AbortRecovery(s) => {
             format!("runbook {} step {}", s.runbook_id, s.step + 1)
         }
+        Intent::Scale(r) => format!("{} to {}", r.name, r.to),
     };
     Target {
         shown,

@@ -29,6 +29,22 @@ pub enum Intent {
     ConfirmStep(StepRef),
     /// Stop a running recovery: its step's process group, then the run.
     AbortRecovery(StepRef),
+    /// Run a scaling target's executor for a count (approved or by hand).
+    Scale(ScaleRef),
+}
+
+/// A scaling change as the confirmation showed it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScaleRef {
+    /// The target's index in the config.
+    pub target: usize,
+    pub name: String,
+    pub from: u32,
+    pub to: u32,
+    /// Exactly what runs.
+    pub argv: Vec<String>,
+    /// The count is the autoscaler's recommendation (else set by hand).
+    pub approved: bool,
 }
 
 /// A runbook and the alert it is run for, as the plan showed them.
@@ -69,6 +85,7 @@ pub enum Feature {
     Alerts,
     Tasks,
     Runbooks,
+    Scaling,
 }
 
 impl Intent {
@@ -80,6 +97,7 @@ impl Intent {
             Intent::TriggerTask(_) => Action::TriggerTask,
             Intent::CancelTask(_) | Intent::AbortRecovery(_) => Action::CancelTask,
             Intent::RunRecovery(_) | Intent::ConfirmStep(_) => Action::RunRecovery,
+            Intent::Scale(_) => Action::Scale,
         }
     }
 
@@ -90,6 +108,7 @@ impl Intent {
             Intent::RunRecovery(_) | Intent::ConfirmStep(_) | Intent::AbortRecovery(_) => {
                 Feature::Runbooks
             }
+            Intent::Scale(_) => Feature::Scaling,
         }
     }
 
@@ -103,6 +122,7 @@ impl Intent {
             Intent::RunRecovery(_) => "runbook.run",
             Intent::ConfirmStep(_) => "runbook.confirm",
             Intent::AbortRecovery(_) => "runbook.abort",
+            Intent::Scale(_) => "scaling.scale",
         }
     }
 
@@ -114,6 +134,7 @@ impl Intent {
             Intent::TriggerTask(t) | Intent::CancelTask(t) => t.task_id.clone(),
             Intent::RunRecovery(r) => r.runbook_id.clone(),
             Intent::ConfirmStep(s) | Intent::AbortRecovery(s) => s.runbook_id.clone(),
+            Intent::Scale(r) => r.name.clone(),
         }
     }
 
@@ -151,6 +172,12 @@ impl Intent {
                 "step": s.step + 1,
                 "name": s.name,
                 "command": s.command,
+            }),
+            Intent::Scale(r) => json!({
+                "from": r.from,
+                "to": r.to,
+                "command": crate::engine::shell_words(&r.argv),
+                "approved": r.approved,
             }),
         };
         NewAudit {

@@ -39,8 +39,11 @@ impl LocalRules {
     /// The enabled rules of a validated config.
     pub fn from_config(config: &Config) -> LocalRules {
         let rules = config.rule.iter().filter(|r| r.enabled);
+        let mut engine = RuleEngine::new(rules.map(|r| (r.expr.as_str(), r.spec())));
+        let scaling = config.scaling_targets().iter();
+        engine.read_also(scaling.flat_map(|t| t.local_queries()));
         LocalRules {
-            engine: RuleEngine::new(rules.map(|r| (r.expr.as_str(), r.spec()))),
+            engine,
             ..LocalRules::default()
         }
     }

@@ -25,6 +25,7 @@ pub mod process_cursor;
 pub mod remote;
 pub mod resources;
 pub mod runbooks;
+pub mod scaling;
 pub mod sources;
 pub mod state;
 pub mod tasks;

@@ -104,6 +104,8 @@ pub struct AppState {
     pub recoveries: super::runbooks::Recoveries,
     /// The health checks: each one's state, and the host's.
     pub health: super::health::Health,
+    /// The scaling targets: each one's autoscaler and decisions.
+    pub scaling: super::scaling::Scaling,
     /// `[ui.alerts] levels`, ready to match.
     pub level_rules: Vec<crate::engine::incident::LevelRule>,
     /// The newest audit record of other processes seen so far.
@@ -158,6 +160,7 @@ impl AppState {
             super::tasks::Tasks::new(config.tasks().to_vec(), config.general.max_concurrent_tasks);
         let keymap = KeyMap::new(config.key_bindings());
         let health = super::health::Health::for_config(&config);
+        let scaling = super::scaling::Scaling::for_config(&config);
         Self {
             config,
             keymap,
@@ -176,6 +179,7 @@ impl AppState {
             tasks,
             recoveries: Default::default(),
             health,
+            scaling,
             level_rules,
             activity_after: 0,
             new_critical: false,
@@ -276,8 +280,8 @@ impl AppState {
             PaneId::Resources => self.visible_processes().len() + super::health::rows(self).len(),
             PaneId::Alerts => self.visible_alert_count(),
             PaneId::Tasks => self.visible_tasks().len() + super::runbooks::visible_runs(self).len(),
-            // Scaling arrives with its engine.
-            _ => 0,
+            PaneId::Scaling => self.scaling.targets.len(),
+            PaneId::Log => 0,
         }
     }
 

@@ -35,6 +35,7 @@ pub enum Msg {
     Tasks(tasks::Msg),
     Runbooks(super::runbooks::Msg),
     Health(super::health::Msg),
+    Scaling(super::scaling::Msg),
     /// The runtime carried out (or could not carry out) a write.
     Written(Box<Written>),
 }
@@ -61,6 +62,7 @@ pub enum Effect {
     Tasks(tasks::Effect),
     Runbooks(super::runbooks::Effect),
     Health(super::health::Effect),
+    Scaling(super::scaling::Effect),
     /// Have the local collector list this process even when it is not among
     /// the busiest: the one the process cursor follows.
     KeepProcess(Option<u32>),
@@ -102,6 +104,7 @@ fn apply(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         Msg::Tasks(msg) => tasks::on_msg(state, msg),
         Msg::Runbooks(msg) => super::runbooks::on_msg(state, msg),
         Msg::Health(msg) => super::health::on_msg(state, msg),
+        Msg::Scaling(msg) => super::scaling::on_msg(state, msg),
         Msg::Written(written) => super::dispatch::written(state, *written),
     }
 }
@@ -114,6 +117,7 @@ fn on_tick(state: &mut AppState, now: DateTime<Utc>) -> Vec<Effect> {
     effects.extend(alerts::update::on_tick(state));
     effects.extend(super::runbooks::on_tick(state));
     effects.extend(super::health::on_tick(state));
+    effects.extend(super::scaling::on_tick(state));
     if state.store != StoreRole::Off {
         effects.push(Effect::PollActivity {
             after: state.activity_after,

@@ -19,10 +19,12 @@ mod dashboard;
 mod info;
 mod runbook;
 mod runbook_run;
+mod scaling;
 mod session;
 mod snapshot;
 mod snapshot_checks;
 mod snapshot_remote;
+mod snapshot_scaling;
 mod task;
 
 use crate::cli::{Cli, Command};
@@ -51,6 +53,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Audit { since, format }) => audit::run(&cli, &paths, *since, *format),
         Some(Command::Task(command)) => task::run(&cli, &paths, command),
         Some(Command::Runbook(command)) => runbook::run(&cli, &paths, command),
+        Some(Command::Scaling(command)) => scaling::run(&cli, &paths, command),
         None => dashboard::run(&cli, &paths),
     }
 }

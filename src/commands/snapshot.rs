@@ -24,8 +24,8 @@ struct Snapshot {
     tasks: Vec<serde_json::Value>,
     /// Each runbook with (from the state database) its last run.
     runbooks: Vec<serde_json::Value>,
-    // Empty until its engine lands; never invented.
-    scaling: Vec<serde_json::Value>,
+    /// Each scaling target, read once and decided by a fresh autoscaler.
+    scaling: Vec<super::snapshot_scaling::ScalingOut>,
 }
 
 pub fn run(cli: &Cli, paths: &Paths, format: SnapshotFormat) -> anyhow::Result<i32> {
@@ -33,6 +33,7 @@ pub fn run(cli: &Cli, paths: &Paths, format: SnapshotFormat) -> anyhow::Result<i
     let (resources, remote, checks) = collect_once(&config)?;
     let check_lines: Vec<String> = checks.iter().map(super::snapshot_checks::line).collect();
     let out = snapshot_remote::Remote::from_state(&remote, &config);
+    let scaling = super::snapshot_scaling::scaling(&config, &resources, &remote)?;
     let last = super::task::last_runs(cli, paths)?;
     let now = chrono::Utc::now();
     let specs = config.tasks();
@@ -70,7 +71,7 @@ pub fn run(cli: &Cli, paths: &Paths, format: SnapshotFormat) -> anyhow::Result<i
         checks,
         tasks,
         runbooks,
-        scaling: Vec::new(),
+        scaling,
     };
     match format {
         SnapshotFormat::Json => super::print_json(&snapshot, true)?,
@@ -240,5 +241,11 @@ fn print_text(
     for line in runbook_lines {
         outln!("runbook    {line}")?;
     }
-    outln!("scaling    no targets configured")
+    if s.scaling.is_empty() {
+        outln!("scaling    no targets configured")?;
+    }
+    for target in &s.scaling {
+        outln!("scaling    {}", super::snapshot_scaling::line(target))?;
+    }
+    Ok(())
 }

@@ -42,6 +42,8 @@ pub const ARRAY_SECTIONS: &[&str] = &[
     "runbook",
     "runbook.step",
     "health_check",
+    "scaling",
+    "scaling.metric",
 ];
 
 /// The default config, embedded so `opsdeck` runs with no file at all.
@@ -79,6 +81,8 @@ pub struct Config {
     pub health: health::Health,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub health_check: Vec<health::HealthCheck>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    scaling: Vec<scaling::Scaling>,
     /// `keys`, validated (set by `parse`; the defaults otherwise).
     #[serde(skip)]
     key_bindings: keys::Bindings,
@@ -91,6 +95,9 @@ pub struct Config {
     /// `health_check`, validated (set by `parse`).
     #[serde(skip)]
     check_specs: Vec<crate::engine::health::CheckSpec>,
+    /// `scaling`, validated (set by `parse`).
+    #[serde(skip)]
+    scaling_specs: Vec<crate::engine::scaling::TargetSpec>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -287,6 +294,8 @@ pub fn parse_all(text: &str, file: &str) -> (Option<Config>, Vec<ConfigError>) {
     config.check_specs = health::check(&config.health, &config.health_check, &mut err);
     config.runbook_specs =
         runbooks::check(&config.runbook, &notifiers, &config.check_specs, &mut err);
+    let prometheus: Vec<&str> = config.prometheus.iter().map(|p| p.name.as_str()).collect();
+    config.scaling_specs = scaling::check(&config.scaling, &prometheus, &mut err);
     config.key_bindings = keys::Bindings::resolve(&config.keys).unwrap_or_else(|problems| {
         for p in problems {
             err("keys", &p.action, p.message);
@@ -321,6 +330,11 @@ impl Config {
     /// The validated `[[health_check]]`s, in file order.
     pub fn health_checks(&self) -> &[crate::engine::health::CheckSpec] {
         &self.check_specs
+    }
+
+    /// The validated `[[scaling]]` targets, in file order.
+    pub fn scaling_targets(&self) -> &[crate::engine::scaling::TargetSpec] {
+        &self.scaling_specs
     }
 
     /// The validated `[keys]`: every action's keys, defaults included.
@@ -427,53 +441,4 @@ fn display_key(table: &str, key: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn first_error(text: &str) -> ConfigError {
-        parse(text, "test.toml").unwrap_err().0.remove(0)
-    }
-
-    #[test]
-    fn embedded_default_is_valid_and_matches_builtin_defaults() {
-        let config = parse(DEFAULT_CONFIG, EMBEDDED_NAME).expect("embedded default parses");
-        assert_eq!(config.general, General::default());
-        assert_eq!(config.ui.thresholds, Thresholds::default());
-        assert_eq!(config.tasks().len(), config.task.len());
-    }
-
-    #[test]
-    fn empty_file_gives_defaults() {
-        assert_eq!(parse("", "x").unwrap(), Config::default());
-    }
-
-    #[test]
-    fn unknown_key_names_table_and_field() {
-        let e = first_error("[general]\nrefresh = \"1s\"\nrefrsh = \"2s\"\n");
-        assert_eq!((e.line, e.column), (3, 1));
-        assert_eq!(e.key, "general.refrsh");
-        assert!(e.message.contains("unknown field"), "{e}");
-    }
-
-    #[test]
-    fn bad_duration_names_key_and_position() {
-        let e = first_error("[general]\nrefresh = \"often\"\n");
-        assert_eq!(e.key, "general.refresh");
-        assert_eq!(e.line, 2);
-        assert!(e.message.contains("invalid duration"), "{e}");
-    }
-
-    #[test]
-    fn threshold_order_is_checked() {
-        let e = first_error("[ui.thresholds]\ncpu = { warning = 95, critical = 80 }\n");
-        assert_eq!(e.key, "ui.thresholds.cpu");
-        assert_eq!(e.line, 2);
-    }
-
-    #[test]
-    fn syntax_error_has_position() {
-        let e = first_error("[general\nrefresh = 1\n");
-        assert_eq!(e.line, 1);
-        assert!(e.to_string().starts_with("test.toml:1:"), "{e}");
-    }
-}
+mod tests;

@@ -15,10 +15,6 @@
 //! target = 70
 //! ```
 //!
-//! Not yet a section of the dashboard's config: it joins `Config` with the
-//! runtime that evaluates it (issue 18), so that no `[[scaling]]` is
-//! accepted and then silently not run.
-//!
 //! `check` refuses what HPA refuses (min above max, a policy period over
 //! 30 minutes, a stabilisation window over an hour) and what would make a
 //! decision meaningless or unsafe (no metric, a target of 0, a placeholder in
@@ -47,6 +43,9 @@ pub struct Scaling {
     #[serde(default)]
     pub mode: ModeName,
     pub executor: Vec<String>,
+    /// How long the executor may run before its process group is killed.
+    #[serde(default = "one_minute", with = "duration")]
+    pub timeout: Duration,
     #[serde(default = "tenth")]
     pub tolerance: f64,
     /// `[[prometheus]]` by name for the queries, or "local"; default: the
@@ -154,6 +153,9 @@ fn one() -> u32 {
 fn every_15s() -> Duration {
     Duration::from_secs(15)
 }
+fn one_minute() -> Duration {
+    Duration::from_secs(60)
+}
 fn tenth() -> f64 {
     0.1
 }
@@ -245,6 +247,7 @@ pub fn check(
                     ModeName::Auto => Mode::Auto,
                 },
                 executor: t.executor.clone(),
+                timeout: t.timeout,
                 current,
                 metrics: queries,
             });
@@ -266,6 +269,9 @@ fn check_bounds(t: &Scaling, table: &str, fail: &mut impl FnMut(&str, &str, Stri
     }
     if t.interval < Duration::from_secs(1) || t.interval > Duration::from_secs(3600) {
         fail(table, "interval", "must be between 1s and 1h".into());
+    }
+    if t.timeout < Duration::from_secs(1) || t.timeout > Duration::from_secs(3600) {
+        fail(table, "timeout", "must be between 1s and 1h".into());
     }
     if !(0.0..1.0).contains(&t.tolerance) {
         fail(

@@ -20,6 +20,7 @@ pub mod process;
 mod recovery;
 pub mod remote;
 pub mod runbooks;
+pub mod scaling;
 mod screen;
 pub mod signals;
 mod tasks;
@@ -88,6 +89,7 @@ pub struct Executor {
     pub runner: tasks::TaskRunner,
     pub recovery: recovery::RecoveryRunner,
     pub health: health::Prober,
+    pub scaling: scaling::ScalingRunner,
     pub notifiers: Vec<crate::config::notifier::Notifier>,
     /// Deliveries report to the notifiers' health marks.
     pub report: Option<notify::Report>,
@@ -140,6 +142,7 @@ impl Executor {
                 state.config.secret_env_vars(),
                 tx.clone(),
             ),
+            scaling: scaling::ScalingRunner::new(&state.config, store.clone(), tx.clone()),
             store,
             notifiers: state.config.notifier.clone(),
             report,
@@ -178,6 +181,7 @@ impl Executor {
                     drop(store.call("health change", move |s| s.insert_health_change(&change)));
                 }
             }
+            Effect::Scaling(effect) => self.scaling.run(effect),
             Effect::KeepProcess(pid) => self
                 .kept_pid
                 .store(pid.unwrap_or(0), std::sync::atomic::Ordering::Relaxed),

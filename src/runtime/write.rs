@@ -72,7 +72,9 @@ async fn carry_out(ctx: &WriteContext, write: &Write) -> Result<Done, String> {
     let result = match write.intent.feature() {
         // The scheduler is `update`'s: it carries the write out now that its
         // intent is durable, and records the outcome.
-        Feature::Tasks | Feature::Runbooks => return Ok(Done::IntentRecorded(intent_id)),
+        Feature::Tasks | Feature::Runbooks | Feature::Scaling => {
+            return Ok(Done::IntentRecorded(intent_id));
+        }
         Feature::Alerts => super::alerts::execute(ctx, &write.intent).await,
     };
     let outcome = match &result {

@@ -189,6 +189,20 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX health_changes_at ON health_changes(at_ms);
     "#,
+    // 7: scaling records as the autoscaler writes them: an evaluation that
+    // changed something, with its inputs (replayable) and every stage, or an
+    // execution with its argv and output; a change counter for readers.
+    r#"
+    ALTER TABLE scaling_decisions ADD COLUMN kind TEXT NOT NULL DEFAULT 'evaluation'
+        CHECK (kind IN ('evaluation', 'execution'));
+    ALTER TABLE scaling_decisions ADD COLUMN trigger TEXT NOT NULL DEFAULT '';
+    ALTER TABLE scaling_decisions ADD COLUMN inputs TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE scaling_decisions ADD COLUMN stages TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE scaling_decisions ADD COLUMN command TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE scaling_decisions ADD COLUMN output TEXT NOT NULL DEFAULT '';
+    ALTER TABLE scaling_decisions ADD COLUMN pid INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX scaling_decisions_target ON scaling_decisions(target, at_ms);
+    "#,
 ];
 
 /// The schema version this build writes.

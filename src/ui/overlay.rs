@@ -122,6 +122,10 @@ fn details(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
     if state.view.focus == PaneId::Tasks {
         return super::task_details::draw(frame, area, ui);
     }
+    if state.view.focus == PaneId::Scaling {
+        let target = crate::app::scaling::selected(state).unwrap_or_default();
+        return super::scaling_details::draw(frame, area, ui, target);
+    }
     if state.view.focus != PaneId::Resources {
         return;
     }

@@ -1,5 +1,6 @@
-//! Prometheus: scrapes itself and node_exporter every second, evaluates the
-//! stack's rule files every second, and sends alerts to the Alertmanagers.
+//! Prometheus: scrapes itself, node_exporter and the jobs a test adds
+//! ([`StackOptions::scrape`]) every second, evaluates the stack's rule files
+//! every second, and sends alerts to the Alertmanagers.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -96,6 +97,12 @@ fn config(stack: &Stack) -> String {
         target(Role::Prometheus),
         target(Role::NodeExporter),
     );
+    for job in &stack.options.scrape {
+        config.push_str(job);
+        if !job.ends_with('\n') {
+            config.push('\n');
+        }
+    }
     if stack.options.alertmanagers > 0 {
         let targets: Vec<String> = (0..stack.options.alertmanagers)
             .map(|i| target(Role::Alertmanager(i)))

@@ -20,6 +20,10 @@ pub struct StackOptions {
     pub default_rules: bool,
     /// An extra Prometheus rule file, complete (`groups: ...`).
     pub rules: Option<String>,
+    /// Extra Prometheus scrape jobs: each a complete `scrape_configs` entry,
+    /// indented as a list item under `scrape_configs:` (`  - job_name: ...`),
+    /// appended after the `node` job.
+    pub scrape: Vec<String>,
 }
 
 impl Default for StackOptions {
@@ -28,6 +32,7 @@ impl Default for StackOptions {
             alertmanagers: 1,
             default_rules: true,
             rules: None,
+            scrape: Vec::new(),
         }
     }
 }
@@ -41,6 +46,14 @@ impl StackOptions {
     /// Adds a complete Prometheus rule file (`groups: ...`).
     pub fn rules(mut self, rule_file: &str) -> Self {
         self.rules = Some(rule_file.to_string());
+        self
+    }
+
+    /// Adds a scrape job: a complete `scrape_configs` entry, indented as a
+    /// list item under `scrape_configs:`, e.g.
+    /// `"  - job_name: workers\n    static_configs:\n      - targets: ['127.0.0.1:9000']\n"`.
+    pub fn scrape(mut self, fragment: &str) -> Self {
+        self.scrape.push(fragment.to_string());
         self
     }
 

@@ -10,12 +10,13 @@ use crate::app::update::Effect as AppEffect;
 use crate::collect::model::ResourceSample;
 use chrono::{DateTime, Utc};
 
-/// A local sample feeds the rules' series; then they evaluate.
+/// A local sample feeds the rules' series (and the scaling metrics read
+/// from them); then the rules evaluate.
 pub fn on_sample(state: &mut AppState, sample: &ResourceSample) -> Vec<AppEffect> {
+    state.rules.ingest_sample(&state.host.hostname, sample);
     if state.rules.is_empty() {
         return Vec::new();
     }
-    state.rules.ingest_sample(&state.host.hostname, sample);
     evaluate(state)
 }
 
@@ -26,15 +27,16 @@ pub fn ingest_scrape(state: &mut AppState, update: &RemoteUpdate) -> bool {
     let Some(source) = state.remote.sources.get(update.source) else {
         return false;
     };
-    if source.kind != SourceKind::Scrape || state.rules.is_empty() {
+    if source.kind != SourceKind::Scrape {
         return false;
     }
     let scrape = match &update.result {
         Ok(Payload::Scrape(scrape)) => Some(scrape.as_ref()),
         _ => None,
     };
+    // Kept only when something reads them (a rule, a scaling metric).
     state.rules.ingest_scrape(source, scrape, update.at);
-    true
+    !state.rules.is_empty()
 }
 
 /// Evaluates the rules now and lists their alerts. Their notifications go out

@@ -37,6 +37,9 @@ pub struct RuleEngine {
     /// The series each scrape target (job, instance) exposed last time, so a
     /// failed scrape or a vanished series is marked stale at once.
     exposed: HashMap<(String, String), BTreeSet<Labels>>,
+    /// Queries other than the rules read the series too (scaling metrics
+    /// with `source = "local"`): series are kept even without a rule.
+    other_readers: bool,
 }
 
 /// An alert went pending, fired or resolved.
@@ -62,6 +65,7 @@ impl Default for RuleEngine {
             outgoing: Vec::new(),
             events: Vec::new(),
             exposed: HashMap::new(),
+            other_readers: false,
         }
     }
 }
@@ -104,9 +108,38 @@ impl RuleEngine {
         self.rules.len()
     }
 
+    /// Other queries read the series too (`query`): what they name is kept.
+    pub fn read_also<'a>(&mut self, exprs: impl IntoIterator<Item = &'a str>) {
+        for expr in exprs {
+            self.other_readers = true;
+            match (names_in(expr), &mut self.wanted) {
+                (Some(names), Some(all)) => all.extend(names),
+                _ => self.wanted = None,
+            }
+        }
+    }
+
+    /// Whether anything reads the series (else none is kept).
+    fn keeps_series(&self) -> bool {
+        !self.rules.is_empty() || self.other_readers
+    }
+
+    /// One query over the series at `now` (a scaling metric on local series).
+    pub fn query(
+        &mut self,
+        query: &Query,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(Labels, f64)>, String> {
+        let at_ms = now.timestamp_millis();
+        // A follower never evaluates the rules, which is where old samples go.
+        self.store
+            .forget_older_than(at_ms - RETENTION.as_millis() as i64);
+        query.eval(&self.store, at_ms)
+    }
+
     /// Keeps one sample of a series (its labels name it).
     pub(super) fn push_series(&mut self, labels: Labels, at_ms: i64, value: f64) {
-        if !self.is_empty() {
+        if self.keeps_series() {
             self.store.push(labels, at_ms, value);
         }
     }
@@ -118,7 +151,7 @@ impl RuleEngine {
 
     /// Records this host's metrics from one sample.
     pub fn record_sample(&mut self, host: &str, s: &ResourceSample) {
-        if self.is_empty() {
+        if !self.keeps_series() {
             return;
         }
         let at = s.taken_at.timestamp_millis();
@@ -203,7 +236,7 @@ impl RuleEngine {
         scrape: Option<&Scrape>,
         at: DateTime<Utc>,
     ) {
-        if self.is_empty() {
+        if !self.keeps_series() {
             return;
         }
         let at_ms = at.timestamp_millis();

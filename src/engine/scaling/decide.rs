@@ -7,7 +7,7 @@ use super::history::{History, Recommendation, within};
 use chrono::{DateTime, Utc};
 
 /// HPA's condition reasons, in its words.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Reason {
     /// 0 current replicas (and min above 0): someone turned it off.
     ScalingDisabled,
@@ -43,7 +43,7 @@ impl Reason {
 }
 
 /// What one metric proposed.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MetricProposal {
     pub name: String,
     /// None: it could not be read.
@@ -57,7 +57,7 @@ pub struct MetricProposal {
 }
 
 /// One evaluation, every stage kept.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Decision {
     pub at: DateTime<Utc>,
     pub current: u32,

@@ -37,6 +37,68 @@ impl Decision {
         parts.join("; ")
     }
 
+    /// As `summary`, with why each unreadable metric could not be read.
+    pub fn summary_read(&self, spec: &ScalerSpec, inputs: &super::Inputs) -> String {
+        let mut text = self.summary(spec);
+        for r in &inputs.readings {
+            if let Some(e) = &r.error {
+                let said = format!("{} unreadable", r.name);
+                text = text.replacen(&said, &format!("{said} ({e})"), 1);
+            }
+        }
+        text
+    }
+
+    /// Every stage, one labelled line each, for the history views: each
+    /// metric's proposal, the largest, after the stabilisation window, after
+    /// the policies and min/max, and HPA's reasons.
+    pub fn stages(&self, spec: &ScalerSpec) -> Vec<(&'static str, String)> {
+        let mut out: Vec<(&'static str, String)> = self
+            .metrics
+            .iter()
+            .map(|m| {
+                let text = match (m.value, m.ratio, m.replicas) {
+                    (Some(v), Some(r), Some(n)) if m.within_tolerance => format!(
+                        "{} {} vs {}: ratio {r:.2}, within {}% → {n}",
+                        m.name,
+                        num(v),
+                        num(m.target),
+                        num(spec.tolerance * 100.0)
+                    ),
+                    (Some(v), Some(r), Some(n)) => format!(
+                        "{} {} vs {}: ratio {r:.2} → ceil({} × {r:.2}) = {n}",
+                        m.name,
+                        num(v),
+                        num(m.target),
+                        self.current
+                    ),
+                    _ => format!("{} unreadable", m.name),
+                };
+                ("metric", text)
+            })
+            .collect();
+        let or_none = |n: Option<u32>| n.map_or("none".to_string(), |n| n.to_string());
+        out.push(("proposed", or_none(self.proposed)));
+        if let Some(stabilized) = self.stabilized {
+            let held = match self.held_by {
+                Some(r) => format!(
+                    "{stabilized}, held by the recommendation of {} at {}",
+                    r.replicas,
+                    r.at.format("%H:%M:%S")
+                ),
+                None => stabilized.to_string(),
+            };
+            out.push(("stabilised", held));
+        }
+        out.push((
+            "desired",
+            format!("{} (from {})", self.desired, self.current),
+        ));
+        let reasons: Vec<&str> = self.reasons.iter().map(|r| r.as_str()).collect();
+        out.push(("reasons", reasons.join(", ")));
+        out
+    }
+
     fn reason_text(&self, reason: Reason, spec: &ScalerSpec) -> Option<String> {
         let b = &spec.behavior;
         Some(match reason {

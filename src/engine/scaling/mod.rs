@@ -14,13 +14,16 @@ mod behavior;
 mod decide;
 mod explain;
 mod history;
+mod inputs;
 mod target;
 #[cfg(test)]
 mod tests;
 
 pub use behavior::{Behavior, Policy, PolicyKind, Rules, Select};
 pub use decide::{Decision, MetricProposal, Reason, Scaler};
-pub use target::{Current, Mode, Query, Source, TargetSpec};
+pub use history::Recommendation;
+pub use inputs::{Inputs, Reading, Slot, one_value, replicas};
+pub use target::{Current, Mode, Query, Source, TargetSpec, executor_argv};
 
 /// What the autoscaler needs of a target (built from `[[scaling]]`).
 #[derive(Debug, Clone, PartialEq)]

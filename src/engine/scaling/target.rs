@@ -12,6 +12,8 @@ pub struct TargetSpec {
     pub mode: Mode,
     /// argv; `{replicas}` and `{name}` are filled in by opsdeck, nothing else.
     pub executor: Vec<String>,
+    /// The executor's (and a `current` command's) time limit.
+    pub timeout: Duration,
     pub current: Current,
     /// Each metric's source, in `scaler.metrics` order.
     pub metrics: Vec<Query>,
@@ -52,13 +54,30 @@ impl TargetSpec {
     /// The executor's argv for `replicas`: only opsdeck's own values go in,
     /// so nothing from a metric or a label reaches a command line.
     pub fn command(&self, replicas: u32) -> Vec<String> {
-        let n = replicas.to_string();
-        self.executor
-            .iter()
-            .map(|a| {
-                a.replace("{replicas}", &n)
-                    .replace("{name}", &self.scaler.name)
-            })
-            .collect()
+        executor_argv(&self.executor, &self.scaler.name, replicas)
     }
+}
+
+impl TargetSpec {
+    /// The queries answered by opsdeck's own series (`source = "local"`).
+    pub fn local_queries(&self) -> impl Iterator<Item = &str> {
+        let current = match &self.current {
+            Current::Query(q) => Some(q),
+            Current::Command(_) => None,
+        };
+        current
+            .into_iter()
+            .chain(&self.metrics)
+            .filter(|q| q.source == Source::Local)
+            .map(|q| q.expr.as_str())
+    }
+}
+
+/// `executor` with `{replicas}` and `{name}` filled in.
+pub fn executor_argv(executor: &[String], name: &str, replicas: u32) -> Vec<String> {
+    let n = replicas.to_string();
+    executor
+        .iter()
+        .map(|a| a.replace("{replicas}", &n).replace("{name}", name))
+        .collect()
 }

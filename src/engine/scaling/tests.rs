@@ -252,3 +252,19 @@ fn each_decision_says_why_in_one_line() {
         "0 replicas: scaling disabled until it is scaled up by hand; steady at 0"
     );
 }
+
+#[test]
+fn scale_up_policies_count_from_the_period_start_across_several_changes() {
+    // 2 → 3 → 4 → 5 within 15 s: the period started at 2, so 100 % allows 4
+    // and 4 pods allow 6; max 6 clamps the proposal of 8 to 6.
+    let mut s = Scaler::new(spec(1, 6, &[("mem", 5.0)], Behavior::default()));
+    s.scaled(t(0), 2, 3);
+    s.scaled(t(2), 3, 4);
+    s.scaled(t(5), 4, 5);
+    let d = s.evaluate(t(7), 5, &[Some(7.2)]);
+    assert_eq!(d.proposed, Some(8));
+    assert_eq!(
+        (d.desired, d.reasons.last()),
+        (6, Some(&Reason::TooManyReplicas))
+    );
+}

@@ -169,15 +169,33 @@ pub fn connect(config: &Config) -> Setup {
     Setup { pollers, clients }
 }
 
-/// The series of a scrape that something reads: only the local rules read
-/// scraped series (panels ask Prometheus). A rule with a selector without a
-/// metric name (`{job="app"}`) may read any of them, so all are kept.
+/// A client for each `[[prometheus]]`, by name (or why it cannot be built),
+/// for the queries that are not polls (scaling metrics).
+pub fn prometheus_clients(config: &Config) -> BTreeMap<String, Result<PrometheusClient, String>> {
+    config
+        .prometheus
+        .iter()
+        .map(|p| {
+            let client = http_client(&p.connection()).and_then(|http| {
+                let url = Url::parse(&p.url).map_err(|e| format!("invalid url: {e}"))?;
+                Ok(PrometheusClient::new(&p.name, url, http))
+            });
+            (p.name.clone(), client)
+        })
+        .collect()
+}
+
+/// The series of a scrape that something reads: the local rules and the
+/// scaling metrics on local series (panels ask Prometheus). A selector
+/// without a metric name (`{job="app"}`) may read any of them, so all are kept.
 pub fn scrape_keep(config: &Config) -> Keep {
-    let exprs = config
+    let rules = config
         .rule
         .iter()
         .filter(|r| r.enabled)
         .map(|r| r.expr.as_str());
+    let scaling = config.scaling_targets().iter();
+    let exprs = rules.chain(scaling.flat_map(|t| t.local_queries()));
     match crate::engine::rules::metric_names(exprs) {
         Some(names) => Keep::Names(std::sync::Arc::new(names)),
         None => Keep::All,

@@ -5,6 +5,7 @@ mod log;
 mod recovery_mark;
 mod recovery_runs;
 mod resources;
+mod scaling;
 mod tasks;
 mod times;
 mod unconfigured;
@@ -37,6 +38,7 @@ pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>, pane: PaneId) {
             "no tasks configured — see [[task]] in config",
         ),
         PaneId::Alerts => alerts::draw(frame, area, ui),
+        PaneId::Scaling if !state.scaling.is_empty() => scaling::draw(frame, area, ui),
         PaneId::Scaling => unconfigured::draw(
             frame,
             area,

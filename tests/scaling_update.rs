@@ -1,0 +1,310 @@
+//! Scaling targets in the dashboard with an injected clock and fixed
+//! readings: reads due each interval, the leader's evaluation stored before
+//! it is shown and only then carried out, a follower that shows but never
+//! executes, a read-only `s` refused and audited, the confirmation's argv
+//! following the count typed, settling after a change, and a target whose
+//! current count cannot be read.
+
+mod common;
+
+use chrono::Duration;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use opsdeck::app::scaling::{Effect as ScalingEffect, Msg as ScalingMsg, TargetState};
+use opsdeck::app::state::{Mode, Overlay, StoreRole};
+use opsdeck::app::{Action, AppState, Effect, Msg, PaneId, update};
+
+const CONFIG: &str = r#"
+[general]
+host_rules = false
+
+[[prometheus]]
+name = "main"
+url = "http://127.0.0.1:9090"
+
+[[scaling]]
+name = "web"
+current = { query = 'count(up{job="web"} == 1)' }
+min = 2
+max = 10
+interval = "15s"
+mode = "auto"
+executor = ["kubectl", "scale", "deployment/web", "--replicas={replicas}"]
+
+[[scaling.metric]]
+name = "cpu"
+query = 'avg(rate(process_cpu_seconds_total{job="web"}[1m])) * 100'
+target = 70
+"#;
+
+fn at(s: i64) -> chrono::DateTime<chrono::Utc> {
+    common::t0() + Duration::seconds(s)
+}
+
+fn state(role: StoreRole, mode: Mode) -> AppState {
+    let config = opsdeck::config::parse(CONFIG, "test.toml").expect("valid");
+    let mut s = AppState::new(config, mode, common::host(), common::t0());
+    s.store = role;
+    s.actor = "oncall@ops-1".into();
+    s
+}
+
+fn read(s: &mut AppState, secs: i64, current: Result<u32, &str>, cpu: f64) -> Vec<Effect> {
+    let msg = ScalingMsg::Read {
+        target: 0,
+        at: at(secs),
+        current: Some(current.map_err(String::from)),
+        readings: vec![Some(Ok(cpu))],
+    };
+    update(s, Msg::Scaling(msg))
+}
+
+fn scaling_effects(effects: &[Effect]) -> Vec<&ScalingEffect> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Scaling(e) => Some(e),
+            _ => None,
+        })
+        .collect()
+}
+
+fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+#[test]
+fn reads_are_due_every_interval_and_never_two_at_once() {
+    let mut s = state(StoreRole::Leader, Mode::default());
+    let due = |e: &[Effect]| {
+        scaling_effects(e)
+            .iter()
+            .filter(|e| matches!(e, ScalingEffect::Read(0)))
+            .count()
+    };
+    assert_eq!(due(&update(&mut s, Msg::Tick(at(0)))), 1);
+    // Out: no second read beside it.
+    assert_eq!(due(&update(&mut s, Msg::Tick(at(1)))), 0);
+    read(&mut s, 1, Ok(2), 70.0);
+    assert_eq!(due(&update(&mut s, Msg::Tick(at(10)))), 0);
+    assert_eq!(due(&update(&mut s, Msg::Tick(at(16)))), 1);
+}
+
+#[test]
+fn the_leader_stores_an_evaluation_before_showing_it_and_only_then_scales() {
+    let mut s = state(StoreRole::Leader, Mode::default());
+    let effects = read(&mut s, 0, Ok(2), 140.0);
+    let stored = scaling_effects(&effects);
+    let [ScalingEffect::Record { record, .. }] = stored.as_slice() else {
+        panic!("expected the evaluation to be stored first: {effects:?}");
+    };
+    assert_eq!((record.current, record.desired), (2, 4));
+    assert!(
+        record.summary.contains("cpu 140 vs 70 → 4"),
+        "{}",
+        record.summary
+    );
+    // Not shown, not carried out, until it is durable.
+    assert!(s.scaling.targets[0].decision.is_none());
+    let effects = update(
+        &mut s,
+        Msg::Scaling(ScalingMsg::Recorded {
+            target: 0,
+            result: Ok(7),
+        }),
+    );
+    let view = &s.scaling.targets[0];
+    assert_eq!(view.decision.as_ref().map(|d| d.desired), Some(4));
+    assert_eq!(view.records.back().map(|r| r.id), Some(7));
+    let executions = scaling_effects(&effects);
+    let [ScalingEffect::Execute(e)] = executions.as_slice() else {
+        panic!("an auto target's change runs on the leader: {effects:?}");
+    };
+    assert_eq!(
+        e.argv,
+        ["kubectl", "scale", "deployment/web", "--replicas=4"]
+    );
+    assert_eq!((e.from, e.to, e.trigger), (2, 4, "auto"));
+    assert_eq!(view.state(), TargetState::Executing);
+}
+
+#[test]
+fn an_evaluation_the_store_refuses_is_shown_but_never_carried_out() {
+    let mut s = state(StoreRole::Leader, Mode::default());
+    let _ = read(&mut s, 0, Ok(2), 140.0);
+    let effects = update(
+        &mut s,
+        Msg::Scaling(ScalingMsg::Recorded {
+            target: 0,
+            result: Err("database is locked".into()),
+        }),
+    );
+    assert!(scaling_effects(&effects).is_empty(), "{effects:?}");
+    let status = s
+        .visible_status()
+        .map(|st| st.text.clone())
+        .unwrap_or_default();
+    assert!(
+        status.contains("not stored, so not carried out"),
+        "{status}"
+    );
+}
+
+#[test]
+fn a_follower_shows_its_decision_and_leaves_the_change_to_the_leader() {
+    let mut s = state(StoreRole::Follower, Mode::default());
+    let effects = read(&mut s, 0, Ok(2), 140.0);
+    assert!(scaling_effects(&effects).is_empty(), "{effects:?}");
+    let view = &s.scaling.targets[0];
+    assert_eq!(view.decision.as_ref().map(|d| d.desired), Some(4));
+    assert_eq!(view.state(), TargetState::ScalingUp);
+}
+
+#[test]
+fn after_a_change_evaluations_wait_for_current_to_read_it() {
+    let mut s = state(StoreRole::Off, Mode::default());
+    let effects = read(&mut s, 0, Ok(2), 140.0);
+    let executions = scaling_effects(&effects);
+    let [ScalingEffect::Execute(e)] = executions.as_slice() else {
+        panic!("{effects:?}");
+    };
+    let mut record = opsdeck::store::scaling::ScalingRecord {
+        id: 0,
+        target: "web".into(),
+        at: at(1),
+        kind: opsdeck::store::scaling::RecordKind::Execution,
+        trigger: "auto".into(),
+        current: e.from,
+        desired: e.to,
+        summary: String::new(),
+        inputs: Default::default(),
+        decision: None,
+        command: e.argv.clone(),
+        executed: true,
+        dry_run: false,
+        outcome: "ok".into(),
+        output: "deployment.apps/web scaled".into(),
+        actor: "oncall@ops-1".into(),
+    };
+    let effects = update(
+        &mut s,
+        Msg::Scaling(ScalingMsg::Executed {
+            target: 0,
+            record: Box::new(record.clone()),
+            stored: Ok(0),
+            intent_id: None,
+        }),
+    );
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Audit(a) if a.action == "scaling.auto")),
+        "{effects:?}"
+    );
+    assert_eq!(s.scaling.targets[0].state(), TargetState::Settling);
+    // Prometheus still counts 2: no second change from a stale count.
+    assert!(scaling_effects(&read(&mut s, 15, Ok(2), 140.0)).is_empty());
+    // It reads 4: evaluations go on (140 % of 70 at 4 wants 8).
+    let effects = read(&mut s, 30, Ok(4), 140.0);
+    assert_eq!(scaling_effects(&effects).len(), 1, "{effects:?}");
+    // A failed execution is shown as such while the change is still wanted.
+    record.executed = false;
+    record.outcome = "failed: the executor exited 1".into();
+    record.current = 4;
+    record.desired = 8;
+    let _ = update(
+        &mut s,
+        Msg::Scaling(ScalingMsg::Executed {
+            target: 0,
+            record: Box::new(record),
+            stored: Ok(0),
+            intent_id: None,
+        }),
+    );
+    assert_eq!(s.scaling.targets[0].state(), TargetState::ExecutorFailed);
+}
+
+#[test]
+fn an_unreadable_current_count_decides_nothing_and_says_why() {
+    let mut s = state(StoreRole::Leader, Mode::default());
+    let effects = read(&mut s, 0, Err("prometheus main: connection refused"), 140.0);
+    assert!(scaling_effects(&effects).is_empty());
+    let view = &s.scaling.targets[0];
+    assert_eq!(view.state(), TargetState::CurrentUnreadable);
+    assert!(view.decision.is_none());
+}
+
+#[test]
+fn read_only_refuses_s_and_audits_the_refusal() {
+    let mode = Mode {
+        read_only: true,
+        wall: false,
+    };
+    let mut s = state(StoreRole::Follower, mode);
+    let _ = read(&mut s, 0, Ok(2), 140.0);
+    s.view.focus = PaneId::Scaling;
+    let effects = update(&mut s, Msg::Action(Action::Scale));
+    assert!(s.view.overlay.is_none());
+    let audited = effects.iter().any(|e| {
+        matches!(e, Effect::Audit(a) if a.target == "web" && a.outcome.starts_with("refused: read-only"))
+    });
+    assert!(audited, "{effects:?}");
+    let status = s
+        .visible_status()
+        .map(|st| st.text.clone())
+        .unwrap_or_default();
+    assert!(
+        status.contains("read-only") && status.contains("web"),
+        "{status}"
+    );
+}
+
+#[test]
+fn s_shows_the_exact_argv_for_the_count_typed_and_refuses_one_out_of_bounds() {
+    let mut s = state(StoreRole::Off, Mode::default());
+    // A recommend-mode target would wait for `s`; here the auto one is
+    // mid-change, so wait for it to end first.
+    let _ = read(&mut s, 0, Ok(3), 70.0);
+    s.view.focus = PaneId::Scaling;
+    let _ = update(&mut s, Msg::Action(Action::Scale));
+    let plan = |s: &AppState| match &s.view.overlay {
+        Some(Overlay::Confirm(c)) => c
+            .plan
+            .iter()
+            .map(|r| format!("{} {}", r.label, r.value))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        other => panic!("no confirmation: {other:?}"),
+    };
+    assert!(
+        plan(&s).contains("command kubectl scale deployment/web --replicas=3"),
+        "{}",
+        plan(&s)
+    );
+    let _ = update(&mut s, key(KeyCode::Backspace));
+    let _ = update(&mut s, key(KeyCode::Char('6')));
+    assert!(plan(&s).contains("--replicas=6"), "{}", plan(&s));
+    let _ = update(&mut s, key(KeyCode::Char('6')));
+    assert!(
+        plan(&s).contains("outside this target's min..max (2..10)"),
+        "{}",
+        plan(&s)
+    );
+    // Enter on a count out of bounds dispatches nothing.
+    let effects = update(&mut s, key(KeyCode::Enter));
+    assert!(
+        !effects.iter().any(|e| matches!(e, Effect::Write(_))),
+        "{effects:?}"
+    );
+    let _ = update(&mut s, key(KeyCode::Backspace));
+    let effects = update(&mut s, key(KeyCode::Enter));
+    let write = effects.iter().find_map(|e| match e {
+        Effect::Write(w) => Some(w),
+        _ => None,
+    });
+    let write = write.expect("the intent goes through the one write path");
+    assert_eq!(write.record.action, "scaling.scale");
+    assert_eq!(
+        write.record.params["command"],
+        "kubectl scale deployment/web --replicas=6"
+    );
+}
