@@ -80,7 +80,10 @@ dangerous = true
     assert!(view.contains("survey done"), "{view}");
     assert!(view.contains("? 2/2 Report"), "{view}");
     t.send(&["Escape"]);
-    t.wait_text("asking before step 2/2: Report", SEEN);
+    // Back on the list, whose row is cut short ("asking before step 2/2: R…").
+    t.wait_for("the run's row asking", SEEN, |s| {
+        !s.contains("Recovery: Disk survey") && s.contains("asking before step 2/2")
+    });
     cli.wait_text("run it? [y/N]", SEEN);
     cli.send(&["y", "Enter"]);
     cli.wait_text("CLI_EXIT=0", SEEN);
@@ -88,7 +91,8 @@ dangerous = true
     t.send(&["Enter"]);
     let view = t.wait_text("nothing to clean", SEEN);
     assert!(view.contains("state recovered"), "{view}");
-    assert!(view.contains("✓ 2/2 Report"), "{view}"); // x on the ended run's view cannot abort it.
+    assert!(view.contains("✓ 2/2 Report"), "{view}");
+    // x on the ended run's view cannot abort it.
     t.send(&["x"]);
     t.wait_text("run 1 has ended", SEEN);
     drop(cli);

@@ -234,11 +234,7 @@ timeout = "1m"
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let start = std::time::Instant::now();
-    while !dir.join("started").exists() {
-        assert!(start.elapsed() < SEEN, "the step never started");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    state_db::wait_for_file(&dir.join("started"));
     state_db::wait_for_step_pgid(&state);
     cli.kill().unwrap();
     cli.wait().unwrap();

@@ -216,7 +216,7 @@ scale_down = {{ stabilization = "0s" }}
                 .any(|l| l.contains("broken") && l.contains("executor failed"))
         },
     );
-    assert!(screen.contains("failed: the executor exited 3"), "{screen}");
+    assert!(screen.contains("failed: exit 3"), "{screen}");
 
     // History: the evaluations and executions, stored before they were shown.
     let history = opsdeck(

@@ -147,6 +147,13 @@ fn an_evaluation_the_store_refuses_is_shown_but_never_carried_out() {
         status.contains("not stored, so not carried out"),
         "{status}"
     );
+    // The same decision next time is stored first, not carried out at once.
+    let effects = read(&mut s, 15, Ok(2), 140.0);
+    let next = scaling_effects(&effects);
+    assert!(
+        matches!(next.as_slice(), [ScalingEffect::Record { .. }]),
+        "{effects:?}"
+    );
 }
 
 #[test]
@@ -191,7 +198,7 @@ fn after_a_change_evaluations_wait_for_current_to_read_it() {
             target: 0,
             record: Box::new(record.clone()),
             stored: Ok(0),
-            intent_id: None,
+            approval: None,
         }),
     );
     assert!(
@@ -217,7 +224,7 @@ fn after_a_change_evaluations_wait_for_current_to_read_it() {
             target: 0,
             record: Box::new(record),
             stored: Ok(0),
-            intent_id: None,
+            approval: None,
         }),
     );
     assert_eq!(s.scaling.targets[0].state(), TargetState::ExecutorFailed);
@@ -261,8 +268,7 @@ fn read_only_refuses_s_and_audits_the_refusal() {
 #[test]
 fn s_shows_the_exact_argv_for_the_count_typed_and_refuses_one_out_of_bounds() {
     let mut s = state(StoreRole::Off, Mode::default());
-    // A recommend-mode target would wait for `s`; here the auto one is
-    // mid-change, so wait for it to end first.
+    // Steady at 3 (70 vs 70): the dialog offers the count it has.
     let _ = read(&mut s, 0, Ok(3), 70.0);
     s.view.focus = PaneId::Scaling;
     let _ = update(&mut s, Msg::Action(Action::Scale));
@@ -307,4 +313,103 @@ fn s_shows_the_exact_argv_for_the_count_typed_and_refuses_one_out_of_bounds() {
         write.record.params["command"],
         "kubectl scale deployment/web --replicas=6"
     );
+}
+
+fn execution(
+    e: &opsdeck::app::scaling::Execution,
+    executed: bool,
+) -> opsdeck::store::scaling::ScalingRecord {
+    opsdeck::store::scaling::ScalingRecord {
+        id: 0,
+        target: e.name.clone(),
+        at: at(1),
+        kind: opsdeck::store::scaling::RecordKind::Execution,
+        trigger: e.trigger.into(),
+        current: e.from,
+        desired: e.to,
+        summary: e.why.clone(),
+        inputs: Default::default(),
+        decision: None,
+        command: e.argv.clone(),
+        executed,
+        dry_run: false,
+        outcome: if executed { "ok" } else { "failed: exit 1" }.into(),
+        output: String::new(),
+        actor: e.actor.clone(),
+    }
+}
+
+/// Enter on the open `s` dialog, and its intent on record (id `intent_id`).
+fn confirm_open_dialog(s: &mut AppState, intent_id: i64) -> Vec<Effect> {
+    let effects = update(s, key(KeyCode::Enter));
+    let write = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Write(w) => Some(w.clone()),
+            _ => None,
+        })
+        .expect("a write");
+    let written = opsdeck::app::intent::Written {
+        intent: write.intent.clone(),
+        result: Ok(opsdeck::app::intent::Done::IntentRecorded(Some(intent_id))),
+    };
+    update(s, Msg::Written(Box::new(written)))
+}
+
+#[test]
+fn a_count_set_by_hand_runs_and_its_outcome_answers_the_intent() {
+    let mut s = state(StoreRole::Off, Mode::default());
+    let _ = read(&mut s, 0, Ok(3), 70.0);
+    s.view.focus = PaneId::Scaling;
+    let _ = update(&mut s, Msg::Action(Action::Scale));
+    let _ = update(&mut s, key(KeyCode::Backspace));
+    let _ = update(&mut s, key(KeyCode::Char('5')));
+    let effects = confirm_open_dialog(&mut s, 41);
+    let executions = scaling_effects(&effects);
+    let [ScalingEffect::Execute(e)] = executions.as_slice() else {
+        panic!("{effects:?}");
+    };
+    assert_eq!((e.from, e.to, e.trigger), (3, 5, "manual"));
+    let (record, approval) = (execution(e, true), e.approval.clone());
+    let effects = update(
+        &mut s,
+        Msg::Scaling(ScalingMsg::Executed {
+            target: 0,
+            record: Box::new(record),
+            stored: Ok(9),
+            approval,
+        }),
+    );
+    let outcome = effects.iter().find_map(|e| match e {
+        Effect::Audit(a) => Some(a),
+        _ => None,
+    });
+    let outcome = outcome.expect("the outcome is audited");
+    assert_eq!(
+        (
+            outcome.action.as_str(),
+            outcome.intent_id,
+            outcome.outcome.as_str(),
+            outcome.target.as_str()
+        ),
+        ("scaling.scale", Some(41), "ok", "web")
+    );
+}
+
+#[test]
+fn an_approval_that_meets_a_running_change_is_answered_not_dropped() {
+    let mut s = state(StoreRole::Off, Mode::default());
+    let _ = read(&mut s, 0, Ok(3), 70.0);
+    // The dialog is open when an auto change starts.
+    s.view.focus = PaneId::Scaling;
+    let _ = update(&mut s, Msg::Action(Action::Scale));
+    let started = read(&mut s, 15, Ok(3), 140.0);
+    assert_eq!(scaling_effects(&started).len(), 1, "{started:?}");
+    let effects = confirm_open_dialog(&mut s, 42);
+    assert!(scaling_effects(&effects).is_empty(), "{effects:?}");
+    let answered = effects.iter().any(|e| {
+        matches!(e, Effect::Audit(a) if a.intent_id == Some(42)
+            && a.outcome.starts_with("refused: already scaling 3 → 6"))
+    });
+    assert!(answered, "{effects:?}");
 }

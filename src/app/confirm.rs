@@ -191,6 +191,10 @@ impl Confirm {
             _ => return DialogKey::Ignored,
         }
         self.error = None;
+        // A plan that follows what is typed (the argv of the count).
+        if matches!(self.draft, Draft::Scale(_)) {
+            super::scaling::refresh_plan(self);
+        }
         DialogKey::Edited
     }
 
@@ -222,7 +226,9 @@ impl Confirm {
             }),
             Draft::ConfirmStep(step) => Intent::ConfirmStep(step.clone()),
             Draft::AbortRecovery(step) => Intent::AbortRecovery(step.clone()),
-            Draft::Scale(draft) => Intent::Scale(draft.intent(self.field("replicas"))?),
+            Draft::Scale(draft) => {
+                Intent::Scale(draft.intent(self.field(super::scaling::REPLICAS))?)
+            }
             Draft::Quit(_) => return Ok(None),
         }))
     }

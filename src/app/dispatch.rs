@@ -70,14 +70,12 @@ fn listed_run(state: &AppState, action: Action) -> Option<super::runbooks::RunRo
     if !matches!(action, Action::TriggerTask | Action::CancelTask) {
         return None;
     }
+    // A stored run's view is never of a run live here (Enter opens those live).
     if let Some(Overlay::StoredRecovery(id)) = state.view.overlay {
-        let row = super::runbooks::visible_runs(state)
-            .into_iter()
-            .find(|r| r.run_id == id);
-        return Some(row.unwrap_or(super::runbooks::RunRow {
+        return Some(super::runbooks::RunRow {
             run_id: id,
             ..super::runbooks::RunRow::default()
-        }));
+        });
     }
     if state.view.focus != PaneId::Tasks {
         return None;
@@ -116,11 +114,7 @@ pub fn confirm_key(state: &mut AppState, key: crossterm::event::KeyEvent) -> Vec
                 _ => Vec::new(),
             };
         }
-        DialogKey::Edited => {
-            super::scaling::refresh_plan(dialog);
-            return Vec::new();
-        }
-        DialogKey::Ignored => return Vec::new(),
+        DialogKey::Edited | DialogKey::Ignored => return Vec::new(),
     }
     let ctx = AckContext {
         now: state.now,

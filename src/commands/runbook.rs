@@ -83,7 +83,7 @@ fn ensure_linked(spec: &RunbookSpec, alert: &AlertContext) -> anyhow::Result<()>
 /// collection pass, as `snapshot`).
 fn alert_seen_now(config: &Config, fingerprint: &str) -> anyhow::Result<AlertContext> {
     let wanted = fingerprint.trim().to_ascii_lowercase();
-    let (_, remote, _) = super::snapshot::collect_once(config)?;
+    let remote = super::snapshot::collect_once(config)?.remote;
     let seen = remote.alerts.len();
     // A source that did not answer may hold the alert: say so, not just "no alert".
     let now = chrono::Utc::now();

@@ -30,10 +30,15 @@ struct Snapshot {
 
 pub fn run(cli: &Cli, paths: &Paths, format: SnapshotFormat) -> anyhow::Result<i32> {
     let config = super::load(cli, &super::read_source(paths)?)?;
-    let (resources, remote, checks) = collect_once(&config)?;
+    let Collected {
+        resources,
+        remote,
+        checks,
+        mut rules,
+    } = collect_once(&config)?;
     let check_lines: Vec<String> = checks.iter().map(super::snapshot_checks::line).collect();
     let out = snapshot_remote::Remote::from_state(&remote, &config);
-    let scaling = super::snapshot_scaling::scaling(&config, &resources, &remote)?;
+    let scaling = super::snapshot_scaling::scaling(&config, &resources, &mut rules)?;
     let last = super::task::last_runs(cli, paths)?;
     let now = chrono::Utc::now();
     let specs = config.tasks();
@@ -80,15 +85,18 @@ pub fn run(cli: &Cli, paths: &Paths, format: SnapshotFormat) -> anyhow::Result<i
     Ok(0)
 }
 
+/// What one collection pass saw.
+pub(super) struct Collected {
+    pub resources: ResourceSample,
+    pub remote: crate::app::remote::Remote,
+    pub checks: Vec<super::snapshot_checks::CheckOut>,
+    /// The local series (the rules', the scaling metrics'), fed and evaluated.
+    pub rules: crate::app::local_rules::LocalRules,
+}
+
 /// One full collection pass, as the dashboard's first second sees it: the
 /// host, every remote source, and the local rules evaluated over both.
-pub(super) fn collect_once(
-    config: &crate::config::Config,
-) -> anyhow::Result<(
-    ResourceSample,
-    crate::app::remote::Remote,
-    Vec<super::snapshot_checks::CheckOut>,
-)> {
+pub(super) fn collect_once(config: &crate::config::Config) -> anyhow::Result<Collected> {
     let mut collector = LocalCollector::new(config.ui.processes)?;
     // Remote sources and checks are asked while the local collector waits for
     // its second CPU reading.
@@ -107,13 +115,19 @@ pub(super) fn collect_once(
         .join()
         .map_err(|_| anyhow::anyhow!("the health probes panicked"))??;
     let checks = super::snapshot_checks::checks(config, &resources, probes);
-    evaluate_rules_once(config, &mut remote, &resources, &checks);
+    let rules = evaluate_rules_once(config, &mut remote, &resources, &checks);
     let checks = checks.into_iter().map(|(out, _)| out).collect();
-    Ok((resources, remote, checks))
+    Ok(Collected {
+        resources,
+        remote,
+        checks,
+        rules,
+    })
 }
 
 /// The local rules, once, over this sample and the scrapes just taken: a rule
 /// with a `for` shows as pending, as it would in the dashboard's first second.
+/// Returned with its series, which the scaling metrics on local series read.
 fn evaluate_rules_once(
     config: &crate::config::Config,
     remote: &mut crate::app::remote::Remote,
@@ -122,13 +136,12 @@ fn evaluate_rules_once(
         super::snapshot_checks::CheckOut,
         crate::engine::health::CheckStatus,
     )],
-) {
+) -> crate::app::local_rules::LocalRules {
     use crate::app::local_rules::LocalRules;
     use crate::app::sources::SourceKind;
+    // Fed even without rules: a scaling metric may read the series (the
+    // engine keeps only what something reads).
     let mut rules = LocalRules::attach(config, remote);
-    if rules.is_empty() {
-        return;
-    }
     // As the dashboard feeds them: every scrape target, a failed one as `up` 0.
     for (id, source) in remote.sources.iter().enumerate() {
         if source.kind == SourceKind::Scrape {
@@ -145,17 +158,17 @@ fn evaluate_rules_once(
             .checked_sub(first)
             .and_then(|i| config.health_checks().get(i));
         let labels = spec.map(|s| s.labels.clone()).unwrap_or_default();
-        let min_valid = spec.and_then(|s| match &s.probe {
-            crate::engine::health::ProbeSpec::Http(h) => Some(h.certificate_min_valid),
-            _ => None,
-        });
+        let min_valid = spec.and_then(|s| s.certificate_min_valid());
         rules
             .engine
             .record_check(&host, &out.name, &labels, status, min_valid);
     }
     rules.ingest_sample(&host, sample);
-    rules.evaluate_into(sample.taken_at, remote);
-    remote.remerge(&config.ui.alerts.group_by, sample.taken_at);
+    if !rules.is_empty() {
+        rules.evaluate_into(sample.taken_at, remote);
+        remote.remerge(&config.ui.alerts.group_by, sample.taken_at);
+    }
+    rules
 }
 
 fn print_text(

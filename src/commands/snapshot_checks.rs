@@ -41,13 +41,7 @@ pub fn checks(
     if config.health.host.enabled {
         let probe = crate::engine::health::host::probe(sample, &config.health.host.bounds());
         let mut status = CheckStatus::default();
-        status.apply(
-            probe,
-            crate::engine::health::Thresholds {
-                failure: 1,
-                success: 1,
-            },
-        );
+        status.apply(probe, crate::app::health::HOST_THRESHOLDS);
         let name = crate::config::health::HOST_CHECK;
         out.push((check_out(name, "host", "this host".into(), &status), status));
     }

@@ -3,7 +3,6 @@
 //! a fresh autoscaler: what it would decide now, with HPA's reasons.
 
 use crate::app::local_rules::LocalRules;
-use crate::app::sources::SourceKind;
 use crate::collect::model::ResourceSample;
 use crate::config::Config;
 use crate::engine::promql::Query;
@@ -26,10 +25,11 @@ pub struct ScalingOut {
     pub readings: Vec<Reading>,
 }
 
+/// `local`: this host's series and the scrapes', as the dashboard feeds them.
 pub fn scaling(
     config: &Config,
     sample: &ResourceSample,
-    remote: &crate::app::remote::Remote,
+    local: &mut LocalRules,
 ) -> anyhow::Result<Vec<ScalingOut>> {
     let targets = config.scaling_targets();
     if targets.is_empty() {
@@ -45,19 +45,9 @@ pub fn scaling(
             .iter()
             .map(|t| crate::runtime::scaling::read(t, &prometheus, &hidden)),
     ));
-    // This host's series and the scrapes, as the dashboard feeds them.
-    let mut local = LocalRules::from_config(config);
-    let host = crate::collect::local::host_info().hostname;
-    local.ingest_sample(&host, sample);
-    for (id, source) in remote.sources.iter().enumerate() {
-        if source.kind == SourceKind::Scrape {
-            let view = remote.scrapes.get(&id);
-            let at = view.map_or(sample.taken_at, |v| v.at);
-            local.ingest_scrape(source, view.map(|v| v.scrape.as_ref()), at);
-        }
-    }
     let now = sample.taken_at;
-    let mut read_local = |expr: &str| -> Result<f64, String> {
+    local.engine.forget_old(now);
+    let read_local = |expr: &str| -> Result<f64, String> {
         let query = Query::parse(expr).map_err(|e| e.to_string())?;
         let values: Vec<f64> = local
             .engine

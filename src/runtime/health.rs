@@ -6,8 +6,7 @@
 
 use crate::app::Msg;
 use crate::app::health::Msg as HealthMsg;
-use crate::collect::http::{Auth, HttpClient, HttpOptions, Secret, url_for_display};
-use crate::config::remote::Credentials;
+use crate::collect::http::{HttpClient, url_for_display};
 use crate::engine::health::{CheckSpec, Condition, HttpProbe, Probe, ProbeSpec, Verdict};
 use crate::engine::tasks::Exit;
 use chrono::{DateTime, Utc};
@@ -29,13 +28,7 @@ impl Prober {
     pub fn new(checks: &[CheckSpec], hidden_env: Vec<String>, tx: mpsc::Sender<Msg>) -> Prober {
         let checks = checks
             .iter()
-            .map(|spec| {
-                let client = match &spec.probe {
-                    ProbeSpec::Http(http) => http_client(http, spec.timeout),
-                    _ => Err(String::new()),
-                };
-                (spec.clone(), client)
-            })
+            .map(|spec| (spec.clone(), client_for(spec)))
             .collect();
         Prober {
             checks: Rc::new(checks),
@@ -60,25 +53,12 @@ impl Prober {
     }
 }
 
-fn http_client(http: &HttpProbe, timeout: Duration) -> Result<HttpClient, String> {
-    let c = &http.connection;
-    let auth = match c.credentials().map_err(|(key, m)| format!("{key}: {m}"))? {
-        Credentials::None => Auth::None,
-        Credentials::Bearer(token) => Auth::Bearer(Secret::new(token)),
-        Credentials::Basic { username, password } => Auth::Basic {
-            username,
-            password: Secret::new(password),
-        },
-    };
-    HttpClient::new(HttpOptions {
-        timeout,
-        auth,
-        ca_file: c.ca_file.clone(),
-        insecure_skip_verify: c.insecure_skip_verify,
-        tls_info: true,
-        ..HttpOptions::default()
-    })
-    .map_err(|e| e.to_string())
+/// An HTTP check's client (the others need none: their `Err` is never read).
+pub fn client_for(spec: &CheckSpec) -> Result<HttpClient, String> {
+    match &spec.probe {
+        ProbeSpec::Http(http) => super::remote::http_client(&http.connection, true),
+        _ => Err(String::new()),
+    }
 }
 
 /// One probe of `spec`, now.
@@ -242,14 +222,7 @@ async fn command_probe(
     hidden_env: &[String],
     at: DateTime<Utc>,
 ) -> Probe {
-    let mut command = super::process::Command::new(argv.iter().cloned(), timeout);
-    command.env_remove = hidden_env.to_vec();
-    let outcome = super::process::run(
-        &command,
-        tokio_util::sync::CancellationToken::new(),
-        |_, _| {},
-    )
-    .await;
+    let outcome = super::process::run_plain(argv, timeout, hidden_env).await;
     let said = outcome
         .output
         .lines()
@@ -283,28 +256,12 @@ async fn command_probe(
     }
 }
 
-/// One probe of `spec`, now, with a client of its own (a runbook step's
-/// `verify_check`).
-pub async fn probe_now(spec: &CheckSpec, hidden_env: &[String]) -> Probe {
-    let client = match &spec.probe {
-        ProbeSpec::Http(http) => http_client(http, spec.timeout),
-        _ => Err(String::new()),
-    };
-    probe(spec, client.as_ref(), hidden_env).await
-}
-
 /// One probe of each check, all at once (for `snapshot`), in config order.
 pub fn probe_all_once(checks: &[CheckSpec], hidden_env: &[String]) -> anyhow::Result<Vec<Probe>> {
     if checks.is_empty() {
         return Ok(Vec::new());
     }
-    let clients: Vec<Result<HttpClient, String>> = checks
-        .iter()
-        .map(|spec| match &spec.probe {
-            ProbeSpec::Http(http) => http_client(http, spec.timeout),
-            _ => Err(String::new()),
-        })
-        .collect();
+    let clients: Vec<Result<HttpClient, String>> = checks.iter().map(client_for).collect();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

@@ -107,6 +107,7 @@ impl Executor {
     ) -> Self {
         // Remote clients after the first frame: TLS setup reads the system's CA store.
         let remote = remote::connect(&state.config);
+        let prometheus = remote.clients.prometheus.clone();
         let intervals = state.remote.sources.iter().map(|s| s.interval).collect();
         remote::spawn_all(remote.pollers, intervals, tx.clone());
         let report = state
@@ -142,7 +143,12 @@ impl Executor {
                 state.config.secret_env_vars(),
                 tx.clone(),
             ),
-            scaling: scaling::ScalingRunner::new(&state.config, store.clone(), tx.clone()),
+            scaling: scaling::ScalingRunner::new(
+                &state.config,
+                prometheus,
+                store.clone(),
+                tx.clone(),
+            ),
             store,
             notifiers: state.config.notifier.clone(),
             report,

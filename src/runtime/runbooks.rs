@@ -213,8 +213,15 @@ async fn check_up_within(
 ) -> StepResult {
     use crate::engine::health::Verdict;
     let until = tokio::time::Instant::now() + time_left(settle, deadline);
+    // Built once: each retry would read the token and CA files again.
+    let client = super::health::client_for(check);
     loop {
-        let probe = super::health::probe_now(check, setting.hidden_env).await;
+        let probe = tokio::select! {
+            probe = super::health::probe(check, client.as_ref(), setting.hidden_env) => probe,
+            () = setting.cancel.cancelled() => {
+                return StepResult::new(StepState::Aborted, None, "interrupted while checking");
+            }
+        };
         if probe.verdict() != Verdict::Fail {
             let detail = format!("check {} is up", check.name);
             return StepResult::new(StepState::Succeeded, None, &detail);

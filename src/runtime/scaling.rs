@@ -30,13 +30,14 @@ pub struct ScalingRunner {
 }
 
 impl ScalingRunner {
-    pub fn new(config: &Config, store: Option<StoreHandle>, tx: mpsc::Sender<Msg>) -> Self {
+    /// `prometheus`: the dashboard's clients (`remote::Clients`).
+    pub fn new(
+        config: &Config,
+        prometheus: BTreeMap<String, Result<PrometheusClient, String>>,
+        store: Option<StoreHandle>,
+        tx: mpsc::Sender<Msg>,
+    ) -> Self {
         let targets = config.scaling_targets().to_vec();
-        let prometheus = if targets.is_empty() {
-            BTreeMap::new()
-        } else {
-            super::remote::prometheus_clients(config)
-        };
         ScalingRunner {
             targets: Rc::new(targets),
             prometheus: Rc::new(prometheus),
@@ -75,7 +76,7 @@ impl ScalingRunner {
             }
             Effect::Execute(execution) => {
                 tokio::task::spawn_local(async move {
-                    let (target, intent_id) = (execution.target, execution.intent_id);
+                    let (target, approval) = (execution.target, execution.approval.clone());
                     let record = execute(*execution, &this.hidden_env).await;
                     let stored =
                         store(this.store.as_ref(), record.clone(), "scaling execution").await;
@@ -83,7 +84,7 @@ impl ScalingRunner {
                         target,
                         record: Box::new(record),
                         stored,
-                        intent_id,
+                        approval,
                     };
                     let _ = this.tx.send(Msg::Scaling(msg)).await;
                 });
@@ -164,7 +165,7 @@ async fn command_count(
     timeout: Duration,
     hidden_env: &[String],
 ) -> Result<u32, String> {
-    let outcome = run(argv, timeout, hidden_env).await;
+    let outcome = super::process::run_plain(argv, timeout, hidden_env).await;
     let said = outcome.output.lines().rev().find(|l| !l.trim().is_empty());
     match (&outcome.exit, said) {
         (Exit::Code(0), Some(line)) => match line.trim().parse::<f64>() {
@@ -175,49 +176,22 @@ async fn command_count(
             )),
         },
         (Exit::Code(0), None) => Err("current: the command printed nothing".into()),
-        (exit, _) => Err(format!(
-            "current: the command {}",
-            exit_words(exit, timeout)
+        _ => Err(format!(
+            "current: the command ended: {}",
+            super::tasks::describe(&outcome, timeout)
         )),
-    }
-}
-
-async fn run(argv: &[String], timeout: Duration, hidden_env: &[String]) -> super::process::Outcome {
-    let mut command = super::process::Command::new(argv.iter().cloned(), timeout);
-    command.env_remove = hidden_env.to_vec();
-    super::process::run(
-        &command,
-        tokio_util::sync::CancellationToken::new(),
-        |_, _| {},
-    )
-    .await
-}
-
-fn exit_words(exit: &Exit, timeout: Duration) -> String {
-    match exit {
-        Exit::Code(code) => format!("exited {code}"),
-        Exit::Signal(sig) => format!("was killed by signal {sig}"),
-        Exit::TimedOut => format!(
-            "timed out after {}",
-            crate::config::duration::short(timeout)
-        ),
-        Exit::Cancelled => "was cancelled".into(),
-        Exit::SpawnFailed(why) => format!("could not start: {why}"),
     }
 }
 
 /// Runs the executor; the record says how it went.
 async fn execute(e: Execution, hidden_env: &[String]) -> ScalingRecord {
     let at = chrono::Utc::now();
-    let outcome = run(&e.argv, e.timeout, hidden_env).await;
+    let outcome = super::process::run_plain(&e.argv, e.timeout, hidden_env).await;
     let executed = outcome.exit == Exit::Code(0);
     let result = if executed {
         "ok".to_string()
     } else {
-        format!(
-            "failed: the executor {}",
-            exit_words(&outcome.exit, e.timeout)
-        )
+        format!("failed: {}", super::tasks::describe(&outcome, e.timeout))
     };
     ScalingRecord {
         id: 0,

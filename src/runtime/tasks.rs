@@ -263,7 +263,7 @@ pub fn record_outcome(run: &mut Run, outcome: Outcome, timeout: Duration) {
 }
 
 /// What the run's detail says: how it ended, and how much output was cut.
-pub(super) fn describe(outcome: &Outcome, timeout: Duration) -> String {
+pub(crate) fn describe(outcome: &Outcome, timeout: Duration) -> String {
     let mut detail = match &outcome.exit {
         Exit::TimedOut => format!(
             "timed out after {}; process group killed",

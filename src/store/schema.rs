@@ -191,7 +191,8 @@ pub const MIGRATIONS: &[&str] = &[
     "#,
     // 7: scaling records as the autoscaler writes them: an evaluation that
     // changed something, with its inputs (replayable) and every stage, or an
-    // execution with its argv and output; a change counter for readers.
+    // execution with its argv and output. Rows are only ever added: a reader
+    // follows them by id.
     r#"
     ALTER TABLE scaling_decisions ADD COLUMN kind TEXT NOT NULL DEFAULT 'evaluation'
         CHECK (kind IN ('evaluation', 'execution'));

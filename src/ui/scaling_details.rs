@@ -5,6 +5,7 @@
 //! newest first.
 
 use super::alert_details::field;
+use crate::engine::scaling::TargetSpec;
 use crate::store::scaling::{RecordKind, ScalingRecord};
 use crate::ui::Ui;
 use crate::ui::visible;
@@ -49,7 +50,7 @@ pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>, target: usize) {
     }
     for record in view.records.iter().rev() {
         lines.push(Line::default());
-        lines.extend(record_lines(ui, record));
+        lines.extend(record_lines(ui, spec, record));
     }
     let width = area.width.saturating_sub(4).min(120);
     let rows = super::dialogs::wrapped_height(&lines, width.saturating_sub(2));
@@ -66,7 +67,7 @@ pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>, target: usize) {
     super::overlay::popup_scrolled(frame, rect, ui, (&title, " Esc closes "), lines, scroll);
 }
 
-fn record_lines(ui: Ui<'_>, r: &ScalingRecord) -> Vec<Line<'static>> {
+fn record_lines(ui: Ui<'_>, spec: &TargetSpec, r: &ScalingRecord) -> Vec<Line<'static>> {
     let Ui { state, styles: s } = ui;
     let at = r.at.with_timezone(&state.local_offset).format("%H:%M:%S");
     let mut lines = Vec::new();
@@ -84,13 +85,7 @@ fn record_lines(ui: Ui<'_>, r: &ScalingRecord) -> Vec<Line<'static>> {
                     outcome_style,
                 ),
             ]));
-            if let Some(d) = &r.decision
-                && let Some(spec) = state
-                    .config
-                    .scaling_targets()
-                    .iter()
-                    .find(|t| t.scaler.name == r.target)
-            {
+            if let Some(d) = &r.decision {
                 for (label, text) in d.stages(&spec.scaler) {
                     lines.push(field(s, label, text));
                 }

@@ -92,16 +92,3 @@ impl Drop for Home {
         let _ = std::fs::remove_dir_all(Path::new(&self.0));
     }
 }
-
-/// Waits until `path` exists (a step touched it: it runs).
-pub fn wait_for_file(path: &Path) {
-    let began = std::time::Instant::now();
-    while !path.exists() {
-        assert!(
-            began.elapsed() < std::time::Duration::from_secs(20),
-            "the step never started ({} never appeared)",
-            path.display()
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-}

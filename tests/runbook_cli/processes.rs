@@ -160,6 +160,6 @@ fn started(home: &Home, id: &str) -> std::process::Child {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    super::wait_for_file(&home.path("started"));
+    super::state_db::wait_for_file(&home.path("started"));
     child
 }

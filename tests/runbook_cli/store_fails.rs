@@ -36,7 +36,7 @@ command = ["true"]
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    super::wait_for_file(&home.path("started"));
+    super::state_db::wait_for_file(&home.path("started"));
     // Another process takes the database's write lock and keeps it.
     let db = home.path("state/opsdeck/opsdeck.db");
     let locker = rusqlite::Connection::open(&db).unwrap();

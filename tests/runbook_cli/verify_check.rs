@@ -7,8 +7,10 @@ const CONFIG: &str = r#"
 [[health_check]]
 name = "fixed"
 kind = "command"
-# exit 2 (failing) until the file is there; 1 would be a warning, still up.
-command = ["sh", "-c", "test -e {home}/fixed || { echo not fixed; exit 2; }"]
+# exit 2 (failing) until `fixed` is there; 1 would be a warning, still up.
+# The first probe after the repair still fails (it only makes `fixed`), so
+# the step passes only if the check is probed again.
+command = ["sh", "-c", "test -e {home}/fixed && exit 0; test -e {home}/repaired && touch {home}/fixed; echo not fixed; exit 2"]
 retry_interval = "500ms"
 
 [[runbook]]
@@ -16,7 +18,7 @@ id = "fix"
 
 [[runbook.step]]
 name = "Repair"
-command = ["sh", "-c", "sleep 1; touch {home}/fixed"]
+command = ["touch", "{home}/repaired"]
 settle = "5s"
 verify_check = "fixed"
 

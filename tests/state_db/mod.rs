@@ -29,3 +29,16 @@ pub fn wait_for_step_pgid(state_home: &std::path::Path) {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
+
+/// Waits until `path` exists (a step touched it: it runs).
+pub fn wait_for_file(path: &std::path::Path) {
+    let began = std::time::Instant::now();
+    while !path.exists() {
+        assert!(
+            began.elapsed() < std::time::Duration::from_secs(20),
+            "the step never started ({} never appeared)",
+            path.display()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}

@@ -75,10 +75,6 @@ impl Health {
             .count()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.checks.is_empty() && self.host.is_none()
-    }
-
     /// The status of a check.
     pub fn status(&self, id: CheckId) -> Option<&CheckStatus> {
         match id {
@@ -129,10 +125,7 @@ pub fn on_msg(state: &mut AppState, msg: Msg) -> Vec<AppEffect> {
                 return Vec::new();
             };
             let (name, thresholds) = (spec.name.clone(), spec.thresholds);
-            let min_valid = match &spec.probe {
-                crate::engine::health::ProbeSpec::Http(h) => Some(h.certificate_min_valid),
-                _ => None,
-            };
+            let min_valid = spec.certificate_min_valid();
             let Some(view) = state.health.checks.get_mut(check) else {
                 return Vec::new();
             };
@@ -142,7 +135,7 @@ pub fn on_msg(state: &mut AppState, msg: Msg) -> Vec<AppEffect> {
                 log_change(&name, &change);
                 effects.extend(record(state.store, &name, &change));
             }
-            let labels = spec_labels(state, check);
+            let labels = state.config.health_checks()[check].labels.clone();
             let status = &state.health.checks[check].status;
             let host = state.host.hostname.clone();
             state
@@ -191,10 +184,6 @@ pub fn on_sample(state: &mut AppState, sample: &ResourceSample) -> Vec<AppEffect
         None,
     );
     effects
-}
-
-fn spec_labels(state: &AppState, check: usize) -> std::collections::BTreeMap<String, String> {
-    state.config.health_checks()[check].labels.clone()
 }
 
 fn log_change(name: &str, change: &Change) {

@@ -40,8 +40,8 @@ pub fn carry_out(state: &mut AppState, intent: &Intent) -> (String, Vec<AppEffec
                 return (why, Vec::new());
             }
             // Another opsdeck's run, as the store showed it a second ago.
-            let elsewhere = state.recoveries.running_elsewhere(&alert_key);
-            if let Some(other) = elsewhere.filter(|r| r.runbook == spec.id) {
+            let elsewhere = state.recoveries.running_elsewhere(&spec.id, &alert_key);
+            if let Some(other) = elsewhere {
                 let why = format!(
                     "refused: another opsdeck runs it for this alert (run {} by {})",
                     other.id, other.actor

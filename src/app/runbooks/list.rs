@@ -287,7 +287,8 @@ pub fn viewed_run(
         asking,
         outcome,
         finished: run.finished,
-        detail: if run.detail.is_empty() {
+        // The question is the state's own words already.
+        detail: if run.detail.is_empty() || asking.is_some() {
             row.by
         } else {
             format!("{} · {}", row.by, run.detail)

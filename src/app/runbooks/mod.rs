@@ -182,12 +182,21 @@ impl Recoveries {
             .retain(|_, r| r.finished.is_none_or(|f| now - f < STORED_KEPT));
     }
 
-    /// A run for this alert that another opsdeck has going, as the store
+    /// A run of `runbook` for this alert that another opsdeck has going, as the store
     /// showed it at the last read (this opsdeck's own are in `runs`).
-    pub fn running_elsewhere(&self, alert_key: &str) -> Option<&StoredRecoveryRun> {
-        let stored = self.stored.get(alert_key)?;
-        let mine = self.runs.iter().any(|l| l.run_id == stored.id);
-        (stored.state == "running" && !mine).then_some(stored)
+    pub fn running_elsewhere(&self, runbook: &str, alert_key: &str) -> Option<&StoredRecoveryRun> {
+        let mine = |id: i64| self.runs.iter().any(|l| l.run_id == id);
+        // The newest per alert may have ended while an older one still runs.
+        self.stored
+            .get(alert_key)
+            .into_iter()
+            .chain(&self.recent)
+            .find(|r| {
+                r.state == "running"
+                    && r.runbook == runbook
+                    && r.alert_key.as_deref() == Some(alert_key)
+                    && !mine(r.id)
+            })
     }
 
     /// A run for the same runbook and alert that has not ended.

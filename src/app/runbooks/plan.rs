@@ -173,7 +173,7 @@ fn guard_rails(state: &AppState, spec: &RunbookSpec, draft: &RecoveryRef) -> Vec
         ));
     }
     let key = label_key(&draft.labels);
-    if let Some(run) = state.recoveries.running_elsewhere(&key) {
+    if let Some(run) = state.recoveries.running_elsewhere(&spec.id, &key) {
         notes.push(format!(
             "Another opsdeck runs {} for this alert (run {} by {}): a second run is refused.",
             run.runbook, run.id, run.actor

@@ -140,42 +140,65 @@ pub fn refresh_plan(dialog: &mut Confirm) {
     dialog.plan = plan;
 }
 
-/// A confirmed `s`, its intent on record: the execution starts.
+/// A confirmed `s`, its intent on record: the execution starts, from the
+/// count read last (the dialog's may be out of date by now).
 pub fn carry_out(state: &mut AppState, intent: &Intent, intent_id: Option<i64>) -> Vec<AppEffect> {
     state.view.overlay = None;
     let Intent::Scale(r) = intent else {
         return Vec::new();
     };
+    let Some(view) = state.scaling.targets.get(r.target) else {
+        return Vec::new();
+    };
+    if let Some((_, from, to)) = view.executing {
+        // An auto change started while the dialog was open: the intent is
+        // answered, not dropped.
+        let why = format!("refused: already scaling {from} → {to}");
+        state.set_status(StatusKind::Warning, format!("scale {}: {why}", r.name));
+        let record = intent.outcome_record(state.now, &state.actor, intent_id, &why);
+        return vec![AppEffect::Audit(record)];
+    }
+    let from = view.current().unwrap_or(r.from);
     let (trigger, why) = if r.approved {
-        let summary = state
-            .scaling
-            .targets
-            .get(r.target)
-            .map(|v| v.summary.clone());
-        ("approved", summary.unwrap_or_default())
+        ("approved", view.summary.clone())
     } else {
         ("manual", format!("set to {} by hand", r.to))
     };
     state.set_status(
         StatusKind::Info,
-        format!("scaling {} {} → {}…", r.name, r.from, r.to),
+        format!("scaling {} {from} → {}…", r.name, r.to),
     );
+    let approval = Approval {
+        intent: intent.clone(),
+        intent_id,
+    };
     let actor = state.actor.clone();
     execute(
-        state, r.target, r.from, r.to, trigger, actor, intent_id, why,
+        state,
+        r.target,
+        (from, r.to),
+        trigger,
+        actor,
+        Some(approval),
+        why,
     )
 }
 
+/// An operator's `s` whose execution answers it in the audit log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Approval {
+    pub intent: Intent,
+    pub intent_id: Option<i64>,
+}
+
 /// Starts an execution (unless one is under way).
-#[allow(clippy::too_many_arguments)]
 pub(super) fn execute(
     state: &mut AppState,
     target: usize,
-    from: u32,
-    to: u32,
+    (from, to): (u32, u32),
     trigger: &'static str,
     actor: String,
-    intent_id: Option<i64>,
+    approval: Option<Approval>,
     why: String,
 ) -> Vec<AppEffect> {
     let Some(spec) = state.config.scaling_targets().get(target) else {
@@ -195,7 +218,7 @@ pub(super) fn execute(
         timeout: spec.timeout,
         trigger,
         actor,
-        intent_id,
+        approval,
         why,
     })))]
 }
@@ -206,19 +229,21 @@ pub fn on_executed(
     target: usize,
     mut record: ScalingRecord,
     stored: Result<i64, String>,
-    intent_id: Option<i64>,
+    approval: Option<Approval>,
 ) -> Vec<AppEffect> {
     let Some(spec) = state.config.scaling_targets().get(target) else {
         return Vec::new();
     };
     let interval = spec.interval;
+    let now = state.now;
     let name = record.target.clone();
     let view = &mut state.scaling.targets[target];
     view.executing = None;
     let (from, to) = (record.current, record.desired);
     if record.executed {
         view.scaler.scaled(record.at, from, to);
-        view.settling = Some((to, super::evaluate::settle_until(record.at, interval)));
+        // From when it ended: an executor may take longer than the window.
+        view.settling = Some((to, super::evaluate::settle_until(now, interval)));
     }
     let mut text = if record.executed {
         format!("scaled {name} {from} → {to} ({})", record.trigger)
@@ -240,21 +265,18 @@ pub fn on_executed(
         tracing::warn!("{text}");
     }
     let outcome = record.outcome.clone();
-    let audit_name = "scaling.scale";
-    let auto = record.trigger == "auto";
     view.last_execution = Some(record.clone());
     view.keep(record);
     state.set_status(kind, text);
-    let audit = match auto {
+    let audit = match approval {
         // An operator's `s`: the outcome of the intent the write path recorded.
-        false => NewAudit {
-            phase: crate::store::Phase::Outcome,
-            intent_id,
-            ..NewAudit::event(state.now, &state.actor, audit_name, &outcome)
-        },
+        Some(a) => a
+            .intent
+            .outcome_record(state.now, &state.actor, a.intent_id, &outcome),
         // The leader's own: an event in the log, for the report's actions.
-        true => NewAudit::event(state.now, &state.actor, "scaling.auto", &outcome)
-            .with_params(serde_json::json!({ "from": from, "to": to })),
+        None => NewAudit::event(state.now, &state.actor, "scaling.auto", &outcome)
+            .with_params(serde_json::json!({ "from": from, "to": to }))
+            .with_target(&name),
     };
-    vec![AppEffect::Audit(audit.with_target(&name))]
+    vec![AppEffect::Audit(audit)]
 }

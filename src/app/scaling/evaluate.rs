@@ -26,6 +26,9 @@ pub fn on_read(
     let engine = &mut state.rules.engine;
     let view = &mut state.scaling.targets[target];
     view.reading = None;
+    if view.local_current.is_some() || view.local_metrics.iter().any(Option::is_some) {
+        engine.forget_old(at);
+    }
     let (current_query, metric_queries) = (&view.local_current, &view.local_metrics);
     let local = |slot: Slot| -> Result<f64, String> {
         let query = match slot {
@@ -53,10 +56,11 @@ pub fn on_read(
         return Vec::new();
     }
     let decision = view.scaler.evaluate(at, current, &inputs.values());
-    let changed = view
-        .decision
-        .as_ref()
-        .is_none_or(|d| key(d) != key(&decision));
+    let changed = view.unrecorded
+        || view
+            .decision
+            .as_ref()
+            .is_none_or(|d| key(d) != key(&decision));
     if !changed {
         return show(state, target, decision, None);
     }
@@ -100,6 +104,7 @@ pub fn on_recorded(
             let view = &mut state.scaling.targets[target];
             view.summary = summary(view, &decision);
             view.decision = Some(decision);
+            view.unrecorded = true;
             Vec::new()
         }
     }
@@ -162,6 +167,7 @@ fn show(
     let spec = &state.config.scaling_targets()[target];
     let auto = spec.mode == Mode::Auto && state.runs_host_work();
     let view = &mut state.scaling.targets[target];
+    view.unrecorded = false;
     view.summary = summary(view, &decision);
     chart(view, &decision);
     if let Some(record) = record {
@@ -175,7 +181,7 @@ fn show(
     }
     let why = view.summary.clone();
     let actor = state.actor.clone();
-    super::actions::execute(state, target, from, to, "auto", actor, None, why)
+    super::actions::execute(state, target, (from, to), "auto", actor, None, why)
 }
 
 fn chart(view: &mut TargetView, d: &Decision) {
@@ -183,9 +189,7 @@ fn chart(view: &mut TargetView, d: &Decision) {
         view.chart.pop_front();
     }
     view.chart.push_back(ChartPoint {
-        at: d.at,
         current: d.current,
-        desired: d.desired,
         metric: d.metrics.first().and_then(|m| m.value),
     });
 }

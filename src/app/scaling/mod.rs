@@ -10,7 +10,7 @@ mod actions;
 mod evaluate;
 mod view;
 
-pub use actions::{REPLICAS, ScaleDraft, carry_out, open_confirm, refresh_plan};
+pub use actions::{Approval, REPLICAS, ScaleDraft, carry_out, open_confirm, refresh_plan};
 pub use evaluate::mode_name;
 pub use view::{ChartPoint, TargetState};
 
@@ -43,8 +43,8 @@ pub enum Msg {
         target: usize,
         record: Box<ScalingRecord>,
         stored: Result<i64, String>,
-        /// The audit intent of an operator's `s`, for its outcome.
-        intent_id: Option<i64>,
+        /// An operator's `s`, answered in the audit log; None: automatic.
+        approval: Option<Approval>,
     },
 }
 
@@ -74,7 +74,8 @@ pub struct Execution {
     /// auto, or approved / manual (an operator's `s`).
     pub trigger: &'static str,
     pub actor: String,
-    pub intent_id: Option<i64>,
+    /// An operator's `s` (None: the leader's own, `auto`).
+    pub approval: Option<Approval>,
     /// Why: the decision's line, or "set by hand".
     pub why: String,
 }
@@ -106,6 +107,9 @@ pub struct TargetView {
     pub summary: String,
     /// An evaluation being stored, shown once it is.
     pub waiting: Option<(Decision, Box<ScalingRecord>)>,
+    /// The decision shown could not be stored: the next evaluation is
+    /// stored (and only then carried out), even if it decides the same.
+    pub unrecorded: bool,
     /// A change being carried out: (since, from, to).
     pub executing: Option<(DateTime<Utc>, u32, u32)>,
     /// After a change, evaluations wait until `current` reads it (or until
@@ -137,6 +141,7 @@ impl TargetView {
             decision: None,
             summary: String::new(),
             waiting: None,
+            unrecorded: false,
             executing: None,
             settling: None,
             last_execution: None,
@@ -206,8 +211,8 @@ pub fn on_msg(state: &mut AppState, msg: Msg) -> Vec<AppEffect> {
             target,
             record,
             stored,
-            intent_id,
-        } => actions::on_executed(state, target, *record, stored, intent_id),
+            approval,
+        } => actions::on_executed(state, target, *record, stored, approval),
     }
 }
 

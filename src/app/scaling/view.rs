@@ -2,15 +2,13 @@
 //! only picks the words' colours.
 
 use super::TargetView;
-use crate::engine::scaling::Reason;
+use crate::engine::scaling::{Reason, TargetSpec};
 use chrono::{DateTime, Utc};
 
 /// One evaluation on the replicas chart.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ChartPoint {
-    pub at: DateTime<Utc>,
     pub current: u32,
-    pub desired: u32,
     /// The first metric's value.
     pub metric: Option<f64>,
 }
@@ -89,6 +87,15 @@ impl TargetView {
         } else {
             TargetState::Steady
         }
+    }
+
+    /// How old the last read is, when older than three intervals and the
+    /// timeout: the figures on screen are stale.
+    pub fn stale_for(&self, now: DateTime<Utc>, spec: &TargetSpec) -> Option<chrono::Duration> {
+        let limit =
+            chrono::Duration::from_std(spec.interval * 3 + spec.timeout).unwrap_or_default();
+        let age = now - self.read_at?;
+        (age > limit).then_some(age)
     }
 
     /// The newest figure for `current` (the last one read, else decided).

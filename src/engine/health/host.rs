@@ -31,12 +31,11 @@ impl Default for HostBounds {
 pub fn probe(sample: &ResourceSample, bounds: &HostBounds) -> Probe {
     let mut conditions = Vec::new();
     for fs in &sample.filesystems {
-        // As `df` has it: Use% is used / (used + avail), so free is the rest.
-        let usable = fs.used_bytes() + fs.available_bytes;
-        if usable == 0 {
+        if fs.used_bytes() + fs.available_bytes == 0 {
             continue;
         }
-        let free = fs.available_bytes as f64 * 100.0 / usable as f64;
+        // As `df` has it: free is what Use% leaves.
+        let free = 100.0 - fs.used_percent();
         let verdict = if free < bounds.disk_free_unhealthy {
             Verdict::Fail
         } else if free < bounds.disk_free_warning {

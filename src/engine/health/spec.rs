@@ -62,6 +62,14 @@ impl CheckSpec {
         }
     }
 
+    /// An https check's bound on its certificate's days left.
+    pub fn certificate_min_valid(&self) -> Option<Duration> {
+        match &self.probe {
+            ProbeSpec::Http(h) => Some(h.certificate_min_valid),
+            _ => None,
+        }
+    }
+
     /// What it probes, for people: the URL, the address or the command.
     pub fn target(&self) -> String {
         match &self.probe {

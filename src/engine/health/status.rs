@@ -25,7 +25,6 @@ pub struct Change {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CheckStatus {
     pub state: CheckState,
-    pub since: Option<DateTime<Utc>>,
     /// Consecutive failed probes (0 after a success or warning).
     pub failures: u32,
     /// Consecutive probes that did not fail (0 after a failure).
@@ -38,6 +37,8 @@ pub struct CheckStatus {
     pub last_error: Option<(DateTime<Utc>, String)>,
     /// Seconds, oldest first.
     pub latencies: VecDeque<f64>,
+    /// Their 95th percentile, worked out when one arrives (not per frame).
+    p95: Option<Duration>,
     /// Newest last.
     pub changes: VecDeque<Change>,
 }
@@ -51,6 +52,7 @@ impl CheckStatus {
                 self.latencies.pop_front();
             }
             self.latencies.push_back(latency.as_secs_f64());
+            self.p95 = percentile_95(&self.latencies);
         }
         if verdict != Verdict::Pass {
             self.last_error = Some((probe.at, probe.cause()));
@@ -68,7 +70,6 @@ impl CheckStatus {
             cause,
         };
         self.state = to;
-        self.since = Some(at);
         if self.changes.len() == CHANGES_KEPT {
             self.changes.pop_front();
         }
@@ -135,13 +136,7 @@ impl CheckStatus {
 
     /// The 95th percentile of the kept latencies (nearest rank).
     pub fn p95(&self) -> Option<Duration> {
-        if self.latencies.is_empty() {
-            return None;
-        }
-        let mut sorted: Vec<f64> = self.latencies.iter().copied().collect();
-        sorted.sort_by(f64::total_cmp);
-        let rank = (sorted.len() * 95).div_ceil(100).max(1) - 1;
-        Some(Duration::from_secs_f64(sorted[rank]))
+        self.p95
     }
 
     /// When the next probe is due: `interval` after the last one started,
@@ -168,4 +163,14 @@ fn plural(n: u32, what: &str) -> String {
         (_, "success") => format!("{n} successes"),
         _ => format!("{n} {what}s"),
     }
+}
+
+fn percentile_95(latencies: &VecDeque<f64>) -> Option<Duration> {
+    if latencies.is_empty() {
+        return None;
+    }
+    let mut sorted: Vec<f64> = latencies.iter().copied().collect();
+    sorted.sort_by(f64::total_cmp);
+    let rank = (sorted.len() * 95).div_ceil(100).max(1) - 1;
+    Some(Duration::from_secs_f64(sorted[rank]))
 }

@@ -55,7 +55,7 @@ fn failures_below_the_threshold_are_pending_then_down_with_the_cause() {
     assert_eq!((down.to, down.at), (CheckState::Down, t(14)));
     assert_eq!(down.cause, "after 3 failures: connection refused");
     assert!(c.apply(refused(16), th).is_none(), "down stays down");
-    assert_eq!(c.since, Some(t(14)));
+    assert_eq!(c.changes.back().map(|c| c.at), Some(t(14)));
 }
 
 #[test]

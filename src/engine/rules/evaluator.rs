@@ -37,9 +37,6 @@ pub struct RuleEngine {
     /// The series each scrape target (job, instance) exposed last time, so a
     /// failed scrape or a vanished series is marked stale at once.
     exposed: HashMap<(String, String), BTreeSet<Labels>>,
-    /// Queries other than the rules read the series too (scaling metrics
-    /// with `source = "local"`): series are kept even without a rule.
-    other_readers: bool,
 }
 
 /// An alert went pending, fired or resolved.
@@ -65,7 +62,6 @@ impl Default for RuleEngine {
             outgoing: Vec::new(),
             events: Vec::new(),
             exposed: HashMap::new(),
-            other_readers: false,
         }
     }
 }
@@ -76,7 +72,6 @@ impl RuleEngine {
     /// through is logged, never dropped silently.
     pub fn new<'a>(rules: impl IntoIterator<Item = (&'a str, RuleSpec)>) -> RuleEngine {
         let mut engine = RuleEngine::default();
-        let mut wanted = Some(BTreeSet::new());
         for (expr, spec) in rules {
             let name = spec.name.clone();
             let (query, state) = match (Query::parse(expr), RuleState::new(spec)) {
@@ -90,13 +85,9 @@ impl RuleEngine {
                     continue;
                 }
             };
-            match (names_in(expr), &mut wanted) {
-                (Some(names), Some(all)) => all.extend(names),
-                _ => wanted = None,
-            }
+            engine.want(expr);
             engine.rules.push((query, state));
         }
-        engine.wanted = wanted;
         engine
     }
 
@@ -110,31 +101,33 @@ impl RuleEngine {
 
     /// Other queries read the series too (`query`): what they name is kept.
     pub fn read_also<'a>(&mut self, exprs: impl IntoIterator<Item = &'a str>) {
-        for expr in exprs {
-            self.other_readers = true;
-            match (names_in(expr), &mut self.wanted) {
-                (Some(names), Some(all)) => all.extend(names),
-                _ => self.wanted = None,
-            }
+        exprs.into_iter().for_each(|expr| self.want(expr));
+    }
+
+    /// Keeps the series `expr` names (all, when it selects by labels alone).
+    fn want(&mut self, expr: &str) {
+        match (names_in(expr), &mut self.wanted) {
+            (Some(names), Some(all)) => all.extend(names),
+            _ => self.wanted = None,
         }
     }
 
     /// Whether anything reads the series (else none is kept).
     fn keeps_series(&self) -> bool {
-        !self.rules.is_empty() || self.other_readers
+        self.wanted.as_ref().is_none_or(|w| !w.is_empty())
+    }
+
+    /// Drops samples no query can read any more (the rules' evaluation does
+    /// it each time; a follower, which never evaluates, before its queries).
+    pub fn forget_old(&mut self, now: DateTime<Utc>) {
+        let at_ms = now.timestamp_millis();
+        self.store
+            .forget_older_than(at_ms - RETENTION.as_millis() as i64);
     }
 
     /// One query over the series at `now` (a scaling metric on local series).
-    pub fn query(
-        &mut self,
-        query: &Query,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<(Labels, f64)>, String> {
-        let at_ms = now.timestamp_millis();
-        // A follower never evaluates the rules, which is where old samples go.
-        self.store
-            .forget_older_than(at_ms - RETENTION.as_millis() as i64);
-        query.eval(&self.store, at_ms)
+    pub fn query(&self, query: &Query, now: DateTime<Utc>) -> Result<Vec<(Labels, f64)>, String> {
+        query.eval(&self.store, now.timestamp_millis())
     }
 
     /// Keeps one sample of a series (its labels name it).
@@ -282,8 +275,7 @@ impl RuleEngine {
     /// Evaluates every rule at `now`. Returns the problems (rule, error) found.
     pub fn evaluate(&mut self, now: DateTime<Utc>) -> Vec<(String, String)> {
         let at_ms = now.timestamp_millis();
-        self.store
-            .forget_older_than(at_ms - RETENTION.as_millis() as i64);
+        self.forget_old(now);
         let mut problems = Vec::new();
         for (query, state) in &mut self.rules {
             state.set_error(None);

@@ -7,11 +7,25 @@ use super::{Decision, PolicyKind, Reason, Rules, ScalerSpec, Select};
 
 impl Decision {
     pub fn summary(&self, spec: &ScalerSpec) -> String {
+        self.summary_with(spec, None)
+    }
+
+    /// As `summary`, with why each unreadable metric could not be read.
+    pub fn summary_read(&self, spec: &ScalerSpec, inputs: &super::Inputs) -> String {
+        self.summary_with(spec, Some(inputs))
+    }
+
+    fn summary_with(&self, spec: &ScalerSpec, inputs: Option<&super::Inputs>) -> String {
+        let error = |i: usize| {
+            let reading = inputs.and_then(|inputs| inputs.readings.get(i));
+            reading.and_then(|r| r.error.as_ref())
+        };
         let mut parts: Vec<String> = self
             .metrics
             .iter()
-            .map(|m| match (m.value, m.replicas) {
-                (Some(v), Some(r)) if m.within_tolerance => {
+            .enumerate()
+            .map(|(i, m)| match (m.value, m.replicas, error(i)) {
+                (Some(v), Some(r), _) if m.within_tolerance => {
                     let tolerance = num(spec.tolerance * 100.0);
                     format!(
                         "{} {} vs {} (within {tolerance}%) → {r}",
@@ -20,7 +34,10 @@ impl Decision {
                         num(m.target)
                     )
                 }
-                (Some(v), Some(r)) => format!("{} {} vs {} → {r}", m.name, num(v), num(m.target)),
+                (Some(v), Some(r), _) => {
+                    format!("{} {} vs {} → {r}", m.name, num(v), num(m.target))
+                }
+                (_, _, Some(e)) => format!("{} unreadable ({e})", m.name),
                 _ => format!("{} unreadable", m.name),
             })
             .collect();
@@ -35,18 +52,6 @@ impl Decision {
             format!("steady at {}", self.current)
         });
         parts.join("; ")
-    }
-
-    /// As `summary`, with why each unreadable metric could not be read.
-    pub fn summary_read(&self, spec: &ScalerSpec, inputs: &super::Inputs) -> String {
-        let mut text = self.summary(spec);
-        for r in &inputs.readings {
-            if let Some(e) = &r.error {
-                let said = format!("{} unreadable", r.name);
-                text = text.replacen(&said, &format!("{said} ({e})"), 1);
-            }
-        }
-        text
     }
 
     /// Every stage, one labelled line each, for the history views: each

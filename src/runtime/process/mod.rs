@@ -124,6 +124,15 @@ enum Phase {
     Draining,
 }
 
+/// `argv` with a timeout and opsdeck's secrets out of its environment,
+/// output kept, nobody to cancel it or follow its lines: a probe, a count,
+/// an executor.
+pub async fn run_plain(argv: &[String], timeout: Duration, hidden_env: &[String]) -> Outcome {
+    let mut command = Command::new(argv.iter().cloned(), timeout);
+    command.env_remove = hidden_env.to_vec();
+    run(&command, CancellationToken::new(), |_, _| {}).await
+}
+
 /// Runs `cmd` to its end, feeding each chunk of output to `on_output` as it
 /// arrives. Never panics: failures to start are `Exit::SpawnFailed`.
 ///

@@ -38,10 +38,13 @@ pub enum Poller {
     Broken(String),
 }
 
-/// Clients the actions need (acknowledge and un-acknowledge go to Alertmanager).
+/// Clients the actions need (acknowledge and un-acknowledge go to
+/// Alertmanager), and the queries that are not polls (scaling metrics ask
+/// a `[[prometheus]]` by name).
 #[derive(Clone, Default)]
 pub struct Clients {
     pub alertmanagers: BTreeMap<SourceId, AlertmanagerClient>,
+    pub prometheus: BTreeMap<String, Result<PrometheusClient, String>>,
 }
 
 /// What the runtime starts: the pollers and the clients for actions.
@@ -118,8 +121,10 @@ pub fn connect(config: &Config) -> Setup {
     let mut clients = Clients::default();
     for p in &config.prometheus {
         let id = pollers.len();
-        let poller = match (http_client(&p.connection()), Url::parse(&p.url)) {
-            (Ok(http), Ok(url)) => {
+        let client = prometheus_client(p);
+        clients.prometheus.insert(p.name.clone(), client.clone());
+        let poller = match client {
+            Ok(client) => {
                 let panels = config
                     .panel
                     .iter()
@@ -128,20 +133,19 @@ pub fn connect(config: &Config) -> Setup {
                     .map(|(i, panel)| (i, panel.clone()))
                     .collect();
                 Poller::Prometheus(PromJob {
-                    client: PrometheusClient::new(&p.name, url, http),
+                    client,
                     fleet: p.fleet.enabled.then(|| p.fleet.clone()),
                     panels,
                 })
             }
-            (Err(e), _) => Poller::Broken(e),
-            (_, Err(e)) => Poller::Broken(format!("invalid url: {e}")),
+            Err(e) => Poller::Broken(e),
         };
         pollers.push(poller);
     }
     for a in &config.alertmanager {
         let id = pollers.len();
         let members: Result<Vec<Url>, _> = a.urls.iter().map(|u| Url::parse(u)).collect();
-        let poller = match (http_client(&a.connection()), members) {
+        let poller = match (http_client(&a.connection(), false), members) {
             (Ok(http), Ok(members)) => {
                 let client = AlertmanagerClient::new(&a.name, members, http);
                 clients.alertmanagers.insert(id, client.clone());
@@ -154,7 +158,7 @@ pub fn connect(config: &Config) -> Setup {
     }
     let keep = scrape_keep(config);
     for s in &config.scrape {
-        let poller = match (http_client(&s.connection()), Url::parse(&s.url)) {
+        let poller = match (http_client(&s.connection(), false), Url::parse(&s.url)) {
             (Ok(http), Ok(url)) => Poller::Scrape {
                 http,
                 url,
@@ -170,19 +174,20 @@ pub fn connect(config: &Config) -> Setup {
 }
 
 /// A client for each `[[prometheus]]`, by name (or why it cannot be built),
-/// for the queries that are not polls (scaling metrics).
+/// for a command that asks once (`snapshot`); the dashboard has them in
+/// `Clients`.
 pub fn prometheus_clients(config: &Config) -> BTreeMap<String, Result<PrometheusClient, String>> {
     config
         .prometheus
         .iter()
-        .map(|p| {
-            let client = http_client(&p.connection()).and_then(|http| {
-                let url = Url::parse(&p.url).map_err(|e| format!("invalid url: {e}"))?;
-                Ok(PrometheusClient::new(&p.name, url, http))
-            });
-            (p.name.clone(), client)
-        })
+        .map(|p| (p.name.clone(), prometheus_client(p)))
         .collect()
+}
+
+fn prometheus_client(p: &crate::config::remote::Prometheus) -> Result<PrometheusClient, String> {
+    let http = http_client(&p.connection(), false)?;
+    let url = Url::parse(&p.url).map_err(|e| format!("invalid url: {e}"))?;
+    Ok(PrometheusClient::new(&p.name, url, http))
 }
 
 /// The series of a scrape that something reads: the local rules and the
@@ -233,8 +238,9 @@ fn display(url: &str) -> String {
         .unwrap_or_else(|_| url.to_string())
 }
 
-/// An HTTP client for a section; the error names the key whose secret is missing.
-fn http_client(c: &Connection) -> Result<HttpClient, String> {
+/// An HTTP client for a section; the error names the key whose secret is
+/// missing. `tls_info`: answers carry the server's certificate (health checks).
+pub(crate) fn http_client(c: &Connection, tls_info: bool) -> Result<HttpClient, String> {
     let auth = match c.credentials().map_err(|(key, m)| format!("{key}: {m}"))? {
         Credentials::None => Auth::None,
         Credentials::Bearer(token) => Auth::Bearer(Secret::new(token)),
@@ -248,6 +254,7 @@ fn http_client(c: &Connection) -> Result<HttpClient, String> {
         auth,
         ca_file: c.ca_file.clone(),
         insecure_skip_verify: c.insecure_skip_verify,
+        tls_info,
         ..HttpOptions::default()
     })
     .map_err(|e| e.to_string())

@@ -106,26 +106,15 @@ fn row<'a>(ui: Ui<'_>, spec: &TargetSpec, view: &TargetView, wide: bool) -> Row<
     Row::new(cells)
 }
 
-/// The state, with how long a failing read has been failing.
+/// The state, or how long the figures have been stale.
 fn state_words(ui: Ui<'_>, spec: &TargetSpec, view: &TargetView, state: TargetState) -> String {
-    let now = ui.state.now;
-    let stale = view.read_at.is_some_and(|at| {
-        let limit =
-            chrono::Duration::from_std(spec.interval * 3 + spec.timeout).unwrap_or_default();
-        now - at > limit
-    });
-    match (state, view.executing) {
-        (TargetState::Executing, Some((_, from, to))) => format!("executing {from}→{to}"),
-        (TargetState::Settling, _) => match view.settling {
-            Some((to, _)) => format!("settling at {to}"),
-            None => state.as_str().into(),
-        },
-        _ if stale => {
-            let age = (now - view.read_at.unwrap_or(now)).num_seconds().max(0);
-            format!(
-                "stale {}",
-                crate::ui::widgets::format::age(age.unsigned_abs())
-            )
+    let stale = view.stale_for(ui.state.now, spec);
+    match (state, view.executing, view.settling, stale) {
+        (TargetState::Executing, Some((_, from, to)), _, _) => format!("executing {from}→{to}"),
+        (TargetState::Settling, _, Some((to, _)), _) => format!("settling at {to}"),
+        (_, _, _, Some(age)) => {
+            let age = crate::ui::widgets::format::age(age.num_seconds().max(0).unsigned_abs());
+            format!("stale {age}")
         }
         _ => state.as_str().into(),
     }

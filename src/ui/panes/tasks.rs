@@ -26,14 +26,17 @@ const CATEGORY_MAX: usize = 14;
 
 pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
     let Ui { state, styles: s } = ui;
-    let block = pane_block(ui, PaneId::Tasks, title_notes(ui, area.width), area.width);
+    // Each list once per frame: the title counts them too.
+    let visible = state.visible_tasks();
+    let runs = crate::app::runbooks::visible_runs(state);
+    let recovering = runs.iter().filter(|r| r.ok.is_none()).count();
+    let notes = title_notes(ui, area.width, visible.len(), recovering);
+    let block = pane_block(ui, PaneId::Tasks, notes, area.width);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.is_empty() {
         return;
     }
-    let visible = state.visible_tasks();
-    let runs = crate::app::runbooks::visible_runs(state);
     let focused = state.view.focus == PaneId::Tasks;
     let selected = state.list(PaneId::Tasks).selected;
     let on_run = selected.checked_sub(visible.len()).filter(|_| focused);
@@ -419,15 +422,11 @@ fn coarse(now: DateTime<Utc>, at: DateTime<Utc>) -> String {
 
 /// The right-hand title: how many tasks, how many run, how many fail, in the
 /// longest form that fits beside the pane's name (failing always stays).
-fn title_notes(ui: Ui<'_>, width: u16) -> Vec<Span<'static>> {
+/// `shown`: the tasks the filter leaves; `recovering`: the runs going.
+fn title_notes(ui: Ui<'_>, width: u16, shown: usize, recovering: usize) -> Vec<Span<'static>> {
     let Ui { state, styles: s } = ui;
     let tasks = &state.tasks;
     let (total, running, failing) = (tasks.len(), tasks.running(), tasks.failing());
-    let recovering = crate::app::runbooks::visible_runs(state)
-        .iter()
-        .filter(|r| r.ok.is_none())
-        .count();
-    let shown = state.visible_tasks().len();
     let count = if shown == total {
         total.to_string()
     } else {
