@@ -6,7 +6,9 @@
 //! why. It falls: the scale-down waits for the stabilisation window, then
 //! happens. A second target's executor fails and the pane says so. Every
 //! evaluation that changed something and every execution is in
-//! `opsdeck scaling history`, and `scaling explain` replays them.
+//! `opsdeck scaling history`, and `scaling explain` replays them. A second
+//! opsdeck on the same state (a follower) shows the leader's decisions and
+//! executions, and carries out nothing itself.
 
 mod servers;
 mod tmux;
@@ -148,6 +150,18 @@ scale_down = {{ stabilization = "0s" }}
         s.lines()
             .any(|l| l.contains("workers") && l.contains("steady"))
     });
+    // Started once the first leads: it follows.
+    let follower = Tmux::start_with_state("scaling-follower", &config_path, &state, 160, 40);
+    follower.send(&["4"]);
+    follower.wait_for(
+        "the follower shows workers, decided by the leader",
+        Duration::from_secs(20),
+        |s| {
+            s.contains(" decides ")
+                && s.lines()
+                    .any(|l| l.contains("workers") && l.contains("steady"))
+        },
+    );
 
     // Demand 200 on one worker: 200 vs 50 proposes 4, at once (no up window).
     pool.set_demand(200.0);
@@ -168,6 +182,11 @@ scale_down = {{ stabilization = "0s" }}
         s.contains("load 200 vs 50 → 4") && s.contains("executed 1→4")
     });
     assert!(up.elapsed() < Duration::from_secs(20), "{screen}");
+    follower.wait_for(
+        "the follower shows the leader's decision and execution",
+        Duration::from_secs(10),
+        |s| s.contains("load 200 vs 50 → 4") && s.contains("executed 1→4"),
+    );
     t.wait_for("workers steady at 4", Duration::from_secs(20), |s| {
         s.lines()
             .any(|l| l.contains("workers") && l.contains("steady"))
@@ -182,6 +201,11 @@ scale_down = {{ stabilization = "0s" }}
         |s| s.contains("held at 4 by the recommendation of 4"),
     );
     assert_eq!(pool.running(), 4, "scaled down before the window passed");
+    follower.wait_for(
+        "the follower shows the hold",
+        Duration::from_secs(10),
+        |s| s.contains("held at 4 by the recommendation of 4"),
+    );
     wait_until(
         "the pool scaled to 1",
         Duration::from_secs(40),
@@ -204,6 +228,11 @@ scale_down = {{ stabilization = "0s" }}
     t.wait_for(
         "the pane shows the scale-down",
         Duration::from_secs(15),
+        |s| s.contains("executed 4→1"),
+    );
+    follower.wait_for(
+        "the follower shows the scale-down",
+        Duration::from_secs(10),
         |s| s.contains("executed 4→1"),
     );
 
@@ -238,6 +267,7 @@ scale_down = {{ stabilization = "0s" }}
             )
         })
         .collect();
+    // Each change once: the follower carried out nothing.
     assert_eq!(executions, [(1, 4), (4, 1)], "{history}");
     let held = records.iter().any(|r| {
         r["kind"] == "evaluation"
@@ -278,6 +308,7 @@ scale_down = {{ stabilization = "0s" }}
             .any(|r| r["target"] == "workers" && r["outcome"] == "ok"),
         "{audit:?}"
     );
+    drop(follower);
     drop(t);
     let _ = std::fs::remove_dir_all(&dir);
 }

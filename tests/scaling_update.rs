@@ -1,72 +1,18 @@
 //! Scaling targets in the dashboard with an injected clock and fixed
 //! readings: reads due each interval, the leader's evaluation stored before
-//! it is shown and only then carried out, a follower that shows but never
-//! executes, a read-only `s` refused and audited, the confirmation's argv
+//! it is shown and only then carried out, a read-only `s` refused and audited, the confirmation's argv
 //! following the count typed, settling after a change, and a target whose
 //! current count cannot be read.
 
 mod common;
+#[path = "scaling/dashboard.rs"]
+mod dashboard;
 
-use chrono::Duration;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use dashboard::{at, read, scaling_effects, state};
 use opsdeck::app::scaling::{Effect as ScalingEffect, Msg as ScalingMsg, TargetState};
 use opsdeck::app::state::{Mode, Overlay, StoreRole};
 use opsdeck::app::{Action, AppState, Effect, Msg, PaneId, update};
-
-const CONFIG: &str = r#"
-[general]
-host_rules = false
-
-[[prometheus]]
-name = "main"
-url = "http://127.0.0.1:9090"
-
-[[scaling]]
-name = "web"
-current = { query = 'count(up{job="web"} == 1)' }
-min = 2
-max = 10
-interval = "15s"
-mode = "auto"
-executor = ["kubectl", "scale", "deployment/web", "--replicas={replicas}"]
-
-[[scaling.metric]]
-name = "cpu"
-query = 'avg(rate(process_cpu_seconds_total{job="web"}[1m])) * 100'
-target = 70
-"#;
-
-fn at(s: i64) -> chrono::DateTime<chrono::Utc> {
-    common::t0() + Duration::seconds(s)
-}
-
-fn state(role: StoreRole, mode: Mode) -> AppState {
-    let config = opsdeck::config::parse(CONFIG, "test.toml").expect("valid");
-    let mut s = AppState::new(config, mode, common::host(), common::t0());
-    s.store = role;
-    s.actor = "oncall@ops-1".into();
-    s
-}
-
-fn read(s: &mut AppState, secs: i64, current: Result<u32, &str>, cpu: f64) -> Vec<Effect> {
-    let msg = ScalingMsg::Read {
-        target: 0,
-        at: at(secs),
-        current: Some(current.map_err(String::from)),
-        readings: vec![Some(Ok(cpu))],
-    };
-    update(s, Msg::Scaling(msg))
-}
-
-fn scaling_effects(effects: &[Effect]) -> Vec<&ScalingEffect> {
-    effects
-        .iter()
-        .filter_map(|e| match e {
-            Effect::Scaling(e) => Some(e),
-            _ => None,
-        })
-        .collect()
-}
 
 fn key(code: KeyCode) -> Msg {
     Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
@@ -154,16 +100,6 @@ fn an_evaluation_the_store_refuses_is_shown_but_never_carried_out() {
         matches!(next.as_slice(), [ScalingEffect::Record { .. }]),
         "{effects:?}"
     );
-}
-
-#[test]
-fn a_follower_shows_its_decision_and_leaves_the_change_to_the_leader() {
-    let mut s = state(StoreRole::Follower, Mode::default());
-    let effects = read(&mut s, 0, Ok(2), 140.0);
-    assert!(scaling_effects(&effects).is_empty(), "{effects:?}");
-    let view = &s.scaling.targets[0];
-    assert_eq!(view.decision.as_ref().map(|d| d.desired), Some(4));
-    assert_eq!(view.state(), TargetState::ScalingUp);
 }
 
 #[test]

@@ -235,3 +235,50 @@ fn a_config_file_keeps_the_host_rules_unless_turned_off() {
     let (_, local) = snapshot_with_config("host-rules-off", &off);
     assert_eq!(local["endpoint"], "1 rule", "{local}");
 }
+
+/// Each scaling target in the snapshot: its count, what a fresh autoscaler
+/// decides from the readings, and why a metric could not be read.
+#[test]
+fn the_snapshot_decides_each_scaling_target_and_says_what_it_could_not_read() {
+    let config = r#"
+[general]
+host_rules = false
+
+[[prometheus]]
+name = "gone"
+url = "http://127.0.0.1:1"
+
+[[scaling]]
+name = "web"
+current = { command = ["echo", "3"] }
+max = 10
+executor = ["echo", "{replicas}"]
+
+[[scaling.metric]]
+name = "load"
+query = "vector(140)"
+source = "local"
+target = 70
+
+[[scaling.metric]]
+name = "latency"
+query = "histogram_quantile(0.95, rate(http_seconds_bucket[1m]))"
+target = 0.5
+"#;
+    let (doc, _) = snapshot_with_config("scaling", config);
+    let targets = doc["scaling"].as_array().expect("a scaling section");
+    let [web] = targets.as_slice() else {
+        panic!("{targets:?}")
+    };
+    assert_eq!(web["name"], "web");
+    assert_eq!(web["current"], 3);
+    // 3 × 140/70 = 6; the unreadable metric cannot hold a scale-up back.
+    assert_eq!(web["desired"], 6, "{web}");
+    assert_eq!(web["readings"][0]["value"], 140.0, "{web}");
+    let error = web["readings"][1]["error"].as_str().unwrap_or_default();
+    assert!(error.contains("127.0.0.1:1"), "{web}");
+    assert!(
+        web["summary"].as_str().unwrap().contains("load 140 vs 70"),
+        "{web}"
+    );
+}

@@ -221,6 +221,12 @@ impl AppState {
         !self.mode.read_only && matches!(self.store, StoreRole::Leader | StoreRole::Off)
     }
 
+    /// Whether what this opsdeck shows of the host's shared work (local
+    /// rules, scaling decisions) is what the leader wrote to the store.
+    pub fn follows_leader(&self) -> bool {
+        !self.evaluates_rules()
+    }
+
     /// Whether this opsdeck evaluates its local rules itself instead of showing
     /// what the leader shared: it leads, has no store, or is read-only with no
     /// leader to follow (then it shows what it evaluates and writes nothing).

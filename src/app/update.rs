@@ -139,6 +139,7 @@ fn on_leadership(state: &mut AppState, role: Role) -> Vec<Effect> {
         StatusKind::Info,
         "this opsdeck now leads: it runs the work that must not run twice",
     );
+    super::scaling::on_lead(state);
     tasks::on_lead(state)
 }
 

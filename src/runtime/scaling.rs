@@ -27,6 +27,8 @@ pub struct ScalingRunner {
     hidden_env: Rc<Vec<String>>,
     store: Option<StoreHandle>,
     tx: mpsc::Sender<Msg>,
+    /// Set while a read of others' records is out.
+    following: super::polls::Busy,
 }
 
 impl ScalingRunner {
@@ -44,6 +46,7 @@ impl ScalingRunner {
             hidden_env: Rc::new(config.secret_env_vars()),
             store,
             tx,
+            following: Default::default(),
         }
     }
 
@@ -89,9 +92,39 @@ impl ScalingRunner {
                     let _ = this.tx.send(Msg::Scaling(msg)).await;
                 });
             }
+            Effect::Follow(after) => self.follow(after),
         }
     }
+
+    /// Reads the records others wrote (each target's latest at the start).
+    fn follow(&self, after: Option<i64>) {
+        let Some(store) = &self.store else { return };
+        let names: Vec<String> = self.targets.iter().map(|t| t.scaler.name.clone()).collect();
+        self.following.read(
+            &self.tx,
+            || match after {
+                None => store.call("scaling records", move |s| {
+                    s.scaling_latest(&names, crate::app::scaling::RECORDS_KEPT)
+                }),
+                Some(after) => store.call("scaling records", move |s| {
+                    s.scaling_records_after(after, FOLLOW_AT_ONCE)
+                }),
+            },
+            move |(records, last)| {
+                let full = after.is_none();
+                let msg = ScalingMsg::Followed {
+                    records,
+                    last,
+                    full,
+                };
+                (full || last != after.unwrap_or(0)).then_some(Msg::Scaling(msg))
+            },
+        );
+    }
 }
+
+/// Records read per tick at most; more come on the next.
+const FOLLOW_AT_ONCE: usize = 500;
 
 /// Writes a record; its id once durable (0 without a store).
 async fn store(

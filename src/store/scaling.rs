@@ -113,6 +113,75 @@ impl Store {
             .map_err(&error)?;
         rows.collect::<Result<_, _>>().map_err(&error)
     }
+
+    /// Records written by other processes after id `after`, oldest first
+    /// (at most `limit`), and the id to follow from next: what a follower
+    /// shows, and how anyone learns of another opsdeck's executions.
+    pub fn scaling_records_after(
+        &self,
+        after: i64,
+        limit: usize,
+    ) -> Result<(Vec<ScalingRecord>, i64), StoreError> {
+        let error = self.error_for();
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM scaling_decisions
+                 WHERE id > ?1 AND pid != ?2 ORDER BY id LIMIT ?3"
+            ))
+            .map_err(&error)?;
+        let limit_sql = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = stmt
+            .query_map(params![after, std::process::id(), limit_sql], read_record)
+            .map_err(&error)?;
+        let records: Vec<ScalingRecord> = rows.collect::<Result<_, _>>().map_err(&error)?;
+        // Past this process's own rows too, so they are not read again.
+        let last = match records.last() {
+            Some(r) if records.len() == limit => r.id,
+            _ => self.last_scaling_id().map_err(&error)?.max(after),
+        };
+        Ok((records, last))
+    }
+
+    fn last_scaling_id(&self) -> rusqlite::Result<i64> {
+        self.conn.query_row(
+            "SELECT COALESCE(MAX(id), 0) FROM scaling_decisions",
+            [],
+            |r| r.get(0),
+        )
+    }
+
+    /// Each of `targets`' newest `per_target` records, oldest first, and the
+    /// newest id of all (where following starts).
+    pub fn scaling_latest(
+        &self,
+        targets: &[String],
+        per_target: usize,
+    ) -> Result<(Vec<ScalingRecord>, i64), StoreError> {
+        let error = self.error_for();
+        let last = self.last_scaling_id().map_err(&error)?;
+        // Per target, through its (target, at_ms) index: a month of records
+        // is not read to find the last fifty.
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT {COLUMNS} FROM scaling_decisions WHERE target = ?1 AND id <= ?2
+                 ORDER BY at_ms DESC, id DESC LIMIT ?3"
+            ))
+            .map_err(&error)?;
+        let per_target = i64::try_from(per_target).unwrap_or(i64::MAX);
+        let mut records = Vec::new();
+        for target in targets {
+            let rows = stmt
+                .query_map(params![target, last, per_target], read_record)
+                .map_err(&error)?;
+            for row in rows {
+                records.push(row.map_err(&error)?);
+            }
+        }
+        records.sort_by_key(|r| r.id);
+        Ok((records, last))
+    }
 }
 
 fn read_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<ScalingRecord> {
@@ -195,5 +264,31 @@ mod tests {
         assert_eq!(web[1].inputs.values(), [Some(140.0)]);
         assert_eq!(web[1].kind, RecordKind::Execution);
         assert_eq!(s.scaling_records(None, at(11)).unwrap().len(), 2);
+
+        // Following: only other processes' rows, and past this one's own.
+        assert_eq!(s.scaling_records_after(0, 10).unwrap(), (vec![], id));
+        s.conn
+            .execute(
+                "UPDATE scaling_decisions SET pid = 1 WHERE target = 'db'",
+                [],
+            )
+            .unwrap();
+        let (others, last) = s.scaling_records_after(0, 10).unwrap();
+        assert_eq!(others.iter().map(|r| &r.target).collect::<Vec<_>>(), ["db"]);
+        assert_eq!(last, id);
+        // A limit reached: the next read goes on from the last row read.
+        let (_, last) = s.scaling_records_after(0, 1).unwrap();
+        assert_eq!(last, others[0].id);
+
+        // The latest per target, oldest first, and where following starts.
+        s.insert_scaling(&record("web", 13, RecordKind::Evaluation))
+            .unwrap();
+        let (latest, last) = s.scaling_latest(&["web".into(), "db".into()], 2).unwrap();
+        let seen: Vec<(&str, i64)> = latest
+            .iter()
+            .map(|r| (r.target.as_str(), r.at.timestamp() - 1_700_000_000))
+            .collect();
+        assert_eq!(seen, [("db", 11), ("web", 12), ("web", 13)]);
+        assert_eq!(last, latest[2].id);
     }
 }

@@ -67,7 +67,7 @@ pub fn open_confirm(state: &mut AppState) {
     let spec = &state.config.scaling_targets()[i];
     let view = &state.scaling.targets[i];
     let name = spec.scaler.name.clone();
-    if let Some((_, from, to)) = view.executing {
+    if let Some((_, from, to)) = view.under_way() {
         state.set_status(
             StatusKind::Info,
             format!("scale {name}: already scaling {from} → {to}"),
@@ -150,7 +150,7 @@ pub fn carry_out(state: &mut AppState, intent: &Intent, intent_id: Option<i64>) 
     let Some(view) = state.scaling.targets.get(r.target) else {
         return Vec::new();
     };
-    if let Some((_, from, to)) = view.executing {
+    if let Some((_, from, to)) = view.under_way() {
         // An auto change started while the dialog was open: the intent is
         // answered, not dropped.
         let why = format!("refused: already scaling {from} → {to}");

@@ -9,6 +9,9 @@ use crate::engine::scaling::{Decision, Inputs, Mode, Slot, one_value};
 use crate::store::scaling::{RecordKind, ScalingRecord};
 use chrono::{DateTime, Utc};
 
+/// An auto evaluation's outcome: the leader carries it out next.
+pub const TO_CARRY_OUT: &str = "to carry out";
+
 /// How long after a change evaluations wait for `current` to read it, at
 /// least (three intervals when longer).
 const SETTLE_AT_LEAST: chrono::Duration = chrono::Duration::seconds(30);
@@ -23,6 +26,7 @@ pub fn on_read(
     let Some(spec) = state.config.scaling_targets().get(target) else {
         return Vec::new();
     };
+    let follows = state.follows_leader();
     let engine = &mut state.rules.engine;
     let view = &mut state.scaling.targets[target];
     view.reading = None;
@@ -52,10 +56,16 @@ pub fn on_read(
         }
         view.settling = None;
     }
-    if view.executing.is_some() || view.waiting.is_some() {
+    if view.under_way().is_some() || view.waiting.is_some() {
         return Vec::new();
     }
     let decision = view.scaler.evaluate(at, current, &inputs.values());
+    if follows {
+        // The leader's records say what is decided (`follow`); this one
+        // evaluates too, so its autoscaler remembers should it take over.
+        chart(view, &decision);
+        return Vec::new();
+    }
     let changed = view.unrecorded
         || view
             .decision
@@ -73,7 +83,7 @@ pub fn on_read(
             record: Box::new(record),
         })];
     }
-    // A follower shows what it decides; the leader stores it.
+    // No store, or read-only with no leader: shown, and stored by nobody.
     show(state, target, decision, Some(record))
 }
 
@@ -142,7 +152,7 @@ fn evaluation_record(
         } else if spec.mode == Mode::Recommend {
             "recommended".into()
         } else {
-            "to carry out".into()
+            TO_CARRY_OUT.into()
         },
         output: String::new(),
         actor: state.actor.clone(),
@@ -184,7 +194,7 @@ fn show(
     super::actions::execute(state, target, (from, to), "auto", actor, None, why)
 }
 
-fn chart(view: &mut TargetView, d: &Decision) {
+pub(super) fn chart(view: &mut TargetView, d: &Decision) {
     if view.chart.len() == CHART_KEPT {
         view.chart.pop_front();
     }
@@ -201,7 +211,7 @@ pub fn settle_until(at: DateTime<Utc>, interval: std::time::Duration) -> DateTim
 }
 
 /// The decision in words, with why each unreadable metric was.
-fn summary(view: &TargetView, decision: &Decision) -> String {
+pub(super) fn summary(view: &TargetView, decision: &Decision) -> String {
     match &view.inputs {
         Some(inputs) => decision.summary_read(&view.scaler.spec, inputs),
         None => decision.summary(&view.scaler.spec),

@@ -4,14 +4,18 @@
 //! due on the tick; the runtime reads Prometheus and commands, and `update`
 //! reads local series, evaluates, has the evaluation stored (the leader)
 //! before showing it, and carries it out (auto targets, on the leader) or
-//! waits for `s`.
+//! waits for `s`. Every opsdeck follows the others' records in the store:
+//! a follower shows the leader's decisions, and anyone learns of another's
+//! executions (`follow`).
 
 mod actions;
 mod evaluate;
+mod follow;
 mod view;
 
 pub use actions::{Approval, REPLICAS, ScaleDraft, carry_out, open_confirm, refresh_plan};
 pub use evaluate::mode_name;
+pub use follow::on_lead;
 pub use view::{ChartPoint, TargetState};
 
 use crate::app::state::AppState;
@@ -46,6 +50,13 @@ pub enum Msg {
         /// An operator's `s`, answered in the audit log; None: automatic.
         approval: Option<Approval>,
     },
+    /// Records other processes wrote: every target's latest (`full`, at the
+    /// start) or those after the last one seen. `last`: the newest id read.
+    Followed {
+        records: Vec<ScalingRecord>,
+        last: i64,
+        full: bool,
+    },
 }
 
 /// What the dashboard asks of the runtime.
@@ -60,6 +71,9 @@ pub enum Effect {
     },
     /// Run the executor, store the execution, report `Msg::Executed`.
     Execute(Box<Execution>),
+    /// Read the records others wrote after this id (None: each target's
+    /// latest, to start from); `Msg::Followed` brings them.
+    Follow(Option<i64>),
 }
 
 /// A change to carry out.
@@ -84,6 +98,9 @@ pub struct Execution {
 pub struct Scaling {
     /// One per `[[scaling]]`, in config order.
     pub targets: Vec<TargetView>,
+    /// The store's records are read (at the start) and followed from here.
+    pub loaded: bool,
+    pub after: i64,
 }
 
 /// Records kept per target for its history view.
@@ -110,8 +127,11 @@ pub struct TargetView {
     /// The decision shown could not be stored: the next evaluation is
     /// stored (and only then carried out), even if it decides the same.
     pub unrecorded: bool,
-    /// A change being carried out: (since, from, to).
+    /// A change being carried out here: (since, from, to).
     pub executing: Option<(DateTime<Utc>, u32, u32)>,
+    /// A change the leader is carrying out, from its stored evaluation,
+    /// until its execution is on record (a follower's view).
+    pub elsewhere: Option<(DateTime<Utc>, u32, u32)>,
     /// After a change, evaluations wait until `current` reads it (or until
     /// the deadline): a count read before the new replicas are seen would
     /// scale again from a figure that is already out of date.
@@ -143,6 +163,7 @@ impl TargetView {
             waiting: None,
             unrecorded: false,
             executing: None,
+            elsewhere: None,
             settling: None,
             last_execution: None,
             records: VecDeque::new(),
@@ -166,6 +187,8 @@ impl Scaling {
                 .iter()
                 .map(TargetView::new)
                 .collect(),
+            loaded: false,
+            after: 0,
         }
     }
 
@@ -177,16 +200,32 @@ impl Scaling {
 /// A read out longer than this is lost (the runtime's own limits are shorter).
 const LOST_AFTER: chrono::Duration = chrono::Duration::seconds(30);
 
-/// Every tick: the reads that are due and not out.
+/// Every tick: the reads that are due and not out, and the store's new
+/// records.
 pub fn on_tick(state: &mut AppState) -> Vec<AppEffect> {
+    if state.scaling.is_empty() {
+        return Vec::new();
+    }
     let now = state.now;
     let specs = state.config.scaling_targets();
     let mut effects = Vec::new();
+    if state.store != crate::app::state::StoreRole::Off {
+        let scaling = &state.scaling;
+        let after = scaling.loaded.then_some(scaling.after);
+        effects.push(AppEffect::Scaling(Effect::Follow(after)));
+    }
     for (i, (view, spec)) in state.scaling.targets.iter_mut().zip(specs).enumerate() {
         let limit = chrono::Duration::from_std(spec.timeout).unwrap_or_default() + LOST_AFTER;
         if view.reading.is_some_and(|since| now - since > limit) {
             tracing::warn!("scaling {}: a read never reported back", spec.scaler.name);
             view.reading = None;
+        }
+        if view
+            .elsewhere
+            .is_some_and(|(since, _, _)| now - since > limit)
+        {
+            // Its execution never came on record (the leader died, or its store failed).
+            view.elsewhere = None;
         }
         let interval = chrono::Duration::from_std(spec.interval).unwrap_or_default();
         let due = view.read_at.is_none_or(|at| now - at >= interval);
@@ -213,6 +252,11 @@ pub fn on_msg(state: &mut AppState, msg: Msg) -> Vec<AppEffect> {
             stored,
             approval,
         } => actions::on_executed(state, target, *record, stored, approval),
+        Msg::Followed {
+            records,
+            last,
+            full,
+        } => follow::on_followed(state, records, last, full),
     }
 }
 

@@ -54,8 +54,14 @@ impl TargetState {
 }
 
 impl TargetView {
+    /// A change under way, here or (as its stored evaluation says) on the
+    /// leader: (since, from, to).
+    pub fn under_way(&self) -> Option<(DateTime<Utc>, u32, u32)> {
+        self.executing.or(self.elsewhere)
+    }
+
     pub fn state(&self) -> TargetState {
-        if self.executing.is_some() {
+        if self.under_way().is_some() {
             return TargetState::Executing;
         }
         if self.inputs.as_ref().is_some_and(|i| i.current.is_none()) {

@@ -226,6 +226,16 @@ impl Scaler {
         (desired, Reason::DesiredWithinRange)
     }
 
+    /// A decision made elsewhere (the leader's, or before a restart): its
+    /// recommendation counts in the stabilisation windows from its time.
+    pub fn remember(&mut self, d: &Decision) {
+        if let (Some(proposed), Some(_)) = (d.proposed, d.stabilized) {
+            let b = &self.spec.behavior;
+            let keep = b.up.stabilization.max(b.down.stabilization);
+            self.history.recommend(d.at, proposed, keep);
+        }
+    }
+
     /// A change was carried out: the rate policies count it from now.
     pub fn scaled(&mut self, now: DateTime<Utc>, from: u32, to: u32) {
         let b = &self.spec.behavior;

@@ -109,7 +109,7 @@ fn row<'a>(ui: Ui<'_>, spec: &TargetSpec, view: &TargetView, wide: bool) -> Row<
 /// The state, or how long the figures have been stale.
 fn state_words(ui: Ui<'_>, spec: &TargetSpec, view: &TargetView, state: TargetState) -> String {
     let stale = view.stale_for(ui.state.now, spec);
-    match (state, view.executing, view.settling, stale) {
+    match (state, view.under_way(), view.settling, stale) {
         (TargetState::Executing, Some((_, from, to)), _, _) => format!("executing {from}→{to}"),
         (TargetState::Settling, _, Some((to, _)), _) => format!("settling at {to}"),
         (_, _, _, Some(age)) => {
@@ -186,6 +186,11 @@ fn title_notes<'a>(ui: Ui<'_>) -> Vec<Span<'a>> {
     }
     if moving > 0 {
         notes.push(Span::styled(format!(" {moving} scaling "), s.info));
+    }
+    // Whose decisions these are (not the word "leader": scripts look for
+    // it on the leader's status line).
+    if let (true, Some(pid)) = (ui.state.follows_leader(), ui.state.leader) {
+        notes.push(Span::styled(format!(" pid {pid} decides "), s.dim));
     }
     notes
 }
