@@ -172,7 +172,7 @@ fn a_change_the_leader_never_reports_is_not_waited_for_forever() {
 }
 
 #[test]
-fn taking_over_the_lead_decides_afresh_and_stores_it() {
+fn taking_over_the_lead_decides_afresh_and_carries_it_out() {
     let mut s = follower();
     followed(&mut s, vec![leader_evaluation(0, 2, 140.0, 7)], false);
     let _ = update(&mut s, Msg::Leadership(Role::Leader));
@@ -216,4 +216,35 @@ fn the_followers_pane_says_whose_decisions_it_shows() {
         assert!(screen.contains(text), "{text:?} missing from:\n{screen}");
     }
     insta::assert_snapshot!("follower_scaling_120x30", screen);
+}
+
+#[test]
+fn records_read_twice_are_taken_once_and_a_pruned_table_is_followed_again() {
+    let mut s = follower();
+    let execution = leader_execution(2, 2, 4, 8);
+    followed(&mut s, vec![execution.clone()], false);
+    // A tick asked again before the answer came: the same row again.
+    followed(&mut s, vec![execution], false);
+    assert_eq!(s.scaling.targets[0].records.len(), 1);
+    assert_eq!(s.scaling.targets[0].scaler.history.events.len(), 1);
+    // A second answer to the first full read changes nothing.
+    followed(&mut s, vec![leader_evaluation(0, 2, 140.0, 9)], true);
+    followed(&mut s, vec![leader_evaluation(0, 2, 140.0, 9)], true);
+    assert_eq!(s.scaling.targets[0].records.len(), 2);
+    // Pruning emptied the table and ids start at 1 again: still followed.
+    followed(&mut s, vec![leader_execution(30, 4, 2, 1)], false);
+    let view = &s.scaling.targets[0];
+    assert_eq!(view.last_execution.as_ref().map(|r| r.desired), Some(2));
+    assert_eq!(s.scaling.after, 1);
+}
+
+#[test]
+fn a_restarted_leader_starts_from_its_newest_stored_decision() {
+    let mut s = state(StoreRole::Leader, Mode::default());
+    let older = leader_evaluation(0, 2, 105.0, 1);
+    let newer = leader_evaluation(30, 2, 140.0, 2);
+    assert_ne!(older.desired, newer.desired);
+    followed(&mut s, vec![older, newer], true);
+    let view = &s.scaling.targets[0];
+    assert_eq!(view.decision.as_ref().map(|d| d.desired), Some(4));
 }

@@ -97,31 +97,47 @@ impl DiskTrend {
         if n < MIN_POINTS || ((last - first) as u128) < MIN_SPAN.as_millis() {
             return None;
         }
-        let mut slopes = Vec::with_capacity(n * (n - 1) / 2);
-        for (i, (ti, yi)) in self.points.iter().enumerate() {
-            for (tj, yj) in self.points.iter().skip(i + 1) {
+        let points: Vec<(i64, f64)> = self.points.iter().copied().collect();
+        theil_sen(&points)
+    }
+}
+
+/// The Theil–Sen slope of (milliseconds, value) points in bytes per second,
+/// with Sen's 95 % interval (every pair: keep the points to a few hundred).
+pub fn theil_sen(points: &[(i64, f64)]) -> Option<Growth> {
+    let n = points.len();
+    if n < 2 {
+        return None;
+    }
+    let mut slopes = Vec::with_capacity(n * (n - 1) / 2);
+    for (i, (ti, yi)) in points.iter().enumerate() {
+        for (tj, yj) in points.iter().skip(i + 1) {
+            if tj != ti {
                 slopes.push((yj - yi) / ((tj - ti) as f64 / 1000.0));
             }
         }
-        slopes.sort_unstable_by(f64::total_cmp);
-        let count = slopes.len();
-        let median = if count % 2 == 1 {
-            slopes[count / 2]
-        } else {
-            (slopes[count / 2 - 1] + slopes[count / 2]) / 2.0
-        };
-        // Sen (1968): the interval's ends are the slopes ranked C/2 either side
-        // of the middle, C from the variance of Kendall's S.
-        let nf = n as f64;
-        let c = Z95 * (nf * (nf - 1.0) * (2.0 * nf + 5.0) / 18.0).sqrt();
-        let low = ((count as f64 - c) / 2.0).floor().max(1.0) as usize - 1;
-        let high = (((count as f64 + c) / 2.0).ceil() as usize).min(count - 1);
-        Some(Growth {
-            bytes_per_sec: median,
-            low: slopes[low],
-            high: slopes[high],
-        })
     }
+    if slopes.is_empty() {
+        return None;
+    }
+    slopes.sort_unstable_by(f64::total_cmp);
+    let count = slopes.len();
+    let median = if count % 2 == 1 {
+        slopes[count / 2]
+    } else {
+        (slopes[count / 2 - 1] + slopes[count / 2]) / 2.0
+    };
+    // Sen (1968): the interval's ends are the slopes ranked C/2 either side
+    // of the middle, C from the variance of Kendall's S.
+    let nf = n as f64;
+    let c = Z95 * (nf * (nf - 1.0) * (2.0 * nf + 5.0) / 18.0).sqrt();
+    let low = ((count as f64 - c) / 2.0).floor().max(1.0) as usize - 1;
+    let high = (((count as f64 + c) / 2.0).ceil() as usize).min(count - 1);
+    Some(Growth {
+        bytes_per_sec: median,
+        low: slopes[low],
+        high: slopes[high],
+    })
 }
 
 impl Growth {

@@ -9,6 +9,7 @@ pub mod incident;
 pub mod matcher;
 pub mod notify;
 pub mod promql;
+pub mod report;
 pub mod rules;
 pub mod runbooks;
 pub mod scaling;

@@ -116,29 +116,38 @@ impl Store {
 
     /// Records written by other processes after id `after`, oldest first
     /// (at most `limit`), and the id to follow from next: what a follower
-    /// shows, and how anyone learns of another opsdeck's executions.
+    /// shows, and how anyone learns of another opsdeck's executions. When
+    /// the newest id is below `after`, pruning emptied the table and ids
+    /// start again: everything there is comes back.
     pub fn scaling_records_after(
         &self,
         after: i64,
         limit: usize,
     ) -> Result<(Vec<ScalingRecord>, i64), StoreError> {
         let error = self.error_for();
+        // The newest id first, and nothing above it read: a row committed
+        // between the two statements is read next time, not skipped.
+        let newest = self.last_scaling_id().map_err(&error)?;
+        let after = if newest < after { 0 } else { after };
         let mut stmt = self
             .conn
             .prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM scaling_decisions
-                 WHERE id > ?1 AND pid != ?2 ORDER BY id LIMIT ?3"
+                 WHERE id > ?1 AND id <= ?2 AND pid != ?3 ORDER BY id LIMIT ?4"
             ))
             .map_err(&error)?;
         let limit_sql = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = stmt
-            .query_map(params![after, std::process::id(), limit_sql], read_record)
+            .query_map(
+                params![after, newest, std::process::id(), limit_sql],
+                read_record,
+            )
             .map_err(&error)?;
         let records: Vec<ScalingRecord> = rows.collect::<Result<_, _>>().map_err(&error)?;
         // Past this process's own rows too, so they are not read again.
         let last = match records.last() {
             Some(r) if records.len() == limit => r.id,
-            _ => self.last_scaling_id().map_err(&error)?.max(after),
+            _ => newest,
         };
         Ok((records, last))
     }
@@ -276,6 +285,9 @@ mod tests {
         let (others, last) = s.scaling_records_after(0, 10).unwrap();
         assert_eq!(others.iter().map(|r| &r.target).collect::<Vec<_>>(), ["db"]);
         assert_eq!(last, id);
+        // Ids below where a reader was: the table was emptied and refilled.
+        let (again, _) = s.scaling_records_after(1_000, 10).unwrap();
+        assert_eq!(again.len(), 1);
         // A limit reached: the next read goes on from the last row read.
         let (_, last) = s.scaling_records_after(0, 1).unwrap();
         assert_eq!(last, others[0].id);

@@ -183,7 +183,9 @@ fn show(
     if let Some(record) = record {
         view.keep(record);
     }
-    let change = decision.changes() && view.executing.is_none();
+    // Not while a change (this one's, or another opsdeck's just seen) is
+    // under way or settling: the decision came from the count before it.
+    let change = decision.changes() && view.under_way().is_none() && view.settling.is_none();
     let (from, to) = (decision.current, decision.desired);
     view.decision = Some(decision);
     if !(auto && change) {

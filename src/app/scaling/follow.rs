@@ -15,6 +15,7 @@ use crate::store::scaling::{RecordKind, ScalingRecord};
 use chrono::{DateTime, Utc};
 
 /// How a record is taken.
+#[derive(Clone, Copy)]
 struct Context {
     now: DateTime<Utc>,
     /// The store's latest, read at the start (else one just written).
@@ -23,6 +24,8 @@ struct Context {
     follows: bool,
     /// A leader is there to carry out what it decided.
     leader: bool,
+    /// The target had no decision of its own when the records came.
+    undecided: bool,
 }
 
 pub fn on_followed(
@@ -36,22 +39,56 @@ pub fn on_followed(
         full,
         follows: state.follows_leader(),
         leader: state.leader.is_some(),
+        undecided: false,
     };
     let scaling = &mut state.scaling;
-    scaling.after = scaling.after.max(last);
+    if full && scaling.loaded {
+        // A second answer to the first read: everything in it is here.
+        return Vec::new();
+    }
+    // Ids start again only when pruning emptied the table.
+    let restarted = !full && last < scaling.after;
+    let seen = if full || restarted {
+        i64::MIN
+    } else {
+        scaling.after
+    };
+    scaling.after = if restarted {
+        last
+    } else {
+        scaling.after.max(last)
+    };
     if full {
         scaling.loaded = true;
-        for view in &mut scaling.targets {
-            view.records.clear();
-        }
     }
+    // Before the first read, the newest stored evaluation is the decision.
+    let undecided: Vec<bool> = scaling
+        .targets
+        .iter()
+        .map(|t| t.decision.is_none())
+        .collect();
     let specs = state.config.scaling_targets();
-    for record in records {
+    // A read answered twice (a tick came before its answer) is taken once.
+    for record in records.into_iter().filter(|r| r.id > seen) {
         // A target of another opsdeck's config is not shown here.
         let Some(i) = specs.iter().position(|s| s.scaler.name == record.target) else {
             continue;
         };
-        take(&mut scaling.targets[i], &specs[i], record, &cx);
+        let view = &mut scaling.targets[i];
+        // Its own, stored before the first read's answer came.
+        if full && view.records.iter().any(|r| r.id == record.id) {
+            continue;
+        }
+        let cx = Context {
+            undecided: undecided[i],
+            ..cx
+        };
+        take(view, &specs[i], record, &cx);
+    }
+    if full {
+        for view in &mut scaling.targets {
+            view.records.make_contiguous().sort_by_key(|r| r.id);
+        }
     }
     Vec::new()
 }
@@ -79,7 +116,7 @@ fn take(view: &mut TargetView, spec: &TargetSpec, record: ScalingRecord, cx: &Co
             };
             view.scaler.remember(decision);
             // The leader's, or what was decided before this one started.
-            if cx.follows || (cx.full && view.decision.is_none()) {
+            if cx.follows || (cx.full && cx.undecided) {
                 view.summary = record.summary.clone();
                 view.decision = Some(decision.clone());
             }
@@ -88,7 +125,10 @@ fn take(view: &mut TargetView, spec: &TargetSpec, record: ScalingRecord, cx: &Co
                 && record.outcome == super::evaluate::TO_CARRY_OUT
                 && decision.changes();
             if cx.follows && cx.leader && carrying_out {
-                view.elsewhere = Some((record.at, record.current, record.desired));
+                // Timed from when it was seen: the read before it and the
+                // executor after it each take up to the timeout.
+                let since = if cx.full { record.at } else { cx.now };
+                view.elsewhere = Some((since, record.current, record.desired));
             }
         }
     }

@@ -51,7 +51,8 @@ pub enum Msg {
         approval: Option<Approval>,
     },
     /// Records other processes wrote: every target's latest (`full`, at the
-    /// start) or those after the last one seen. `last`: the newest id read.
+    /// start) or those after the last one seen. `last`: where following goes
+    /// on from (past this process's own rows too).
     Followed {
         records: Vec<ScalingRecord>,
         last: i64,
