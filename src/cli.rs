@@ -85,6 +85,41 @@ pub enum Command {
     /// Scaling targets: stored decisions, or a what-if replay of them
     #[command(subcommand)]
     Scaling(ScalingCommand),
+    /// The ops report: what is wrong now and what happened in a period, from
+    /// the state database
+    #[command(after_help = "The period ends now and starts at the last hand-over \
+                            (`opsdeck handover`), or 12 hours ago when there is none.")]
+    Report {
+        /// Only the last DUR (e.g. 12h, 7d)
+        #[arg(long, value_name = "DUR", value_parser = parse_duration, conflicts_with = "since_handover")]
+        since: Option<std::time::Duration>,
+        /// Since the last hand-over (an error when there is none)
+        #[arg(long)]
+        since_handover: bool,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
+        format: ReportFormat,
+        /// Write it to FILE instead of stdout
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Record a hand-over between shifts (who, when, a note) and print the
+    /// report since the previous one
+    Handover {
+        /// What the next shift should know
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
+        format: ReportFormat,
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Markdown,
+    Html,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]

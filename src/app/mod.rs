@@ -23,6 +23,7 @@ pub mod local_rules;
 mod navigation;
 pub mod process_cursor;
 pub mod remote;
+pub mod report;
 pub mod resources;
 pub mod runbooks;
 pub mod scaling;

@@ -38,6 +38,7 @@ fn on_sample(state: &mut AppState, sample: ResourceSample) -> Vec<Effect> {
     // Rules are evaluated on every sample, paused or not: alerting never pauses.
     let mut effects = super::health::on_sample(state, &sample);
     effects.extend(local::on_sample(state, &sample));
+    effects.extend(super::report::on_sample(state, &sample));
     if state.view.paused {
         if state.queued.len() == state.resources.cpu.capacity() {
             state.queued.pop_front();

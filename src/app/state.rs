@@ -106,6 +106,8 @@ pub struct AppState {
     pub health: super::health::Health,
     /// The scaling targets: each one's autoscaler and decisions.
     pub scaling: super::scaling::Scaling,
+    /// The ops report's part: the minute being aggregated.
+    pub report: super::report::Report,
     /// `[ui.alerts] levels`, ready to match.
     pub level_rules: Vec<crate::engine::incident::LevelRule>,
     /// The newest audit record of other processes seen so far.
@@ -180,6 +182,7 @@ impl AppState {
             recoveries: Default::default(),
             health,
             scaling,
+            report: Default::default(),
             level_rules,
             activity_after: 0,
             new_critical: false,

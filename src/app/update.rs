@@ -63,6 +63,7 @@ pub enum Effect {
     Runbooks(super::runbooks::Effect),
     Health(super::health::Effect),
     Scaling(super::scaling::Effect),
+    Report(super::report::Effect),
     /// Have the local collector list this process even when it is not among
     /// the busiest: the one the process cursor follows.
     KeepProcess(Option<u32>),

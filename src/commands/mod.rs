@@ -17,6 +17,7 @@ mod audit;
 mod check_config;
 mod dashboard;
 mod info;
+mod report;
 mod runbook;
 mod runbook_run;
 mod scaling;
@@ -54,6 +55,24 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Task(command)) => task::run(&cli, &paths, command),
         Some(Command::Runbook(command)) => runbook::run(&cli, &paths, command),
         Some(Command::Scaling(command)) => scaling::run(&cli, &paths, command),
+        Some(Command::Report {
+            since,
+            since_handover,
+            format,
+            output,
+        }) => {
+            let period = match (since, since_handover) {
+                (Some(d), _) => report::Period::Last(*d),
+                (None, true) => report::Period::SinceHandover,
+                (None, false) => report::Period::Default,
+            };
+            report::run(&cli, &paths, period, *format, output.as_deref())
+        }
+        Some(Command::Handover {
+            note,
+            format,
+            output,
+        }) => report::handover(&cli, &paths, note.as_deref(), *format, output.as_deref()),
         None => dashboard::run(&cli, &paths),
     }
 }

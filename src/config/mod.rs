@@ -361,6 +361,15 @@ impl Config {
             )
     }
 
+    /// Reads every configured secret so that text printed from then on
+    /// (a report quoting stored errors) is cleaned of it; one that cannot be
+    /// read has nothing to hide.
+    pub fn register_secrets(&self) {
+        for (_, connection) in self.connections() {
+            let _ = connection.credentials();
+        }
+    }
+
     /// Environment variables that hold opsdeck's secrets (`bearer_token_env`,
     /// `basic_auth.password_env`): child processes do not inherit them.
     pub fn secret_env_vars(&self) -> Vec<String> {

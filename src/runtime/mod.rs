@@ -188,6 +188,11 @@ impl Executor {
                 }
             }
             Effect::Scaling(effect) => self.scaling.run(effect),
+            Effect::Report(crate::app::report::Effect::StoreMinute(minute)) => {
+                if let Some(store) = &self.store {
+                    drop(store.call("resource minute", move |s| s.upsert_minute(&minute)));
+                }
+            }
             Effect::KeepProcess(pid) => self
                 .kept_pid
                 .store(pid.unwrap_or(0), std::sync::atomic::Ordering::Relaxed),

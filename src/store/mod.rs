@@ -10,6 +10,7 @@ pub mod health;
 pub mod leader;
 pub mod local_alerts;
 pub mod recovery;
+pub mod report;
 pub mod scaling;
 mod schema;
 pub mod tasks;

@@ -104,7 +104,7 @@ impl StoredStep {
     }
 }
 
-const RUN_COLUMNS: &str = "id, runbook, alert_key, trigger, state, dry_run, attempt, started_ms, \
+pub(super) const RUN_COLUMNS: &str = "id, runbook, alert_key, trigger, state, dry_run, attempt, started_ms, \
     finished_ms, detail, actor, alert_labels, \
     (SELECT s.position || ' ' || s.state FROM recovery_steps s \
      WHERE s.run_id = recovery_runs.id ORDER BY s.id DESC LIMIT 1)";
@@ -452,7 +452,7 @@ fn ms(v: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(v).single().unwrap_or_default()
 }
 
-fn read_run(r: &Row) -> rusqlite::Result<StoredRecoveryRun> {
+pub(super) fn read_run(r: &Row) -> rusqlite::Result<StoredRecoveryRun> {
     Ok(StoredRecoveryRun {
         id: r.get(0)?,
         runbook: r.get(1)?,

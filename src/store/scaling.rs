@@ -57,7 +57,7 @@ pub struct ScalingRecord {
     pub actor: String,
 }
 
-const COLUMNS: &str = "id, target, at_ms, kind, trigger, current, desired, reason, inputs, stages, \
+pub(super) const COLUMNS: &str = "id, target, at_ms, kind, trigger, current, desired, reason, inputs, stages, \
      command, executed, dry_run, outcome, output, actor";
 
 impl Store {
@@ -193,7 +193,7 @@ impl Store {
     }
 }
 
-fn read_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<ScalingRecord> {
+pub(super) fn read_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<ScalingRecord> {
     let kind: String = r.get(3)?;
     let inputs: String = r.get(8)?;
     let stages: String = r.get(9)?;

@@ -204,6 +204,31 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE scaling_decisions ADD COLUMN pid INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX scaling_decisions_target ON scaling_decisions(target, at_ms);
     "#,
+    // 8: for the ops report: hand-overs between shifts, and the host's
+    // resources per minute (the leader's aggregate of its samples; a month
+    // of them stays small), one row per minute, keyed by its start.
+    r#"
+    CREATE TABLE handovers (
+        id     INTEGER PRIMARY KEY,
+        at_ms  INTEGER NOT NULL,
+        actor  TEXT    NOT NULL,
+        note   TEXT    NOT NULL DEFAULT '',
+        pid    INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX handovers_at ON handovers(at_ms);
+    CREATE TABLE resource_minutes (
+        minute_ms      INTEGER PRIMARY KEY,
+        cpu_avg        REAL    NOT NULL,
+        cpu_max        REAL    NOT NULL,
+        mem_avg        REAL    NOT NULL,
+        mem_max        REAL    NOT NULL,
+        fs_mount       TEXT    NOT NULL DEFAULT '',
+        fs_used_pct    REAL    NOT NULL DEFAULT 0,
+        fs_used_bytes  INTEGER NOT NULL DEFAULT 0,
+        fs_total_bytes INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX alert_events_kind ON alert_events(kind, alert_key, at_ms);
+    "#,
 ];
 
 /// The schema version this build writes.
@@ -218,4 +243,6 @@ pub const PRUNED: &[(&str, &str)] = &[
     ("scaling_decisions", "at_ms"),
     ("acknowledgements", "expires_ms"),
     ("health_changes", "at_ms"),
+    ("handovers", "at_ms"),
+    ("resource_minutes", "minute_ms"),
 ];

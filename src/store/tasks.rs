@@ -17,7 +17,7 @@ pub struct RunChanges {
     pub stats: Option<HashMap<String, RunStats>>,
 }
 
-const COLUMNS: &str =
+pub(super) const COLUMNS: &str =
     "id, task_id, trigger, state, attempt, started_ms, finished_ms, exit_code, detail, actor";
 
 impl Store {
@@ -239,7 +239,7 @@ fn next_change(tx: &Transaction) -> rusqlite::Result<i64> {
     )
 }
 
-fn read_run(r: &Row) -> rusqlite::Result<Run> {
+pub(super) fn read_run(r: &Row) -> rusqlite::Result<Run> {
     let ms = |v: i64| Utc.timestamp_millis_opt(v).single().unwrap_or_default();
     let trigger: String = r.get(2)?;
     let state: String = r.get(3)?;

@@ -1,0 +1,80 @@
+//! The report in Markdown: CommonMark with pipe tables (GitHub's), plain
+//! enough to read in a terminal. Every text is escaped: a label such as
+//! `<script>` or `| x |` is shown as written and breaks nothing. Charts are
+//! left out; their figures are in the tables beside them.
+
+use super::document::Block;
+
+/// Backslash-escapes what could open markup here: emphasis, code, links,
+/// raw HTML, entities, table cells, and a list or heading at the start.
+/// Dots, colons and hyphens inside a text stay as they are, to be read.
+fn escape(text: &str) -> String {
+    let text = crate::ui::visible(text);
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len() + 8);
+    for (i, &c) in chars.iter().enumerate() {
+        let word = |j: Option<usize>| {
+            j.and_then(|j| chars.get(j))
+                .is_some_and(|c| c.is_alphanumeric())
+        };
+        let inside_word = word(i.checked_sub(1)) && word(Some(i + 1));
+        let opens_block = i == 0 && matches!(c, '#' | '-' | '+' | '=' | '>');
+        // "1." or "1)" at the start would begin a numbered list.
+        let numbers =
+            matches!(c, '.' | ')') && chars[..i].iter().all(char::is_ascii_digit) && i > 0;
+        match c {
+            '\n' | '\r' => out.push(' '),
+            '_' if inside_word => out.push(c),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '&' | '~' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if opens_block || numbers => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+pub fn render(blocks: &[Block]) -> String {
+    let mut out = String::new();
+    for block in blocks {
+        match block {
+            Block::Heading(level, text) => {
+                out.push_str(&"#".repeat(usize::from(*level)));
+                out.push(' ');
+                out.push_str(&escape(text));
+                out.push('\n');
+            }
+            Block::Text(text) => {
+                out.push_str(&escape(text));
+                out.push('\n');
+            }
+            Block::Table { head, rows } => {
+                let line = |cells: Vec<String>| format!("| {} |\n", cells.join(" | "));
+                out.push_str(&line(head.iter().map(|h| escape(h)).collect()));
+                out.push_str(&line(head.iter().map(|_| "---".to_string()).collect()));
+                for row in rows {
+                    let cells = row
+                        .iter()
+                        .map(|c| if c.is_empty() { " ".into() } else { escape(c) })
+                        .collect();
+                    out.push_str(&line(cells));
+                }
+            }
+            Block::Bullets(items) => {
+                for item in items {
+                    out.push_str("- ");
+                    out.push_str(&escape(item));
+                    out.push('\n');
+                }
+            }
+            Block::Chart(_) => continue,
+        }
+        out.push('\n');
+    }
+    out
+}
