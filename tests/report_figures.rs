@@ -150,7 +150,8 @@ fn now_lists_what_the_next_shift_inherits() {
 #[test]
 fn work_and_host_figures_are_exact() {
     let r = report_of_the_shift("work");
-    let tasks: Vec<(&str, usize, usize, usize, usize, Option<f64>)> = r
+    type Line<'a> = (&'a str, usize, usize, usize, usize, Option<f64>);
+    let tasks: Vec<Line> = r
         .tasks
         .tasks
         .iter()

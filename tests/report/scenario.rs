@@ -98,7 +98,7 @@ pub fn fill(s: &mut Store, t0: DateTime<Utc>) {
     ack(s, &cpu, "bob@ops-1", m(200), 1);
     event(s, &cpu, "resolved", m(300));
     // P2 resolved after 10 minutes with no acknowledgement.
-    let api = labels("APIErrors", "warning", HOSTILE);
+    let api = labels("APIErrors", "warning", "api-1:8080");
     event(s, &api, "fired", m(240));
     event(s, &api, "resolved", m(250));
     // P3 flapping: three firings of 5 minutes.
@@ -108,7 +108,7 @@ pub fn fill(s: &mut Store, t0: DateTime<Utc>) {
         event(s, &flap, "resolved", m(start + 5));
     }
     // P2 firing for the last hour, nobody acknowledged it (a miss).
-    let late = labels("StillFiring", "warning", "web-3:9100");
+    let late = labels("StillFiring", "warning", HOSTILE);
     event(s, &late, "fired", m(660));
 
     run(s, "backup", m(30), RunState::Succeeded, 60, "");

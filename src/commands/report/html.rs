@@ -125,9 +125,9 @@ fn alerts_chart(report: &Report) -> String {
         );
     }
     let first = hours.first().map(|h| time(h.hour)).unwrap_or_default();
-    let _ = write!(
+    let _ = writeln!(
         svg,
-        "<text x=\"{LEFT}\" y=\"{}\">{} (one bar per hour)</text></svg>\n",
+        "<text x=\"{LEFT}\" y=\"{}\">{} (one bar per hour)</text></svg>",
         HEIGHT - 4.0,
         escape(&first)
     );
@@ -160,10 +160,10 @@ fn resources_chart(report: &Report) -> String {
     };
     let mut svg = svg_open("CPU and memory in percent");
     axes(&mut svg, "100 %", "0 %");
-    let _ = write!(
+    let _ = writeln!(
         svg,
         "<polyline class=\"cpu\" points=\"{}\"/><polyline class=\"mem\" points=\"{}\"/>\
-         <text x=\"{LEFT}\" y=\"{}\">CPU (red) and memory (green), {} to {}</text></svg>\n",
+         <text x=\"{LEFT}\" y=\"{}\">CPU (red) and memory (green), {} to {}</text></svg>",
         line(|p| p.cpu),
         line(|p| p.memory),
         HEIGHT - 4.0,
