@@ -42,6 +42,8 @@ pub enum Action {
     /// Repaint the whole screen (after line noise over SSH, or another program wrote over it).
     Redraw,
     Help,
+    /// The hand-over summary: the ops report since the last hand-over.
+    Handover,
     Zoom(PaneId),
     Overview,
     FocusNext,
@@ -102,6 +104,11 @@ impl Action {
         (Action::LogLess, "log_less", "Log: show fewer levels"),
         (Action::Suspend, "suspend", "suspend (fg resumes)"),
         (Action::Redraw, "redraw", "repaint the screen"),
+        (
+            Action::Handover,
+            "handover",
+            "hand-over summary (the report since the last hand-over)",
+        ),
         (Action::Acknowledge, "acknowledge", "acknowledge alert"),
         (
             Action::Unacknowledge,

@@ -54,16 +54,24 @@ pub fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
         state.view.overlay = None;
         return Vec::new();
     }
+    // The hand-over summary scrolls.
+    if matches!(state.view.overlay, Some(Overlay::Report)) && navigation::is_move(action) {
+        navigation::scroll_details(state, action);
+        return Vec::new();
+    }
     // While help or details are open, any bound key other than quit closes them first.
-    if matches!(state.view.overlay, Some(Overlay::Help | Overlay::Details))
-        && !matches!(
-            action,
-            Action::Quit | Action::Suspend | Action::Pause | Action::Redraw
-        )
-    {
+    if matches!(
+        state.view.overlay,
+        Some(Overlay::Help | Overlay::Details | Overlay::Report)
+    ) && !matches!(
+        action,
+        Action::Quit | Action::Suspend | Action::Pause | Action::Redraw
+    ) {
         let toggled_same = matches!(
             (&state.view.overlay, action),
-            (Some(Overlay::Help), Action::Help) | (Some(Overlay::Details), Action::Details)
+            (Some(Overlay::Help), Action::Help)
+                | (Some(Overlay::Details), Action::Details)
+                | (Some(Overlay::Report), Action::Handover)
         );
         state.view.overlay = None;
         if toggled_same || matches!(action, Action::Overview) {
@@ -78,6 +86,7 @@ pub fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::Suspend => vec![Effect::Suspend],
         Action::Redraw => vec![Effect::Redraw],
         Action::Details => navigation::details(state),
+        Action::Handover => super::report::open(state),
         _ => {
             navigation::on_view_action(state, action);
             Vec::new()

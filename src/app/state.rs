@@ -48,6 +48,8 @@ pub enum Overlay {
     Recovery(u64),
     /// A stored recovery run (another opsdeck's, or one from before), by id.
     StoredRecovery(i64),
+    /// The hand-over summary (`H`): the report since the last hand-over.
+    Report,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,7 +109,7 @@ pub struct AppState {
     /// The scaling targets: each one's autoscaler and decisions.
     pub scaling: super::scaling::Scaling,
     /// The ops report's part: the minute being aggregated.
-    pub report: super::report::Report,
+    pub report: super::report::ReportView,
     /// `[ui.alerts] levels`, ready to match.
     pub level_rules: Vec<crate::engine::incident::LevelRule>,
     /// The newest audit record of other processes seen so far.

@@ -36,6 +36,7 @@ pub enum Msg {
     Runbooks(super::runbooks::Msg),
     Health(super::health::Msg),
     Scaling(super::scaling::Msg),
+    Report(super::report::Msg),
     /// The runtime carried out (or could not carry out) a write.
     Written(Box<Written>),
 }
@@ -106,6 +107,7 @@ fn apply(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         Msg::Runbooks(msg) => super::runbooks::on_msg(state, msg),
         Msg::Health(msg) => super::health::on_msg(state, msg),
         Msg::Scaling(msg) => super::scaling::on_msg(state, msg),
+        Msg::Report(msg) => super::report::on_msg(state, msg),
         Msg::Written(written) => super::dispatch::written(state, *written),
     }
 }
@@ -119,6 +121,7 @@ fn on_tick(state: &mut AppState, now: DateTime<Utc>) -> Vec<Effect> {
     effects.extend(super::runbooks::on_tick(state));
     effects.extend(super::health::on_tick(state));
     effects.extend(super::scaling::on_tick(state));
+    effects.extend(super::report::on_tick(state));
     if state.store != StoreRole::Off {
         effects.push(Effect::PollActivity {
             after: state.activity_after,

@@ -34,6 +34,7 @@ pub const ACTIONS: &[(&str, &[&str])] = &[
     ("log_less", &["-"]),
     ("suspend", &["ctrl-z"]),
     ("redraw", &["ctrl-l"]),
+    ("handover", &["H"]),
     ("acknowledge", &["a"]),
     ("unacknowledge", &["u"]),
     ("trigger", &["t"]),

@@ -19,6 +19,7 @@ mod polls;
 pub mod process;
 mod recovery;
 pub mod remote;
+pub mod report;
 pub mod runbooks;
 pub mod scaling;
 mod screen;
@@ -188,11 +189,7 @@ impl Executor {
                 }
             }
             Effect::Scaling(effect) => self.scaling.run(effect),
-            Effect::Report(crate::app::report::Effect::StoreMinute(minute)) => {
-                if let Some(store) = &self.store {
-                    drop(store.call("resource minute", move |s| s.upsert_minute(&minute)));
-                }
-            }
+            Effect::Report(effect) => report::run_effect(self, effect),
             Effect::KeepProcess(pid) => self
                 .kept_pid
                 .store(pid.unwrap_or(0), std::sync::atomic::Ordering::Relaxed),

@@ -20,6 +20,7 @@ pub struct Polls {
     pub shared: Busy,
     pub runs: Busy,
     pub recoveries: Busy,
+    pub handover: Busy,
 }
 
 impl Busy {

@@ -12,6 +12,20 @@ use crate::store::scaling::RecordKind;
 use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::params;
 
+/// The last hand-over of the past 12 hours and what came after it, for the
+/// dashboard's header.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SinceHandover {
+    pub handover: Handover,
+    /// Alerts that started firing since.
+    pub new_alerts: usize,
+    /// Task runs that failed or timed out since.
+    pub tasks_failed: usize,
+}
+
+/// How long a hand-over stays in the header.
+pub const HANDOVER_SHOWN: chrono::TimeDelta = chrono::TimeDelta::hours(12);
+
 fn at(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
 }
@@ -49,6 +63,36 @@ impl Store {
             })
             .map_err(&error)?;
         rows.next().transpose().map_err(&error)
+    }
+
+    /// The last hand-over within 12 hours of `now`, with the alerts that
+    /// fired and the task runs that failed since.
+    pub fn since_handover(&self, now: DateTime<Utc>) -> Result<Option<SinceHandover>, StoreError> {
+        let error = self.error_for();
+        let Some(handover) = self.last_handover(now)? else {
+            return Ok(None);
+        };
+        if now - handover.at > HANDOVER_SHOWN {
+            return Ok(None);
+        }
+        let count = |sql: &str| -> Result<usize, StoreError> {
+            let n: i64 = self
+                .conn
+                .query_row(sql, [handover.at.timestamp_millis()], |r| r.get(0))
+                .map_err(&error)?;
+            Ok(usize::try_from(n).unwrap_or(0))
+        };
+        let new_alerts =
+            count("SELECT COUNT(*) FROM alert_events WHERE kind = 'fired' AND at_ms >= ?1")?;
+        let tasks_failed = count(
+            "SELECT COUNT(*) FROM task_runs
+             WHERE started_ms >= ?1 AND state IN ('failed', 'timed_out')",
+        )?;
+        Ok(Some(SinceHandover {
+            handover,
+            new_alerts,
+            tasks_failed,
+        }))
     }
 
     /// Writes (or, from a new leader in the same minute, replaces) a minute.

@@ -146,19 +146,23 @@ fn bar(frame: &mut Frame, area: Rect, ui: Ui<'_>, uptime: &str) {
     let fits = |spans: &[Span]| spans.iter().map(Span::width).sum::<usize>() <= room;
     let mut spans = head(true, uptime, false);
     spans.extend(flags(ui, false));
-    // Short of room, the host mark's words go first, then the sources that
-    // are fine are counted, then cores and uptime.
-    for (cores, uptime, collapse) in [
-        (true, uptime, false),
-        (true, uptime, true),
-        (false, uptime, true),
-        (false, "", true),
+    spans.extend(handover(ui, Some(false)));
+    // Short of room, the hand-over line shortens, the host mark's words go,
+    // then the sources that are fine are counted, then the hand-over, cores
+    // and uptime.
+    for (cores, uptime, collapse, hand) in [
+        (true, uptime, false, Some(true)),
+        (true, uptime, true, Some(true)),
+        (true, uptime, true, None),
+        (false, uptime, true, None),
+        (false, "", true, None),
     ] {
         if fits(&spans) {
             break;
         }
         spans = head(cores, uptime, true);
         spans.extend(flags(ui, collapse));
+        spans.extend(handover(ui, hand));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)).style(s.header), left);
     frame.render_widget(
@@ -167,6 +171,32 @@ fn bar(frame: &mut Frame, area: Rect, ui: Ui<'_>, uptime: &str) {
             .alignment(Alignment::Right),
         right,
     );
+}
+
+/// The last hand-over of the past 12 hours and what came since (`brief`:
+/// its age only; None: left out).
+fn handover(ui: Ui<'_>, brief: Option<bool>) -> Option<Span<'static>> {
+    let Ui { state, styles: s } = ui;
+    let since = state.report.since_handover.as_ref()?;
+    let brief = brief?;
+    let secs = (state.now - since.handover.at)
+        .num_seconds()
+        .max(0)
+        .unsigned_abs();
+    let ago = format::age(secs);
+    let text = if brief {
+        format!("│ hand-over {ago} ago ")
+    } else {
+        let plural =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        format!(
+            "│ since hand-over by {} {ago} ago: {}, {} ",
+            since.handover.actor,
+            plural(since.new_alerts, "new alert", "new alerts"),
+            plural(since.tasks_failed, "task failed", "tasks failed"),
+        )
+    };
+    Some(Span::styled(visible(&text).into_owned(), s.header))
 }
 
 /// The host check's mark beside the host name (`✓`, or what is wrong) and

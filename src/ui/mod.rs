@@ -12,6 +12,7 @@ mod overlay;
 mod panes;
 mod recovery;
 mod recovery_history;
+mod report;
 mod scaling_details;
 mod status;
 mod task_details;

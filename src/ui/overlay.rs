@@ -18,6 +18,7 @@ pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
         Some(Overlay::Confirm(dialog)) => super::dialogs::confirm(frame, area, ui, dialog),
         Some(Overlay::Recovery(key)) => super::recovery::draw(frame, area, ui, *key),
         Some(Overlay::StoredRecovery(id)) => super::recovery::draw_stored(frame, area, ui, *id),
+        Some(Overlay::Report) => super::report::draw(frame, area, ui),
         Some(Overlay::FilterInput(_)) | None => {}
     }
 }

@@ -2,8 +2,8 @@
 //! by `prefers-color-scheme`, narrow screens and print), inline SVG charts,
 //! no script, nothing fetched. Every text is HTML-escaped.
 
-use super::document::{Block, Chart, time};
 use crate::engine::report::Report;
+use crate::engine::report::document::{Block, Chart, time};
 use std::fmt::Write;
 
 pub fn escape(text: &str) -> String {

@@ -3,7 +3,7 @@
 //! `<script>` or `| x |` is shown as written and breaks nothing. Charts are
 //! left out; their figures are in the tables beside them.
 
-use super::document::Block;
+use crate::engine::report::document::Block;
 
 /// Backslash-escapes what could open markup here: emphasis, code, links,
 /// raw HTML, entities, table cells, and a list or heading at the start.

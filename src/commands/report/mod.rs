@@ -2,14 +2,13 @@
 //! the state database, as Markdown, HTML or JSON) and `opsdeck handover`
 //! (records a hand-over point and prints the report since the last one).
 
-mod document;
 mod html;
 mod markdown;
 
 use crate::cli::{Cli, ReportFormat};
 use crate::config::Config;
 use crate::config::paths::Paths;
-use crate::engine::report::{self, inputs::Handover};
+use crate::engine::report::{self, document, inputs::Handover};
 use crate::store::Store;
 use chrono::{DateTime, Utc};
 use std::path::Path;

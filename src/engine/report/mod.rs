@@ -4,6 +4,7 @@
 //! figures as Markdown, HTML or JSON (shape: assets/report.schema.json).
 
 pub mod alerts;
+pub mod document;
 pub mod host;
 pub mod inputs;
 pub mod stats;

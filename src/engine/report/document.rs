@@ -1,11 +1,11 @@
 //! The report as a document: headings, paragraphs, tables, lists and
-//! charts, in words, with no format's syntax in it. Markdown and HTML each
-//! write it out with their own escaping (`markdown`, `html`); the figures
-//! are the engine's (`engine::report`).
+//! charts, in words, with no format's syntax in it. Markdown, HTML and the
+//! dashboard's overlay each write it out with their own escaping
+//! (`commands::report`, `ui::report`).
 
-use crate::engine::report::alerts::Firing;
-use crate::engine::report::stats::Spread;
-use crate::engine::report::{Report, work};
+use super::alerts::Firing;
+use super::stats::Spread;
+use super::{Report, work};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 

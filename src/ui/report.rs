@@ -1,0 +1,146 @@
+//! The hand-over summary (`H`): the ops report since the last hand-over,
+//! drawn from the same document as `opsdeck report` (headings, text, tables
+//! with aligned columns, lists; charts as sparklines), scrolled like details.
+
+use crate::engine::report::Report;
+use crate::engine::report::document::{Block, Chart, document};
+use crate::ui::Ui;
+use crate::ui::theme::Styles;
+use crate::ui::visible;
+use crate::ui::widgets::format::ellipsis;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+
+/// A column is cut to this many characters at most.
+const CELL: usize = 40;
+
+pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
+    let Ui { state, styles: s } = ui;
+    let lines = match &state.report.summary {
+        None => vec![Line::styled(
+            "building the report from the state database…",
+            s.dim,
+        )],
+        Some(Err(e)) => vec![Line::styled(
+            format!("cannot build the report: {}", visible(e)),
+            s.critical,
+        )],
+        Some(Ok(report)) => lines(s, report),
+    };
+    let width = area.width.saturating_sub(4).min(140);
+    let rows = super::dialogs::wrapped_height(&lines, width.saturating_sub(2));
+    let height = rows.saturating_add(2).min(area.height);
+    let rect = super::overlay::centered(area, width, height);
+    let max = rows.saturating_sub(height.saturating_sub(2));
+    state.view.details_scroll_max.set(max);
+    let scroll = state.view.details_scroll.min(max);
+    let hints = (
+        " Hand-over summary ",
+        " j/k scroll · Esc closes · opsdeck report for the file ",
+    );
+    super::overlay::popup_scrolled(frame, rect, ui, hints, lines, scroll);
+}
+
+fn lines(s: &Styles, report: &Report) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    for block in document(report) {
+        match block {
+            Block::Heading(level, text) => {
+                if level > 1 {
+                    out.push(Line::default());
+                }
+                let style = if level <= 2 { s.accent } else { s.title };
+                out.push(Line::styled(
+                    visible(&text).into_owned(),
+                    style.add_modifier(Modifier::BOLD),
+                ));
+            }
+            Block::Text(text) => out.push(Line::styled(visible(&text).into_owned(), s.text)),
+            Block::Bullets(items) => {
+                for item in items {
+                    out.push(Line::styled(format!("• {}", visible(&item)), s.text));
+                }
+            }
+            Block::Table { head, rows } => out.extend(table(s, &head, &rows)),
+            Block::Chart(chart) => out.extend(sparklines(s, report, chart)),
+        }
+    }
+    out
+}
+
+fn table(s: &Styles, head: &[&str], rows: &[Vec<String>]) -> Vec<Line<'static>> {
+    let cell = |text: &str| ellipsis(&visible(text), CELL);
+    let mut widths: Vec<usize> = head.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (i, c) in row.iter().enumerate() {
+            if let Some(w) = widths.get_mut(i) {
+                *w = (*w).max(cell(c).chars().count());
+            }
+        }
+    }
+    let line = |cells: Vec<String>, style| {
+        let text: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        Line::styled(format!("  {}", text.join("  ").trim_end()), style)
+    };
+    let mut out = vec![line(head.iter().map(|h| h.to_string()).collect(), s.dim)];
+    out.extend(
+        rows.iter()
+            .map(|r| line(r.iter().map(|c| cell(c)).collect(), s.text)),
+    );
+    out
+}
+
+const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+fn spark(values: &[f64], top: f64) -> String {
+    values
+        .iter()
+        .map(|v| {
+            let i = (v / top.max(f64::MIN_POSITIVE) * 7.0)
+                .round()
+                .clamp(0.0, 7.0);
+            BARS[i as usize]
+        })
+        .collect()
+}
+
+fn sparklines(s: &Styles, report: &Report, chart: Chart) -> Vec<Line<'static>> {
+    let label = |name: &str, line: String, style| {
+        Line::from(vec![
+            Span::styled(format!("  {name:<9}"), s.dim),
+            Span::styled(line, style),
+        ])
+    };
+    match chart {
+        Chart::AlertsPerHour => {
+            let fired: Vec<f64> = report
+                .alerts_per_hour
+                .iter()
+                .map(|h| h.fired as f64)
+                .collect();
+            let most = fired.iter().copied().fold(0.0, f64::max);
+            vec![label(
+                "per hour",
+                format!("{} (most {most})", spark(&fired, most)),
+                s.info,
+            )]
+        }
+        Chart::CpuAndMemory => {
+            // At most 60 points: the overlay is not a chart pane.
+            let step = report.resource_series.len().div_ceil(60).max(1);
+            let points: Vec<_> = report.resource_series.iter().step_by(step).collect();
+            let cpu: Vec<f64> = points.iter().map(|p| p.cpu).collect();
+            let mem: Vec<f64> = points.iter().map(|p| p.memory).collect();
+            vec![
+                label("cpu", spark(&cpu, 100.0), s.graph_cpu),
+                label("memory", spark(&mem, 100.0), s.graph_memory),
+            ]
+        }
+    }
+}
