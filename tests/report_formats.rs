@@ -235,6 +235,10 @@ fn handover_records_the_point_and_the_next_report_starts_there() {
     let (code, out, err) = shift.opsdeck(&["handover", "--note", "all quiet <b>now</b>"]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("hand-over recorded"), "{err}");
+    assert!(
+        out.contains("This hand-over:") && out.contains("all quiet"),
+        "{out}"
+    );
     // Since the previous hand-over (the scenario's, 12 h ago).
     assert!(out.contains("db-2 is slow; watch the backup"), "{out}");
     assert!(out.contains("StillFiring"), "{out}");

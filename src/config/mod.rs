@@ -362,12 +362,15 @@ impl Config {
     }
 
     /// Reads every configured secret so that text printed from then on
-    /// (a report quoting stored errors) is cleaned of it; one that cannot be
-    /// read has nothing to hide.
-    pub fn register_secrets(&self) {
-        for (_, connection) in self.connections() {
-            let _ = connection.credentials();
-        }
+    /// (a report quoting stored errors) is cleaned of it; returns why each
+    /// one that could not be read (it cannot be hidden either).
+    pub fn register_secrets(&self) -> Vec<String> {
+        self.connections()
+            .filter_map(|(section, connection)| {
+                let (key, why) = connection.credentials().err()?;
+                Some(format!("[[{section}]] {key}: {why}"))
+            })
+            .collect()
     }
 
     /// Environment variables that hold opsdeck's secrets (`bearer_token_env`,

@@ -164,6 +164,12 @@ impl Store {
         })
     }
 
+    /// The schema an older opsdeck left (read-only opens do not migrate).
+    pub fn older_schema(&self) -> Result<Option<(i64, i64)>, StoreError> {
+        let version = self.schema_version()?;
+        Ok((version < schema::CURRENT).then_some((version, schema::CURRENT)))
+    }
+
     pub fn schema_version(&self) -> Result<i64, StoreError> {
         self.conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))

@@ -127,6 +127,9 @@ impl Store {
         until: DateTime<Utc>,
     ) -> Result<Inputs, StoreError> {
         let error = self.error_for();
+        // One snapshot of the database: a dashboard writing meanwhile does
+        // not make two sections disagree.
+        let snapshot = self.conn.unchecked_transaction().map_err(&error)?;
         let (s, u) = (since.timestamp_millis(), until.timestamp_millis());
         let mut inputs = Inputs {
             since,
@@ -141,6 +144,16 @@ impl Store {
         inputs.check_changes = self.report_checks(s, u).map_err(&error)?;
         inputs.scaling = self.report_scaling(s, u).map_err(&error)?;
         inputs.minutes = self.minutes(s, u).map_err(&error)?;
+        inputs.recorded_until = self
+            .conn
+            .query_row(
+                "SELECT MAX(minute_ms) FROM resource_minutes WHERE minute_ms < ?1",
+                [u],
+                |r| r.get::<_, Option<i64>>(0),
+            )
+            .map_err(&error)?
+            // A minute is written once it has ended.
+            .map(|ms| at(ms + 60_000));
         inputs.actions = self
             .audit_since(since)?
             .into_iter()
@@ -153,37 +166,46 @@ impl Store {
                 outcome: r.entry.outcome,
             })
             .collect();
+        snapshot.finish().map_err(&error)?;
         Ok(inputs)
     }
 
     /// The period's transitions, after those of each episode open when it
-    /// began (from its last firing before it, with no resolution since).
+    /// began (from its first firing after its last resolution). Labels are
+    /// read from firings only: an episode's come from its start.
     fn transitions(&self, since: i64, until: i64) -> rusqlite::Result<Vec<Transition>> {
         let read = |r: &rusqlite::Row<'_>| {
             let kind: String = r.get(1)?;
-            let labels: String = r.get(3)?;
+            let labels: Option<String> = r.get(3)?;
             Ok((
                 r.get::<_, String>(0)?,
                 kind,
                 r.get::<_, i64>(2)?,
-                serde_json::from_str(&labels).unwrap_or_default(),
+                labels
+                    .map(|l| serde_json::from_str(&l).unwrap_or_default())
+                    .unwrap_or_default(),
             ))
         };
-        let mut stmt = self.conn.prepare(
-            "WITH last_fired AS (
-                 SELECT alert_key, MAX(at_ms) AS fired FROM alert_events
-                 WHERE kind = 'fired' AND at_ms < ?1 GROUP BY alert_key)
-             SELECT e.alert_key, e.kind, e.at_ms, e.labels
-             FROM alert_events e JOIN last_fired l ON e.alert_key = l.alert_key
-             WHERE e.at_ms >= l.fired AND e.at_ms < ?1 AND NOT EXISTS (
-                 SELECT 1 FROM alert_events r WHERE r.alert_key = l.alert_key
-                 AND r.kind = 'resolved' AND r.at_ms >= l.fired AND r.at_ms < ?1)
+        let mut stmt = self.conn.prepare_cached(
+            "WITH last AS (
+                 SELECT alert_key,
+                        MAX(CASE WHEN kind = 'fired' THEN at_ms END) AS fired,
+                        COALESCE(MAX(CASE WHEN kind = 'resolved' THEN at_ms END), -1) AS resolved
+                 FROM alert_events WHERE at_ms < ?1 AND kind IN ('fired', 'resolved')
+                 GROUP BY alert_key)
+             SELECT e.alert_key, e.kind, e.at_ms,
+                    CASE WHEN e.kind = 'fired' THEN e.labels END
+             FROM alert_events e JOIN last l ON e.alert_key = l.alert_key
+             WHERE l.fired > l.resolved AND e.at_ms > l.resolved AND e.at_ms < ?1
+               AND e.kind IN ('fired', 'acked')
              ORDER BY e.at_ms, e.id",
         )?;
         let mut rows: Vec<_> = stmt.query_map([since], read)?.collect::<Result<_, _>>()?;
-        let mut stmt = self.conn.prepare(
-            "SELECT alert_key, kind, at_ms, labels FROM alert_events
-             WHERE at_ms >= ?1 AND at_ms < ?2 ORDER BY at_ms, id",
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT alert_key, kind, at_ms, CASE WHEN kind = 'fired' THEN labels END
+             FROM alert_events
+             WHERE at_ms >= ?1 AND at_ms < ?2 AND kind IN ('fired', 'resolved', 'acked')
+             ORDER BY at_ms, id",
         )?;
         for row in stmt.query_map([since, until], read)? {
             rows.push(row?);
@@ -221,7 +243,9 @@ impl Store {
         rows.collect()
     }
 
-    /// Runs started in the period, after each task's last run before it.
+    /// Runs started in the period, after each task's last run before it
+    /// that ran (a skip says nothing of how the task is doing) and any run
+    /// from before it still going.
     fn report_runs(
         &self,
         since: i64,
@@ -230,7 +254,10 @@ impl Store {
         let columns = super::tasks::COLUMNS;
         let mut stmt = self.conn.prepare(&format!(
             "SELECT {columns} FROM task_runs WHERE id IN (
-                 SELECT MAX(id) FROM task_runs WHERE started_ms < ?1 GROUP BY task_id)
+                 SELECT MAX(id) FROM task_runs WHERE started_ms < ?1 AND state <> 'skipped'
+                 GROUP BY task_id
+                 UNION SELECT id FROM task_runs
+                 WHERE started_ms < ?1 AND state IN ('running', 'pending'))
              UNION ALL
              SELECT {columns} FROM task_runs WHERE started_ms >= ?1 AND started_ms < ?2
              ORDER BY 6, 1"
@@ -269,7 +296,7 @@ impl Store {
              UNION ALL
              SELECT check_name, to_state, cause, at_ms FROM health_changes
              WHERE at_ms >= ?1 AND at_ms < ?2
-             ORDER BY 4",
+             ORDER BY 4, 1",
         )?;
         let rows = stmt.query_map([since, until], |r| {
             Ok(CheckChange {

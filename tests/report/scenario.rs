@@ -87,9 +87,17 @@ pub fn fill(s: &mut Store, t0: DateTime<Utc>) {
     let old = labels("OldAlert", "critical", "db-2:9100");
     event(s, &old, "fired", m(-120));
     ack(s, &old, "alice@ops-1", m(-110), 24);
-    // P1 acknowledged after 3 minutes (within 5), resolved after an hour.
+    // Fired just before the shift, never acknowledged, resolved after 32
+    // minutes: its response deadline fell in the shift, so the miss is the
+    // shift's.
+    let unanswered = labels("Unanswered", "critical", "db-3:9100");
+    event(s, &unanswered, "fired", m(-2));
+    event(s, &unanswered, "resolved", m(30));
+    // P1 acknowledged after 3 minutes (within 5), resolved after an hour;
+    // its firing told twice (a restart) is one firing.
     let disk = labels("DiskFull", "critical", "web-1:9100");
     event(s, &disk, "fired", m(60));
+    event(s, &disk, "fired", m(61));
     ack(s, &disk, "bob@ops-1", m(63), 1);
     event(s, &disk, "resolved", m(120));
     // P1 acknowledged after 20 minutes (a miss), resolved after two hours.
@@ -121,6 +129,9 @@ pub fn fill(s: &mut Store, t0: DateTime<Utc>) {
         1800,
         "timed out after 30m",
     );
+    // Skipped (the previous run still going): says nothing of how it is doing.
+    let still_going = "the previous run is still going";
+    run(s, "backup", m(600), RunState::Skipped, 0, still_going);
     run(s, "cache", m(100), RunState::Succeeded, 5, "");
     run(s, "cache", m(460), RunState::Succeeded, 5, "");
 

@@ -50,8 +50,11 @@ impl MinuteSoFar {
             .iter()
             .max_by(|a, b| a.used_percent().total_cmp(&b.used_percent()))
             .map(|f| {
+                // As df counts it: the size users can fill is used + available
+                // (root's reserve is neither), so the forecast agrees with the
+                // dashboard's.
                 let (used, pct) = (f.used_bytes(), f.used_percent());
-                (f.mount_point.clone(), pct, used, f.total_bytes)
+                (f.mount_point.clone(), pct, used, used + f.available_bytes)
             });
         done
     }

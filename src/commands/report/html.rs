@@ -7,7 +7,9 @@ use crate::engine::report::document::{Block, Chart, time};
 use std::fmt::Write;
 
 pub fn escape(text: &str) -> String {
-    let text = crate::ui::visible(text);
+    // Secrets out first: escaping would hide them from the redaction.
+    let text = crate::secrets::redact(text);
+    let text = crate::ui::visible(&text);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -1,15 +1,18 @@
 //! The report in Markdown: CommonMark with pipe tables (GitHub's), plain
 //! enough to read in a terminal. Every text is escaped: a label such as
-//! `<script>` or `| x |` is shown as written and breaks nothing. Charts are
-//! left out; their figures are in the tables beside them.
+//! `<script>` or `| x |` is shown as written and breaks nothing. Alerts per
+//! hour are a line of counts; CPU and memory are in their table.
 
-use crate::engine::report::document::Block;
+use crate::engine::report::Report;
+use crate::engine::report::document::{Block, Chart, time};
 
 /// Backslash-escapes what could open markup here: emphasis, code, links,
 /// raw HTML, entities, table cells, and a list or heading at the start.
 /// Dots, colons and hyphens inside a text stay as they are, to be read.
 fn escape(text: &str) -> String {
-    let text = crate::ui::visible(text);
+    // Secrets out first: escaping would hide them from the redaction.
+    let text = crate::secrets::redact(text.trim_start());
+    let text = crate::ui::visible(&text);
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len() + 8);
     for (i, &c) in chars.iter().enumerate() {
@@ -19,6 +22,9 @@ fn escape(text: &str) -> String {
         };
         let inside_word = word(i.checked_sub(1)) && word(Some(i + 1));
         let opens_block = i == 0 && matches!(c, '#' | '-' | '+' | '=' | '>');
+        // A code forge links a bare URL or www. address: not a label's.
+        let links = (c == ':' && chars[i + 1..].starts_with(&['/', '/']))
+            || (c == '.' && i >= 3 && chars[i - 3..i] == ['w', 'w', 'w']);
         // "1." or "1)" at the start would begin a numbered list.
         let numbers =
             matches!(c, '.' | ')') && chars[..i].iter().all(char::is_ascii_digit) && i > 0;
@@ -29,7 +35,7 @@ fn escape(text: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if opens_block || numbers => {
+            c if opens_block || numbers || links => {
                 out.push('\\');
                 out.push(c);
             }
@@ -39,7 +45,7 @@ fn escape(text: &str) -> String {
     out
 }
 
-pub fn render(blocks: &[Block]) -> String {
+pub fn render(report: &Report, blocks: &[Block]) -> String {
     let mut out = String::new();
     for block in blocks {
         match block {
@@ -72,7 +78,24 @@ pub fn render(blocks: &[Block]) -> String {
                     out.push('\n');
                 }
             }
-            Block::Chart(_) => continue,
+            Block::Chart(Chart::AlertsPerHour) => {
+                let Some(first) = report.alerts_per_hour.first() else {
+                    continue;
+                };
+                let counts: Vec<String> = report
+                    .alerts_per_hour
+                    .iter()
+                    .map(|h| h.fired.to_string())
+                    .collect();
+                out.push_str(&escape(&format!(
+                    "Alerts that started firing per hour, from {}: {}",
+                    time(first.hour),
+                    counts.join(" ")
+                )));
+                out.push('\n');
+            }
+            // Its figures are in the table beside it.
+            Block::Chart(Chart::CpuAndMemory) => continue,
         }
         out.push('\n');
     }

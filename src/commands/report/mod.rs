@@ -36,6 +36,12 @@ pub fn run(
     let Some(store) = super::stored(cli, paths)? else {
         anyhow::bail!("{}", no_database(cli, paths));
     };
+    if let Some((found, reads)) = store.older_schema()? {
+        anyhow::bail!(
+            "{} was last opened by an older opsdeck (schema {found}; this one reads {reads}): start the dashboard once, which brings it up to date, then report",
+            paths.database().display()
+        );
+    }
     let until = now_ms();
     let since = match period {
         Period::Last(d) => until - chrono::Duration::from_std(d)?,
@@ -50,7 +56,8 @@ pub fn run(
             .last_handover(until)?
             .map_or(until - DEFAULT_PERIOD, |h| h.at),
     };
-    write(&store, &config, since, until, format, output)
+    let report = build(&store, &config, since, until)?;
+    write(&report, format, output)
 }
 
 pub fn handover(
@@ -83,6 +90,7 @@ pub fn handover(
         actor: actor.clone(),
         note: note.clone(),
     };
+    let recorded = record.clone();
     // On record (and in the audit log) before anything says it happened.
     store.insert_handover(&record)?;
     let audit = crate::store::NewAudit::event(now, &actor, "handover", "recorded")
@@ -90,7 +98,9 @@ pub fn handover(
     store.append_audit(&audit)?;
     note!("hand-over recorded: {actor} at {}", document::time(now));
     let since = previous.map_or(now - DEFAULT_PERIOD, |h| h.at);
-    write(&store, &config, since, now, format, output)
+    let mut report = build(&store, &config, since, now)?;
+    report.this_handover = Some(recorded);
+    write(&report, format, output)
 }
 
 /// Now, to the millisecond the store keeps: a record written now is at the
@@ -103,7 +113,9 @@ fn load(cli: &Cli, paths: &Paths) -> anyhow::Result<Config> {
     let source = super::read_source(paths)?;
     let config = super::load(cli, &source)?;
     // Stored errors may quote a server that echoed a token: hidden here too.
-    config.register_secrets();
+    for unreadable in config.register_secrets() {
+        note!("warning: {unreadable}; a stored error that quotes this secret would show it");
+    }
     Ok(config)
 }
 
@@ -137,24 +149,38 @@ pub fn build(
 }
 
 pub fn render(report: &report::Report, format: ReportFormat) -> anyhow::Result<String> {
-    let text = match format {
-        ReportFormat::Json => crate::ui::visible::json(report, true)?,
-        ReportFormat::Markdown => markdown::render(&document::document(report)),
+    Ok(match format {
+        ReportFormat::Json => {
+            let mut value = serde_json::to_value(report)?;
+            redact_strings(&mut value);
+            crate::ui::visible::json(&value, true)?
+        }
+        ReportFormat::Markdown => markdown::render(report, &document::document(report)),
         ReportFormat::Html => html::render(report, &document::document(report)),
-    };
-    Ok(crate::secrets::redacted(text))
+    })
+}
+
+/// Every string of a JSON value without the config's secrets (each string
+/// on its own: a secret is found before any escaping could hide it).
+fn redact_strings(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::String(s) => {
+            if let std::borrow::Cow::Owned(clean) = crate::secrets::redact(s) {
+                *s = clean;
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(redact_strings),
+        serde_json::Value::Object(map) => map.values_mut().for_each(redact_strings),
+        _ => {}
+    }
 }
 
 fn write(
-    store: &Store,
-    config: &Config,
-    since: DateTime<Utc>,
-    until: DateTime<Utc>,
+    report: &report::Report,
     format: ReportFormat,
     output: Option<&Path>,
 ) -> anyhow::Result<i32> {
-    let report = build(store, config, since, until)?;
-    let text = render(&report, format)?;
+    let text = render(report, format)?;
     match output {
         Some(path) => {
             std::fs::write(path, text.as_bytes()).map_err(|e| {

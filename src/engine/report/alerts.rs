@@ -8,8 +8,8 @@
 //! - time to acknowledge = first acknowledgement − start; an episode resolved
 //!   without one counts at its resolution;
 //! - both times are over the episodes that started in the period;
-//! - a miss: an episode of the period whose time to acknowledge (or, still
-//!   unacknowledged, its age at the period's end) passed its level's target;
+//! - a miss: an episode whose response deadline (start + its level's target)
+//!   fell in the period, acknowledged (or resolved) after it or not at all;
 //! - an incident: an episode at P1 or P2 (the levels that page).
 
 use super::inputs::{Inputs, OpenAck, TransitionKind};
@@ -60,11 +60,12 @@ pub fn episodes(inputs: &Inputs) -> (Vec<Episode>, HashMap<String, u32>) {
         let in_period = t.at >= inputs.since && t.at < inputs.until;
         match t.kind {
             TransitionKind::Fired => {
-                if in_period {
-                    *transitions.entry(t.key.clone()).or_default() += 1;
-                }
+                // The same firing told twice is one transition.
                 if open.contains_key(t.key.as_str()) {
                     continue;
+                }
+                if in_period {
+                    *transitions.entry(t.key.clone()).or_default() += 1;
                 }
                 let severity = t.labels.get("severity");
                 all.push(Episode {
@@ -85,11 +86,11 @@ pub fn episodes(inputs: &Inputs) -> (Vec<Episode>, HashMap<String, u32>) {
                 }
             }
             TransitionKind::Resolved => {
-                if in_period {
-                    *transitions.entry(t.key.clone()).or_default() += 1;
-                }
                 if let Some(i) = open.remove(t.key.as_str()) {
                     all[i].resolved = Some(t.at);
+                    if in_period {
+                        *transitions.entry(t.key.clone()).or_default() += 1;
+                    }
                 }
             }
             TransitionKind::Pending | TransitionKind::Unacked => {}
@@ -108,6 +109,9 @@ pub struct AlertFigures {
     pub incidents: usize,
     pub incidents_per_12h: f64,
     pub incident_budget_per_12h: f64,
+    /// Over the budget; None for a period shorter than 12 h (a rate from
+    /// half an hour says little).
+    pub over_budget: Option<bool>,
     pub noisiest: Vec<Noisy>,
     pub flapping: Vec<Flapping>,
 }
@@ -147,12 +151,14 @@ pub struct Noisy {
 pub struct Flapping {
     pub alertname: String,
     pub labels: BTreeMap<String, String>,
-    /// Fired and resolved transitions in the period.
+    /// Firings and resolutions in the period.
     pub transitions: u32,
 }
 
-/// Alerts that fired at least this often in the period are flapping.
-const FLAPPING_FIRINGS: u32 = 3;
+/// Alerts that fired at least this often within `FLAPPING_WITHIN` are
+/// flapping (a rate: three firings a month are not).
+const FLAPPING_FIRINGS: usize = 3;
+const FLAPPING_WITHIN: chrono::TimeDelta = chrono::TimeDelta::hours(1);
 /// Rows in the noisiest and flapping lists.
 const TOP: usize = 5;
 
@@ -163,9 +169,15 @@ pub fn figures(
 ) -> AlertFigures {
     let period = |t: DateTime<Utc>| t >= inputs.since && t < inputs.until;
     let started: Vec<&Episode> = episodes.iter().filter(|e| period(e.start)).collect();
+    // A miss belongs to the period its deadline fell in: one that fired
+    // just before the period and was never answered is this period's.
     let mut misses = Vec::new();
-    for e in &started {
+    for e in episodes {
         let target = e.level.respond_within();
+        let deadline = e.start + chrono::Duration::from_std(target).unwrap_or_default();
+        if !period(deadline) {
+            continue;
+        }
         let waited = e
             .to_acknowledge()
             .unwrap_or_else(|| secs(inputs.until - e.start));
@@ -209,6 +221,11 @@ pub fn figures(
         .filter(|e| matches!(e.level, Level::P1 | Level::P2))
         .count();
     let hours = secs(inputs.until - inputs.since) / 3600.0;
+    let per_12h = if hours > 0.0 {
+        incidents as f64 * 12.0 / hours
+    } else {
+        0.0
+    };
     let mut noisy: BTreeMap<&str, usize> = BTreeMap::new();
     for e in &started {
         *noisy.entry(e.alertname()).or_default() += 1;
@@ -230,13 +247,21 @@ pub fn figures(
         .iter()
         .map(|e| (e.key.as_str(), &e.labels))
         .collect();
-    let mut firings: HashMap<&str, u32> = HashMap::new();
+    // Each alert's firings in the period, in order (episodes are).
+    let mut firings: HashMap<&str, Vec<DateTime<Utc>>> = HashMap::new();
     for e in &started {
-        *firings.entry(e.key.as_str()).or_default() += 1;
+        firings.entry(e.key.as_str()).or_default().push(e.start);
     }
+    let flaps = |key: &str| {
+        firings.get(key).is_some_and(|starts| {
+            starts
+                .windows(FLAPPING_FIRINGS)
+                .any(|w| w[FLAPPING_FIRINGS - 1] - w[0] <= FLAPPING_WITHIN)
+        })
+    };
     let mut flapping: Vec<Flapping> = flips
         .iter()
-        .filter(|(key, _)| firings.get(key.as_str()).copied().unwrap_or(0) >= FLAPPING_FIRINGS)
+        .filter(|(key, _)| flaps(key))
         .filter_map(|(key, n)| {
             let labels = labels_of.get(key.as_str())?;
             Some(Flapping {
@@ -250,6 +275,7 @@ pub fn figures(
         b.transitions
             .cmp(&a.transitions)
             .then(a.alertname.cmp(&b.alertname))
+            .then(a.labels.cmp(&b.labels))
     });
     flapping.truncate(TOP);
     AlertFigures {
@@ -265,12 +291,9 @@ pub fn figures(
         levels,
         misses,
         incidents,
-        incidents_per_12h: if hours > 0.0 {
-            incidents as f64 * 12.0 / hours
-        } else {
-            0.0
-        },
+        incidents_per_12h: per_12h,
         incident_budget_per_12h: INCIDENT_BUDGET_PER_12H,
+        over_budget: (hours >= 12.0).then_some(per_12h > INCIDENT_BUDGET_PER_12H),
         noisiest,
         flapping,
     }

@@ -39,6 +39,9 @@ fn maybe_span(secs: Option<f64>) -> String {
     secs.map_or_else(|| "–".into(), span)
 }
 
+/// A recording older than this at the period's end makes "Now" stale.
+const STALE: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
+
 fn pct(v: f64) -> String {
     format!("{v:.1} %")
 }
@@ -75,6 +78,18 @@ pub fn document(r: &Report) -> Vec<Block> {
         ),
         None => "No hand-over on record before this period.".into(),
     }));
+    if let Some(h) = &r.this_handover {
+        d.push(Block::Text(if h.note.is_empty() {
+            format!("This hand-over: {} at {}.", h.actor, time(h.at))
+        } else {
+            format!(
+                "This hand-over: {} at {}: \u{201c}{}\u{201d}",
+                h.actor,
+                time(h.at),
+                h.note
+            )
+        }));
+    }
     now(&mut d, r);
     period(&mut d, r);
     notes(&mut d, r);
@@ -111,6 +126,17 @@ fn run_row(r: &work::TaskRunLine) -> Vec<String> {
 fn now(d: &mut Vec<Block>, r: &Report) {
     let n = &r.now;
     d.push(Block::Heading(2, format!("Now (at {})", time(r.until))));
+    match r.recorded_until {
+        Some(at) if r.until - at > STALE => d.push(Block::Text(format!(
+            "No opsdeck has recorded this host since {} ({} before the period's end): what follows is as of then; an alert that resolved meanwhile still shows as firing.",
+            time(at),
+            span((r.until - at).num_seconds() as f64)
+        ))),
+        None => d.push(Block::Text(
+            "No opsdeck has recorded this host in the period: what follows is as last recorded.".into(),
+        )),
+        _ => {}
+    }
     d.push(Block::Heading(3, "Firing alerts".into()));
     let rows = n.firing.iter().map(firing_row).collect();
     let head = vec!["Level", "Alert", "Labels", "Firing for", "Acknowledged by"];
@@ -169,7 +195,11 @@ fn now(d: &mut Vec<Block>, r: &Report) {
         d,
         vec!["Check", "State", "Since", "Cause"],
         rows,
-        "Every check is up.",
+        if r.checks.is_empty() {
+            "No check state is on record."
+        } else {
+            "Every check is up."
+        },
     );
     d.push(Block::Heading(
         3,
@@ -210,10 +240,10 @@ fn period(d: &mut Vec<Block>, r: &Report) {
         a.incidents,
         a.incidents_per_12h,
         a.incident_budget_per_12h,
-        if a.incidents_per_12h > a.incident_budget_per_12h {
-            ": over budget"
-        } else {
-            ""
+        match a.over_budget {
+            Some(true) => ": over budget",
+            Some(false) => "",
+            None => " (the period is shorter than 12 h: not compared)",
         }
     )));
     d.push(Block::Chart(Chart::AlertsPerHour));

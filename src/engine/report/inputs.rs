@@ -35,6 +35,9 @@ pub struct Inputs {
     /// The audit log's events and outcomes of the period.
     pub actions: Vec<Action>,
     pub level_rules: Vec<LevelRule>,
+    /// Up to when the leading opsdeck recorded the host (the end of its last
+    /// stored minute): after that, nothing was watching.
+    pub recorded_until: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -138,6 +141,8 @@ pub struct Minute {
     pub fs_mount: String,
     pub fs_used_pct: f64,
     pub fs_used_bytes: u64,
+    /// What users can fill: used + available, as `df` counts it (the blocks
+    /// reserved for root are in neither).
     pub fs_total_bytes: u64,
 }
 

@@ -29,6 +29,11 @@ pub struct Report {
     pub since: DateTime<Utc>,
     pub until: DateTime<Utc>,
     pub previous_handover: Option<inputs::Handover>,
+    /// The hand-over `opsdeck handover` just recorded (with its note).
+    pub this_handover: Option<inputs::Handover>,
+    /// Up to when the leading opsdeck recorded the host: what `now` says is
+    /// as of then when it is long before `until`.
+    pub recorded_until: Option<DateTime<Utc>>,
     pub now: Now,
     pub alerts: alerts::AlertFigures,
     pub alerts_per_hour: Vec<HourCount>,
@@ -152,6 +157,8 @@ pub fn build(inputs: &Inputs) -> Report {
         since: inputs.since,
         until: inputs.until,
         previous_handover: inputs.handover.clone(),
+        this_handover: None,
+        recorded_until: inputs.recorded_until,
         now,
         alerts_per_hour: per_hour(inputs, &episodes),
         alerts: alert_figures,
