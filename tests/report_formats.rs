@@ -274,3 +274,45 @@ fn no_state_database_is_a_clear_error() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// A token that a server echoed into a stored error is removed from every
+/// format, also where escaping would have changed how it is written.
+#[test]
+fn secrets_never_appear_in_any_format() {
+    const TOKEN: &str = "tok&en<9f3a>\"secret\"!";
+    let shift = Shift::new("secrets");
+    let config = shift.dir.join("config/opsdeck");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(config.join("token"), TOKEN).unwrap();
+    std::fs::write(
+        config.join("config.toml"),
+        format!(
+            "[[prometheus]]\nname = \"main\"\nurl = \"http://127.0.0.1:1\"\nbearer_token_file = {:?}\n",
+            config.join("token")
+        ),
+    )
+    .unwrap();
+    let mut store = Store::open(&shift.dir.join("state/opsdeck/opsdeck.db")).unwrap();
+    let mut run = opsdeck::engine::tasks::Run::start(
+        "probe",
+        opsdeck::engine::tasks::Trigger::Manual,
+        1,
+        "bob@ops-1",
+        Utc::now() - Duration::minutes(30),
+    );
+    run.id = store.insert_run(&run).unwrap();
+    run.state = opsdeck::engine::tasks::RunState::Failed;
+    run.finished = Some(run.started + Duration::seconds(1));
+    run.detail = format!("401: Authorization: Bearer {TOKEN} refused");
+    store.finish_run(&run).unwrap();
+    drop(store);
+    let escaped_html = "tok&amp;en&lt;9f3a&gt;";
+    let escaped_md = r"tok\&en\<9f3a\>";
+    for format in ["markdown", "html", "json"] {
+        let out = shift.report(format);
+        assert!(out.contains("refused"), "{format}: the error is there:\n{out}");
+        for form in [TOKEN, escaped_html, escaped_md, "tok&en", "9f3a"] {
+            assert!(!out.contains(form), "{format} shows {form:?}:\n{out}");
+        }
+    }
+}
