@@ -174,3 +174,40 @@ fn without_a_store_h_says_nothing_is_on_record() {
         .unwrap_or_default();
     assert!(status.contains("--no-store"), "{status}");
 }
+
+#[test]
+fn the_leader_stores_each_checks_minute_of_probes() {
+    use opsdeck::engine::health::{Condition, Probe, Verdict};
+    let config = "[[health_check]]\nname = \"api\"\nkind = \"tcp\"\naddress = \"127.0.0.1:5432\"\n";
+    let config = opsdeck::config::parse(config, "test.toml").expect("valid");
+    let mut s = AppState::new(config, Mode::default(), common::host(), common::t0());
+    s.store = StoreRole::Leader;
+    let probe = |secs: i64, ms: Option<u64>, verdict| Probe {
+        at: common::t0() + Duration::seconds(secs),
+        latency: ms.map(std::time::Duration::from_millis),
+        conditions: vec![Condition::new(verdict, "connected")],
+        ..Probe::default()
+    };
+    let mut probed = |p: Probe| {
+        let msg = opsdeck::app::health::Msg::Probed { check: 0, probe: p };
+        update(&mut s, Msg::Health(msg))
+    };
+    let stored = |effects: &[Effect]| -> Vec<opsdeck::engine::report::inputs::CheckMinute> {
+        effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Report(ReportEffect::StoreCheckMinute(m)) => Some(m.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    assert!(stored(&probed(probe(0, Some(12), Verdict::Pass))).is_empty());
+    assert!(stored(&probed(probe(2, None, Verdict::Fail))).is_empty());
+    let minutes = stored(&probed(probe(5, Some(30), Verdict::Pass)));
+    let [minute] = minutes.as_slice() else {
+        panic!("{minutes:?}");
+    };
+    assert_eq!(minute.check, "api");
+    assert_eq!((minute.probes, minute.failures), (2, 1));
+    assert_eq!(minute.latencies_ms, [12]);
+}

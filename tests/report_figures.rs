@@ -200,6 +200,10 @@ fn work_and_host_figures_are_exact() {
     assert_eq!(api.check, "api");
     assert_eq!(api.down_secs, 1800.0);
     assert_eq!(api.changes, 2);
+    // 1380 latencies: 650 of 20 ms, 650 of 30, 40 of 200 and 40 of 900;
+    // rank 1311 of them is 200.
+    assert_eq!((api.probes, api.failures), (1440, 60));
+    assert_eq!(api.latency_p95_ms, Some(200.0));
     assert!(
         (api.availability.unwrap() - 95.8333).abs() < 1e-3,
         "{api:?}"

@@ -310,7 +310,10 @@ fn secrets_never_appear_in_any_format() {
     let escaped_md = r"tok\&en\<9f3a\>";
     for format in ["markdown", "html", "json"] {
         let out = shift.report(format);
-        assert!(out.contains("refused"), "{format}: the error is there:\n{out}");
+        assert!(
+            out.contains("refused"),
+            "{format}: the error is there:\n{out}"
+        );
         for form in [TOKEN, escaped_html, escaped_md, "tok&en", "9f3a"] {
             assert!(!out.contains(form), "{format} shows {form:?}:\n{out}");
         }

@@ -14,6 +14,9 @@ pub fn run_effect(ex: &super::Executor, effect: Effect) {
             // Not waited for: an observation, logged if it fails.
             drop(store.call("resource minute", move |s| s.upsert_minute(&minute)));
         }
+        Effect::StoreCheckMinute(minute) => {
+            drop(store.call("check minute", move |s| s.upsert_check_minute(&minute)));
+        }
         Effect::LoadHandover => {
             let now = chrono::Utc::now();
             ex.polls.handover.read(

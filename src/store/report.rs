@@ -5,8 +5,8 @@
 use super::{Store, StoreError};
 use crate::engine::report::inputs as report;
 use crate::engine::report::inputs::{
-    Action, CheckChange, Handover, Inputs, Minute, OpenAck, RecoveryRun, ScalingEvent, Transition,
-    TransitionKind,
+    Action, CheckChange, CheckMinute, Handover, Inputs, Minute, OpenAck, RecoveryRun, ScalingEvent,
+    Transition, TransitionKind,
 };
 use crate::store::scaling::RecordKind;
 use chrono::{DateTime, TimeZone, Utc};
@@ -119,6 +119,26 @@ impl Store {
         Ok(())
     }
 
+    /// Writes (or replaces) one check's minute.
+    pub fn upsert_check_minute(&mut self, m: &CheckMinute) -> Result<(), StoreError> {
+        let error = self.error_for();
+        let latencies: Vec<String> = m.latencies_ms.iter().map(u32::to_string).collect();
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO check_minutes (check_name, minute_ms, probes, failures, latencies)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    m.check,
+                    m.at.timestamp_millis(),
+                    m.probes,
+                    m.failures,
+                    latencies.join(",")
+                ],
+            )
+            .map_err(&error)?;
+        Ok(())
+    }
+
     /// Everything a report of `since..until` reads (host, actor and level
     /// rules are the caller's).
     pub fn report_inputs(
@@ -144,6 +164,7 @@ impl Store {
         inputs.check_changes = self.report_checks(s, u).map_err(&error)?;
         inputs.scaling = self.report_scaling(s, u).map_err(&error)?;
         inputs.minutes = self.minutes(s, u).map_err(&error)?;
+        inputs.check_minutes = self.check_minutes(s, u).map_err(&error)?;
         inputs.recorded_until = self
             .conn
             .query_row(
@@ -337,6 +358,27 @@ impl Store {
             })
         })
         .collect()
+    }
+
+    fn check_minutes(&self, since: i64, until: i64) -> rusqlite::Result<Vec<CheckMinute>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT check_name, minute_ms, probes, failures, latencies FROM check_minutes
+             WHERE minute_ms >= ?1 AND minute_ms < ?2 ORDER BY minute_ms, check_name",
+        )?;
+        let rows = stmt.query_map([since, until], |r| {
+            let latencies: String = r.get(4)?;
+            Ok(CheckMinute {
+                check: r.get(0)?,
+                at: at(r.get(1)?),
+                probes: r.get(2)?,
+                failures: r.get(3)?,
+                latencies_ms: latencies
+                    .split(',')
+                    .filter_map(|v| v.parse().ok())
+                    .collect(),
+            })
+        })?;
+        rows.collect()
     }
 
     fn minutes(&self, since: i64, until: i64) -> rusqlite::Result<Vec<report::Minute>> {

@@ -227,6 +227,18 @@ pub const MIGRATIONS: &[&str] = &[
         fs_used_bytes  INTEGER NOT NULL DEFAULT 0,
         fs_total_bytes INTEGER NOT NULL DEFAULT 0
     );
+    -- Each check's probes per minute (the leader's): how many, how many
+    -- failed, and every latency in milliseconds, comma-separated, so the
+    -- report's p95 is over the probes themselves.
+    CREATE TABLE check_minutes (
+        check_name TEXT    NOT NULL,
+        minute_ms  INTEGER NOT NULL,
+        probes     INTEGER NOT NULL,
+        failures   INTEGER NOT NULL,
+        latencies  TEXT    NOT NULL DEFAULT '',
+        PRIMARY KEY (check_name, minute_ms)
+    ) WITHOUT ROWID;
+    CREATE INDEX check_minutes_at ON check_minutes(minute_ms);
     CREATE INDEX alert_events_kind ON alert_events(kind, alert_key, at_ms);
     "#,
 ];
@@ -245,4 +257,5 @@ pub const PRUNED: &[(&str, &str)] = &[
     ("health_changes", "at_ms"),
     ("handovers", "at_ms"),
     ("resource_minutes", "minute_ms"),
+    ("check_minutes", "minute_ms"),
 ];

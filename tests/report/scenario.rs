@@ -8,7 +8,7 @@
 #![allow(dead_code)]
 
 use chrono::{DateTime, Duration, Utc};
-use opsdeck::engine::report::inputs::{Handover, Minute};
+use opsdeck::engine::report::inputs::{CheckMinute, Handover, Minute};
 use opsdeck::engine::tasks::{Run, RunState, Trigger};
 use opsdeck::labels::LabelSet;
 use opsdeck::store::Store;
@@ -205,6 +205,27 @@ pub fn fill(s: &mut Store, t0: DateTime<Utc>) {
         .unwrap();
     s.insert_health_change(&change(m(150), "up", "status 200"))
         .unwrap();
+
+    // The api check's probes: two a minute, slow while it went down and at
+    // the end of the shift.
+    for i in 0..720 {
+        let slow = (680..720).contains(&i);
+        let down = (120..150).contains(&i);
+        s.upsert_check_minute(&CheckMinute {
+            check: "api".into(),
+            at: m(i),
+            probes: 2,
+            failures: if down { 2 } else { 0 },
+            latencies_ms: if down {
+                Vec::new()
+            } else if slow {
+                vec![200, 900]
+            } else {
+                vec![20, 30]
+            },
+        })
+        .unwrap();
+    }
 
     const GIB: u64 = 1 << 30;
     for i in 0..720 {

@@ -121,6 +121,7 @@ pub fn on_tick(state: &mut AppState) -> Vec<AppEffect> {
 pub fn on_msg(state: &mut AppState, msg: Msg) -> Vec<AppEffect> {
     match msg {
         Msg::Probed { check, probe } => {
+            let mut effects = crate::app::report::on_probe(state, check, &probe);
             let Some(spec) = state.config.health_checks().get(check) else {
                 return Vec::new();
             };
@@ -130,7 +131,6 @@ pub fn on_msg(state: &mut AppState, msg: Msg) -> Vec<AppEffect> {
                 return Vec::new();
             };
             view.probing = None;
-            let mut effects = Vec::new();
             if let Some(change) = view.status.apply(probe, thresholds) {
                 log_change(&name, &change);
                 effects.extend(record(state.store, &name, &change));

@@ -1,10 +1,12 @@
-//! The host per minute, for the ops report: the leader folds each sample
-//! into the minute it was taken in and has the minute stored once the next
-//! one starts (mean and highest CPU and memory, the fullest filesystem at
-//! the minute's end).
+//! The host and its checks per minute, for the ops report: the leader folds
+//! each sample (each probe) into the minute it was taken in and has the
+//! minute stored once the next one starts: mean and highest CPU and memory,
+//! the fullest filesystem at the minute's end; each check's probes, failures
+//! and latencies.
 
 use crate::collect::model::ResourceSample;
-use crate::engine::report::inputs::Minute;
+use crate::engine::health::{Probe, Verdict};
+use crate::engine::report::inputs::{CheckMinute, Minute};
 use chrono::{DateTime, Utc};
 
 /// The minute being gathered.
@@ -75,6 +77,54 @@ impl MinuteSoFar {
             fs_total_bytes: total,
         };
         *self = MinuteSoFar::default();
+        Some(minute)
+    }
+}
+
+/// One check's probes in the minute being gathered.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProbesSoFar {
+    start: Option<DateTime<Utc>>,
+    probes: u32,
+    failures: u32,
+    latencies_ms: Vec<u32>,
+}
+
+impl ProbesSoFar {
+    /// Adds a probe of `check`; returns the minute before it once this one
+    /// starts a new minute.
+    pub fn add(&mut self, check: &str, probe: &Probe) -> Option<CheckMinute> {
+        let minute = minute_of(probe.at)?;
+        let done = match self.start {
+            Some(start) if minute > start => self.take(check),
+            Some(start) if minute < start => {
+                *self = ProbesSoFar::default();
+                None
+            }
+            _ => None,
+        };
+        self.start = Some(minute);
+        self.probes += 1;
+        if probe.verdict() == Verdict::Fail {
+            self.failures += 1;
+        }
+        if let Some(latency) = probe.latency {
+            let ms = u32::try_from(latency.as_millis()).unwrap_or(u32::MAX);
+            self.latencies_ms.push(ms);
+        }
+        done
+    }
+
+    fn take(&mut self, check: &str) -> Option<CheckMinute> {
+        let start = self.start.filter(|_| self.probes > 0)?;
+        let minute = CheckMinute {
+            check: check.to_string(),
+            at: start,
+            probes: self.probes,
+            failures: self.failures,
+            latencies_ms: std::mem::take(&mut self.latencies_ms),
+        };
+        *self = ProbesSoFar::default();
         Some(minute)
     }
 }

@@ -10,7 +10,7 @@ use crate::app::update::Effect as AppEffect;
 use crate::collect::model::ResourceSample;
 use crate::engine::incident::LevelRule;
 use crate::engine::report::Report;
-use crate::engine::report::inputs::Minute;
+use crate::engine::report::inputs::{CheckMinute, Minute};
 use crate::store::report::SinceHandover;
 use chrono::{DateTime, Utc};
 
@@ -19,6 +19,8 @@ use chrono::{DateTime, Utc};
 pub enum Effect {
     /// Store a finished minute (not waited for: an observation).
     StoreMinute(Minute),
+    /// Store a check's finished minute of probes.
+    StoreCheckMinute(CheckMinute),
     /// Read the last hand-over of the past 12 hours and what came since.
     LoadHandover,
     /// Build the report since the last hand-over (or of the last 12 hours).
@@ -42,6 +44,8 @@ pub enum Msg {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReportView {
     pub minute: minutes::MinuteSoFar,
+    /// Each check's probes in the minute being gathered, by its index.
+    pub probes: Vec<minutes::ProbesSoFar>,
     /// For the header line.
     pub since_handover: Option<SinceHandover>,
     pub handover_read: Option<DateTime<Utc>>,
@@ -60,6 +64,29 @@ pub fn on_sample(state: &mut AppState, sample: &ResourceSample) -> Vec<AppEffect
     };
     if state.store == StoreRole::Leader && state.runs_host_work() {
         vec![AppEffect::Report(Effect::StoreMinute(minute))]
+    } else {
+        Vec::new()
+    }
+}
+
+/// Every probe of `[[health_check]]` number `check`.
+pub fn on_probe(
+    state: &mut AppState,
+    check: usize,
+    probe: &crate::engine::health::Probe,
+) -> Vec<AppEffect> {
+    let Some(spec) = state.config.health_checks().get(check) else {
+        return Vec::new();
+    };
+    let probes = &mut state.report.probes;
+    if probes.len() <= check {
+        probes.resize_with(check + 1, Default::default);
+    }
+    let Some(minute) = probes[check].add(&spec.name, probe) else {
+        return Vec::new();
+    };
+    if state.store == StoreRole::Leader && state.runs_host_work() {
+        vec![AppEffect::Report(Effect::StoreCheckMinute(minute))]
     } else {
         Vec::new()
     }

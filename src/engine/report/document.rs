@@ -186,7 +186,7 @@ fn now(d: &mut Vec<Block>, r: &Report) {
             vec![
                 c.check.clone(),
                 c.state.clone(),
-                time(c.since),
+                c.since.map_or_else(String::new, time),
                 c.cause.clone(),
             ]
         })
@@ -446,6 +446,9 @@ fn host(d: &mut Vec<Block>, r: &Report) {
                     .map_or_else(|| "–".into(), |a| format!("{a:.2} %")),
                 span(c.down_secs),
                 c.changes.to_string(),
+                format!("{} ({} failed)", c.probes, c.failures),
+                c.latency_p95_ms
+                    .map_or_else(|| "–".into(), |ms| format!("{ms:.0} ms")),
                 c.state.clone(),
             ]
         })
@@ -455,6 +458,8 @@ fn host(d: &mut Vec<Block>, r: &Report) {
         "Availability",
         "Down for",
         "Changes",
+        "Probes",
+        "Latency p95",
         "State at the end",
     ];
     table(d, head, rows, "No check state is on record.");
@@ -533,7 +538,7 @@ fn notes(d: &mut Vec<Block>, r: &Report) {
         "Every figure comes from opsdeck's state database; nothing is estimated.".to_string(),
         "MTTA: first acknowledgement minus the start of firing; an alert resolved without one counts at its resolution. MTTA and MTTR are over the alerts that started firing in the period; p95 is the nearest rank.".into(),
         "A miss: an alert of the period acknowledged (or, if never, resolved or still open) later than its level's response target.".into(),
-        "Check latency is not recorded per probe; availability counts the time a check was not down.".into(),
+        "Check availability counts the time a check was not down; its latency p95 is over every probe that got an answer.".into(),
     ];
     if !r.no_data.is_empty() {
         notes.push(format!(

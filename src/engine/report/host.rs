@@ -12,9 +12,9 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CheckLine {
     pub check: String,
-    /// The state at the period's end.
+    /// The state at the period's end ("unknown" with no change on record).
     pub state: String,
-    pub since: DateTime<Utc>,
+    pub since: Option<DateTime<Utc>>,
     pub cause: String,
     /// Percent of the period's known time not down; None when its state
     /// was never known in the period.
@@ -22,19 +22,34 @@ pub struct CheckLine {
     pub down_secs: f64,
     /// State changes in the period.
     pub changes: usize,
+    /// Probes in the period, and how many failed.
+    pub probes: u64,
+    pub failures: u64,
+    /// The 95th percentile (nearest rank) of the probes' latencies.
+    pub latency_p95_ms: Option<f64>,
 }
 
-/// Each check, from its last change before the period and the period's.
+/// Each check, from its last change before the period, the period's
+/// changes and its probes per minute.
 pub fn checks(inputs: &Inputs) -> Vec<CheckLine> {
     let mut by_check: BTreeMap<&str, Vec<&CheckChange>> = BTreeMap::new();
     for c in inputs.check_changes.iter().filter(|c| c.at < inputs.until) {
         by_check.entry(&c.check).or_default().push(c);
     }
+    let mut probes: BTreeMap<&str, (u64, u64, Vec<f64>)> = BTreeMap::new();
+    for m in &inputs.check_minutes {
+        let (count, failures, latencies) = probes.entry(&m.check).or_default();
+        *count += u64::from(m.probes);
+        *failures += u64::from(m.failures);
+        latencies.extend(m.latencies_ms.iter().map(|&l| f64::from(l)));
+    }
+    for check in probes.keys() {
+        by_check.entry(check).or_default();
+    }
     by_check
         .into_iter()
-        .filter_map(|(check, mut changes)| {
+        .map(|(check, mut changes)| {
             changes.sort_by_key(|c| c.at);
-            let last = *changes.last()?;
             let (mut known, mut down) = (0.0, 0.0);
             for (i, c) in changes.iter().enumerate() {
                 let from = c.at.max(inputs.since);
@@ -48,15 +63,20 @@ pub fn checks(inputs: &Inputs) -> Vec<CheckLine> {
                     down += span;
                 }
             }
-            Some(CheckLine {
+            let last = changes.last();
+            let (count, failures, latencies) = probes.remove(check).unwrap_or_default();
+            CheckLine {
                 check: check.to_string(),
-                state: last.to.clone(),
-                since: last.at,
-                cause: last.cause.clone(),
+                state: last.map_or_else(|| "unknown".into(), |c| c.to.clone()),
+                since: last.map(|c| c.at),
+                cause: last.map(|c| c.cause.clone()).unwrap_or_default(),
                 availability: (known > 0.0).then(|| (known - down) * 100.0 / known),
                 down_secs: down,
                 changes: changes.iter().filter(|c| c.at >= inputs.since).count(),
-            })
+                probes: count,
+                failures,
+                latency_p95_ms: p95(latencies),
+            }
         })
         .collect()
 }

@@ -32,6 +32,8 @@ pub struct Inputs {
     pub scaling: Vec<ScalingEvent>,
     /// The host's per-minute aggregates, oldest first.
     pub minutes: Vec<Minute>,
+    /// The checks' probes per minute in the period.
+    pub check_minutes: Vec<CheckMinute>,
     /// The audit log's events and outcomes of the period.
     pub actions: Vec<Action>,
     pub level_rules: Vec<LevelRule>,
@@ -127,6 +129,17 @@ pub struct ScalingEvent {
     pub summary: String,
     pub outcome: String,
     pub actor: String,
+}
+
+/// One check's probes in one minute, as the leader aggregated them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckMinute {
+    pub check: String,
+    pub at: DateTime<Utc>,
+    pub probes: u32,
+    pub failures: u32,
+    /// Each probe's latency that had one, in milliseconds.
+    pub latencies_ms: Vec<u32>,
 }
 
 /// One minute of the host, as the leader aggregated it.
