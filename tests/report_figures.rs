@@ -249,3 +249,49 @@ fn a_period_with_no_records_says_so_section_by_section() {
     );
     assert!(r.resources.is_none() && r.previous_handover.is_none());
 }
+
+/// An alert storm: 10,000 critical alerts fire and resolve unanswered.
+/// Every miss is counted and in the figures; a table shows 50 and says how
+/// many more there are.
+#[test]
+fn a_storm_of_misses_is_counted_whole_and_shown_in_part() {
+    use opsdeck::engine::report::document::{Block, MAX_ROWS, document};
+    use opsdeck::engine::report::inputs::{Transition, TransitionKind};
+    let mut inputs = opsdeck::engine::report::Inputs {
+        since: t0(),
+        until: min(t0(), 720),
+        ..Default::default()
+    };
+    for i in 0..10_000 {
+        let labels: opsdeck::labels::LabelSet = [
+            ("alertname", "InstanceDown".to_string()),
+            ("severity", "critical".into()),
+            ("instance", format!("node-{i}:9100")),
+        ]
+        .into_iter()
+        .collect();
+        let key = opsdeck::app::alerts::label_key(labels.iter());
+        for (kind, at) in [(TransitionKind::Fired, 60), (TransitionKind::Resolved, 100)] {
+            inputs.transitions.push(Transition {
+                key: key.clone(),
+                kind,
+                at: min(t0(), at),
+                labels: labels.clone(),
+            });
+        }
+    }
+    inputs.transitions.sort_by_key(|t| t.at);
+    let r = report::build(&inputs);
+    assert_eq!(r.alerts.fired, 10_000);
+    assert_eq!(r.alerts.misses.len(), 10_000);
+    let doc = document(&r);
+    let misses_table = doc.iter().find_map(|b| match b {
+        Block::Table { head, rows } if head.contains(&"Waited") => Some(rows.len()),
+        _ => None,
+    });
+    assert_eq!(misses_table, Some(MAX_ROWS));
+    assert!(
+        doc.iter()
+            .any(|b| matches!(b, Block::Text(t) if t.contains("and 9950 more")))
+    );
+}

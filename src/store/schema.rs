@@ -238,7 +238,6 @@ pub const MIGRATIONS: &[&str] = &[
         latencies  TEXT    NOT NULL DEFAULT '',
         PRIMARY KEY (check_name, minute_ms)
     ) WITHOUT ROWID;
-    CREATE INDEX check_minutes_at ON check_minutes(minute_ms);
     CREATE INDEX alert_events_kind ON alert_events(kind, alert_key, at_ms);
     "#,
 ];

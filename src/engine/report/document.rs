@@ -96,11 +96,22 @@ pub fn document(r: &Report) -> Vec<Block> {
     d
 }
 
-fn table(d: &mut Vec<Block>, head: Vec<&'static str>, rows: Vec<Vec<String>>, none: &str) {
+/// Rows a table shows at most: a storm's ten thousand misses are a
+/// number to read, not a page to scroll (the JSON has every one).
+pub const MAX_ROWS: usize = 50;
+
+fn table(d: &mut Vec<Block>, head: Vec<&'static str>, mut rows: Vec<Vec<String>>, none: &str) {
     if rows.is_empty() {
         d.push(Block::Text(none.into()));
-    } else {
-        d.push(Block::Table { head, rows });
+        return;
+    }
+    let more = rows.len().saturating_sub(MAX_ROWS);
+    rows.truncate(MAX_ROWS);
+    d.push(Block::Table { head, rows });
+    if more > 0 {
+        d.push(Block::Text(format!(
+            "… and {more} more (opsdeck report --format json lists them all)."
+        )));
     }
 }
 
@@ -305,10 +316,8 @@ fn period(d: &mut Vec<Block>, r: &Report) {
                 ]
             })
             .collect();
-        d.push(Block::Table {
-            head: vec!["Level", "Alert", "Labels", "Started", "Waited", "Target"],
-            rows,
-        });
+        let head = vec!["Level", "Alert", "Labels", "Started", "Waited", "Target"];
+        table(d, head, rows, "");
     }
     if !a.noisiest.is_empty() {
         d.push(Block::Heading(4, "Noisiest alerts".into()));
@@ -391,10 +400,7 @@ fn tasks(d: &mut Vec<Block>, r: &Report) {
     if !r.tasks.failures.is_empty() {
         d.push(Block::Heading(4, "Failed runs".into()));
         let rows = r.tasks.failures.iter().map(run_row).collect();
-        d.push(Block::Table {
-            head: vec!["Task", "State", "Started", "Detail"],
-            rows,
-        });
+        table(d, vec!["Task", "State", "Started", "Detail"], rows, "");
     }
 }
 
@@ -424,13 +430,13 @@ fn recovery(d: &mut Vec<Block>, r: &Report) {
             4,
             "Automatic recovery held back by a guard rail".into(),
         ));
-        d.push(Block::Bullets(
-            r.recovery
-                .held_back
-                .iter()
-                .map(|h| format!("{} {}: {}", time(h.at), h.runbook, h.why))
-                .collect(),
-        ));
+        let rows = r
+            .recovery
+            .held_back
+            .iter()
+            .map(|h| vec![time(h.at), h.runbook.clone(), h.why.clone()])
+            .collect();
+        table(d, vec!["At", "Runbook", "Why"], rows, "");
     }
 }
 
