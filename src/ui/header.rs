@@ -258,14 +258,21 @@ fn wall(frame: &mut Frame, area: Rect, ui: Ui<'_>, uptime: &str) {
         header.add_modifier(Modifier::BOLD),
     )];
     host.extend(health_marks(ui, false));
-    let lines = vec![
-        Line::from(host),
-        Line::from(Span::styled(
-            format!(" {}  {}  {} cores", state.host.os, uptime, state.host.cores),
-            header,
-        )),
-        Line::from(flags),
-    ];
+    let mut second = vec![Span::styled(
+        format!(
+            " {}  {}  {} cores ",
+            state.host.os, uptime, state.host.cores
+        ),
+        header,
+    )];
+    // The hand-over in full where it fits, else its age.
+    let room = usize::from(left.width).saturating_sub(second[0].width());
+    let hand = [Some(false), Some(true)]
+        .into_iter()
+        .filter_map(|brief| handover(ui, brief))
+        .find(|span| span.width() <= room);
+    second.extend(hand.map(|span| span.style(header)));
+    let lines = vec![Line::from(host), Line::from(second), Line::from(flags)];
     frame.render_widget(Paragraph::new(lines).style(header), left);
     let big = bigtext::render(&local_time(state).format("%H:%M").to_string());
     let clock: Vec<Line> = big

@@ -4,6 +4,7 @@
 
 mod html;
 mod markdown;
+mod silences;
 
 use crate::cli::{Cli, ReportFormat};
 use crate::config::Config;
@@ -142,6 +143,9 @@ pub fn build(
     until: DateTime<Utc>,
 ) -> anyhow::Result<report::Report> {
     let mut inputs = store.report_inputs(since, until)?;
+    let (others, unread) = silences::live(config, &inputs.open_acks);
+    inputs.open_acks.extend(others);
+    inputs.silences_unread = unread;
     inputs.host = crate::collect::local::host_info().hostname;
     inputs.generated_by = super::actor(config);
     inputs.level_rules = config.ui.alerts.level_rules();

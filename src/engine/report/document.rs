@@ -167,6 +167,9 @@ fn now(d: &mut Vec<Block>, r: &Report) {
             ]
         })
         .collect();
+    for why in &r.silences_unread {
+        d.push(Block::Text(format!("Silences not read: {why}.")));
+    }
     let head = vec![
         "Alert",
         "By",

@@ -20,7 +20,8 @@ pub struct Inputs {
     /// Alert transitions, oldest first: the period's, and those of each
     /// episode still open when it began (from its firing on).
     pub transitions: Vec<Transition>,
-    /// Acknowledgements open at `until` (silences opsdeck made included).
+    /// Acknowledgements open at `until`: opsdeck's (local ones, and the
+    /// silences it made), then the Alertmanagers' other active silences.
     pub open_acks: Vec<OpenAck>,
     /// Task runs started in the period, and each task's last run before it.
     pub task_runs: Vec<Run>,
@@ -40,6 +41,8 @@ pub struct Inputs {
     /// Up to when the leading opsdeck recorded the host (the end of its last
     /// stored minute): after that, nothing was watching.
     pub recorded_until: Option<DateTime<Utc>>,
+    /// Alertmanagers whose silences could not be read, with why.
+    pub silences_unread: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

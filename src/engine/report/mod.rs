@@ -34,6 +34,8 @@ pub struct Report {
     /// Up to when the leading opsdeck recorded the host: what `now` says is
     /// as of then when it is long before `until`.
     pub recorded_until: Option<DateTime<Utc>>,
+    /// Alertmanagers whose silences could not be read, with why.
+    pub silences_unread: Vec<String>,
     pub now: Now,
     pub alerts: alerts::AlertFigures,
     pub alerts_per_hour: Vec<HourCount>,
@@ -159,6 +161,7 @@ pub fn build(inputs: &Inputs) -> Report {
         previous_handover: inputs.handover.clone(),
         this_handover: None,
         recorded_until: inputs.recorded_until,
+        silences_unread: inputs.silences_unread.clone(),
         now,
         alerts_per_hour: per_hour(inputs, &episodes),
         alerts: alert_figures,

@@ -184,6 +184,24 @@ pub fn prometheus_clients(config: &Config) -> BTreeMap<String, Result<Prometheus
         .collect()
 }
 
+/// A client for each `[[alertmanager]]` cluster, by name (or why it cannot
+/// be built), for a command that asks once (`report`'s silences).
+pub fn alertmanager_clients(config: &Config) -> Vec<(String, Result<AlertmanagerClient, String>)> {
+    config
+        .alertmanager
+        .iter()
+        .map(|a| {
+            let members: Result<Vec<Url>, _> = a.urls.iter().map(|u| Url::parse(u)).collect();
+            let client = match (http_client(&a.connection(), false), members) {
+                (Ok(http), Ok(members)) => Ok(AlertmanagerClient::new(&a.name, members, http)),
+                (Err(e), _) => Err(e),
+                (_, Err(e)) => Err(format!("invalid url: {e}")),
+            };
+            (a.name.clone(), client)
+        })
+        .collect()
+}
+
 fn prometheus_client(p: &crate::config::remote::Prometheus) -> Result<PrometheusClient, String> {
     let http = http_client(&p.connection(), false)?;
     let url = Url::parse(&p.url).map_err(|e| format!("invalid url: {e}"))?;
