@@ -101,3 +101,65 @@ pub fn render(report: &Report, blocks: &[Block]) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pulldown_cmark::{Event, Options, Parser, Tag};
+
+    /// Text that would open markup anywhere in a block comes out as text.
+    #[test]
+    fn hostile_text_opens_no_markup_in_any_block() {
+        let hostile = [
+            "# not a heading",
+            "  1. not a list",
+            "- not a bullet",
+            "> not a quote",
+            "    not code",
+            "`code` *em* _em_ **strong** ~~gone~~",
+            "<b>html</b> &amp; <!-- comment -->",
+            "[link](http://evil.example) ![img](x.png) http://bare.example www.bare.example",
+            "a | b | c",
+            "line\nbreak\u{1b}[31m",
+        ];
+        let blocks = vec![
+            Block::Heading(2, hostile[0].into()),
+            Block::Bullets(hostile.iter().map(|s| s.to_string()).collect()),
+            Block::Table {
+                head: vec!["A", "B"],
+                rows: hostile
+                    .iter()
+                    .map(|s| vec![s.to_string(), "x".into()])
+                    .collect(),
+            },
+        ];
+        let report = crate::engine::report::build(&Default::default());
+        let md = render(&report, &blocks);
+        let (mut headings, mut lists, mut items) = (0, 0, 0);
+        for event in Parser::new_ext(&md, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH) {
+            match event {
+                Event::Start(Tag::Heading { .. }) => headings += 1,
+                Event::Start(Tag::List(_)) => lists += 1,
+                Event::Start(Tag::Item) => items += 1,
+                Event::Start(
+                    Tag::Emphasis
+                    | Tag::Strong
+                    | Tag::Strikethrough
+                    | Tag::Link { .. }
+                    | Tag::Image { .. }
+                    | Tag::CodeBlock(_)
+                    | Tag::BlockQuote(_),
+                )
+                | Event::Code(_)
+                | Event::Html(_)
+                | Event::InlineHtml(_) => panic!("{event:?} from:\n{md}"),
+                _ => {}
+            }
+        }
+        assert_eq!((headings, lists, items), (1, 1, hostile.len()), "{md}");
+        // Every row kept its two cells.
+        let rows = md.lines().filter(|l| l.ends_with("| x |")).count();
+        assert_eq!(rows, hostile.len(), "{md}");
+        assert!(!md.contains('\u{1b}'), "control characters made visible");
+    }
+}
