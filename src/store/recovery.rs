@@ -448,7 +448,7 @@ fn next_change(tx: &Transaction) -> rusqlite::Result<i64> {
     )
 }
 
-fn ms(v: i64) -> DateTime<Utc> {
+pub(super) fn ms(v: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(v).single().unwrap_or_default()
 }
 

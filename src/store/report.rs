@@ -9,7 +9,7 @@ use crate::engine::report::inputs::{
     Transition, TransitionKind,
 };
 use crate::store::scaling::RecordKind;
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use rusqlite::params;
 
 /// The last hand-over of the past 12 hours and what came after it, for the
@@ -26,9 +26,7 @@ pub struct SinceHandover {
 /// How long a hand-over stays in the header.
 pub const HANDOVER_SHOWN: chrono::TimeDelta = chrono::TimeDelta::hours(12);
 
-fn at(ms: i64) -> DateTime<Utc> {
-    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
-}
+use super::recovery::ms as at;
 
 impl Store {
     /// Records a hand-over; returns its id.

@@ -184,6 +184,26 @@ pub(super) fn popup(
 }
 
 /// `popup`, its lines scrolled up by `scroll` wrapped rows.
+/// A details popup at most `width` wide, as tall as its wrapped lines (or
+/// the area), scrolled where the keys left it (never past the end).
+pub(super) fn details_popup(
+    frame: &mut Frame,
+    area: Rect,
+    ui: Ui<'_>,
+    width: u16,
+    titles: (&str, &str),
+    lines: Vec<Line>,
+) {
+    let view = &ui.state.view;
+    let rows = super::dialogs::wrapped_height(&lines, width.saturating_sub(2));
+    let height = rows.saturating_add(2).min(area.height);
+    let rect = centered(area, width, height);
+    let max = rows.saturating_sub(height.saturating_sub(2));
+    view.details_scroll_max.set(max);
+    let scroll = view.details_scroll.min(max);
+    popup_scrolled(frame, rect, ui, titles, lines, scroll);
+}
+
 pub(super) fn popup_scrolled(
     frame: &mut Frame,
     rect: Rect,

@@ -30,17 +30,11 @@ pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
         Some(Ok(report)) => lines(s, report),
     };
     let width = area.width.saturating_sub(4).min(140);
-    let rows = super::dialogs::wrapped_height(&lines, width.saturating_sub(2));
-    let height = rows.saturating_add(2).min(area.height);
-    let rect = super::overlay::centered(area, width, height);
-    let max = rows.saturating_sub(height.saturating_sub(2));
-    state.view.details_scroll_max.set(max);
-    let scroll = state.view.details_scroll.min(max);
     let hints = (
         " Hand-over summary ",
         " j/k scroll · Esc closes · opsdeck report for the file ",
     );
-    super::overlay::popup_scrolled(frame, rect, ui, hints, lines, scroll);
+    super::overlay::details_popup(frame, area, ui, width, hints, lines);
 }
 
 fn lines(s: &Styles, report: &Report) -> Vec<Line<'static>> {

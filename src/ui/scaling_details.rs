@@ -53,18 +53,12 @@ pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>, target: usize) {
         lines.extend(record_lines(ui, spec, record));
     }
     let width = area.width.saturating_sub(4).min(120);
-    let rows = super::dialogs::wrapped_height(&lines, width.saturating_sub(2));
-    let height = rows.saturating_add(2).min(area.height);
-    let rect = super::overlay::centered(area, width, height);
-    let max = rows.saturating_sub(height.saturating_sub(2));
-    state.view.details_scroll_max.set(max);
-    let scroll = state.view.details_scroll.min(max);
     let title = format!(
         " Scaling {}: {} ",
         visible(&spec.scaler.name),
         view.state().as_str()
     );
-    super::overlay::popup_scrolled(frame, rect, ui, (&title, " Esc closes "), lines, scroll);
+    super::overlay::details_popup(frame, area, ui, width, (&title, " Esc closes "), lines);
 }
 
 fn record_lines(ui: Ui<'_>, spec: &TargetSpec, r: &ScalingRecord) -> Vec<Line<'static>> {

@@ -94,7 +94,8 @@ pub struct OpenAck {
     pub silence: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+/// As stored, and as the report lists it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RecoveryRun {
     pub runbook: String,
     pub trigger: String,

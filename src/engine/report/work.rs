@@ -2,7 +2,7 @@
 //! (and the automatic ones a guard rail held back), scaling executions, and
 //! the actions people took, from the audit log.
 
-use super::inputs::{Inputs, ScalingEvent};
+use super::inputs::{Inputs, RecoveryRun, ScalingEvent};
 use crate::engine::tasks::{Run, RunState};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -125,23 +125,11 @@ pub fn tasks_now(inputs: &Inputs) -> (Vec<TaskRunLine>, Vec<TaskRunLine>) {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RecoveryFigures {
-    pub runs: Vec<RecoveryLine>,
+    pub runs: Vec<RecoveryRun>,
     /// Runs per way they ended (running, recovered, failed, ...).
     pub by_state: BTreeMap<String, usize>,
     /// Automatic runs a guard rail held back, and why.
     pub held_back: Vec<HeldBack>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RecoveryLine {
-    pub runbook: String,
-    pub alert: Option<String>,
-    pub trigger: String,
-    pub state: String,
-    pub started: DateTime<Utc>,
-    pub finished: Option<DateTime<Utc>>,
-    pub detail: String,
-    pub actor: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -152,20 +140,11 @@ pub struct HeldBack {
 }
 
 pub fn recovery(inputs: &Inputs) -> RecoveryFigures {
-    let mut runs: Vec<RecoveryLine> = inputs
+    let mut runs: Vec<RecoveryRun> = inputs
         .recovery_runs
         .iter()
         .filter(|r| in_period(inputs, r.started))
-        .map(|r| RecoveryLine {
-            runbook: r.runbook.clone(),
-            alert: r.alert.clone(),
-            trigger: r.trigger.clone(),
-            state: r.state.clone(),
-            started: r.started,
-            finished: r.finished,
-            detail: r.detail.clone(),
-            actor: r.actor.clone(),
-        })
+        .cloned()
         .collect();
     runs.sort_by_key(|r| r.started);
     let mut by_state = BTreeMap::new();
