@@ -9,10 +9,7 @@ use chrono::{Duration, Utc};
 use opsdeck::labels::LabelSet;
 use opsdeck::store::Store;
 use opsdeck::store::acks::AlertEvent;
-use std::process::Command;
 use tmux::Tmux;
-
-const BIN: &str = env!("CARGO_BIN_EXE_opsdeck");
 
 #[test]
 fn the_header_tells_what_came_since_the_hand_over_and_h_opens_the_report() {
@@ -21,17 +18,10 @@ fn the_header_tells_what_came_since_the_hand_over_and_h_opens_the_report() {
     std::fs::create_dir_all(&dir).unwrap();
     let (config, state) = (dir.join("opsdeck.toml"), dir.join("state"));
     std::fs::write(&config, "[general]\nhost_rules = false\n").unwrap();
-    let handover = Command::new(BIN)
-        .arg("-c")
-        .arg(&config)
-        .args(["handover", "--note", "db-2 slow since the deploy"])
-        .env("XDG_STATE_HOME", &state)
-        .output()
-        .unwrap();
-    assert!(
-        handover.status.success(),
-        "{}",
-        String::from_utf8_lossy(&handover.stderr)
+    tmux::stdout_of(
+        &config,
+        &state,
+        &["handover", "--note", "db-2 slow since the deploy"],
     );
 
     // Since the hand-over: an alert fired and a task failed.
@@ -71,6 +61,16 @@ fn the_header_tells_what_came_since_the_hand_over_and_h_opens_the_report() {
     );
     let header = screen.lines().next().unwrap_or_default();
     assert!(header.contains("1 new alert, 1 task failed"), "{header}");
+
+    // A second process reads the report while the dashboard leads and writes.
+    let json = tmux::stdout_of(&config, &state, &["report", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        doc["previous_handover"]["note"],
+        "db-2 slow since the deploy"
+    );
+    assert_eq!(doc["now"]["firing"][0]["alertname"], "DiskFull");
+    assert_eq!(doc["tasks"]["failures"][0]["task"], "backup");
 
     t.send(&["H"]);
     let report = t.wait_for(

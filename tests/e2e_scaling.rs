@@ -51,19 +51,7 @@ fn wait_until(
 }
 
 fn opsdeck(args: &[&str], config: &std::path::Path, state: &std::path::Path) -> String {
-    let out = Command::new(BIN)
-        .arg("-c")
-        .arg(config)
-        .args(args)
-        .env("XDG_STATE_HOME", state)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    tmux::stdout_of(config, state, args)
 }
 
 #[test]

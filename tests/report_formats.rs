@@ -200,10 +200,14 @@ fn html_renders_in_chromium_with_its_figures_and_no_errors() {
         html.contains("&lt;script&gt;"),
         "the hostile label is escaped"
     );
-    assert!(
-        !html.contains("http://") || !html.contains("src=\"http"),
-        "nothing fetched"
-    );
+    for fetch in [
+        " src=", " href=", "url(", "@import", "<link", "<img", "<iframe",
+    ] {
+        assert!(
+            !html.contains(fetch),
+            "nothing fetched, but {fetch:?} is there"
+        );
+    }
     let page = browser::open(&file, &shift.dir);
     assert!(page.console_errors.is_empty(), "{:?}", page.console_errors);
     for figure in [
@@ -252,6 +256,20 @@ fn handover_records_the_point_and_the_next_report_starts_there() {
     let (code, _, err) = shift.opsdeck(&["--read-only", "handover"]);
     assert_eq!(code, 1);
     assert!(err.contains("--read-only"), "{err}");
+}
+
+#[test]
+fn a_database_an_older_opsdeck_left_is_named_not_misread() {
+    let shift = Shift::new("old-schema");
+    let db = shift.dir.join("state/opsdeck/opsdeck.db");
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .pragma_update(None, "user_version", 7)
+        .unwrap();
+    let (code, _, err) = shift.opsdeck(&["report"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("older opsdeck (schema 7"), "{err}");
+    assert!(err.contains("start the dashboard once"), "{err}");
 }
 
 #[test]

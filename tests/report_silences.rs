@@ -3,11 +3,9 @@
 //! Alertmanager; one that cannot be reached is named, not left out quietly.
 
 mod servers;
+mod tmux;
 
 use servers::{Stack, StackOptions, post_silence};
-use std::process::Command;
-
-const BIN: &str = env!("CARGO_BIN_EXE_opsdeck");
 
 #[test]
 fn silences_made_in_alertmanager_are_in_the_report_and_an_unreachable_one_is_named() {
@@ -33,21 +31,8 @@ fn silences_made_in_alertmanager_are_in_the_report_and_an_unreachable_one_is_nam
         ),
     )
     .unwrap();
-    let report = |format: &str| {
-        let out = Command::new(BIN)
-            .arg("-c")
-            .arg(&config)
-            .args(["report", "--format", format])
-            .env("XDG_STATE_HOME", dir.join("state"))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
+    let state = dir.join("state");
+    let report = |format: &str| tmux::stdout_of(&config, &state, &["report", "--format", format]);
     let doc: serde_json::Value = serde_json::from_str(&report("json")).unwrap();
     let acks = doc["now"]["acknowledgements"].as_array().unwrap();
     let silence = acks

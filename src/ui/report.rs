@@ -2,12 +2,15 @@
 //! drawn from the same document as `opsdeck report` (headings, text, tables
 //! with aligned columns, lists; charts as sparklines), scrolled like details.
 
+use crate::app::report::Summary;
+use crate::config::GraphSymbols;
 use crate::engine::report::Report;
-use crate::engine::report::document::{Block, Chart, document};
+use crate::engine::report::document::{Block, Chart};
 use crate::ui::Ui;
 use crate::ui::theme::Styles;
 use crate::ui::visible;
 use crate::ui::widgets::format::ellipsis;
+use crate::ui::widgets::graph::one_line;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
@@ -27,7 +30,7 @@ pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
             format!("cannot build the report: {}", visible(e)),
             s.critical,
         )],
-        Some(Ok(report)) => lines(s, report),
+        Some(Ok(summary)) => lines(s, state.config.ui.graph, summary),
     };
     let width = area.width.saturating_sub(4).min(140);
     let hints = (
@@ -37,28 +40,29 @@ pub fn draw(frame: &mut Frame, area: Rect, ui: Ui<'_>) {
     super::overlay::details_popup(frame, area, ui, width, hints, lines);
 }
 
-fn lines(s: &Styles, report: &Report) -> Vec<Line<'static>> {
+fn lines(s: &Styles, graph: GraphSymbols, summary: &Summary) -> Vec<Line<'static>> {
+    let report = &summary.report;
     let mut out = Vec::new();
-    for block in document(report) {
+    for block in &summary.blocks {
         match block {
             Block::Heading(level, text) => {
-                if level > 1 {
+                if *level > 1 {
                     out.push(Line::default());
                 }
-                let style = if level <= 2 { s.accent } else { s.title };
+                let style = if *level <= 2 { s.accent } else { s.title };
                 out.push(Line::styled(
-                    visible(&text).into_owned(),
+                    visible(text).into_owned(),
                     style.add_modifier(Modifier::BOLD),
                 ));
             }
-            Block::Text(text) => out.push(Line::styled(visible(&text).into_owned(), s.text)),
+            Block::Text(text) => out.push(Line::styled(visible(text).into_owned(), s.text)),
             Block::Bullets(items) => {
                 for item in items {
-                    out.push(Line::styled(format!("• {}", visible(&item)), s.text));
+                    out.push(Line::styled(format!("• {}", visible(item)), s.text));
                 }
             }
-            Block::Table { head, rows } => out.extend(table(s, &head, &rows)),
-            Block::Chart(chart) => out.extend(sparklines(s, report, chart)),
+            Block::Table { head, rows } => out.extend(table(s, head, rows)),
+            Block::Chart(chart) => out.extend(sparklines(s, graph, report, *chart)),
         }
     }
     out
@@ -90,21 +94,16 @@ fn table(s: &Styles, head: &[&str], rows: &[Vec<String>]) -> Vec<Line<'static>> 
     out
 }
 
-const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
-
-fn spark(values: &[f64], top: f64) -> String {
-    values
-        .iter()
-        .map(|v| {
-            let i = (v / top.max(f64::MIN_POSITIVE) * 7.0)
-                .round()
-                .clamp(0.0, 7.0);
-            BARS[i as usize]
-        })
-        .collect()
-}
-
-fn sparklines(s: &Styles, report: &Report, chart: Chart) -> Vec<Line<'static>> {
+fn sparklines(
+    s: &Styles,
+    graph: GraphSymbols,
+    report: &Report,
+    chart: Chart,
+) -> Vec<Line<'static>> {
+    let spark = |values: &[f64], max: f64| {
+        let values: Vec<Option<f64>> = values.iter().map(|v| Some(*v)).collect();
+        one_line(&values, max, graph)
+    };
     let label = |name: &str, line: String, style| {
         Line::from(vec![
             Span::styled(format!("  {name:<9}"), s.dim),

@@ -164,6 +164,24 @@ pub fn audit_records(state_home: &Path) -> Vec<serde_json::Value> {
     json_lines(&["audit", "--format", "json"], state_home, &no_config)
 }
 
+/// The stdout of `opsdeck -c CONFIG ARGS` with its state database under
+/// `state`, once it succeeded (its stderr in the failure).
+pub fn stdout_of(config: &Path, state: &Path, args: &[&str]) -> String {
+    let out = Command::new(BIN)
+        .arg("-c")
+        .arg(config)
+        .args(args)
+        .env("XDG_STATE_HOME", state)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "opsdeck {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// The output of `opsdeck ARGS` (a command printing one JSON object per line)
 /// with the given state and config homes, parsed.
 pub fn json_lines(args: &[&str], state_home: &Path, config_home: &Path) -> Vec<serde_json::Value> {

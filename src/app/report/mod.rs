@@ -50,7 +50,15 @@ pub struct ReportView {
     pub since_handover: Option<SinceHandover>,
     pub handover_read: Option<DateTime<Utc>>,
     /// The overlay's report (None while it is built).
-    pub summary: Option<Result<Box<Report>, String>>,
+    pub summary: Option<Result<Box<Summary>, String>>,
+}
+
+/// The report `H` shows, and its document, made once when it arrives (not
+/// on every frame).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    pub report: Report,
+    pub blocks: Vec<crate::engine::report::document::Block>,
 }
 
 /// How often the header's hand-over line is read again.
@@ -114,7 +122,13 @@ pub fn on_msg(state: &mut AppState, msg: Msg) -> Vec<AppEffect> {
             if let Err(e) = &report {
                 tracing::error!("cannot build the hand-over report: {e}");
             }
-            state.report.summary = Some(report);
+            state.report.summary = Some(report.map(|report| {
+                let blocks = crate::engine::report::document::document(&report);
+                Box::new(Summary {
+                    report: *report,
+                    blocks,
+                })
+            }));
         }
     }
     Vec::new()

@@ -6,7 +6,7 @@ use crate::engine::report::Report;
 use crate::engine::report::document::{Block, Chart, time};
 use std::fmt::Write;
 
-pub fn escape(text: &str) -> String {
+fn escape(text: &str) -> String {
     // Secrets out first: escaping would hide them from the redaction.
     let text = crate::secrets::redact(text);
     let text = crate::ui::visible(&text);

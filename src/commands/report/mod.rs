@@ -136,7 +136,7 @@ fn no_database(cli: &Cli, paths: &Paths) -> String {
 }
 
 /// The report of `since..until` from the store, in `format`.
-pub fn build(
+fn build(
     store: &Store,
     config: &Config,
     since: DateTime<Utc>,
@@ -152,7 +152,7 @@ pub fn build(
     Ok(report::build(&inputs))
 }
 
-pub fn render(report: &report::Report, format: ReportFormat) -> anyhow::Result<String> {
+fn render(report: &report::Report, format: ReportFormat) -> anyhow::Result<String> {
     Ok(match format {
         ReportFormat::Json => {
             let mut value = serde_json::to_value(report)?;

@@ -25,6 +25,30 @@ impl HistoryGraph<'_> {
     }
 }
 
+/// The graph as one line of text (one sample per cell, two in braille), in
+/// the symbols `ui.graph` picks: for a chart inside text, such as an overlay.
+pub fn one_line(values: &[Option<f64>], max: f64, symbols: GraphSymbols) -> String {
+    let per_cell = if symbols == GraphSymbols::Braille {
+        2
+    } else {
+        1
+    };
+    let width = u16::try_from(values.len().div_ceil(per_cell)).unwrap_or(u16::MAX);
+    let area = Rect::new(0, 0, width, 1);
+    let mut buf = Buffer::empty(area);
+    let style = Style::new();
+    HistoryGraph {
+        values,
+        max,
+        style,
+        symbols,
+    }
+    .render(area, &mut buf);
+    (0..width)
+        .map(|x| buf[(x, 0)].symbol().to_string())
+        .collect()
+}
+
 const BLOCKS: [char; 9] = [' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
 impl Widget for HistoryGraph<'_> {
@@ -132,6 +156,19 @@ mod tests {
         let rows = render(&[Some(100.0), Some(50.0)], GraphSymbols::Braille, 2, 1);
         // Two samples share the rightmost cell: full left column, half right column.
         assert_eq!(rows, vec![format!(" {}", braille(4, 2))]);
+    }
+
+    #[test]
+    fn one_line_draws_the_same_levels_as_text() {
+        let values = [Some(0.0), Some(50.0), Some(100.0)];
+        assert_eq!(one_line(&values, 100.0, GraphSymbols::Block), " ▄█");
+        assert_eq!(one_line(&values, 100.0, GraphSymbols::Ascii), " .|");
+        assert_eq!(
+            one_line(&values, 100.0, GraphSymbols::Braille)
+                .chars()
+                .count(),
+            2
+        );
     }
 
     #[test]
